@@ -1,0 +1,160 @@
+/**
+ * Intel VT-d: drivers/iommu/intel/iommu.c, intel_iommu_attach_device() and, from 2025,
+ * paging_domain_compatible() (split by "iommu/vt-d: Split paging_domain_compatible()").
+ * Fact sheet D.1 "intel VT-d" and D.2.
+ */
+import {
+  attachedInstances,
+  check,
+  devErr,
+  devDbg,
+  type DriverModel,
+  erasFrom,
+  fail,
+  prop,
+  type PropDoc,
+  type Step,
+  type StepCtx,
+} from "../lib/driver";
+import { neg } from "../lib/errno";
+import type { Device, Domain, Kernel } from "../lib/model";
+
+const instanceProps: PropDoc[] = [
+  { name: "addressWidth", kernel: "agaw_to_width(iommu->agaw) capped by cap_mgaw()", what: "input address bits the unit translates", default: 48 },
+  { name: "snoopControl", kernel: "ecap_sc_support(iommu->ecap)", what: "can force snooping (enforce cache coherency)", default: true },
+  { name: "coherent", kernel: "iommu_paging_structure_coherency(iommu)", what: "page-table walks are cache coherent", default: true },
+  { name: "scalableMode", kernel: "sm_supported(iommu)", what: "scalable mode (PASID tables) enabled", default: true },
+  { name: "firstStage", kernel: "ecap_flts(iommu->ecap)", what: "first-stage translation supported", default: true },
+  { name: "secondStage", kernel: "ecap_slts(iommu->ecap)", what: "second-stage translation supported", default: true },
+  { name: "superpage2M", kernel: "cap_super_page_val & 2M", what: "2 MiB superpages", default: true },
+  { name: "superpage1G", kernel: "cap_super_page_val & 1G (cap_fl1gp_support for first stage)", what: "1 GiB superpages", default: true },
+  { name: "dirtyTracking", kernel: "ecap_slads / SSADS", what: "second-stage access/dirty tracking", default: false },
+  { name: "nesting", kernel: "ecap_nest(iommu->ecap)", what: "nested translation supported", default: false },
+  { name: "pasid", kernel: "pasid_supported(iommu)", what: "PASID supported", default: true },
+  { name: "contextCopied", kernel: "context_copied(iommu, bus, devfn)", what: "context entries inherited from a previous kernel (kdump)", default: false },
+  { name: "passthrough", kernel: "iommu=pt / identity default domain", what: "default domain is identity", default: false },
+];
+
+const domainProps: PropDoc[] = [
+  { name: "stage", kernel: "dmar_domain->use_first_level", what: "first or second stage page table", default: "second" },
+  { name: "addressWidth", kernel: "dmar_domain->gaw", what: "address bits of the domain's page table", default: 48 },
+  { name: "maxAddrBits", kernel: "dmar_domain->max_addr", what: "highest mapped IOVA, as a power of two (0: nothing mapped)", default: 0 },
+  { name: "forceSnooping", kernel: "dmar_domain->force_snooping", what: "enforce_cache_coherency was set", default: false },
+  { name: "iommuCoherency", kernel: "dmar_domain->iommu_coherency", what: "page table assumes coherent walks", default: true },
+  { name: "superpage2M", kernel: "domain->pgsize_bitmap & SZ_2M", what: "uses 2 MiB pages", default: false },
+  { name: "superpage1G", kernel: "domain->pgsize_bitmap & SZ_1G", what: "uses 1 GiB pages", default: false },
+  { name: "dirtyTracking", kernel: "domain->dirty_ops", what: "allocated with dirty tracking", default: false },
+  { name: "nestParent", kernel: "dmar_domain->nested_parent", what: "allocated as a nest parent", default: false },
+];
+
+const ip = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.inst!.props, instanceProps, n);
+const dp = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.domain.props, domainProps, n);
+const first = (c: StepCtx) => dp<string>(c, "stage") === "first";
+const second = (c: StepCtx) => !first(c);
+/** Checks that need the device's DMAR unit; a foreign device has none of ours (device_to_iommu fails). */
+const mine = (f: (c: StepCtx) => boolean) => (c: StepCtx) => c.inst !== null && f(c);
+
+const MAINLINE_EINVAL = { "mainline-2025": fail("EINVAL") };
+
+/** paging_domain_compatible() (mainline-2025): each incompatibility is a silent EINVAL. */
+const compatible: Step[] = [
+  check("fs-unsupported", "first stage && (!sm_supported || !ecap_flts)", "first-stage domain on a unit without first-stage translation",
+    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL),
+  check("fs-1g", "first stage && 1G pages && !cap_fl1gp_support", "first-stage domain uses 1 GiB pages the unit lacks",
+    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL),
+  check("ss-dirty", "second stage && dirty_ops && !ssads", "dirty tracking on a unit without SSADS",
+    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL),
+  check("ss-nest-parent", "second stage && nested_parent && !ecap_nest", "nest parent on a unit without nesting",
+    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL),
+  check("ss-unsupported", "second stage && !ecap_slts", "second-stage domain on a unit without second-stage translation",
+    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL),
+  check("ss-superpage", "second stage && superpage sizes not supported", "the domain uses superpages the unit lacks",
+    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL),
+  check("force-snooping", "force_snooping && !ecap_sc_support", "the domain enforces snooping; this unit cannot",
+    mine((c) => dp<boolean>(c, "forceSnooping") && !ip<boolean>(c, "snoopControl")),
+    { "pre-2022": fail("EOPNOTSUPP"), "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") }),
+  check("coherency", "iommu_coherency && !iommu_paging_structure_coherency(iommu)", "the page table assumes coherent walks; this unit is not coherent",
+    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL),
+  check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
+    mine((c) => (c.k.features.pagingAllocForDevice ? dp<number>(c, "addressWidth") : dp<number>(c, "maxAddrBits")) > ip<number>(c, "addressWidth")),
+    {
+      "pre-2022": fail("EFAULT", devErr("%s: iommu width (%d) is not sufficient for the mapped address (%llx)")),
+      "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("%s: iommu width (%d) is not sufficient for the mapped address (%llx)")),
+      "einval-6.2": fail("EINVAL"),
+    },
+    { logArgs: (c) => ["prepare_domain_attach_device", ip<number>(c, "addressWidth"), 2 ** dp<number>(c, "maxAddrBits")] }),
+];
+
+export const intelVtd: DriverModel = {
+  id: "intel-vtd",
+  title: "Intel VT-d",
+  file: "drivers/iommu/intel/iommu.c",
+  opsName: "intel_iommu_ops",
+  fn: { attach: "intel_iommu_attach_device", testDev: "intel_iommu_test_dev", setDevPasid: "intel_iommu_set_dev_pasid" },
+  exists: erasFrom("2014-nesting"),
+  instanceProps,
+  deviceProps: [],
+  domainProps,
+  attach: [
+    check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
+      "pre-2022": fail("ENODEV"),
+    }, { note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
+    ...compatible,
+  ],
+  setDevPasid: [
+    check("pasid-unsupported", "!pasid_supported(iommu) || real DMA subdevice", "the unit has no PASID support",
+      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }),
+    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL),
+    check("pasid-context-copied", "context_copied(iommu, bus, devfn)", "the context entry was inherited from a previous kernel",
+      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }),
+    ...compatible,
+  ],
+  pasidEras: ["mainline-2025", "test-dev-2025"],
+  allocDomain(c) {
+    const props = { ...c.req };
+    if (!c.inst) return { props, instance: null }; // bus allocation: the domain grows to every unit it is attached to
+    const ipr = (n: string) => prop<number | boolean>(c.inst!.props, instanceProps, n);
+    if (props["dirtyTracking"] === true && !ipr("dirtyTracking")) return neg("EOPNOTSUPP");
+    const fs = ipr("scalableMode") && ipr("firstStage") && props["dirtyTracking"] !== true && props["nestParent"] !== true;
+    return {
+      props: {
+        stage: fs ? "first" : "second",
+        addressWidth: ipr("addressWidth") as number,
+        iommuCoherency: ipr("coherent") as boolean,
+        superpage2M: ipr("superpage2M") as boolean,
+        superpage1G: ipr("superpage1G") as boolean,
+        ...props,
+      },
+      instance: c.inst,
+    };
+  },
+  capCacheCoherency(k: Kernel, dev: Device) {
+    // pre-2022 iommu_capable(bus, IOMMU_CAP_CACHE_COHERENCY): every DMAR unit must snoop.
+    if (k.features.vfioCoherencyKey === "prot") {
+      for (const i of k.instances.values()) if (i.driver.id === "intel-vtd" && !prop<boolean>(i.props, instanceProps, "snoopControl")) return false;
+      return true;
+    }
+    return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
+  },
+  capEnforceCacheCoherency(_k: Kernel, dev: Device) {
+    return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
+  },
+  enforceCacheCoherency(k: Kernel, d: Domain) {
+    // intel_iommu_enforce_cache_coherency: every unit the domain is attached to must snoop.
+    const units = d.instance ? [d.instance, ...attachedInstances(k, d)] : attachedInstances(k, d);
+    if (units.some((i) => !prop<boolean>(i.props, instanceProps, "snoopControl"))) return false;
+    d.props["forceSnooping"] = true;
+    return true;
+  },
+  enableNesting(k: Kernel, d: Domain) {
+    // 2014: intel_iommu_ops had no domain_set_attr, so iommu_domain_set_attr() returned -EINVAL
+    // (INFERRED). Later intel_iommu_enable_nesting() refused a domain that already had devices.
+    if (k.era.id === "2014-nesting") return neg("EINVAL");
+    for (const dev of k.devices.values()) if (dev.hwDomain === d) return neg("ENODEV");
+    d.props["nestParent"] = true;
+    return 0;
+  },
+  defaultDomainType(_k: Kernel, dev: Device) {
+    return dev.instance && prop<boolean>(dev.instance.props, instanceProps, "passthrough") ? "identity" : "dma";
+  },
+};

@@ -1,0 +1,5 @@
+export { renderSvg, loadRenderers } from "./render";
+export { barChart, VEGA_LITE_V5_SCHEMA } from "./specs";
+export type { BarChartOptions, Row, VegaLiteSpec } from "./specs";
+export { chartBundle, showChart, VEGA_LITE_MIME } from "./display";
+export type { ChartBundle, ShowChartOptions } from "./display";

@@ -1,0 +1,73 @@
+/** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
+import { DRIVERS } from "../../hardware/registry";
+import { lookupRows, type DriverModel, type Step } from "../driver";
+import { ERA_IDS, ERAS } from "../eras";
+import { table } from "./table";
+
+export function erasData() {
+  return ERA_IDS.map((id) => {
+    const e = ERAS[id];
+    return { id, title: e.title, dates: e.dates, merged: e.merged, parent: e.parent, summary: e.summary, sources: e.sources, features: e.features };
+  });
+}
+
+export function erasText(): string {
+  return table(
+    ["era", "merged", "dates", "title"],
+    erasData().map((e) => [e.id, e.merged ? "yes" : "no", e.dates, e.title]),
+  );
+}
+
+function stepData(d: DriverModel, s: Step) {
+  if (s.kind === "effect") return { kind: s.kind, id: s.id, kernel: s.kernel, what: s.what, eras: s.eras ?? ERA_IDS };
+  const perEra: Record<string, { errno: string; log: string | null; warn: boolean } | null> = {};
+  for (const e of ERA_IDS) {
+    if (!d.exists.includes(e)) continue;
+    const v = lookupRows(s.rows, e) ?? null;
+    perEra[e] = v ? { errno: v.errno === 0 ? "0 (fake success)" : v.errno, log: v.log ? v.log.level : null, warn: v.warn === true } : null;
+  }
+  return {
+    kind: s.kind,
+    id: s.id,
+    kernel: s.kernel,
+    what: s.what,
+    perEra,
+    ...(s.variants ? { variants: Object.keys(s.variants).map((v) => `${d.id}:${v}`) } : {}),
+    ...(s.note ? { note: s.note } : {}),
+  };
+}
+
+export function driversData() {
+  return DRIVERS.map((d) => ({
+    id: d.id,
+    title: d.title,
+    file: d.file,
+    ops: d.opsName,
+    eras: d.exists,
+    pasidEras: d.pasidEras,
+    properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
+    attach: d.attach.map((s) => stepData(d, s)),
+    setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
+    ...(d.notes ? { notes: d.notes } : {}),
+  }));
+}
+
+export function driversText(): string {
+  const out: string[] = [];
+  for (const d of driversData()) {
+    out.push(`${d.id}  ${d.title}  (${d.file})`, `  eras: ${d.eras.join(", ")}`);
+    const rows = d.attach.filter((s) => s.kind === "check").map((s) => [s.id, ...ERA_IDS.map((e) => cell(s.perEra?.[e]))]);
+    out.push(
+      table(["  check", ...ERA_IDS], rows.map((r) => ["  " + r[0]!, ...r.slice(1)])),
+      "",
+    );
+  }
+  out.push("cells: errno/printk level (dbg = dev_dbg, err = dev_err); '-' = check absent; blank = driver absent");
+  return out.join("\n");
+}
+
+function cell(v: { errno: string; log: string | null; warn: boolean } | null | undefined): string {
+  if (v === undefined) return "";
+  if (v === null) return "-";
+  return `${v.errno.replace(" (fake success)", "!")}${v.log ? "/" + v.log : ""}${v.warn ? "/WARN" : ""}`;
+}

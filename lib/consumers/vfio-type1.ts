@@ -1,0 +1,161 @@
+/**
+ * VFIO type1: vfio_iommu_type1_attach_group() (drivers/vfio/vfio_iommu_type1.c).
+ *
+ * Mainline never adopted errno-driven reuse: it allocates a new domain, attaches the group,
+ * then tries to merge into an existing domain with the same ops and coherency, and does not
+ * look at the errno of a failed merge attempt. The try-existing-first loop of
+ * "Simplify vfio_iommu_type1 attach/detach routine" (emediumtype-2022) was never merged.
+ */
+import { errnoName, neg, type Ret } from "../errno";
+import { iommuAttachGroup, iommuDetachGroup } from "../core/attach";
+import { domainAlloc, domainFree } from "../core/domain";
+import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
+import type { Domain, Group, Kernel } from "../model";
+import { makeOutcome, type Outcome } from "../outcome";
+
+export type VfioIommuType = "v2" | "nesting";
+
+interface VfioDomain {
+  domain: Domain;
+  groups: Group[];
+  /** V510: d->prot & IOMMU_CACHE; V63+: d->enforce_cache_coherency. */
+  coherent: boolean;
+}
+
+/** struct vfio_iommu: one container. */
+export class VfioContainer {
+  readonly domains: VfioDomain[] = [];
+  constructor(
+    readonly id: string,
+    readonly type: VfioIommuType,
+  ) {}
+}
+
+interface Tally {
+  attempts: number;
+  soft: number;
+  allocated: number;
+}
+
+function attach(k: Kernel, t: Tally, d: Domain, g: Group): Ret {
+  t.attempts++;
+  return iommuAttachGroup(k, d, g);
+}
+
+/** A new domain for the group, nesting enabled when the container type asks for it. */
+function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | Ret {
+  const d = domainAlloc(k, { dev: g.devices[0]! });
+  // iommu_domain_alloc() returned NULL -> -EIO; iommu_paging_domain_alloc() returns an ERR_PTR.
+  if (typeof d === "number") return k.features.pagingAllocForDevice ? d : neg("EIO");
+  t.allocated++;
+  if (c.type === "nesting") {
+    const fn = k.era.id === "2014-nesting" ? "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" : "iommu_enable_nesting";
+    const ret = k.call(fn, { domain: d.id }, () => d.owner.enableNesting(k, d));
+    if (ret) {
+      domainFree(k, d); // goto out_domain: a hard failure
+      return ret;
+    }
+  }
+  return d;
+}
+
+function coherencyKey(k: Kernel, d: Domain, g: Group): boolean {
+  switch (k.features.vfioCoherencyKey) {
+    case "prot":
+      return d.owner.capCacheCoherency(k, g.devices[0]!);
+    case "enforce_cache_coherency":
+      return d.owner.enforceCacheCoherency ? d.owner.enforceCacheCoherency(k, d) : false;
+    case "none":
+      return false;
+  }
+}
+
+function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): { ret: Ret; domain: Domain | null; reused: boolean } {
+  const nd = newDomain(k, c, g, t);
+  if (typeof nd === "number") return { ret: nd, domain: null, reused: false };
+  let ret = attach(k, t, nd, g);
+  if (ret) {
+    domainFree(k, nd);
+    return { ret, domain: null, reused: false };
+  }
+  const coherent = coherencyKey(k, nd, g);
+  for (const d of c.domains) {
+    if (k.features.vfioOpsMatch && d.domain.owner !== nd.owner) continue;
+    if (d.coherent !== coherent) continue;
+    iommuDetachGroup(k, nd, g);
+    if (!attach(k, t, d.domain, g)) {
+      d.groups.push(g);
+      domainFree(k, nd);
+      return { ret: 0, domain: d.domain, reused: true };
+    }
+    t.soft++; // the errno is not inspected
+    ret = attach(k, t, nd, g);
+    if (ret) {
+      domainFree(k, nd);
+      return { ret, domain: null, reused: false };
+    }
+  }
+  c.domains.push({ domain: nd, groups: [g], coherent });
+  return { ret: 0, domain: nd, reused: false };
+}
+
+/** vfio_iommu_alloc_attach_domain() as proposed in June 2022 (never merged). */
+function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): { ret: Ret; domain: Domain | null; reused: boolean } {
+  for (const d of c.domains) {
+    const ret = attach(k, t, d.domain, g);
+    if (!ret) {
+      d.groups.push(g);
+      return { ret: 0, domain: d.domain, reused: true };
+    }
+    // "-EMEDIUMTYPE means an incompatible domain, so try next one"
+    if (errnoName(ret) === "EMEDIUMTYPE") {
+      t.soft++;
+      continue;
+    }
+    return { ret, domain: null, reused: false };
+  }
+  const nd = newDomain(k, c, g, t);
+  if (typeof nd === "number") return { ret: nd, domain: null, reused: false };
+  const ret = attach(k, t, nd, g);
+  if (ret) {
+    domainFree(k, nd);
+    return { ret, domain: null, reused: false };
+  }
+  c.domains.push({ domain: nd, groups: [g], coherent: coherencyKey(k, nd, g) });
+  return { ret: 0, domain: nd, reused: false };
+}
+
+/**
+ * VFIO_GROUP_SET_CONTAINER + vfio_iommu_type1_attach_group(): claim DMA ownership, then look
+ * for a domain as the era's type1 did. On failure the ownership is released again.
+ */
+export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Outcome {
+  const logFrom = k.log.length;
+  const t: Tally = { attempts: 0, soft: 0, allocated: 0 };
+  const finish = (ret: Ret, domain: Domain | null, reused: boolean, detail?: string): Outcome =>
+    makeOutcome(k, logFrom, {
+      outcome: ret ? "hard-failure" : reused ? "attached-existing" : "attached-new",
+      ret,
+      domain: domain?.id ?? null,
+      attempts: t.attempts,
+      softFailures: t.soft,
+      domainsAllocated: t.allocated,
+      ...(detail ? { detail } : {}),
+    });
+  if (c.type === "nesting" && !k.features.vfioNestingType) {
+    // VFIO_SET_IOMMU with a type no driver supports (removed by 35890f85573c, v6.13 INFERRED): -ENODEV (INFERRED).
+    return finish(neg("ENODEV"), null, false, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
+  }
+  let res = { ret: 0, domain: null as Domain | null, reused: false };
+  k.call("vfio_iommu_type1_attach_group", { container: c.id, group: g.id, type: c.type }, () => {
+    const claim = iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`);
+    if (claim) {
+      res = { ret: claim, domain: null, reused: false };
+      return claim;
+    }
+    res = k.features.vfioLoop === "try-existing-first" ? tryExistingFirst(k, c, g, t) : allocateThenMerge(k, c, g, t);
+    if (res.ret) iommuGroupReleaseDmaOwner(k, g);
+    return res.ret;
+  });
+  return finish(res.ret, res.domain, res.reused);
+}

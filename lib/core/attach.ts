@@ -1,0 +1,73 @@
+/**
+ * The public attach API of drivers/iommu/iommu.c: iommu_attach_device / iommu_attach_group,
+ * detach back to the core domain, and group replace.
+ */
+import { neg, type Ret } from "../errno";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
+import { groupSetCoreDomain, groupSetDomain } from "./set-domain";
+import { opsCompatible } from "./test-dev";
+
+/**
+ * __iommu_attach_group(domain, group): EBUSY while another non-core domain owns the group;
+ * from mainline-2025 the owner check on the first device (EINVAL); then set the domain.
+ */
+export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
+  return k.call("__iommu_attach_group", { domain: domain.id, group: g.id }, () => {
+    if (g.domain && g.domain !== g.defaultDomain && g.domain !== g.blockingDomain) return neg("EBUSY");
+    if (k.features.coreOwnerCheck === "attach-group") {
+      const dev = g.devices[0];
+      if (!dev || !opsCompatible(dev, domain)) return neg("EINVAL");
+    }
+    return groupSetDomain(k, g, domain);
+  });
+}
+
+/** iommu_attach_group(domain, group). "EINVAL can be treated as a soft failure" since 00208852d351. */
+export function iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
+  return k.call("iommu_attach_group", { domain: domain.id, group: g.id }, () => __iommuAttachGroup(k, domain, g));
+}
+
+/** iommu_attach_device(domain, dev): only for a group of exactly one device (the singleton rule). */
+export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
+  return k.call("iommu_attach_device", { domain: domain.id, dev: dev.id }, () => {
+    const g = dev.group;
+    if (!g) return neg("ENODEV");
+    if (g.devices.length !== 1) return neg("EINVAL");
+    return __iommuAttachGroup(k, domain, g);
+  });
+}
+
+/** iommu_detach_device(domain, dev): WARN and do nothing unless dev's singleton group is on `domain`. */
+export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void {
+  k.call("iommu_detach_device", { domain: domain.id, dev: dev.id }, () => {
+    const g = dev.group;
+    if (!g) return 0;
+    if (k.warnOn(domain !== g.domain, "domain != group->domain") || k.warnOn(g.devices.length !== 1, "group has more than one device")) return 0;
+    groupSetCoreDomain(k, g);
+    return 0;
+  });
+}
+
+/** iommu_detach_group(domain, group): back to the core domain; the domain argument is ignored. */
+export function iommuDetachGroup(k: Kernel, domain: Domain | null, g: Group): void {
+  k.call("iommu_detach_group", { domain: domain?.id ?? "NULL", group: g.id }, () => {
+    groupSetCoreDomain(k, g);
+    return 0;
+  });
+}
+
+/**
+ * iommu_group_replace_domain (addb665924f3, ~v6.3) / iommu_replace_group_handle (CUR): switch
+ * domains without passing through blocking, with no EBUSY non-core check. The rollback of
+ * __iommu_group_set_domain_internal keeps the old domain on error.
+ */
+export function iommuReplaceGroup(k: Kernel, g: Group, domain: Domain | null): Ret {
+  if (!k.features.groupReplace) {
+    throw new EraUnavailableError("iommu_group_replace_domain", k.era.id, "added for iommufd in ~v6.3 (addb665924f3); modelled from mainline-2025");
+  }
+  return k.call("iommu_replace_group_handle", { group: g.id, domain: domain?.id ?? "NULL" }, () => {
+    if (!domain) return neg("EINVAL");
+    if (!k.kzalloc()) return neg("ENOMEM"); // xa_reserve(IOMMU_NO_PASID)
+    return groupSetDomain(k, g, domain);
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * Domain allocation and device probe: iommu_domain_alloc / iommu_paging_domain_alloc,
+ * the static blocked/identity domains, the group's blocking domain and default domain.
+ */
+import { neg, type Ret } from "../errno";
+import type { DriverModel } from "../driver";
+import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model";
+import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain";
+
+export interface DomainAllocRequest {
+  /** Allocate for this device (iommu_paging_domain_alloc) - or on its bus (iommu_domain_alloc) in older eras. */
+  dev?: Device;
+  /** Allocate from this driver without a device (a bus allocation in eras before device-based allocation). */
+  driver?: DriverModel;
+  type?: DomainType;
+  props?: Props;
+  /** Usable for PASID attach (IOMMU_HWPT_ALLOC_PASID); defaults to the driver supporting PASID in this era. */
+  pasid?: boolean;
+  id?: string;
+}
+
+/**
+ * iommu_domain_alloc(bus) before ~v6.11, iommu_paging_domain_alloc(dev) after: the driver's
+ * domain_alloc decides the properties and, for device-based allocation, the instance.
+ * Returns the domain or a negative errno (a NULL return is reported as ENOMEM).
+ */
+export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
+  const driver = req.dev?.instance?.driver ?? req.driver;
+  if (!driver) throw new LabArgumentError("domainAlloc needs a device behind an IOMMU or a driver");
+  const type = req.type ?? "unmanaged";
+  const forDev = k.features.pagingAllocForDevice && req.dev ? req.dev : null;
+  const fn = forDev ? "iommu_paging_domain_alloc" : "iommu_domain_alloc";
+  let made: Domain | null = null;
+  const ret = k.call(fn, { dev: req.dev?.id ?? "-", driver: driver.id, type }, () => {
+    if (!k.kzalloc()) return neg("ENOMEM");
+    const r = driver.allocDomain({ k, dev: forDev, inst: forDev?.instance ?? null, type, req: { ...(req.props ?? {}) } });
+    if (typeof r === "number") return r;
+    const id = req.id ?? k.newDomainId();
+    if (k.domains.has(id)) throw new LabArgumentError(`domain id ${id} is already in use`);
+    made = {
+      id,
+      type,
+      owner: driver,
+      isStatic: false,
+      instance: r.instance,
+      props: r.props,
+      pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
+      freed: false,
+    };
+    k.domains.set(id, made);
+    return 0;
+  });
+  return made ?? ret;
+}
+
+/** Where a domain is in use: group RIDs, device hardware, PASIDs. Empty when it can be freed. */
+export function domainUsers(k: Kernel, d: Domain): string[] {
+  const out: string[] = [];
+  for (const g of k.groups.values()) {
+    if (g.domain === d) out.push(`group ${g.id}`);
+    for (const [p, e] of g.pasidArray) if (e.domain === d) out.push(`group ${g.id} pasid ${p}`);
+  }
+  for (const dev of k.devices.values()) if (dev.hwDomain === d) out.push(`device ${dev.id}`);
+  return out;
+}
+
+/**
+ * iommu_domain_free(). The kernel trusts its caller; the model prints a WARN when a domain
+ * is freed while still in use, because that is a use-after-free in the real kernel.
+ */
+export function domainFree(k: Kernel, d: Domain): void {
+  k.call("iommu_domain_free", { domain: d.id }, () => {
+    if (d.isStatic) return 0;
+    k.warnOn(domainUsers(k, d).length > 0, `domain ${d.id} freed while attached`);
+    d.freed = true;
+    k.domains.delete(d.id);
+    return 0;
+  });
+}
+
+/** ops->blocked_domain / ops->identity_domain: one static domain per driver, never freed. */
+export function staticDomain(k: Kernel, driver: DriverModel, type: "blocked" | "identity"): Domain {
+  let s = k.staticDomains.get(driver.id);
+  if (!s) {
+    const mk = (t: "blocked" | "identity"): Domain => ({
+      id: `${driver.id}:${t}`,
+      type: t,
+      owner: driver,
+      isStatic: true,
+      instance: null,
+      props: {},
+      pasidCapable: true,
+      freed: false,
+    });
+    s = { blocked: mk("blocked"), identity: mk("identity") };
+    k.staticDomains.set(driver.id, s);
+  }
+  return s[type];
+}
+
+function groupDriver(g: Group): DriverModel | null {
+  return g.devices[0]?.instance?.driver ?? null;
+}
+
+/**
+ * __iommu_group_alloc_blocking_domain(). Mainline uses the driver's static blocked domain, or
+ * an empty paging domain whose errno is passed up; the 6.2 core allocated a BLOCKED, then an
+ * UNMANAGED domain and reported any failure as EINVAL.
+ */
+export function allocBlockingDomain(k: Kernel, g: Group): Ret {
+  if (g.blockingDomain) return 0;
+  const driver = groupDriver(g);
+  if (!driver) return neg("ENODEV");
+  if (k.features.staticCoreDomains) {
+    g.blockingDomain = staticDomain(k, driver, "blocked");
+    return 0;
+  }
+  const d = domainAlloc(k, { dev: g.devices[0]!, type: "unmanaged", pasid: false, id: `blocking@${g.id}` });
+  if (typeof d === "number") return k.features.rollback ? d : neg("EINVAL");
+  g.blockingDomain = d;
+  return 0;
+}
+
+function allocDefaultDomain(k: Kernel, g: Group): Domain | Ret {
+  const dev = g.devices[0]!;
+  const driver = dev.instance!.driver;
+  const type = driver.defaultDomainType(k, dev);
+  if (type === "identity" && k.features.staticCoreDomains) return staticDomain(k, driver, "identity");
+  return domainAlloc(k, { dev, type, pasid: driver.pasidEras.includes(k.era.id), id: `default@${g.id}` });
+}
+
+/**
+ * iommu_setup_default_domain(): allocate the group's default domain and make the first attach.
+ * "Drivers are not allowed to fail the first domain attach": MUST_SUCCEED under WARN_ON.
+ * A device whose attach is deferred (kdump) is skipped until iommu_deferred_attach().
+ */
+export function setupDefaultDomain(k: Kernel, g: Group): Ret {
+  return k.call("iommu_setup_default_domain", { group: g.id }, () => {
+    if (!groupDriver(g)) return 0; // devices without an IOMMU: no domain at all
+    const d = allocDefaultDomain(k, g);
+    if (typeof d === "number") return d;
+    g.defaultDomain = d;
+    const ret = groupSetDomainInternal(k, g, d, MUST_SUCCEED);
+    k.warnOn(ret !== 0, "first domain attach failed");
+    return ret;
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * iommu_deferred_attach() and the PCI reset window (pci_dev_reset_iommu_prepare/done,
+ * commit c279e83953d9): while group->resetting_domain is set, attach, replace, PASID attach
+ * and deferred attach all fail with EBUSY.
+ */
+import { neg, type Ret } from "../errno";
+import { driverSetDevPasid } from "../driver";
+import { type Device, type Domain, EraUnavailableError, type Kernel } from "../model";
+import { allocBlockingDomain, staticDomain } from "./domain";
+import { __iommuAttachDevice } from "./set-domain";
+import { domainTestDevice } from "./test-dev";
+
+/** iommu_deferred_attach(dev, domain): the DMA API's first use finishes a deferred default-domain attach. */
+export function iommuDeferredAttach(k: Kernel, dev: Device, domain: Domain): Ret {
+  return k.call("iommu_deferred_attach", { dev: dev.id, domain: domain.id }, () => {
+    if (!dev.instance || !dev.attachDeferred) return 0; // lockless fast path
+    const g = dev.group;
+    if (k.features.deferredLocked && g) {
+      if (g.resettingDomain) return neg("EBUSY");
+      if (k.features.testDev) {
+        const ret = domainTestDevice(k, domain, dev, null, null);
+        if (ret) return ret;
+      }
+    }
+    return __iommuAttachDevice(k, domain, dev, null);
+  });
+}
+
+function requireResetEra(k: Kernel, what: string): void {
+  if (!k.features.resetWindow) {
+    throw new EraUnavailableError(what, k.era.id, "the PCI reset window arrived with 'Disable ATS via iommu during PCI resets' (applied Jan 2026); modelled from mainline-2025");
+  }
+}
+
+/** pci_dev_reset_iommu_prepare(pdev): park RID and PASIDs on the blocking domain, keep group->domain. */
+export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
+  requireResetEra(k, "pci_dev_reset_iommu_prepare");
+  return k.call("pci_dev_reset_iommu_prepare", { dev: dev.id }, () => {
+    const g = dev.group;
+    if (!g || !dev.ats) return 0;
+    if (k.warnOn(g.resettingDomain !== null, "reset re-entered")) return neg("EBUSY");
+    const ret = allocBlockingDomain(k, g);
+    if (ret) return ret;
+    const blocking = g.blockingDomain!;
+    k.warnOn(__iommuAttachDevice(k, blocking, dev, g.domain) !== 0, "park RID");
+    const blocked = staticDomain(k, dev.instance!.driver, "blocked");
+    for (const pasid of [...dev.hwPasid.keys()]) {
+      k.warnOn(driverSetDevPasid(k, blocked, dev, pasid, dev.hwPasid.get(pasid)!).ret !== 0, "park PASID");
+      dev.hwPasid.delete(pasid);
+    }
+    g.resettingDomain = blocking;
+    return 0;
+  });
+}
+
+/** pci_dev_reset_iommu_done(pdev): re-attach group->domain and the PASIDs under WARN_ON. */
+export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
+  requireResetEra(k, "pci_dev_reset_iommu_done");
+  k.call("pci_dev_reset_iommu_done", { dev: dev.id }, () => {
+    const g = dev.group;
+    if (!g || !g.resettingDomain) return 0;
+    const blocking = g.resettingDomain;
+    if (g.domain) k.warnOn(__iommuAttachDevice(k, g.domain, dev, blocking) !== 0, "restore RID");
+    for (const [pasid, e] of g.pasidArray) {
+      if (dev.maxPasids === 0) continue;
+      const res = driverSetDevPasid(k, e.domain, dev, pasid, blocking);
+      if (!k.warnOn(res.ret !== 0, "restore PASID") && res.attach) dev.hwPasid.set(pasid, e.domain);
+    }
+    g.resettingDomain = null;
+    return 0;
+  });
+}

@@ -1,0 +1,316 @@
+/**
+ * What a hardware driver model is: mostly data. Its attach_dev is an ordered list of steps;
+ * a check step has a condition and, per era, the verdict the real driver gave (errno and
+ * printk level), an effect step does what the driver does on the way (finalise a domain to
+ * an instance, claim a slot). The core calls `driverAttachDev` / `driverTestDev` /
+ * `driverSetDevPasid`, which walk those steps; drivers never call back into the core.
+ */
+import { type EraId, ERAS, eraChain } from "./eras";
+import { neg, type ErrnoName, type Ret } from "./errno";
+import type { LogLevel } from "./log";
+import type { Device, Domain, DomainType, IommuInstance, Kernel, Props } from "./model";
+
+/** What a tripped check does in one era. */
+export interface Verdict {
+  /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
+  errno: ErrnoName | 0;
+  /** The printk on that path, if any. */
+  log?: { level: LogLevel; text: string };
+  /** The path sits under WARN_ON() (a splat is printed as well). */
+  warn?: boolean;
+}
+
+/** Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their parent. */
+export type EraRows = Partial<Record<EraId, Verdict | null>>;
+
+export interface StepCtx {
+  k: Kernel;
+  era: EraId;
+  domain: Domain;
+  dev: Device;
+  /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
+  inst: IommuInstance | null;
+  /** PASID for set_dev_pasid / test_dev, null for the RID. */
+  pasid: number | null;
+  /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
+  old: Domain | null;
+}
+
+export interface CheckStep {
+  kind: "check";
+  id: string;
+  /** The condition as the kernel writes it. */
+  kernel: string;
+  /** Plain words. */
+  what: string;
+  /** True when the check trips (the attach is refused). */
+  when: (c: StepCtx) => boolean;
+  rows: EraRows;
+  /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
+  variants?: Record<string, EraRows>;
+  /** In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev. */
+  phase?: "test" | "attach";
+  /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
+  note?: string;
+  /** Values for the printk format's conversions, in order (the format string stays in the data). */
+  logArgs?: (c: StepCtx) => Array<string | number>;
+}
+
+export interface EffectStep {
+  kind: "effect";
+  id: string;
+  kernel: string;
+  what: string;
+  /** Eras in which the effect exists (default: all). */
+  eras?: readonly EraId[];
+  run: (c: StepCtx) => Ret;
+}
+
+export type Step = CheckStep | EffectStep;
+
+export interface PropDoc {
+  name: string;
+  kernel: string;
+  what: string;
+  default: number | boolean | string;
+}
+
+export interface AllocCtx {
+  k: Kernel;
+  /** The device the domain is allocated for (iommu_paging_domain_alloc), or null for a bus allocation. */
+  dev: Device | null;
+  inst: IommuInstance | null;
+  type: DomainType;
+  /** Requested properties (scenario `props`, iommufd alloc flags such as dirty tracking). */
+  req: Props;
+}
+
+export interface DriverModel {
+  /** Kit id, e.g. "arm-smmu-v3". */
+  id: string;
+  title: string;
+  /** Kernel source file. */
+  file: string;
+  /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
+  opsName: string;
+  /** Function names for the trace. */
+  fn: { attach: string; testDev: string; setDevPasid: string };
+  exists: readonly EraId[];
+  instanceProps: readonly PropDoc[];
+  deviceProps: readonly PropDoc[];
+  domainProps: readonly PropDoc[];
+  attach: readonly Step[];
+  setDevPasid: readonly Step[];
+  /** Eras whose ops provide set_dev_pasid for paging domains. */
+  pasidEras: readonly EraId[];
+  /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
+  allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
+  /** IOMMU_CAP_CACHE_COHERENCY as VFIO type1 asked it (pre-2022: per bus). */
+  capCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
+  capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
+  enforceCacheCoherency: ((k: Kernel, domain: Domain) => boolean) | null;
+  /** iommu_domain_set_attr(DOMAIN_ATTR_NESTING) / iommu_enable_nesting(); per era. */
+  enableNesting(k: Kernel, domain: Domain): Ret;
+  /** The default domain type for a device behind this instance. */
+  defaultDomainType(k: Kernel, dev: Device): DomainType;
+  notes?: readonly string[];
+}
+
+/** Verdict of a check in an era, taking variants into account; null when absent. */
+export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
+  if (check.variants) {
+    for (const [name, rows] of Object.entries(check.variants)) {
+      if (!k.variants.has(`${driver.id}:${name}`)) continue;
+      const v = lookupRows(rows, k.era.id);
+      if (v !== undefined) return v;
+    }
+  }
+  return lookupRows(check.rows, k.era.id) ?? null;
+}
+
+/**
+ * Row lookup through the era's parents. 2014-nesting drivers that have no row of their own use
+ * the pre-2022 one: the attach paths of 2014 and ~v5.15 are taken to be the same (INFERRED).
+ */
+export function lookupRows(rows: EraRows, era: EraId): Verdict | null | undefined {
+  const chain = era === "2014-nesting" ? ["2014-nesting", "pre-2022"] as EraId[] : eraChain(era);
+  for (const e of chain) if (e in rows) return rows[e];
+  return undefined;
+}
+
+function effectIn(step: EffectStep, era: EraId): boolean {
+  return !step.eras || step.eras.includes(era);
+}
+
+function ctxFor(k: Kernel, driver: DriverModel, domain: Domain, dev: Device, pasid: number | null, old: Domain | null): StepCtx {
+  const inst = dev.instance && dev.instance.driver === driver ? dev.instance : null;
+  return { k, era: k.era.id, domain, dev, inst, pasid, old };
+}
+
+/** Result of walking a driver's steps. `attach` false with ret 0 is a fake success. */
+export interface StepResult {
+  ret: Ret;
+  attach: boolean;
+}
+
+/** A printk format with its conversions (%s %u %d %llx) filled in order. */
+export function printf(fmt: string, args: ReadonlyArray<string | number>): string {
+  let i = 0;
+  return fmt.replace(/%(?:ll)?[sudx]/g, (m) => {
+    if (i >= args.length) return m;
+    const a = args[i++]!;
+    return m.endsWith("x") && typeof a === "number" ? a.toString(16) : String(a);
+  });
+}
+
+function trip(k: Kernel, c: StepCtx, s: CheckStep, v: Verdict): StepResult {
+  const dev = c.dev;
+  if (v.warn) k.printk("WARN", dev, `WARN_ON(${s.kernel})`);
+  if (v.log) k.printk(v.log.level, dev, s.logArgs ? printf(v.log.text, s.logArgs(c)) : v.log.text);
+  return v.errno === 0 ? { ret: 0, attach: false } : { ret: neg(v.errno), attach: true };
+}
+
+/**
+ * Walk steps in order. `phase` selects what runs: "all" (eras without test_dev), "test"
+ * (test_dev: checks that moved there, no effects) or "attach" (attach_dev after test_dev:
+ * effects and the checks that stayed).
+ */
+export function runSteps(
+  k: Kernel,
+  driver: DriverModel,
+  steps: readonly Step[],
+  c: StepCtx,
+  phase: "all" | "test" | "attach",
+): StepResult {
+  for (const s of steps) {
+    if (s.kind === "effect") {
+      if (phase === "test" || !effectIn(s, c.era)) continue;
+      const ret = s.run(c);
+      if (ret) return { ret, attach: true };
+      continue;
+    }
+    const where = s.phase ?? "test";
+    if (phase === "test" && where !== "test") continue;
+    if (phase === "attach" && where === "test") continue;
+    const v = verdictFor(k, driver, s);
+    if (v && s.when(c)) return trip(k, c, s, v);
+  }
+  return { ret: 0, attach: true };
+}
+
+/** domain->ops->attach_dev(domain, dev[, old]). */
+export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Domain | null): StepResult {
+  const d = domain.owner;
+  const c = ctxFor(k, d, domain, dev, null, old);
+  let res: StepResult = { ret: 0, attach: true };
+  const args: Record<string, string> = { domain: domain.id, dev: dev.id };
+  if (k.features.attachDevOld) args["old"] = old ? old.id : "NULL";
+  k.call(d.fn.attach, args, () => {
+    // Static core domains are trivial for every driver modelled here: nothing to check.
+    res = domain.isStatic ? { ret: 0, attach: true } : runSteps(k, d, d.attach, c, k.features.testDev ? "attach" : "all");
+    return res.ret;
+  });
+  return res;
+}
+
+/** domain->ops->test_dev(domain, dev, pasid, old) of the test-dev-2025 proposal. */
+export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: number | null, old: Domain | null): Ret {
+  const d = domain.owner;
+  if (domain.isStatic) return 0;
+  const c = ctxFor(k, d, domain, dev, pasid, old);
+  const steps = pasid === null ? d.attach : d.setDevPasid;
+  return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
+}
+
+/** domain->ops->set_dev_pasid(domain, dev, pasid, old). */
+export function driverSetDevPasid(k: Kernel, domain: Domain, dev: Device, pasid: number, old: Domain | null): StepResult {
+  const d = domain.owner;
+  const c = ctxFor(k, d, domain, dev, pasid, old);
+  let res: StepResult = { ret: 0, attach: true };
+  k.call(domain.isStatic ? `${d.opsName}.blocked_domain.set_dev_pasid` : d.fn.setDevPasid, { domain: domain.id, dev: dev.id, pasid, old: old ? old.id : "NULL" }, () => {
+    res = domain.isStatic ? { ret: 0, attach: true } : runSteps(k, d, d.setDevPasid, c, k.features.testDev ? "attach" : "all");
+    return res.ret;
+  });
+  return res;
+}
+
+// ---- Combinators shared by every driver file -------------------------------------------
+
+/** A failing verdict: errno, optionally with the printk the path makes. */
+export function fail(errno: ErrnoName, log?: { level: LogLevel; text: string }): Verdict {
+  return log ? { errno, log } : { errno };
+}
+
+export const devErr = (text: string) => ({ level: "err" as const, text });
+export const devWarn = (text: string) => ({ level: "warn" as const, text });
+export const devDbg = (text: string) => ({ level: "dbg" as const, text });
+
+/** The silent `return 0` of a path that does not attach anything. */
+export const fakeSuccess: Verdict = { errno: 0 };
+
+/** A check that trips and prints under WARN_ON(). */
+export function warnFail(errno: ErrnoName): Verdict {
+  return { errno, warn: true };
+}
+
+export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
+  return { kind: "check", id, kernel, what, when, rows, ...extra };
+}
+
+export function effect(id: string, kernel: string, what: string, run: EffectStep["run"], eras?: readonly EraId[]): EffectStep {
+  return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+}
+
+/** The common "no IOMMU instance of mine behind this device" condition. */
+export const noInstance = (c: StepCtx) => c.inst === null;
+
+/** The common "domain finalised to another instance" condition (smmu_domain->smmu != smmu, ...). */
+export const otherInstance = (c: StepCtx) => c.domain.instance !== null && c.domain.instance !== c.inst;
+
+/**
+ * The common lazy finalise: a domain allocated for a bus gets its instance (and whatever the
+ * driver copies from the first device) at its first attach.
+ */
+export function finaliseOnFirstAttach(copy: (c: StepCtx) => Props = () => ({})): EffectStep["run"] {
+  return (c) => {
+    if (c.domain.instance || !c.inst) return 0;
+    c.domain.instance = c.inst;
+    Object.assign(c.domain.props, copy(c));
+    return 0;
+  };
+}
+
+/** Eras in which a driver exists: from `first` on, up to (not including) `removedIn`. */
+export function erasFrom(first: EraId, removedIn?: EraId): EraId[] {
+  const ids = Object.keys(ERAS) as EraId[];
+  const end = removedIn ? ids.indexOf(removedIn) : ids.length;
+  return ids.slice(ids.indexOf(first), end);
+}
+
+/** Property with its documented default, read from a props bag. */
+export function prop<T extends number | boolean | string>(p: Props, docs: readonly PropDoc[], name: string): T {
+  if (name in p) return p[name] as T;
+  const d = docs.find((x) => x.name === name);
+  if (!d) throw new Error(`internal: undocumented property ${name}`);
+  return d.default as T;
+}
+
+/** No IOMMU at all behind the device (no fwspec / no DMAR unit found). */
+export const noIommu = (c: StepCtx) => c.dev.instance === null;
+
+/**
+ * The device is behind another instance of this driver, or behind another driver. Before the
+ * core owner check (2023) a foreign device reached attach_dev; drivers without their own
+ * fwspec-ops check would read another driver's private data. The model treats that case
+ * like an instance mismatch (INFERRED).
+ */
+export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null && (c.inst === null || otherInstance(c));
+
+/** Instances (of the domain's driver) whose devices currently have `d` programmed for their RID. */
+export function attachedInstances(k: Kernel, d: Domain): IommuInstance[] {
+  const out = new Set<IommuInstance>();
+  for (const dev of k.devices.values()) if (dev.hwDomain === d && dev.instance) out.add(dev.instance);
+  return [...out];
+}

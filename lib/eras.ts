@@ -1,0 +1,202 @@
+/**
+ * The eras of the attach error contract. Each era is one coherent kernel (core + drivers +
+ * consumers) as described in the fact sheet, section 1. Behaviour that changed between eras
+ * is read from `features` here, never from era-id comparisons scattered through the code.
+ */
+import type { ErrnoName } from "./errno";
+
+export const ERA_IDS = [
+  "2014-nesting",
+  "pre-2022",
+  "emediumtype-2022",
+  "einval-6.2",
+  "mainline-2025",
+  "test-dev-2025",
+] as const;
+
+export type EraId = (typeof ERA_IDS)[number];
+
+export interface EraFeatures {
+  /** Errno a caller may treat as "incompatible, try another domain"; null when no contract exists. */
+  softErrno: ErrnoName | null;
+  /** __iommu_attach_group checks domain->owner against the device's ops (commit a9c362db3920). */
+  coreOwnerCheck: "none" | "attach-group" | "test-dev";
+  /** __iommu_group_set_domain_internal reverts earlier devices on error and knows MUST_SUCCEED. */
+  rollback: boolean;
+  /** group->resetting_domain: attach/replace/PASID/deferred attach get EBUSY during a PCI reset. */
+  resetWindow: boolean;
+  /** __iommu_device_set_domain refuses blocking a require_direct device (dev_warn + EINVAL). */
+  requireDirect: boolean;
+  /** iommu_attach_device_pasid / iommu_replace_device_pasid with rollback. */
+  pasid: boolean;
+  /** iommu_group_replace_domain / iommu_replace_group_handle exist. */
+  groupReplace: boolean;
+  /** iommu_deferred_attach takes group->mutex and honours the reset window (5d5388b0e190). */
+  deferredLocked: boolean;
+  /** The test_dev domain op and __iommu_domain_test_device() run before every attach. */
+  testDev: boolean;
+  /** attach_dev(domain, dev, old) (fd714986e4e4). */
+  attachDevOld: boolean;
+  /** iommufd exists, with its auto-domain search (iommufd_device_auto_get_domain). */
+  iommufd: boolean;
+  /** VFIO_TYPE1_NESTING_IOMMU can be opened (f5c9ecebaf2a .. 35890f85573c). */
+  vfioNestingType: boolean;
+  /** How vfio_iommu_type1_attach_group looks for a domain to reuse. */
+  vfioLoop: "allocate-then-merge" | "try-existing-first";
+  /** Which domain property type1 compares before a merge attempt. */
+  vfioCoherencyKey: "prot" | "enforce_cache_coherency" | "none";
+  /** Whether type1 compares domain ops before a merge attempt. */
+  vfioOpsMatch: boolean;
+  /** Paging domains are allocated for a device (iommu_paging_domain_alloc) rather than a bus. */
+  pagingAllocForDevice: boolean;
+  /** The driver provides static blocked/identity domains (ops->blocked_domain). */
+  staticCoreDomains: boolean;
+}
+
+export interface Era {
+  id: EraId;
+  title: string;
+  dates: string;
+  merged: boolean;
+  /** Era whose behaviour this one starts from (used to inherit per-driver rows). */
+  parent: EraId | null;
+  sources: string[];
+  summary: string;
+  features: EraFeatures;
+}
+
+const PRE: EraFeatures = {
+  softErrno: null,
+  coreOwnerCheck: "none",
+  rollback: false,
+  resetWindow: false,
+  requireDirect: false,
+  pasid: false,
+  groupReplace: false,
+  deferredLocked: false,
+  testDev: false,
+  attachDevOld: false,
+  iommufd: false,
+  vfioNestingType: true,
+  vfioLoop: "allocate-then-merge",
+  vfioCoherencyKey: "prot",
+  vfioOpsMatch: true,
+  pagingAllocForDevice: false,
+  staticCoreDomains: false,
+};
+
+const MAINLINE: EraFeatures = {
+  ...PRE,
+  softErrno: "EINVAL",
+  coreOwnerCheck: "attach-group",
+  rollback: true,
+  resetWindow: true,
+  requireDirect: true,
+  pasid: true,
+  groupReplace: true,
+  deferredLocked: true,
+  attachDevOld: true,
+  iommufd: true,
+  vfioNestingType: false,
+  vfioCoherencyKey: "enforce_cache_coherency",
+  pagingAllocForDevice: true,
+  staticCoreDomains: true,
+};
+
+export const ERAS: Record<EraId, Era> = {
+  "2014-nesting": {
+    id: "2014-nesting",
+    title: "VFIO_TYPE1_NESTING_IOMMU and DOMAIN_ATTR_NESTING",
+    dates: "2014 (commit f5c9ecebaf2a; v3.19, INFERRED)",
+    merged: true,
+    parent: null,
+    sources: ["f5c9ecebaf2a vfio/iommu_type1: add new VFIO_TYPE1_NESTING_IOMMU IOMMU type"],
+    summary:
+      "Nesting is asked for through iommu_domain_set_attr(DOMAIN_ATTR_NESTING); type1 fails the attach when the attribute cannot be set. No errno contract.",
+    features: { ...PRE },
+  },
+  "pre-2022": {
+    id: "pre-2022",
+    title: "The errno zoo",
+    dates: "up to about v5.19",
+    merged: true,
+    parent: "2014-nesting",
+    sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "T62 core shape (INFERRED for older cores)"],
+    summary:
+      "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EOPNOTSUPP, EINVAL, or a silent 0), usually with dev_err.",
+    features: { ...PRE },
+  },
+  "emediumtype-2022": {
+    id: "emediumtype-2022",
+    title: "EMEDIUMTYPE proposal (never merged)",
+    dates: "v1 6 Jun 2022 - v6 15 Aug 2022; dropped Sept 2022",
+    merged: false,
+    parent: "pre-2022",
+    sources: [
+      "Simplify vfio_iommu_type1 attach/detach routine (20220606061927.26049-1-nicolinc@nvidia.com)",
+      "Joerg Roedel's objection (Yxnt9uQTmbqul5lf@8bytes.org)",
+    ],
+    summary:
+      "Proposed: -EMEDIUMTYPE means incompatible, drivers print dev_dbg at most; type1 tries existing domains first.",
+    features: {
+      ...PRE,
+      softErrno: "EMEDIUMTYPE",
+      vfioLoop: "try-existing-first",
+      vfioCoherencyKey: "none",
+      vfioOpsMatch: false,
+    },
+  },
+  "einval-6.2": {
+    id: "einval-6.2",
+    title: "EINVAL is the incompatibility signal (v6.2)",
+    dates: "v1 13 Sep 2022 - v7 17 Oct 2022; merged for v6.2",
+    merged: true,
+    parent: "pre-2022",
+    sources: [
+      "00208852d351 iommu: Add return value rules to attach_dev op and APIs",
+      "f4a147735793 iommu: Use EINVAL for incompatible device/domain in ->attach_dev",
+      "bd7ebb771935 iommu: Regulate EINVAL in ->attach_dev callback functions",
+    ],
+    summary:
+      "Incompatibility returns EINVAL with no log; iommufd's auto-domain search consumes it; VFIO type1 keeps allocate-then-merge.",
+    features: { ...PRE, softErrno: "EINVAL", iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
+  },
+  "mainline-2025": {
+    id: "mainline-2025",
+    title: "Mainline 2025: owner check, rollback, PASID, reset window",
+    dates: "2023 - early 2026 (CUR snapshot 17194cd0dd23)",
+    merged: true,
+    parent: "einval-6.2",
+    sources: [
+      "a9c362db3920 iommu: Validate that devices match domains",
+      "CUR drivers/iommu/iommu.c @17194cd0dd23",
+      "5d5388b0e190 iommu: Lock group->mutex in iommu_deferred_attach()",
+      "c279e83953d9 pci_dev_reset_iommu_prepare",
+    ],
+    summary:
+      "The core checks the owner ops, rolls back failed group attaches, has PASID attach/replace with rollback, refuses blocking require_direct devices and attaches during a PCI reset.",
+    features: { ...MAINLINE },
+  },
+  "test-dev-2025": {
+    id: "test-dev-2025",
+    title: "test_dev proposal (not merged)",
+    dates: "v1 12-13 Oct 2025, reviewed into Nov 2025",
+    merged: false,
+    parent: "mainline-2025",
+    sources: ["[PATCH v1 00/20] iommu: Introduce and roll out test_dev domain op (cover.1760312725.git.nicolinc@nvidia.com)"],
+    summary:
+      "Drivers move their compatibility checks into test_dev; the core runs __iommu_domain_test_device() before every attach, so attach_dev should only fail with ENOMEM/ENOSPC.",
+    features: { ...MAINLINE, coreOwnerCheck: "test-dev", testDev: true },
+  },
+};
+
+export function isEraId(s: string): s is EraId {
+  return (ERA_IDS as readonly string[]).includes(s);
+}
+
+/** The era itself, then its parents: where per-era data is looked up. */
+export function eraChain(id: EraId): EraId[] {
+  const out: EraId[] = [];
+  for (let e: EraId | null = id; e; e = ERAS[e].parent) out.push(e);
+  return out;
+}

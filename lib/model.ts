@@ -1,0 +1,197 @@
+/**
+ * Entities of the attach core: IOMMU instances, devices, groups, domains, and the `Kernel`
+ * that holds them together with the era, the kernel log and the trace.
+ * Field names follow struct iommu_group / struct iommu_domain / struct dev_iommu.
+ */
+import { ERAS, type Era, type EraFeatures, type EraId } from "./eras";
+import type { Ret } from "./errno";
+import { isSpam, type LogLevel, type LogLine } from "./log";
+import type { TraceEvent } from "./trace";
+import type { DriverModel } from "./driver";
+
+/** Driver-specific properties (documented by each driver in hardware/). */
+export type Props = Record<string, number | boolean | string>;
+
+/** IOMMU_DOMAIN_* types. "dma" is the default translating domain, "unmanaged" a caller-owned paging domain. */
+export type DomainType = "blocked" | "identity" | "unmanaged" | "dma" | "nested" | "sva";
+
+export function isPaging(t: DomainType): boolean {
+  return t === "unmanaged" || t === "dma";
+}
+
+/** One IOMMU hardware unit (an SMMU, a DMAR unit, a DART, ...) driven by one driver. */
+export interface IommuInstance {
+  id: string;
+  driver: DriverModel;
+  props: Props;
+}
+
+/** struct device with its dev_iommu part. */
+export interface Device {
+  id: string;
+  /** The IOMMU the device sits behind (its fwspec / dev_iommu_priv); null: no IOMMU. */
+  instance: IommuInstance | null;
+  group: Group | null;
+  props: Props;
+  /** dev->iommu->max_pasids; 0 when the device cannot use PASIDs. */
+  maxPasids: number;
+  /** dev->iommu->require_direct: firmware asked for a 1:1 mapping (RMRR and the like). */
+  requireDirect: boolean;
+  /** dev->iommu->attach_deferred: the default-domain attach waits for the DMA API (kdump). */
+  attachDeferred: boolean;
+  /** PCI ATS capable; pci_dev_reset_iommu_prepare only acts on such devices. */
+  ats: boolean;
+  /** What the hardware was programmed with for the RID, as the driver left it. */
+  hwDomain: Domain | null;
+  /** What the hardware was programmed with for each PASID. */
+  hwPasid: Map<number, Domain>;
+}
+
+export interface PasidEntry {
+  domain: Domain;
+  handle: string | null;
+}
+
+/** struct iommu_group. */
+export interface Group {
+  id: string;
+  devices: Device[];
+  domain: Domain | null;
+  defaultDomain: Domain | null;
+  blockingDomain: Domain | null;
+  owner: string | null;
+  ownerCnt: number;
+  /** group->pasid_array; IOMMU_NO_PASID (0) holds the RID handle of replace/handle attaches. */
+  pasidArray: Map<number, PasidEntry>;
+  resettingDomain: Domain | null;
+}
+
+/** struct iommu_domain. */
+export interface Domain {
+  id: string;
+  type: DomainType;
+  /** domain->owner: the driver whose ops made it (static core domains report their provider). */
+  owner: DriverModel;
+  /** A driver's static ops->blocked_domain / ops->identity_domain (no owner check needed). */
+  isStatic: boolean;
+  /** Instance the domain is finalised to (smmu_domain->smmu, ...); null until the first attach where drivers finalise lazily. */
+  instance: IommuInstance | null;
+  props: Props;
+  /** Can be attached to PASIDs (IOMMU_HWPT_ALLOC_PASID); ops->set_dev_pasid present. */
+  pasidCapable: boolean;
+  freed: boolean;
+}
+
+export interface KernelOptions {
+  era: EraId;
+  /** Driver variants in force, e.g. "arm-smmu-v3:regression-48e7b8e284e5". */
+  variants?: readonly string[];
+  /** Record a trace of every call (off for large sweeps). */
+  trace?: boolean;
+  /** Fail the n-th allocation (1-based) like iommufd_fail_nth; 0 = never. */
+  failNth?: number;
+  /** Print dev_dbg lines too (dynamic debug on). They are always recorded. */
+  dynamicDebug?: boolean;
+}
+
+/** The whole simulated machine in one era. */
+export class Kernel {
+  readonly era: Era;
+  readonly features: EraFeatures;
+  readonly variants: ReadonlySet<string>;
+  readonly instances = new Map<string, IommuInstance>();
+  readonly devices = new Map<string, Device>();
+  readonly groups = new Map<string, Group>();
+  /** Live (not freed) domains by id. */
+  readonly domains = new Map<string, Domain>();
+  readonly log: LogLine[] = [];
+  readonly trace: TraceEvent[] | null;
+  private depth = 0;
+  private current: TraceEvent | null = null;
+  private nextDomain = 1;
+  private allocs = 0;
+  private readonly failNth: number;
+  /** Static blocked/identity domains per driver id, created on first use. */
+  readonly staticDomains = new Map<string, { blocked: Domain; identity: Domain }>();
+
+  constructor(opts: KernelOptions) {
+    this.era = ERAS[opts.era];
+    this.features = this.era.features;
+    this.variants = new Set(opts.variants ?? []);
+    this.trace = opts.trace === false ? null : [];
+    this.failNth = opts.failNth ?? 0;
+  }
+
+  /** A fresh domain id, "dom#1", "dom#2", ... in allocation order (deterministic; "#" never clashes with scenario ids). */
+  newDomainId(): string {
+    return `dom#${this.nextDomain++}`;
+  }
+
+  /** One kzalloc(); false when the fault-injection hook fails it. */
+  kzalloc(): boolean {
+    this.allocs++;
+    return this.failNth === 0 || this.allocs !== this.failNth;
+  }
+
+  get allocations(): number {
+    return this.allocs;
+  }
+
+  /** printk: dev_err / dev_warn / dev_dbg / pr_* / WARN splats. */
+  printk(level: LogLevel, dev: Device | null, text: string): void {
+    const line: LogLine = { level, dev: dev ? dev.id : null, text };
+    this.log.push(line);
+    if (this.current) this.current.log.push(line);
+  }
+
+  /** WARN_ON(cond): prints a splat when cond holds and returns cond, as the kernel macro does. */
+  warnOn(cond: boolean, what: string): boolean {
+    if (cond) this.printk("WARN", null, `WARN_ON(${what})`);
+    return cond;
+  }
+
+  /** Run `body` as the kernel function `fn`, recording a trace event around it. */
+  call(fn: string, args: TraceEvent["args"], body: () => Ret): Ret {
+    if (!this.trace) return body();
+    const ev: TraceEvent = { seq: this.trace.length, depth: this.depth, fn, args, log: [] };
+    this.trace.push(ev);
+    const saved = this.current;
+    this.current = ev;
+    this.depth++;
+    try {
+      const ret = body();
+      ev.ret = ret;
+      return ret;
+    } finally {
+      this.depth--;
+      this.current = saved;
+    }
+  }
+
+  /** Number of log lines a default console shows at err/warn/WARN level since `from`. */
+  spamSince(from: number): number {
+    let n = 0;
+    for (let i = from; i < this.log.length; i++) if (isSpam(this.log[i]!)) n++;
+    return n;
+  }
+}
+
+/** Error thrown when a call does not exist in the selected era (not an errno: the API itself is missing). */
+export class EraUnavailableError extends Error {
+  constructor(
+    readonly what: string,
+    readonly era: EraId,
+    readonly detail: string,
+  ) {
+    super(`${what} does not exist in era ${era}: ${detail}`);
+    this.name = "EraUnavailableError";
+  }
+}
+
+/** Error for a bad argument to a public library function (never a crash deep inside). */
+export class LabArgumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LabArgumentError";
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Running a scenario: build the machine in one era, play the steps through the core and the
+ * consumers, and record per step the return value, the resulting domain, the log lines and
+ * the outcome class. The result is plain data (JSON-ready, deterministic).
+ */
+import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach";
+import { domainAlloc, domainFree } from "../core/domain";
+import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
+import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid";
+import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset";
+import { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind } from "../consumers/iommufd";
+import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
+import { errnoName, type Ret } from "../errno";
+import type { EraId } from "../eras";
+import { isSpam, type LogLine } from "../log";
+import { type Domain, EraUnavailableError, Kernel } from "../model";
+import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outcome";
+import { buildPlatform } from "../platform";
+import type { TraceEvent } from "../trace";
+import type { Scenario, ScenarioStep } from "./schema";
+
+export type StepOutcome = OutcomeClass | "skipped";
+
+export interface StepRecord {
+  index: number;
+  op: ScenarioStep["op"];
+  /** What the step acted on, e.g. "d0 -> nic1". */
+  target: string;
+  ret: Ret;
+  errno: string;
+  /** The resulting domain: the group's (or PASID's) domain after the step, the new domain, or the consumer's choice. */
+  domain: string | null;
+  outcome: StepOutcome;
+  log: LogLine[];
+  spam: number;
+  attempts?: number;
+  softFailures?: number;
+  domainsAllocated?: number;
+  detail?: string;
+  note?: string;
+}
+
+export interface RunResult {
+  scenario: string;
+  era: EraId;
+  variants: string[];
+  /** Lines printed while probing the devices (default domains). */
+  probeLog: LogLine[];
+  steps: StepRecord[];
+  summary: {
+    steps: number;
+    byOutcome: Partial<Record<StepOutcome, number>>;
+    logLines: number;
+    spamLines: number;
+    domainsAllocated: number;
+  };
+  /** Final state: each group's domain and owner, each device's RID and PASID hardware state. */
+  state: {
+    groups: Array<{ id: string; domain: string | null; owner: string | null; pasids: Record<string, string> }>;
+    devices: Array<{ id: string; hwDomain: string | null; hwPasids: Record<string, string> }>;
+  };
+  trace?: TraceEvent[];
+}
+
+export interface RunOptions {
+  era?: EraId;
+  trace?: boolean;
+  variants?: string[];
+}
+
+const DEFAULT_ERA: EraId = "mainline-2025";
+
+function targetOf(st: ScenarioStep): string {
+  switch (st.op) {
+    case "alloc-domain":
+      return `${st.id} for ${st.device}`;
+    case "free-domain":
+      return st.domain;
+    case "attach-device":
+    case "detach-device":
+      return `${st.domain} -> ${st.device}`;
+    case "attach-group":
+    case "replace-group":
+      return `${st.domain} -> ${st.group}`;
+    case "detach-group":
+    case "release-dma-owner":
+      return st.group;
+    case "claim-dma-owner":
+      return `${st.group} by ${st.owner}`;
+    case "attach-pasid":
+    case "replace-pasid":
+    case "detach-pasid":
+      return `${st.domain} -> ${st.device} pasid ${st.pasid}`;
+    case "pci-reset-prepare":
+    case "pci-reset-done":
+    case "deferred-attach":
+    case "iommufd-unbind":
+      return st.device;
+    case "vfio-attach":
+      return `${st.group} -> container ${st.container}${st.type === "nesting" ? " (nesting)" : ""}`;
+    case "iommufd-attach":
+      return `${st.device} -> ${st.ioas}`;
+  }
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  const era = opts.era ?? s.era ?? DEFAULT_ERA;
+  const variants = opts.variants ?? s.variants ?? [];
+  const k = new Kernel({ era, variants, trace: opts.trace === true });
+  buildPlatform(k, {
+    instances: s.instances.map((i) => ({ id: i.id, driver: i.driver, ...(i.props ? { props: i.props } : {}) })),
+    devices: s.devices,
+  });
+  const probeLog = k.log.slice();
+  const named = new Map<string, Domain>();
+  const containers = new Map<string, VfioContainer>();
+  const ioases = new Map<string, Ioas>();
+  const fd = new IommufdCtx();
+  const steps: StepRecord[] = [];
+  let allocated = 0;
+
+  s.steps.forEach((st, index) => {
+    const logFrom = k.log.length;
+    const rec = (ret: Ret, domain: string | null, outcome: StepOutcome, extra: Partial<StepRecord> = {}): StepRecord => {
+      const log = k.log.slice(logFrom);
+      return {
+        index,
+        op: st.op,
+        target: targetOf(st),
+        ret,
+        errno: errnoName(ret),
+        domain,
+        outcome,
+        log,
+        spam: log.filter(isSpam).length,
+        ...extra,
+        ...(st.note ? { note: st.note } : {}),
+      };
+    };
+    const fromOutcome = (o: Outcome): StepRecord =>
+      rec(o.ret, o.domain, o.outcome, {
+        attempts: o.attempts,
+        softFailures: o.softFailures,
+        domainsAllocated: o.domainsAllocated,
+        ...(o.detail ? { detail: o.detail } : {}),
+      });
+    const dev = (id: string) => k.devices.get(id)!;
+    const grp = (id: string) => k.groups.get(id)!;
+    const groupResult = (g: string, ret: Ret, want: Domain | null) => {
+      const group = grp(g);
+      const outcome = ret === 0 && want && group.domain === want && !groupHwOn(group, want) ? "fake-success" : classifyRet(k, ret);
+      return rec(ret, group.domain?.id ?? null, outcome);
+    };
+    try {
+      if ("domain" in st && !named.has(st.domain)) {
+        steps.push(rec(0, null, "skipped", { errno: "-", detail: `domain ${st.domain} was not allocated` }));
+        return;
+      }
+      const dom = "domain" in st ? named.get(st.domain)! : null;
+      switch (st.op) {
+        case "alloc-domain": {
+          const d = domainAlloc(k, { dev: dev(st.device), id: st.id, ...(st.type ? { type: st.type } : {}), ...(st.props ? { props: st.props } : {}), ...(st.pasid !== undefined ? { pasid: st.pasid } : {}) });
+          if (typeof d === "number") return void steps.push(rec(d, null, classifyRet(k, d)));
+          named.set(st.id, d);
+          allocated++;
+          return void steps.push(rec(0, d.id, "ok", { domainsAllocated: 1 }));
+        }
+        case "free-domain":
+          domainFree(k, dom!);
+          named.delete(st.domain);
+          return void steps.push(rec(0, null, "ok"));
+        case "attach-device": {
+          const g = dev(st.device).group!;
+          return void steps.push(groupResult(g.id, iommuAttachDevice(k, dom!, dev(st.device)), dom));
+        }
+        case "detach-device": {
+          iommuDetachDevice(k, dom!, dev(st.device));
+          return void steps.push(groupResult(dev(st.device).group!.id, 0, null));
+        }
+        case "attach-group":
+          return void steps.push(groupResult(st.group, iommuAttachGroup(k, dom!, grp(st.group)), dom));
+        case "detach-group":
+          iommuDetachGroup(k, null, grp(st.group));
+          return void steps.push(groupResult(st.group, 0, null));
+        case "replace-group":
+          return void steps.push(groupResult(st.group, iommuReplaceGroup(k, grp(st.group), dom), dom));
+        case "claim-dma-owner":
+          return void steps.push(groupResult(st.group, iommuGroupClaimDmaOwner(k, grp(st.group), st.owner), null));
+        case "release-dma-owner":
+          iommuGroupReleaseDmaOwner(k, grp(st.group));
+          return void steps.push(groupResult(st.group, 0, null));
+        case "attach-pasid":
+        case "replace-pasid": {
+          const d = dev(st.device);
+          const ret = st.op === "attach-pasid" ? iommuAttachDevicePasid(k, dom!, d, st.pasid) : iommuReplaceDevicePasid(k, dom!, d, st.pasid, `handle-${index}`);
+          const now = d.group!.pasidArray.get(st.pasid)?.domain ?? null;
+          const fake = ret === 0 && d.group!.devices.some((x) => x.maxPasids > 0 && x.hwPasid.get(st.pasid) !== dom);
+          return void steps.push(rec(ret, now?.id ?? null, fake ? "fake-success" : classifyRet(k, ret)));
+        }
+        case "detach-pasid":
+          iommuDetachDevicePasid(k, dom!, dev(st.device), st.pasid);
+          return void steps.push(rec(0, null, "ok"));
+        case "pci-reset-prepare":
+          return void steps.push(groupResult(dev(st.device).group!.id, pciDevResetIommuPrepare(k, dev(st.device)), null));
+        case "pci-reset-done":
+          pciDevResetIommuDone(k, dev(st.device));
+          return void steps.push(groupResult(dev(st.device).group!.id, 0, null));
+        case "deferred-attach": {
+          const d = dev(st.device);
+          const target = d.group!.domain ?? d.group!.defaultDomain!;
+          const ret = iommuDeferredAttach(k, d, target);
+          return void steps.push(rec(ret, d.hwDomain?.id ?? null, classifyRet(k, ret)));
+        }
+        case "vfio-attach": {
+          let c = containers.get(st.container);
+          if (!c) containers.set(st.container, (c = new VfioContainer(st.container, st.type ?? "v2")));
+          const o = vfioType1AttachGroup(k, c, grp(st.group));
+          allocated += o.domainsAllocated;
+          return void steps.push(fromOutcome(o));
+        }
+        case "iommufd-attach": {
+          let io = ioases.get(st.ioas);
+          if (!io) ioases.set(st.ioas, (io = new Ioas(st.ioas)));
+          const o = iommufdDeviceAttachIoas(k, fd, io, dev(st.device));
+          allocated += o.domainsAllocated;
+          return void steps.push(fromOutcome(o));
+        }
+        case "iommufd-unbind":
+          if (!k.features.iommufd) throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2");
+          iommufdDeviceUnbind(k, fd, dev(st.device));
+          return void steps.push(rec(0, dev(st.device).hwDomain?.id ?? null, "ok"));
+      }
+    } catch (e) {
+      if (!(e instanceof EraUnavailableError)) throw e;
+      steps.push(rec(0, null, "unavailable", { errno: "-", detail: e.message }));
+    }
+  });
+
+  const byOutcome: Partial<Record<StepOutcome, number>> = {};
+  for (const r of steps) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
+  const stepLines = steps.reduce((n, r) => n + r.log.length, 0);
+  const result: RunResult = {
+    scenario: s.name,
+    era,
+    variants: [...variants],
+    probeLog,
+    steps,
+    summary: {
+      steps: steps.length,
+      byOutcome,
+      logLines: stepLines,
+      spamLines: steps.reduce((n, r) => n + r.spam, 0),
+      domainsAllocated: allocated,
+    },
+    state: {
+      groups: [...k.groups.values()].map((g) => ({
+        id: g.id,
+        domain: g.domain?.id ?? null,
+        owner: g.owner,
+        pasids: Object.fromEntries([...g.pasidArray].map(([p, e]) => [String(p), e.domain.id])),
+      })),
+      devices: [...k.devices.values()].map((d) => ({
+        id: d.id,
+        hwDomain: d.hwDomain?.id ?? null,
+        hwPasids: Object.fromEntries([...d.hwPasid].map(([p, x]) => [String(p), x.id])),
+      })),
+    },
+  };
+  if (k.trace) result.trace = k.trace;
+  return result;
+}
