@@ -105,8 +105,7 @@ export function cli(argv: string[]): number {
     return main(argv);
   } catch (e) {
     if (e instanceof InputError || e instanceof UsageError) {
-      console.error(`iommu-lab: ${e.message}`);
-      if (e instanceof UsageError) console.error(USAGE);
+      console.error(`iommu-lab: ${e.message}${e instanceof UsageError ? " (iommu-lab --help for usage)" : ""}`);
       return 2;
     }
     console.error(`iommu-lab: internal error: ${(e as Error).message}`);
