@@ -18,7 +18,11 @@ import {
   prop,
   type PropDoc,
   type StepCtx,
+  type TripEnv,
 } from "../lib/driver";
+import { iommuAttachDevice } from "../lib/core/attach";
+import { domainAlloc } from "../lib/core/domain";
+import { iommuAttachDevicePasid } from "../lib/core/pasid";
 import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
 
@@ -54,6 +58,17 @@ const s1 = (c: StepCtx) => p<string>(c, "dom", "stage") === "S1";
 // attach is prepare/commit and leaves the device untouched on error.
 const DETACH_FIRST = ["pre-2022", "emediumtype-2022", "einval-6.2"] as const;
 
+/** Trip set-up: the device under test has a PASID attached (its SSIDs are in use). */
+function usePasid(k: Kernel, env: TripEnv): void {
+  env.dut.maxPasids = 16;
+  iommuAttachDevicePasid(k, domainAlloc(k, { dev: env.dut }) as Domain, env.dut, 1);
+}
+
+/** Trip set-up: the device under test's RID is on a stage-2 domain (no CD table in the STE). */
+function ridOnS2(k: Kernel, env: TripEnv): void {
+  iommuAttachDevice(k, domainAlloc(k, { dev: env.dut, props: { stage: "S2" } }) as Domain, env.dut);
+}
+
 const mismatchText = "cannot attach to SMMU %s (upstream of %s)";
 
 export const armSmmuV3: DriverModel = {
@@ -67,7 +82,11 @@ export const armSmmuV3: DriverModel = {
   deviceProps,
   domainProps,
   attach: [
-    check("no-fwspec", "!fwspec", "the device has no IOMMU firmware description", noIommu, { "pre-2022": fail("ENOENT") }),
+    check("no-fwspec", "!fwspec", "the device has no IOMMU firmware description", noIommu, { "pre-2022": fail("ENOENT") }, {
+      trip: { noIommu: true },
+      // attach_dev dereferences the fwspec, so the guard stays there under test_dev (INFERRED).
+      phase: "both",
+    }),
     effect("detach-first", "arm_smmu_detach_dev(master)", "the master is detached before any check", (c) => ((c.dev.hwDomain = null), 0), DETACH_FIRST),
     effect(
       "finalise",
@@ -94,6 +113,7 @@ export const armSmmuV3: DriverModel = {
         "mainline-2025": fail("EINVAL"),
       },
       {
+        trip: { other: {} },
         variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess } },
         logArgs: (c) => [c.domain.instance?.id ?? "?", c.inst?.id ?? c.dev.instance?.id ?? "?"],
         note: "Variant regression-48e7b8e284e5: the 2025 regression returned 0 on mismatch without attaching (fixed by be5a2d3f8f97).",
@@ -110,7 +130,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
         "mainline-2025": null, // CD tables became per master: no per-domain SSID size to match
       },
-      { logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
+      { trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } }, logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
     ),
     check(
       "stall-mismatch",
@@ -123,7 +143,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",
@@ -131,6 +151,7 @@ export const armSmmuV3: DriverModel = {
       "a stage-2 domain cannot take a master whose PASIDs are attached",
       (c) => p<string>(c, "dom", "stage") === "S2" && c.dev.hwPasid.size > 0,
       { "mainline-2025": fail("EBUSY") },
+      { trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
     ),
     check(
       "canwbs",
@@ -138,6 +159,7 @@ export const armSmmuV3: DriverModel = {
       "the domain enforces coherency but the master cannot",
       (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
       { "mainline-2025": fail("EINVAL") },
+      { trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
     ),
     check(
       "iopf-unsupported",
@@ -145,6 +167,7 @@ export const armSmmuV3: DriverModel = {
       "the domain wants I/O page faults and this SMMU cannot deliver them",
       (c) => p<boolean>(c, "dom", "iopf") && !p<boolean>(c, "inst", "sva"),
       { "mainline-2025": fail("EOPNOTSUPP") },
+      { trip: { domain: { iopf: true }, firstAttach: false } },
     ),
     check(
       "stall-multi-stream",
@@ -152,19 +175,20 @@ export const armSmmuV3: DriverModel = {
       "stall-mode faults need a single stream ID",
       (c) => p<boolean>(c, "dom", "iopf") && p<boolean>(c, "dev", "stallEnabled") && p<number>(c, "dev", "numStreams") !== 1,
       { "mainline-2025": fail("EOPNOTSUPP") },
+      { trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
     ),
   ],
   setDevPasid: [
     check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
       "mainline-2025": fail("EINVAL"),
-    }),
+    }, { trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-smmu-mismatch",
       "smmu_domain->smmu != master->smmu",
       "the domain belongs to another SMMU instance",
       foreignOrOtherInstance,
       { "mainline-2025": fail("EINVAL") },
-      { note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
+      { trip: { other: {} }, note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
     ),
     check(
       "pasid-cd-table",
@@ -172,10 +196,11 @@ export const armSmmuV3: DriverModel = {
       "the RID is on a stage-2 domain, so there is no CD table for PASIDs",
       (c) => c.dev.hwDomain !== null && !c.dev.hwDomain.isStatic && c.dev.hwDomain.props["stage"] === "S2",
       { "mainline-2025": fail("EINVAL") },
+      { trip: { before: ridOnS2 } },
     ),
     check("pasid-sva", "SVA domain && !ARM_SMMU_FEAT_SVA", "SVA needs the SVA feature", (c) => c.domain.type === "sva" && !p<boolean>(c, "inst", "sva"), {
       "mainline-2025": fail("EOPNOTSUPP"),
-    }),
+    }, { trip: { domainType: "sva" } }),
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],
   allocDomain(c) {

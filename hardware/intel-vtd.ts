@@ -59,22 +59,23 @@ const MAINLINE_EINVAL = { "mainline-2025": fail("EINVAL") };
 /** paging_domain_compatible() (mainline-2025): each incompatibility is a silent EINVAL. */
 const compatible: Step[] = [
   check("fs-unsupported", "first stage && (!sm_supported || !ecap_flts)", "first-stage domain on a unit without first-stage translation",
-    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL),
+    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL, { trip: { other: { firstStage: false } } }),
   check("fs-1g", "first stage && 1G pages && !cap_fl1gp_support", "first-stage domain uses 1 GiB pages the unit lacks",
-    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL),
+    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL, { trip: { domain: { superpage1G: true }, other: { superpage1G: false } } }),
   check("ss-dirty", "second stage && dirty_ops && !ssads", "dirty tracking on a unit without SSADS",
-    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL),
+    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true }, other: { dirtyTracking: false } } }),
   check("ss-nest-parent", "second stage && nested_parent && !ecap_nest", "nest parent on a unit without nesting",
-    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL),
+    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL, { trip: { inst: { nesting: true }, domain: { nestParent: true }, other: { nesting: false } } }),
   check("ss-unsupported", "second stage && !ecap_slts", "second-stage domain on a unit without second-stage translation",
-    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL),
+    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL, { trip: { domain: { stage: "second" }, other: { secondStage: false } } }),
   check("ss-superpage", "second stage && superpage sizes not supported", "the domain uses superpages the unit lacks",
-    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL),
+    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL, { trip: { domain: { stage: "second", superpage2M: true }, other: { superpage2M: false } } }),
   check("force-snooping", "force_snooping && !ecap_sc_support", "the domain enforces snooping; this unit cannot",
     mine((c) => dp<boolean>(c, "forceSnooping") && !ip<boolean>(c, "snoopControl")),
-    { "pre-2022": fail("EOPNOTSUPP"), "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") }),
+    { "pre-2022": fail("EOPNOTSUPP"), "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
+    { trip: { domain: { forceSnooping: true }, other: { snoopControl: false } } }),
   check("coherency", "iommu_coherency && !iommu_paging_structure_coherency(iommu)", "the page table assumes coherent walks; this unit is not coherent",
-    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL),
+    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL, { trip: { other: { coherent: false } } }),
   check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
     mine((c) => (c.k.features.pagingAllocForDevice ? dp<number>(c, "addressWidth") : dp<number>(c, "maxAddrBits")) > ip<number>(c, "addressWidth")),
     {
@@ -82,7 +83,7 @@ const compatible: Step[] = [
       "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("%s: iommu width (%d) is not sufficient for the mapped address (%llx)")),
       "einval-6.2": fail("EINVAL"),
     },
-    { logArgs: (c) => ["prepare_domain_attach_device", ip<number>(c, "addressWidth"), 2 ** dp<number>(c, "maxAddrBits")] }),
+    { trip: { domain: { maxAddrBits: 48 }, other: { addressWidth: 39 } }, logArgs: (c) => ["prepare_domain_attach_device", ip<number>(c, "addressWidth"), 2 ** dp<number>(c, "maxAddrBits")] }),
 ];
 
 export const intelVtd: DriverModel = {
@@ -98,15 +99,15 @@ export const intelVtd: DriverModel = {
   attach: [
     check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
       "pre-2022": fail("ENODEV"),
-    }, { note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
+    }, { trip: { noIommu: true }, phase: "both", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
     ...compatible,
   ],
   setDevPasid: [
     check("pasid-unsupported", "!pasid_supported(iommu) || real DMA subdevice", "the unit has no PASID support",
-      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }),
-    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL),
+      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }, { trip: { inst: { pasid: false } } }),
+    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
     check("pasid-context-copied", "context_copied(iommu, bus, devfn)", "the context entry was inherited from a previous kernel",
-      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }),
+      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }, { trip: { inst: { contextCopied: true } } }),
     ...compatible,
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],

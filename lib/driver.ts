@@ -48,12 +48,48 @@ export interface CheckStep {
   rows: EraRows;
   /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
   variants?: Record<string, EraRows>;
-  /** In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev. */
-  phase?: "test" | "attach";
+  /**
+   * In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev,
+   * "both" runs in each (guards that attach_dev keeps, e.g. against a device with no IOMMU).
+   */
+  phase?: "test" | "attach" | "both";
   /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
   note?: string;
   /** Values for the printk format's conversions, in order (the format string stays in the data). */
   logArgs?: (c: StepCtx) => Array<string | number>;
+  /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
+  trip?: Trip;
+}
+
+/**
+ * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
+ * when the device under test sits behind another instance), a domain allocated for device
+ * "first" on i0, optionally attached to it (finalising it), then the attach under test.
+ */
+export interface Trip {
+  /** Props of instance i0 (where the domain lives; also the device under test's unless `other`). */
+  inst?: Props;
+  /** The device under test sits behind a second instance i1 of the same driver, with these props. */
+  other?: Props;
+  /** The device under test has no IOMMU: only the core's internal __iommu_attach_device can reach the driver. */
+  noIommu?: boolean;
+  /** Props of the device the domain is allocated for. */
+  first?: Props;
+  /** Props of the device under test. */
+  dev?: Props;
+  /** Requested domain type and properties. */
+  domainType?: DomainType;
+  domain?: Props;
+  /** Attach the domain to "first" before the attach under test (default: true for RID checks, false for PASID checks). */
+  firstAttach?: boolean;
+  /** Stateful set-up right before the attach under test (PASIDs in use, another active domain, ...). */
+  before?: (k: Kernel, env: TripEnv) => void;
+}
+
+export interface TripEnv {
+  domain: Domain;
+  first: Device;
+  dut: Device;
 }
 
 export interface EffectStep {
@@ -192,7 +228,7 @@ export function runSteps(
       continue;
     }
     const where = s.phase ?? "test";
-    if (phase === "test" && where !== "test") continue;
+    if (phase === "test" && where === "attach") continue;
     if (phase === "attach" && where === "test") continue;
     const v = verdictFor(k, driver, s);
     if (v && s.when(c)) return trip(k, c, s, v);

@@ -2,6 +2,7 @@
 import { DRIVERS } from "../../hardware/registry";
 import { lookupRows, type DriverModel, type Step } from "../driver";
 import { ERA_IDS, ERAS } from "../eras";
+import { cellText, computeMatrix, type MatrixRow } from "../matrix";
 import { table } from "./table";
 
 export function erasData() {
@@ -70,4 +71,41 @@ function cell(v: { errno: string; log: string | null; warn: boolean } | null | u
   if (v === undefined) return "";
   if (v === null) return "-";
   return `${v.errno.replace(" (fake success)", "!")}${v.log ? "/" + v.log : ""}${v.warn ? "/WARN" : ""}`;
+}
+
+/** `iommu-lab matrix`: what the model produces for every check's recipe (observed), per era. */
+export function matrixData(): MatrixRow[] {
+  return computeMatrix();
+}
+
+export function matrixCsv(rows: MatrixRow[]): string {
+  const q = (x: string) => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
+  const lines = ["driver,op,check,kernel,era,declared,observed,agrees"];
+  for (const r of rows) {
+    lines.push([r.driver, r.op, r.check, r.kernel, r.era, cellText(r.declared), cellText(r.observed), r.agrees === null ? "" : String(r.agrees)].map(q).join(","));
+  }
+  return lines.join("\n");
+}
+
+export function matrixText(rows: MatrixRow[]): string {
+  const out: string[] = [];
+  const drivers = [...new Set(rows.map((r) => r.driver))];
+  for (const d of drivers) {
+    const mine = rows.filter((r) => r.driver === d);
+    const keys = [...new Set(mine.map((r) => `${r.op}:${r.check}`))];
+    out.push(`${d}`);
+    const body = keys.map((key) => {
+      const [op, check] = key.split(":") as [string, string];
+      return [`  ${op === "pasid" ? "pasid/" : ""}${check}`, ...ERA_IDS.map((e) => {
+        const r = mine.find((x) => x.op === op && x.check === check && x.era === e);
+        if (!r) return "";
+        return cellText(r.observed ?? r.declared) + (r.agrees === false ? " (declared " + cellText(r.declared) + ")" : "");
+      })];
+    });
+    out.push(table(["  check", ...ERA_IDS], body), "");
+  }
+  const bad = rows.filter((r) => r.agrees === false).length;
+  out.push(`observed by running each check's recipe through the core; ${bad ? bad + " cells disagree with the driver data" : "every cell agrees with the driver data"}`);
+  out.push("cells: errno/printk level (err, warn, dbg, WARN); 0! = returned 0 without attaching; '-' = check absent; blank = driver absent");
+  return out.join("\n");
 }

@@ -3,6 +3,7 @@
  *   iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace]
  *   iommu-lab eras [--json]
  *   iommu-lab drivers [--json]
+ *   iommu-lab matrix [--csv|--json]
  * Exit codes: 0 done, 2 bad input (message names the file and JSON path), 1 internal error.
  */
 import { parseArgs } from "node:util";
@@ -11,13 +12,14 @@ import { formatLine } from "../log";
 import { LabArgumentError } from "../model";
 import { InputError, loadScenario } from "../scenario/load";
 import { runScenario, type RunResult } from "../scenario/run";
-import { driversData, driversText, erasData, erasText } from "./describe";
+import { driversData, driversText, erasData, erasText, matrixCsv, matrixData, matrixText } from "./describe";
 import { table } from "./table";
 
 const USAGE = `usage:
   iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace]
   iommu-lab eras [--json]
   iommu-lab drivers [--json]
+  iommu-lab matrix [--csv|--json]
 eras: ${ERA_IDS.join(", ")}`;
 
 class UsageError extends Error {}
@@ -55,6 +57,7 @@ function main(argv: string[]): number {
           era: { type: "string" },
           variant: { type: "string", multiple: true },
           json: { type: "boolean" },
+          csv: { type: "boolean" },
           trace: { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
@@ -76,6 +79,11 @@ function main(argv: string[]): number {
     case "drivers":
       print(driversData(), driversText);
       return 0;
+    case "matrix": {
+      const rows = matrixData();
+      console.log(values.json ? JSON.stringify(rows, null, 2) : values.csv ? matrixCsv(rows) : matrixText(rows));
+      return 0;
+    }
     case "run": {
       if (rest.length !== 1) throw new UsageError("run takes exactly one scenario file");
       if (values.era !== undefined && !isEraId(values.era)) throw new UsageError(`--era: unknown era "${values.era}" (expected one of: ${ERA_IDS.join(", ")})`);
