@@ -136,6 +136,8 @@ export interface DriverModel {
   deviceProps: readonly PropDoc[];
   domainProps: readonly PropDoc[];
   attach: readonly Step[];
+  /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
+  staticAttach?: readonly Step[];
   setDevPasid: readonly Step[];
   /** Eras whose ops provide set_dev_pasid for paging domains. */
   pasidEras: readonly EraId[];
@@ -244,8 +246,8 @@ export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Dom
   const args: Record<string, string> = { domain: domain.id, dev: dev.id };
   if (k.features.attachDevOld) args["old"] = old ? old.id : "NULL";
   k.call(d.fn.attach, args, () => {
-    // Static core domains are trivial for every driver modelled here: nothing to check.
-    res = domain.isStatic ? { ret: 0, attach: true } : runSteps(k, d, d.attach, c, k.features.testDev ? "attach" : "all");
+    const steps = domain.isStatic ? (d.staticAttach ?? []) : d.attach;
+    res = runSteps(k, d, steps, c, k.features.testDev ? "attach" : "all");
     return res.ret;
   });
   return res;
@@ -254,9 +256,9 @@ export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Dom
 /** domain->ops->test_dev(domain, dev, pasid, old) of the test-dev-2025 proposal. */
 export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: number | null, old: Domain | null): Ret {
   const d = domain.owner;
-  if (domain.isStatic) return 0;
+  if (domain.isStatic && pasid !== null) return 0;
   const c = ctxFor(k, d, domain, dev, pasid, old);
-  const steps = pasid === null ? d.attach : d.setDevPasid;
+  const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? []) : d.attach;
   return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
 }
 

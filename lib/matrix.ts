@@ -7,7 +7,7 @@
 import { DRIVERS } from "../hardware/registry";
 import { __iommuAttachDevice } from "./core/set-domain";
 import { iommuAttachDevice } from "./core/attach";
-import { domainAlloc } from "./core/domain";
+import { domainAlloc, staticDomain } from "./core/domain";
 import { iommuAttachDevicePasid } from "./core/pasid";
 import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict } from "./driver";
 import { errnoName } from "./errno";
@@ -45,7 +45,9 @@ export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId,
   const first = k.devices.get("first")!;
   const dev = k.devices.get("dut")!;
   const setup = (ret: number): Observed => ({ errno: `setup:${errnoName(ret)}`, levels: [], attached: false });
-  const d = domainAlloc(k, { dev: first, ...(trip.domainType ? { type: trip.domainType } : {}), props: trip.domain ?? {} });
+  // Static identity/blocked domains come from the driver in eras that have them.
+  const isStatic = (trip.domainType === "identity" || trip.domainType === "blocked") && k.features.staticCoreDomains;
+  const d = isStatic ? staticDomain(k, driver, trip.domainType as "identity" | "blocked") : domainAlloc(k, { dev: first, ...(trip.domainType ? { type: trip.domainType } : {}), props: trip.domain ?? {} });
   if (typeof d === "number") return setup(d);
   const domain: Domain = d;
   if (trip.firstAttach ?? op === "attach") {
@@ -129,6 +131,7 @@ export function computeMatrix(drivers: readonly DriverModel[] = DRIVERS): Matrix
   const out: MatrixRow[] = [];
   for (const d of drivers) {
     for (const s of d.attach) if (s.kind === "check") out.push(...rowsFor(d, "attach", s));
+    for (const s of d.staticAttach ?? []) if (s.kind === "check") out.push(...rowsFor(d, "attach", s));
     // set_dev_pasid steps that are shared with attach_dev (e.g. VT-d's paging_domain_compatible) are listed under both.
     for (const s of d.setDevPasid) if (s.kind === "check") out.push(...rowsFor(d, "pasid", s));
   }
