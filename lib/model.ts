@@ -45,6 +45,11 @@ export interface Device {
   hwDomain: Domain | null;
   /** What the hardware was programmed with for each PASID. */
   hwPasid: Map<number, Domain>;
+  /**
+   * Model-only bookkeeping, not a kernel field: the domain a driver last reported as attached
+   * without programming it (a fake success), until a real attach replaces it.
+   */
+  fakeAttach?: Domain | null;
 }
 
 export interface PasidEntry {
@@ -110,7 +115,9 @@ export class Kernel {
   private current: TraceEvent | null = null;
   private nextDomain = 1;
   private allocs = 0;
-  private readonly failNth: number;
+  private failAt: number;
+  /** Allocations failed by the fault-injection hook so far. */
+  injected = 0;
   /** Static blocked/identity domains per driver id, created on first use. */
   readonly staticDomains = new Map<string, { blocked: Domain; identity: Domain }>();
 
@@ -119,7 +126,7 @@ export class Kernel {
     this.features = this.era.features;
     this.variants = new Set(opts.variants ?? []);
     this.trace = opts.trace === false ? null : [];
-    this.failNth = opts.failNth ?? 0;
+    this.failAt = opts.failNth ?? 0;
   }
 
   /** A fresh domain id, "dom#1", "dom#2", ... in allocation order (deterministic; "#" never clashes with scenario ids). */
@@ -130,7 +137,16 @@ export class Kernel {
   /** One kzalloc(); false when the fault-injection hook fails it. */
   kzalloc(): boolean {
     this.allocs++;
-    return this.failNth === 0 || this.allocs !== this.failNth;
+    if (this.failAt !== 0 && this.allocs === this.failAt) {
+      this.injected++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Like writing n to fail-nth: the n-th allocation from now on fails (n >= 1; 0 turns it off). */
+  injectFailNth(n: number): void {
+    this.failAt = n > 0 ? this.allocs + n : 0;
   }
 
   get allocations(): number {

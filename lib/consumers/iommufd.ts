@@ -76,6 +76,7 @@ export function iommufdDeviceAttachIoas(k: Kernel, ctx: IommufdCtx, ioas: Ioas, 
   const ret = k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => {
     if (!dev.group) return neg("ENODEV");
     if (!ctx.bound.has(dev)) {
+      if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
       const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd"); // iommufd_device_bind()
       if (r) return r;
       ctx.bound.add(dev);
@@ -97,6 +98,7 @@ export function iommufdDeviceAttachIoas(k: Kernel, ctx: IommufdCtx, ioas: Ioas, 
       }
       return r;
     }
+    if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_hwpt_paging
     const d = domainAlloc(k, { dev });
     if (typeof d === "number") return d;
     allocated++;

@@ -44,6 +44,7 @@ function attach(k: Kernel, t: Tally, d: Domain, g: Group): Ret {
 
 /** A new domain for the group, nesting enabled when the container type asks for it. */
 function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | Ret {
+  if (!k.kzalloc()) return neg("ENOMEM"); // struct vfio_domain
   const d = domainAlloc(k, { dev: g.devices[0]! });
   // iommu_domain_alloc() returned NULL -> -EIO; iommu_paging_domain_alloc() returns an ERR_PTR.
   if (typeof d === "number") return k.features.pagingAllocForDevice ? d : neg("EIO");

@@ -20,7 +20,10 @@ export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old:
     const res = driverAttachDev(k, domain, dev, old);
     if (res.ret) return res.ret;
     // A fake success (mtk_iommu_v1) returns 0 and leaves the hardware where it was.
-    if (res.attach) dev.hwDomain = domain;
+    if (res.attach) {
+      dev.hwDomain = domain;
+      dev.fakeAttach = null;
+    } else dev.fakeAttach = domain;
     dev.attachDeferred = false;
     return 0;
   });

@@ -103,23 +103,53 @@ function targetOf(st: ScenarioStep): string {
   }
 }
 
-export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
-  const era = opts.era ?? s.era ?? DEFAULT_ERA;
-  const variants = opts.variants ?? s.variants ?? [];
-  const k = new Kernel({ era, variants, trace: opts.trace === true });
-  buildPlatform(k, {
-    instances: s.instances.map((i) => ({ id: i.id, driver: i.driver, ...(i.props ? { props: i.props } : {}) })),
-    devices: s.devices,
-  });
-  const probeLog = k.log.slice();
-  const named = new Map<string, Domain>();
-  const containers = new Map<string, VfioContainer>();
-  const ioases = new Map<string, Ioas>();
-  const fd = new IommufdCtx();
-  const steps: StepRecord[] = [];
-  let allocated = 0;
+/** One run of a scenario, step by step; its state stays inspectable between steps. */
+export class ScenarioRun {
+  readonly k: Kernel;
+  /** Domains allocated by alloc-domain steps, by scenario id (the scenario holds them). */
+  readonly named = new Map<string, Domain>();
+  readonly containers = new Map<string, VfioContainer>();
+  readonly ioases = new Map<string, Ioas>();
+  readonly fd = new IommufdCtx();
+  readonly records: StepRecord[] = [];
+  readonly probeLog: LogLine[];
+  private allocated = 0;
 
-  s.steps.forEach((st, index) => {
+  constructor(
+    readonly scenario: Scenario,
+    opts: RunOptions = {},
+  ) {
+    const era = opts.era ?? scenario.era ?? DEFAULT_ERA;
+    this.k = new Kernel({ era, variants: opts.variants ?? scenario.variants ?? [], trace: opts.trace === true });
+    buildPlatform(this.k, {
+      instances: scenario.instances.map((i) => ({ id: i.id, driver: i.driver, ...(i.props ? { props: i.props } : {}) })),
+      devices: scenario.devices,
+    });
+    this.probeLog = this.k.log.slice();
+  }
+
+  /** Every domain a holder outside the core keeps a reference to: scenario names, VFIO containers, iommufd hwpts. */
+  heldDomains(): Set<Domain> {
+    const out = new Set<Domain>(this.named.values());
+    for (const c of this.containers.values()) for (const d of c.domains) out.add(d.domain);
+    for (const io of this.ioases.values()) for (const h of io.hwpts) out.add(h.domain);
+    return out;
+  }
+
+  runAll(): this {
+    for (let i = 0; i < this.scenario.steps.length; i++) this.step(i);
+    return this;
+  }
+
+  /** Run steps[index] and record it. */
+  step(index: number): StepRecord {
+    const r = this.play(this.scenario.steps[index]!, index);
+    this.records.push(r);
+    return r;
+  }
+
+  private play(st: ScenarioStep, index: number): StepRecord {
+    const k = this.k;
     const logFrom = k.log.length;
     const rec = (ret: Ret, domain: string | null, outcome: StepOutcome, extra: Partial<StepRecord> = {}): StepRecord => {
       const log = k.log.slice(logFrom);
@@ -137,13 +167,15 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
         ...(st.note ? { note: st.note } : {}),
       };
     };
-    const fromOutcome = (o: Outcome): StepRecord =>
-      rec(o.ret, o.domain, o.outcome, {
+    const fromOutcome = (o: Outcome): StepRecord => {
+      this.allocated += o.domainsAllocated;
+      return rec(o.ret, o.domain, o.outcome, {
         attempts: o.attempts,
         softFailures: o.softFailures,
         domainsAllocated: o.domainsAllocated,
         ...(o.detail ? { detail: o.detail } : {}),
       });
+    };
     const dev = (id: string) => k.devices.get(id)!;
     const grp = (id: string) => k.groups.get(id)!;
     const groupResult = (g: string, ret: Ret, want: Domain | null) => {
@@ -152,120 +184,119 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       return rec(ret, group.domain?.id ?? null, outcome);
     };
     try {
-      if ("domain" in st && !named.has(st.domain)) {
-        steps.push(rec(0, null, "skipped", { errno: "-", detail: `domain ${st.domain} was not allocated` }));
-        return;
+      if ("domain" in st && !this.named.has(st.domain)) {
+        return rec(0, null, "skipped", { errno: "-", detail: `domain ${st.domain} was not allocated` });
       }
-      const dom = "domain" in st ? named.get(st.domain)! : null;
+      const dom = "domain" in st ? this.named.get(st.domain)! : null;
       switch (st.op) {
         case "alloc-domain": {
           const d = domainAlloc(k, { dev: dev(st.device), id: st.id, ...(st.type ? { type: st.type } : {}), ...(st.props ? { props: st.props } : {}), ...(st.pasid !== undefined ? { pasid: st.pasid } : {}) });
-          if (typeof d === "number") return void steps.push(rec(d, null, classifyRet(k, d)));
-          named.set(st.id, d);
-          allocated++;
-          return void steps.push(rec(0, d.id, "ok", { domainsAllocated: 1 }));
+          if (typeof d === "number") return rec(d, null, classifyRet(k, d));
+          this.named.set(st.id, d);
+          this.allocated++;
+          return rec(0, d.id, "ok", { domainsAllocated: 1 });
         }
         case "free-domain":
           domainFree(k, dom!);
-          named.delete(st.domain);
-          return void steps.push(rec(0, null, "ok"));
-        case "attach-device": {
-          const g = dev(st.device).group!;
-          return void steps.push(groupResult(g.id, iommuAttachDevice(k, dom!, dev(st.device)), dom));
-        }
-        case "detach-device": {
+          this.named.delete(st.domain);
+          return rec(0, null, "ok");
+        case "attach-device":
+          return groupResult(dev(st.device).group!.id, iommuAttachDevice(k, dom!, dev(st.device)), dom);
+        case "detach-device":
           iommuDetachDevice(k, dom!, dev(st.device));
-          return void steps.push(groupResult(dev(st.device).group!.id, 0, null));
-        }
+          return groupResult(dev(st.device).group!.id, 0, null);
         case "attach-group":
-          return void steps.push(groupResult(st.group, iommuAttachGroup(k, dom!, grp(st.group)), dom));
+          return groupResult(st.group, iommuAttachGroup(k, dom!, grp(st.group)), dom);
         case "detach-group":
           iommuDetachGroup(k, null, grp(st.group));
-          return void steps.push(groupResult(st.group, 0, null));
+          return groupResult(st.group, 0, null);
         case "replace-group":
-          return void steps.push(groupResult(st.group, iommuReplaceGroup(k, grp(st.group), dom), dom));
+          return groupResult(st.group, iommuReplaceGroup(k, grp(st.group), dom), dom);
         case "claim-dma-owner":
-          return void steps.push(groupResult(st.group, iommuGroupClaimDmaOwner(k, grp(st.group), st.owner), null));
+          return groupResult(st.group, iommuGroupClaimDmaOwner(k, grp(st.group), st.owner), null);
         case "release-dma-owner":
           iommuGroupReleaseDmaOwner(k, grp(st.group));
-          return void steps.push(groupResult(st.group, 0, null));
+          return groupResult(st.group, 0, null);
         case "attach-pasid":
         case "replace-pasid": {
           const d = dev(st.device);
           const ret = st.op === "attach-pasid" ? iommuAttachDevicePasid(k, dom!, d, st.pasid) : iommuReplaceDevicePasid(k, dom!, d, st.pasid, `handle-${index}`);
           const now = d.group!.pasidArray.get(st.pasid)?.domain ?? null;
           const fake = ret === 0 && d.group!.devices.some((x) => x.maxPasids > 0 && x.hwPasid.get(st.pasid) !== dom);
-          return void steps.push(rec(ret, now?.id ?? null, fake ? "fake-success" : classifyRet(k, ret)));
+          return rec(ret, now?.id ?? null, fake ? "fake-success" : classifyRet(k, ret));
         }
         case "detach-pasid":
           iommuDetachDevicePasid(k, dom!, dev(st.device), st.pasid);
-          return void steps.push(rec(0, null, "ok"));
+          return rec(0, null, "ok");
         case "pci-reset-prepare":
-          return void steps.push(groupResult(dev(st.device).group!.id, pciDevResetIommuPrepare(k, dev(st.device)), null));
+          return groupResult(dev(st.device).group!.id, pciDevResetIommuPrepare(k, dev(st.device)), null);
         case "pci-reset-done":
           pciDevResetIommuDone(k, dev(st.device));
-          return void steps.push(groupResult(dev(st.device).group!.id, 0, null));
+          return groupResult(dev(st.device).group!.id, 0, null);
         case "deferred-attach": {
           const d = dev(st.device);
           const target = d.group!.domain ?? d.group!.defaultDomain!;
           const ret = iommuDeferredAttach(k, d, target);
-          return void steps.push(rec(ret, d.hwDomain?.id ?? null, classifyRet(k, ret)));
+          return rec(ret, d.hwDomain?.id ?? null, classifyRet(k, ret));
         }
         case "vfio-attach": {
-          let c = containers.get(st.container);
-          if (!c) containers.set(st.container, (c = new VfioContainer(st.container, st.type ?? "v2")));
-          const o = vfioType1AttachGroup(k, c, grp(st.group));
-          allocated += o.domainsAllocated;
-          return void steps.push(fromOutcome(o));
+          let c = this.containers.get(st.container);
+          if (!c) this.containers.set(st.container, (c = new VfioContainer(st.container, st.type ?? "v2")));
+          return fromOutcome(vfioType1AttachGroup(k, c, grp(st.group)));
         }
         case "iommufd-attach": {
-          let io = ioases.get(st.ioas);
-          if (!io) ioases.set(st.ioas, (io = new Ioas(st.ioas)));
-          const o = iommufdDeviceAttachIoas(k, fd, io, dev(st.device));
-          allocated += o.domainsAllocated;
-          return void steps.push(fromOutcome(o));
+          let io = this.ioases.get(st.ioas);
+          if (!io) this.ioases.set(st.ioas, (io = new Ioas(st.ioas)));
+          return fromOutcome(iommufdDeviceAttachIoas(k, this.fd, io, dev(st.device)));
         }
         case "iommufd-unbind":
           if (!k.features.iommufd) throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2");
-          iommufdDeviceUnbind(k, fd, dev(st.device));
-          return void steps.push(rec(0, dev(st.device).hwDomain?.id ?? null, "ok"));
+          iommufdDeviceUnbind(k, this.fd, dev(st.device));
+          return rec(0, dev(st.device).hwDomain?.id ?? null, "ok");
       }
     } catch (e) {
       if (!(e instanceof EraUnavailableError)) throw e;
-      steps.push(rec(0, null, "unavailable", { errno: "-", detail: e.message }));
+      return rec(0, null, "unavailable", { errno: "-", detail: e.message });
     }
-  });
+  }
 
-  const byOutcome: Partial<Record<StepOutcome, number>> = {};
-  for (const r of steps) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
-  const stepLines = steps.reduce((n, r) => n + r.log.length, 0);
-  const result: RunResult = {
-    scenario: s.name,
-    era,
-    variants: [...variants],
-    probeLog,
-    steps,
-    summary: {
-      steps: steps.length,
-      byOutcome,
-      logLines: stepLines,
-      spamLines: steps.reduce((n, r) => n + r.spam, 0),
-      domainsAllocated: allocated,
-    },
-    state: {
-      groups: [...k.groups.values()].map((g) => ({
-        id: g.id,
-        domain: g.domain?.id ?? null,
-        owner: g.owner,
-        pasids: Object.fromEntries([...g.pasidArray].map(([p, e]) => [String(p), e.domain.id])),
-      })),
-      devices: [...k.devices.values()].map((d) => ({
-        id: d.id,
-        hwDomain: d.hwDomain?.id ?? null,
-        hwPasids: Object.fromEntries([...d.hwPasid].map(([p, x]) => [String(p), x.id])),
-      })),
-    },
-  };
-  if (k.trace) result.trace = k.trace;
-  return result;
+  result(): RunResult {
+    const k = this.k;
+    const steps = this.records;
+    const byOutcome: Partial<Record<StepOutcome, number>> = {};
+    for (const r of steps) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
+    const result: RunResult = {
+      scenario: this.scenario.name,
+      era: k.era.id,
+      variants: [...k.variants],
+      probeLog: this.probeLog,
+      steps,
+      summary: {
+        steps: steps.length,
+        byOutcome,
+        logLines: steps.reduce((n, r) => n + r.log.length, 0),
+        spamLines: steps.reduce((n, r) => n + r.spam, 0),
+        domainsAllocated: this.allocated,
+      },
+      state: {
+        groups: [...k.groups.values()].map((g) => ({
+          id: g.id,
+          domain: g.domain?.id ?? null,
+          owner: g.owner,
+          pasids: Object.fromEntries([...g.pasidArray].map(([p, e]) => [String(p), e.domain.id])),
+        })),
+        devices: [...k.devices.values()].map((d) => ({
+          id: d.id,
+          hwDomain: d.hwDomain?.id ?? null,
+          hwPasids: Object.fromEntries([...d.hwPasid].map(([p, x]) => [String(p), x.id])),
+        })),
+      },
+    };
+    if (k.trace) result.trace = k.trace;
+    return result;
+  }
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  return new ScenarioRun(s, opts).runAll().result();
 }
