@@ -50,6 +50,10 @@ export interface Device {
    * without programming it (a fake success), until a real attach replaces it.
    */
   fakeAttach?: Domain | null;
+  /** Firmware left translation on for it at boot (kdump): attach_deferred was set at probe. */
+  deferredAtBoot?: boolean;
+  /** Between pci_dev_reset_iommu_prepare() and _done() for this device (the group only records resetting_domain). */
+  inReset?: boolean;
 }
 
 export interface PasidEntry {

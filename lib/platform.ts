@@ -77,6 +77,7 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       maxPasids: d.maxPasids ?? 0,
       requireDirect: d.requireDirect ?? false,
       attachDeferred: d.attachDeferred ?? false,
+      deferredAtBoot: d.attachDeferred ?? false,
       ats: d.ats ?? false,
       hwDomain: null,
       hwPasid: new Map(),

@@ -142,6 +142,9 @@ export function setupDefaultDomain(k: Kernel, g: Group): Ret {
     g.defaultDomain = d;
     const ret = groupSetDomainInternal(k, g, d, MUST_SUCCEED);
     k.warnOn(ret !== 0, "first domain attach failed");
+    // Before MUST_SUCCEED, iommu_alloc_default_domain() set group->domain when it allocated the
+    // domain, whatever the device attaches then returned (INFERRED from the ~5.x probe path).
+    if (!k.features.rollback) g.domain = d;
     return ret;
   });
 }

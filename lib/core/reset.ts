@@ -49,6 +49,7 @@ export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
       dev.hwPasid.delete(pasid);
     }
     g.resettingDomain = blocking;
+    dev.inReset = true;
     return 0;
   });
 }
@@ -58,7 +59,9 @@ export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
   requireResetEra(k, "pci_dev_reset_iommu_done");
   k.call("pci_dev_reset_iommu_done", { dev: dev.id }, () => {
     const g = dev.group;
-    if (!g || !g.resettingDomain) return 0;
+    // Like prepare, done only acts on the device that was prepared (ATS capable); the fact
+    // sheet records resetting_domain per group, the per-device guard is INFERRED.
+    if (!g || !g.resettingDomain || !dev.inReset) return 0;
     const blocking = g.resettingDomain;
     if (g.domain) k.warnOn(__iommuAttachDevice(k, g.domain, dev, blocking) !== 0, "restore RID");
     for (const [pasid, e] of g.pasidArray) {
@@ -67,6 +70,7 @@ export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
       if (!k.warnOn(res.ret !== 0, "restore PASID") && res.attach) dev.hwPasid.set(pasid, e.domain);
     }
     g.resettingDomain = null;
+    dev.inReset = false;
     return 0;
   });
 }

@@ -53,7 +53,10 @@ export function deviceSetDomain(k: Kernel, g: Group, dev: Device, nd: Domain, ol
       if (nd === g.defaultDomain) return 0;
       dev.attachDeferred = false;
     }
-    const ret = __iommuAttachDevice(k, nd, dev, old);
+    // test-dev-2025: MUST_SUCCEED walks (probe, detach, revert) are not pre-tested as a group,
+    // so each device is tested here; a refusal counts as that device's attach error (INFERRED).
+    const tested = f.testDev && flags & MUST_SUCCEED ? domainTestDevice(k, nd, dev, null, old) : 0;
+    const ret = tested || __iommuAttachDevice(k, nd, dev, old);
     if (ret) {
       // "in hopes of avoiding a UAF": park the device on the blocking domain.
       if (flags & MUST_SUCCEED && g.blockingDomain && g.blockingDomain !== nd) __iommuAttachDevice(k, g.blockingDomain, dev, old);
