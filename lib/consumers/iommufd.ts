@@ -8,7 +8,8 @@ import { errnoName, neg, type Ret } from "../errno";
 import { iommuAttachGroup, iommuDetachGroup } from "../core/attach";
 import { domainAlloc, domainFree } from "../core/domain";
 import { iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner } from "../core/owner";
-import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
+import { argDevice } from "../core/args";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError } from "../model";
 import { makeOutcome, type Outcome } from "../outcome";
 
 /** struct iommufd_hwpt_paging. */
@@ -64,6 +65,8 @@ function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
  * then iommufd_device_auto_get_domain().
  */
 export function iommufdDeviceAttachIoas(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device): Outcome {
+  argDevice(k, dev, "iommufdDeviceAttachIoas");
+  if (!(ctx instanceof IommufdCtx) || !(ioas instanceof Ioas)) throw new LabArgumentError("iommufdDeviceAttachIoas: ctx must be an IommufdCtx and ioas an Ioas");
   if (!k.features.iommufd) {
     throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2 together with the EINVAL contract");
   }

@@ -10,7 +10,8 @@ import { errnoName, neg, type Ret } from "../errno";
 import { iommuAttachGroup, iommuDetachGroup } from "../core/attach";
 import { domainAlloc, domainFree } from "../core/domain";
 import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
-import type { Domain, Group, Kernel } from "../model";
+import { argGroup } from "../core/args";
+import { type Domain, type Group, type Kernel, LabArgumentError } from "../model";
 import { makeOutcome, type Outcome } from "../outcome";
 
 export type VfioIommuType = "v2" | "nesting";
@@ -131,6 +132,8 @@ function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): { re
  * for a domain as the era's type1 did. On failure the ownership is released again.
  */
 export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Outcome {
+  argGroup(k, g, "vfioType1AttachGroup");
+  if (!(c instanceof VfioContainer)) throw new LabArgumentError("vfioType1AttachGroup: c must be a VfioContainer");
   const logFrom = k.log.length;
   const t: Tally = { attempts: 0, soft: 0, allocated: 0 };
   const finish = (ret: Ret, domain: Domain | null, reused: boolean, detail?: string): Outcome =>

@@ -4,6 +4,7 @@
  */
 import { neg, type Ret } from "../errno";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
+import { argDevice, argDomain, argGroup } from "./args";
 import { groupSetCoreDomain, groupSetDomain } from "./set-domain";
 import { opsCompatible } from "./test-dev";
 
@@ -24,11 +25,15 @@ export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
 
 /** iommu_attach_group(domain, group). "EINVAL can be treated as a soft failure" since 00208852d351. */
 export function iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
+  argDomain(k, domain, "iommuAttachGroup");
+  argGroup(k, g, "iommuAttachGroup");
   return k.call("iommu_attach_group", { domain: domain.id, group: g.id }, () => __iommuAttachGroup(k, domain, g));
 }
 
 /** iommu_attach_device(domain, dev): only for a group of exactly one device (the singleton rule). */
 export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
+  argDomain(k, domain, "iommuAttachDevice");
+  argDevice(k, dev, "iommuAttachDevice");
   return k.call("iommu_attach_device", { domain: domain.id, dev: dev.id }, () => {
     const g = dev.group;
     if (!g) return neg("ENODEV");
@@ -39,6 +44,8 @@ export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
 
 /** iommu_detach_device(domain, dev): WARN and do nothing unless dev's singleton group is on `domain`. */
 export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void {
+  argDomain(k, domain, "iommuDetachDevice");
+  argDevice(k, dev, "iommuDetachDevice");
   k.call("iommu_detach_device", { domain: domain.id, dev: dev.id }, () => {
     const g = dev.group;
     if (!g) return 0;
@@ -50,6 +57,7 @@ export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void 
 
 /** iommu_detach_group(domain, group): back to the core domain; the domain argument is ignored. */
 export function iommuDetachGroup(k: Kernel, domain: Domain | null, g: Group): void {
+  argGroup(k, g, "iommuDetachGroup");
   k.call("iommu_detach_group", { domain: domain?.id ?? "NULL", group: g.id }, () => {
     groupSetCoreDomain(k, g);
     return 0;
@@ -62,6 +70,8 @@ export function iommuDetachGroup(k: Kernel, domain: Domain | null, g: Group): vo
  * __iommu_group_set_domain_internal keeps the old domain on error.
  */
 export function iommuReplaceGroup(k: Kernel, g: Group, domain: Domain | null): Ret {
+  argGroup(k, g, "iommuReplaceGroup");
+  if (domain !== null) argDomain(k, domain, "iommuReplaceGroup");
   if (!k.features.groupReplace) {
     throw new EraUnavailableError("iommu_group_replace_domain", k.era.id, "added for iommufd in ~v6.3 (addb665924f3); modelled from mainline-2025");
   }

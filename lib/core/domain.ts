@@ -5,6 +5,7 @@
 import { neg, type Ret } from "../errno";
 import type { DriverModel } from "../driver";
 import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model";
+import { argDevice, argDomain, argKernel } from "./args";
 import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain";
 
 export interface DomainAllocRequest {
@@ -25,6 +26,9 @@ export interface DomainAllocRequest {
  * Returns the domain or a negative errno (a NULL return is reported as ENOMEM).
  */
 export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
+  argKernel(k, "domainAlloc");
+  if (!req || typeof req !== "object") throw new LabArgumentError("domainAlloc: the request must be an object");
+  if (req.dev !== undefined) argDevice(k, req.dev, "domainAlloc");
   const driver = req.dev?.instance?.driver ?? req.driver;
   if (!driver) throw new LabArgumentError("domainAlloc needs a device behind an IOMMU or a driver");
   const type = req.type ?? "unmanaged";
@@ -69,6 +73,7 @@ export function domainUsers(k: Kernel, d: Domain): string[] {
  * is freed while still in use, because that is a use-after-free in the real kernel.
  */
 export function domainFree(k: Kernel, d: Domain): void {
+  argDomain(k, d, "domainFree");
   k.call("iommu_domain_free", { domain: d.id }, () => {
     if (d.isStatic) return 0;
     k.warnOn(domainUsers(k, d).length > 0, `domain ${d.id} freed while attached`);

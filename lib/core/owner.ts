@@ -6,6 +6,7 @@
  */
 import { neg, type Ret } from "../errno";
 import type { Device, Group, Kernel } from "../model";
+import { argDevice, argGroup } from "./args";
 import { allocBlockingDomain } from "./domain";
 import { groupSetDomain, groupSetDomainNofail } from "./set-domain";
 
@@ -22,6 +23,7 @@ function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
 
 /** iommu_group_claim_dma_owner(group, owner): EPERM when already claimed, EBUSY when on a non-default domain. */
 export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret {
+  argGroup(k, g, "iommuGroupClaimDmaOwner");
   return k.call("iommu_group_claim_dma_owner", { group: g.id, owner }, () => {
     if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
     if (g.ownerCnt) return neg("EPERM");
@@ -31,6 +33,7 @@ export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret
 
 /** iommu_device_claim_dma_owner(dev, owner): the same owner may claim again (owner_cnt++). */
 export function iommuDeviceClaimDmaOwner(k: Kernel, dev: Device, owner: string): Ret {
+  argDevice(k, dev, "iommuDeviceClaimDmaOwner");
   return k.call("iommu_device_claim_dma_owner", { dev: dev.id, owner }, () => {
     const g = dev.group;
     if (!g) return neg("ENODEV");
@@ -53,6 +56,7 @@ function releaseDmaOwnership(k: Kernel, g: Group): void {
 
 /** iommu_group_release_dma_owner(group). */
 export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
+  argGroup(k, g, "iommuGroupReleaseDmaOwner");
   k.call("iommu_group_release_dma_owner", { group: g.id }, () => {
     releaseDmaOwnership(k, g);
     return 0;
@@ -61,6 +65,7 @@ export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
 
 /** iommu_device_release_dma_owner(dev): the last reference releases the group. */
 export function iommuDeviceReleaseDmaOwner(k: Kernel, dev: Device): void {
+  argDevice(k, dev, "iommuDeviceReleaseDmaOwner");
   k.call("iommu_device_release_dma_owner", { dev: dev.id }, () => {
     const g = dev.group;
     if (!g) return 0;

@@ -6,6 +6,7 @@
 import { neg, type Ret } from "../errno";
 import { driverSetDevPasid } from "../driver";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
+import { argDevice, argDomain, argPasid } from "./args";
 import { staticDomain } from "./domain";
 import { domainTestDevice, opsCompatible } from "./test-dev";
 
@@ -66,6 +67,9 @@ function checkMaxPasids(g: Group, pasid: number): boolean {
 /** iommu_attach_device_pasid(domain, dev, pasid, handle): never overwrites an attached PASID (EBUSY). */
 export function iommuAttachDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number, handle: string | null = null): Ret {
   requirePasidEra(k, "iommu_attach_device_pasid");
+  argDomain(k, domain, "iommuAttachDevicePasid");
+  argDevice(k, dev, "iommuAttachDevicePasid");
+  argPasid(pasid, "iommuAttachDevicePasid");
   return k.call("iommu_attach_device_pasid", { domain: domain.id, dev: dev.id, pasid }, () => {
     const g = dev.group;
     if (!g) return neg("ENODEV");
@@ -90,6 +94,9 @@ export function iommuAttachDevicePasid(k: Kernel, domain: Domain, dev: Device, p
 /** iommu_replace_device_pasid(domain, dev, pasid, handle): the PASID must be attached; old config kept on error. */
 export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number, handle: string | null = "handle"): Ret {
   requirePasidEra(k, "iommu_replace_device_pasid");
+  argDomain(k, domain, "iommuReplaceDevicePasid");
+  argDevice(k, dev, "iommuReplaceDevicePasid");
+  argPasid(pasid, "iommuReplaceDevicePasid");
   return k.call("iommu_replace_device_pasid", { domain: domain.id, dev: dev.id, pasid }, () => {
     const g = dev.group;
     if (!g) return neg("ENODEV");
@@ -119,6 +126,9 @@ export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, 
 /** iommu_detach_device_pasid(domain, dev, pasid): every device's PASID goes to the blocked domain. */
 export function iommuDetachDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number): void {
   requirePasidEra(k, "iommu_detach_device_pasid");
+  argDomain(k, domain, "iommuDetachDevicePasid");
+  argDevice(k, dev, "iommuDetachDevicePasid");
+  argPasid(pasid, "iommuDetachDevicePasid");
   k.call("iommu_detach_device_pasid", { domain: domain.id, dev: dev.id, pasid }, () => {
     const g = dev.group;
     const e = g?.pasidArray.get(pasid);

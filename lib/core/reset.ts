@@ -6,12 +6,15 @@
 import { neg, type Ret } from "../errno";
 import { driverSetDevPasid } from "../driver";
 import { type Device, type Domain, EraUnavailableError, type Kernel } from "../model";
+import { argDevice, argDomain } from "./args";
 import { allocBlockingDomain, staticDomain } from "./domain";
 import { __iommuAttachDevice } from "./set-domain";
 import { domainTestDevice } from "./test-dev";
 
 /** iommu_deferred_attach(dev, domain): the DMA API's first use finishes a deferred default-domain attach. */
 export function iommuDeferredAttach(k: Kernel, dev: Device, domain: Domain): Ret {
+  argDevice(k, dev, "iommuDeferredAttach");
+  argDomain(k, domain, "iommuDeferredAttach");
   return k.call("iommu_deferred_attach", { dev: dev.id, domain: domain.id }, () => {
     if (!dev.instance || !dev.attachDeferred) return 0; // lockless fast path
     const g = dev.group;
@@ -34,6 +37,7 @@ function requireResetEra(k: Kernel, what: string): void {
 
 /** pci_dev_reset_iommu_prepare(pdev): park RID and PASIDs on the blocking domain, keep group->domain. */
 export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
+  argDevice(k, dev, "pciDevResetIommuPrepare");
   requireResetEra(k, "pci_dev_reset_iommu_prepare");
   return k.call("pci_dev_reset_iommu_prepare", { dev: dev.id }, () => {
     const g = dev.group;
@@ -56,6 +60,7 @@ export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
 
 /** pci_dev_reset_iommu_done(pdev): re-attach group->domain and the PASIDs under WARN_ON. */
 export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
+  argDevice(k, dev, "pciDevResetIommuDone");
   requireResetEra(k, "pci_dev_reset_iommu_done");
   k.call("pci_dev_reset_iommu_done", { dev: dev.id }, () => {
     const g = dev.group;
