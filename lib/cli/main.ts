@@ -6,6 +6,7 @@
  *   iommu-lab matrix [--csv|--json]
  * Exit codes: 0 done, 2 bad input (message names the file and JSON path), 1 internal error.
  */
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ERA_IDS, isEraId } from "../eras";
 import { formatLine } from "../log";
@@ -16,7 +17,7 @@ import { driversData, driversText, erasData, erasText, matrixCsv, matrixData, ma
 import { table } from "./table";
 
 const USAGE = `usage:
-  iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace]
+  iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace] [--out FILE]
   iommu-lab eras [--json]
   iommu-lab drivers [--json]
   iommu-lab matrix [--csv|--json]
@@ -59,6 +60,7 @@ function main(argv: string[]): number {
           json: { type: "boolean" },
           csv: { type: "boolean" },
           trace: { type: "boolean" },
+          out: { type: "string" },
           help: { type: "boolean", short: "h" },
         },
       });
@@ -71,7 +73,15 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const print = (data: unknown, text: () => string) => console.log(values.json ? JSON.stringify(data, null, 2) : text());
+  // With --out the output goes to a file, written to a temporary name and renamed into place,
+  // so a failure never leaves a half-written file behind.
+  const emit = (s: string) => {
+    if (!values.out) return console.log(s);
+    const tmp = `${values.out}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, s + "\n");
+    fs.renameSync(tmp, values.out);
+  };
+  const print = (data: unknown, text: () => string) => emit(values.json ? JSON.stringify(data, null, 2) : text());
   switch (cmd) {
     case "eras":
       print(erasData(), erasText);
@@ -81,7 +91,7 @@ function main(argv: string[]): number {
       return 0;
     case "matrix": {
       const rows = matrixData();
-      console.log(values.json ? JSON.stringify(rows, null, 2) : values.csv ? matrixCsv(rows) : matrixText(rows));
+      emit(values.json ? JSON.stringify(rows, null, 2) : values.csv ? matrixCsv(rows) : matrixText(rows));
       return 0;
     }
     case "run": {

@@ -3,6 +3,7 @@
  * then the references between ids. Every problem becomes an `InputError`.
  */
 import * as fs from "node:fs";
+import { type ParseError, parse as jsoncParse, printParseErrorCode } from "jsonc-parser";
 import type { ZodType } from "zod";
 import { lookupDriver } from "../../hardware/registry";
 import type { PropDoc } from "../driver";
@@ -31,17 +32,36 @@ function lineCol(text: string, pos: number): string {
   return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
 }
 
-/** JSON.parse with the error located by line and column. */
+/**
+ * JSON.parse with the error located by line and column. Node's messages do not always carry a
+ * position, so a syntax error is located with jsonc-parser in strict mode (no comments, no
+ * trailing commas: plain JSON).
+ */
 export function parseJson(text: string, file: string): unknown {
   if (text.trim() === "") throw new InputError(file, "the file is empty (expected a JSON object)");
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const where = m ? `${file}, ${lineCol(text, Number(m[1]))}` : file;
-    throw new InputError(where, `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}`);
+  const errors: ParseError[] = [];
+  jsoncParse(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  if (errors.length) {
+    const e = errors[0]!;
+    throw new InputError(`${file}, ${lineCol(text, e.offset)}`, `invalid JSON: ${describeJsonError(printParseErrorCode(e.error))}`);
   }
+  return JSON.parse(text);
+}
+
+function describeJsonError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: "unexpected character",
+    PropertyNameExpected: "expected a double-quoted property name",
+    ValueExpected: "expected a value",
+    ColonExpected: "expected ':'",
+    CommaExpected: "expected ','",
+    CloseBraceExpected: "expected '}'",
+    CloseBracketExpected: "expected ']'",
+    EndOfFileExpected: "unexpected text after the end of the JSON value",
+    UnexpectedEndOfString: "unterminated string",
+    InvalidCommentToken: "comments are not allowed in JSON",
+  };
+  return words[code] ?? code;
 }
 
 /** Validate with a zod schema; the first issue becomes an InputError naming its JSON path. */
