@@ -114,7 +114,8 @@ export const armSmmuV3: DriverModel = {
       },
       {
         trip: { other: {} },
-        variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess } },
+        // The fix (Apr 2025) predates TD1's base, so the variant stops at mainline-2025.
+        variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess, "test-dev-2025": fail("EINVAL") } },
         logArgs: (c) => [c.domain.instance?.id ?? "?", c.inst?.id ?? c.dev.instance?.id ?? "?"],
         note: "Variant regression-48e7b8e284e5: the 2025 regression returned 0 on mismatch without attaching (fixed by be5a2d3f8f97).",
       },

@@ -70,7 +70,7 @@ export interface Group {
   blockingDomain: Domain | null;
   owner: string | null;
   ownerCnt: number;
-  /** group->pasid_array; IOMMU_NO_PASID (0) holds the RID handle of replace/handle attaches. */
+  /** group->pasid_array for real PASIDs (the kernel also parks RID handles at IOMMU_NO_PASID; the model keeps none). */
   pasidArray: Map<number, PasidEntry>;
   resettingDomain: Domain | null;
 }

@@ -1,35 +1,40 @@
 /**
- * iommufd's automatic domain: iommufd_device_auto_get_domain() (drivers/iommu/iommufd/device.c).
- * This is the consumer of the einval-6.2 contract: EINVAL from an attach means "incompatible,
- * try the next auto domain"; any other errno fails the ioctl. VFIO cdev and VFIO-compat on
- * iommufd both take this path.
+ * iommufd (drivers/iommu/iommufd/): device binds, IOAS and HWPT objects, and the automatic
+ * domain search iommufd_device_auto_get_domain(). This is the consumer of the einval-6.2
+ * contract: EINVAL from an attach means "incompatible, try the next auto domain"; any other
+ * errno fails the ioctl. VFIO cdev and VFIO-compat on iommufd both take this path.
  */
 import { errnoName, neg, type Ret } from "../errno";
-import { iommuAttachGroup, iommuDetachGroup } from "../core/attach";
+import { argDevice } from "../core/args";
+import { iommuAttachGroup, iommuDetachGroup, iommuReplaceGroup } from "../core/attach";
 import { domainAlloc, domainFree } from "../core/domain";
 import { iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner } from "../core/owner";
-import { argDevice } from "../core/args";
-import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError } from "../model";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError, type Props } from "../model";
 import { makeOutcome, type Outcome } from "../outcome";
 
 /** struct iommufd_hwpt_paging. */
 export interface Hwpt {
   id: string;
   domain: Domain;
+  ioas: Ioas;
+  /** Made by the auto-domain search (freed when its last device leaves), not by IOMMU_HWPT_ALLOC. */
   autoDomain: boolean;
   enforceCacheCoherency: boolean;
+  /** Allocated with IOMMU_HWPT_ALLOC_PASID: may be attached to PASIDs. */
+  pasidCompat: boolean;
   devices: Set<Device>;
 }
 
-/** struct iommufd_ioas, plus the iommufd context's per-group state (igroup->hwpt) and bound devices. */
+/** struct iommufd_ioas. */
 export class Ioas {
   readonly hwpts: Hwpt[] = [];
   constructor(readonly id: string) {}
 }
 
-/** The iommufd file: device binds and igroup state shared by every IOAS. */
+/** The iommufd file: device binds and the igroup state shared by every IOAS. */
 export class IommufdCtx {
   readonly bound = new Set<Device>();
+  /** igroup->hwpt: the hwpt each group's RID is attached to. */
   readonly igroupHwpt = new Map<Group, Hwpt>();
   private nextHwpt = 1;
   newHwptId(): string {
@@ -37,19 +42,42 @@ export class IommufdCtx {
   }
 }
 
+export function requireIommufd(k: Kernel): void {
+  if (!k.features.iommufd) throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2 together with the EINVAL contract");
+}
+
+/** iommufd_device_bind(): one iommufd_device per device; claims DMA ownership for user space. */
+export function iommufdBind(k: Kernel, ctx: IommufdCtx, dev: Device): Ret {
+  if (ctx.bound.has(dev)) return 0;
+  return k.call("iommufd_device_bind", { dev: dev.id }, () => {
+    if (!dev.group) return neg("ENODEV");
+    if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
+    const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd");
+    if (!r) ctx.bound.add(dev);
+    return r;
+  });
+}
+
+/** Upgrade the hwpt to enforce coherency when the device needs it (iommufd_hwpt_paging_enforce_cc). */
+function enforceCc(k: Kernel, hwpt: Hwpt, dev: Device): Ret {
+  if (!dev.instance!.driver.capEnforceCacheCoherency(k, dev) || hwpt.enforceCacheCoherency) return 0;
+  const op = hwpt.domain.owner.enforceCacheCoherency;
+  hwpt.enforceCacheCoherency = op ? op(k, hwpt.domain) : false;
+  return hwpt.enforceCacheCoherency ? 0 : neg("EINVAL");
+}
+
+/** An attach strategy for the auto search: attach (IOMMU_DEVICE_ATTACH) or replace. */
+export type DoAttach = (hwpt: Hwpt) => Ret;
+
 /** iommufd_hw_pagetable_attach(hwpt, idev). */
-function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
+export function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
   return k.call("iommufd_hw_pagetable_attach", { hwpt: hwpt.id, dev: dev.id }, () => {
     const g = dev.group!;
     const cur = ctx.igroupHwpt.get(g);
     // Another device of the same group is attached elsewhere.
     if (cur && cur !== hwpt) return neg("EINVAL");
-    const drv = dev.instance!.driver;
-    if (drv.capEnforceCacheCoherency(k, dev) && !hwpt.enforceCacheCoherency) {
-      const op = hwpt.domain.owner.enforceCacheCoherency;
-      hwpt.enforceCacheCoherency = op ? op(k, hwpt.domain) : false;
-      if (!hwpt.enforceCacheCoherency) return neg("EINVAL");
-    }
+    const cc = enforceCc(k, hwpt, dev);
+    if (cc) return cc;
     if (!cur) {
       const ret = iommuAttachGroup(k, hwpt.domain, g);
       if (ret) return ret; // the driver's errno passes through unchanged
@@ -60,6 +88,88 @@ function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
   });
 }
 
+/** An auto hwpt is freed when its last device leaves it (iommufd_hw_pagetable_put). */
+function putHwpt(k: Kernel, hwpt: Hwpt): void {
+  if (!hwpt.autoDomain || hwpt.devices.size) return;
+  hwpt.ioas.hwpts.splice(hwpt.ioas.hwpts.indexOf(hwpt), 1);
+  domainFree(k, hwpt.domain);
+}
+
+/** iommufd_device_do_replace(idev, hwpt): switch the group without passing through blocking. */
+export function hwptReplace(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
+  return k.call("iommufd_device_do_replace", { hwpt: hwpt.id, dev: dev.id }, () => {
+    const g = dev.group!;
+    const old = ctx.igroupHwpt.get(g);
+    if (!old) return neg("EINVAL"); // replace needs an attached device
+    if (old === hwpt) return 0;
+    const cc = enforceCc(k, hwpt, dev);
+    if (cc) return cc;
+    const ret = iommuReplaceGroup(k, g, hwpt.domain);
+    if (ret) return ret;
+    ctx.igroupHwpt.set(g, hwpt);
+    for (const d of [...old.devices]) if (d.group === g) (old.devices.delete(d), hwpt.devices.add(d));
+    putHwpt(k, old);
+    return 0;
+  });
+}
+
+export interface AutoResult {
+  ret: Ret;
+  hwpt: Hwpt | null;
+  reused: boolean;
+  attempts: number;
+  softFailures: number;
+  domainsAllocated: number;
+}
+
+/**
+ * iommufd_device_auto_get_domain(idev, ioas, do_attach): try every auto hwpt of the IOAS;
+ * EINVAL means incompatible, so try the next; any other errno fails. Nothing fits: allocate
+ * a new auto hwpt for the device and attach it (a failure destroys it again).
+ */
+export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}): AutoResult {
+  const r: AutoResult = { ret: 0, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 };
+  r.ret = k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => {
+    for (const hwpt of ioas.hwpts) {
+      if (!hwpt.autoDomain) continue;
+      r.attempts++;
+      const ret = doAttach(hwpt);
+      if (!ret) {
+        r.hwpt = hwpt;
+        r.reused = true;
+        return 0;
+      }
+      // "-EINVAL means the domain is incompatible with the device. Other error codes should
+      // propagate to userspace as failure."
+      if (errnoName(ret) !== "EINVAL") return ret;
+      r.softFailures++;
+    }
+    const hwpt = hwptPagingAlloc(k, ctx, ioas, dev, flags, true);
+    if (typeof hwpt === "number") return hwpt;
+    r.domainsAllocated++;
+    r.attempts++;
+    const ret = doAttach(hwpt);
+    if (ret) {
+      ioas.hwpts.splice(ioas.hwpts.indexOf(hwpt), 1); // iommufd_object_abort_and_destroy
+      domainFree(k, hwpt.domain);
+      return ret;
+    }
+    r.hwpt = hwpt;
+    return 0;
+  });
+  return r;
+}
+
+/** iommufd_hwpt_paging_alloc(): a paging domain for the device, linked to the IOAS. */
+export function hwptPagingAlloc(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, props: Props, auto: boolean, pasidCompat = false): Hwpt | Ret {
+  if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_hwpt_paging
+  const d = domainAlloc(k, { dev, props, ...(pasidCompat ? { pasid: true } : {}) });
+  if (typeof d === "number") return d;
+  const hwpt: Hwpt = { id: ctx.newHwptId(), domain: d, ioas, autoDomain: auto, enforceCacheCoherency: false, pasidCompat, devices: new Set() };
+  ioas.hwpts.push(hwpt);
+  return hwpt;
+}
+
 /**
  * IOMMU_DEVICE_ATTACH / VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS: bind (claims DMA ownership),
  * then iommufd_device_auto_get_domain().
@@ -67,77 +177,39 @@ function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
 export function iommufdDeviceAttachIoas(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device): Outcome {
   argDevice(k, dev, "iommufdDeviceAttachIoas");
   if (!(ctx instanceof IommufdCtx) || !(ioas instanceof Ioas)) throw new LabArgumentError("iommufdDeviceAttachIoas: ctx must be an IommufdCtx and ioas an Ioas");
-  if (!k.features.iommufd) {
-    throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2 together with the EINVAL contract");
-  }
+  requireIommufd(k);
   const logFrom = k.log.length;
-  let attempts = 0;
-  let soft = 0;
-  let allocated = 0;
-  let reused = false;
-  let hit: Hwpt | null = null;
-  const ret = k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => {
-    if (!dev.group) return neg("ENODEV");
-    if (!ctx.bound.has(dev)) {
-      if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
-      const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd"); // iommufd_device_bind()
-      if (r) return r;
-      ctx.bound.add(dev);
-    }
-    for (const hwpt of ioas.hwpts) {
-      if (!hwpt.autoDomain) continue;
-      attempts++;
-      const r = hwptAttach(k, ctx, hwpt, dev);
-      if (!r) {
-        hit = hwpt;
-        reused = true;
-        return 0;
-      }
-      // "-EINVAL means the domain is incompatible with the device. Other error codes should
-      // propagate to userspace as failure."
-      if (errnoName(r) === "EINVAL") {
-        soft++;
-        continue;
-      }
-      return r;
-    }
-    if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_hwpt_paging
-    const d = domainAlloc(k, { dev });
-    if (typeof d === "number") return d;
-    allocated++;
-    const hwpt: Hwpt = { id: ctx.newHwptId(), domain: d, autoDomain: true, enforceCacheCoherency: false, devices: new Set() };
-    attempts++;
-    const r = hwptAttach(k, ctx, hwpt, dev);
-    if (r) {
-      domainFree(k, d); // iommufd_object_abort_and_destroy
-      return r;
-    }
-    ioas.hwpts.push(hwpt);
-    hit = hwpt;
-    return 0;
-  });
+  const bind = iommufdBind(k, ctx, dev);
+  const r: AutoResult = bind
+    ? { ret: bind, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 }
+    : autoGetDomain(k, ctx, ioas, dev, (h) => hwptAttach(k, ctx, h, dev));
   return makeOutcome(k, logFrom, {
-    outcome: ret ? "hard-failure" : reused ? "attached-existing" : "attached-new",
-    ret,
-    domain: (hit as Hwpt | null)?.domain.id ?? null,
-    attempts,
-    softFailures: soft,
-    domainsAllocated: allocated,
+    outcome: r.ret ? "hard-failure" : r.reused ? "attached-existing" : "attached-new",
+    ret: r.ret,
+    domain: r.hwpt?.domain.id ?? null,
+    attempts: r.attempts,
+    softFailures: r.softFailures,
+    domainsAllocated: r.domainsAllocated,
   });
 }
 
-/** iommufd_device_detach + unbind: the group goes back to blocking, then ownership is released. */
-export function iommufdDeviceUnbind(k: Kernel, ctx: IommufdCtx, dev: Device): void {
-  if (!ctx.bound.has(dev)) return;
+/** iommufd_device_detach(): leave the hwpt; the group goes back to blocking when its last device leaves. */
+export function iommufdDeviceDetach(k: Kernel, ctx: IommufdCtx, dev: Device): void {
   const g = dev.group!;
   const hwpt = ctx.igroupHwpt.get(g);
-  if (hwpt) {
-    hwpt.devices.delete(dev);
-    if (![...hwpt.devices].some((d) => d.group === g)) {
-      ctx.igroupHwpt.delete(g);
-      iommuDetachGroup(k, hwpt.domain, g);
-    }
+  if (!hwpt) return;
+  hwpt.devices.delete(dev);
+  if (![...hwpt.devices].some((d) => d.group === g)) {
+    ctx.igroupHwpt.delete(g);
+    iommuDetachGroup(k, hwpt.domain, g);
+    putHwpt(k, hwpt);
   }
+}
+
+/** iommufd_device_unbind(): detach, then release DMA ownership. */
+export function iommufdDeviceUnbind(k: Kernel, ctx: IommufdCtx, dev: Device): void {
+  if (!ctx.bound.has(dev)) return;
+  iommufdDeviceDetach(k, ctx, dev);
   ctx.bound.delete(dev);
   iommuDeviceReleaseDmaOwner(k, dev);
 }

@@ -105,8 +105,9 @@ export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, 
     if (g.resettingDomain) return neg("EBUSY");
     const curr = g.pasidArray.get(pasid);
     if (!curr) return neg("EINVAL");
+    // Reusing the installed handle is a caller bug, whatever the domain.
+    if (k.warnOn(curr.handle === handle, "same handle")) return neg("EINVAL");
     if (curr.domain === domain) {
-      if (k.warnOn(curr.handle === handle, "same handle")) return neg("EINVAL");
       curr.handle = handle;
       return 0;
     }

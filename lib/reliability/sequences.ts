@@ -126,7 +126,10 @@ function snap(g: Group): Snapshot {
 function checkFailedSet(k: Kernel, g: Group, before: Snapshot, target: Domain): string | null {
   if (g.domain !== before.domain) return `group ${g.id}: group->domain changed on a failed attach`;
   if (k.features.rollback) {
-    const moved = g.devices.findIndex((d, i) => d.hwDomain !== before.hw[i]);
+    // A kdump-deferred device had no kernel domain; the forward attempt cleared attach_deferred,
+    // so err_revert attaches group->domain to it for real. That is the kernel's rollback.
+    const reverted = (d: Device, i: number) => d.hwDomain === before.hw[i] || (before.hw[i] === null && d.deferredAtBoot === true && d.hwDomain === g.domain);
+    const moved = g.devices.findIndex((d, i) => !reverted(d, i));
     return moved < 0 ? null : `group ${g.id}: device ${g.devices[moved]!.id} not rolled back after a failed attach`;
   }
   // No rollback: a prefix moved to `target`, then the failing device (unchanged or detached), then untouched devices.
@@ -269,7 +272,8 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
       if (bad) v.push(bad);
     }
     if (ret !== null && ret !== 0 && pasidCheck && pasidKey(pasidCheck.g) !== pasidCheck.before) v.push(`group ${pasidCheck.g.id}: PASID state changed on a failed PASID attach/replace`);
-    const top = k.trace!.find((e, i) => i >= traceFrom && e.depth === 0);
+    // The call's own top-level event is the last one it recorded (iommufd binds first).
+    const top = k.trace!.slice(traceFrom).reverse().find((e) => e.depth === 0);
     if (ret !== null && top && top.ret !== ret) v.push(`trace says ${top.fn} returned ${top.ret}, the call returned ${ret}`);
     if (k.features.testDev) {
       const bad = checkTestDev(k, traceFrom);
