@@ -127,7 +127,7 @@ export interface AutoResult {
  * EINVAL means incompatible, so try the next; any other errno fails. Nothing fits: allocate
  * a new auto hwpt for the device and attach it (a failure destroys it again).
  */
-export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}): AutoResult {
+export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}, pasidCompat = false): AutoResult {
   const r: AutoResult = { ret: 0, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 };
   r.ret = k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => {
     for (const hwpt of ioas.hwpts) {
@@ -144,7 +144,7 @@ export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Devic
       if (errnoName(ret) !== "EINVAL") return ret;
       r.softFailures++;
     }
-    const hwpt = hwptPagingAlloc(k, ctx, ioas, dev, flags, true);
+    const hwpt = hwptPagingAlloc(k, ctx, ioas, dev, flags, true, pasidCompat);
     if (typeof hwpt === "number") return hwpt;
     r.domainsAllocated++;
     r.attempts++;
