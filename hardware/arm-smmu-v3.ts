@@ -5,6 +5,7 @@
  */
 import {
   check,
+  detachFirst,
   devDbg,
   devErr,
   type DriverModel,
@@ -87,7 +88,7 @@ export const armSmmuV3: DriverModel = {
       // attach_dev dereferences the fwspec, so the guard stays there under test_dev (INFERRED).
       phase: "both",
     }),
-    effect("detach-first", "arm_smmu_detach_dev(master)", "the master is detached before any check", (c) => ((c.dev.hwDomain = null), 0), DETACH_FIRST),
+    effect("detach-first", "arm_smmu_detach_dev(master)", "the master is detached before any check", detachFirst, DETACH_FIRST),
     effect(
       "finalise",
       "arm_smmu_domain_finalise(domain, master)",

@@ -14,8 +14,8 @@ import type { Device, Domain, DomainType, IommuInstance, Kernel, Props } from ".
 export interface Verdict {
   /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
   errno: ErrnoName | 0;
-  /** The printk on that path, if any. */
-  log?: { level: LogLevel; text: string };
+  /** The printk on that path, if any; `pr` marks a pr_*() line, which names no device. */
+  log?: { level: LogLevel; text: string; pr?: boolean };
   /** The path sits under WARN_ON() (a splat is printed as well). */
   warn?: boolean;
 }
@@ -100,6 +100,8 @@ export interface EffectStep {
   /** Eras in which the effect exists (default: all). */
   eras?: readonly EraId[];
   run: (c: StepCtx) => Ret;
+  /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
+  allocRows?: EraRows;
 }
 
 export type Step = CheckStep | EffectStep;
@@ -129,13 +131,18 @@ export interface DriverModel {
   file: string;
   /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
   opsName: string;
-  /** Function names for the trace. */
-  fn: { attach: string; testDev: string; setDevPasid: string };
+  /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
+  fn: { attach: string; testDev: string | null; setDevPasid: string };
   exists: readonly EraId[];
   instanceProps: readonly PropDoc[];
   deviceProps: readonly PropDoc[];
   domainProps: readonly PropDoc[];
   attach: readonly Step[];
+  /**
+   * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
+   * without one the core blocks with an empty paging domain of the driver.
+   */
+  staticBlocked?: boolean;
   /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
   staticAttach?: readonly Step[];
   setDevPasid: readonly Step[];
@@ -206,7 +213,7 @@ export function printf(fmt: string, args: ReadonlyArray<string | number>): strin
 function trip(k: Kernel, c: StepCtx, s: CheckStep, v: Verdict): StepResult {
   const dev = c.dev;
   if (v.warn) k.printk("WARN", dev, `WARN_ON(${s.kernel})`);
-  if (v.log) k.printk(v.log.level, dev, s.logArgs ? printf(v.log.text, s.logArgs(c)) : v.log.text);
+  if (v.log) k.printk(v.log.level, v.log.pr ? null : dev, s.logArgs ? printf(v.log.text, s.logArgs(c)) : v.log.text);
   return v.errno === 0 ? { ret: 0, attach: false } : { ret: neg(v.errno), attach: true };
 }
 
@@ -256,7 +263,7 @@ export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Dom
 /** domain->ops->test_dev(domain, dev, pasid, old) of the test-dev-2025 proposal. */
 export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: number | null, old: Domain | null): Ret {
   const d = domain.owner;
-  if (domain.isStatic && pasid !== null) return 0;
+  if ((domain.isStatic && pasid !== null) || d.fn.testDev === null) return 0; // no test_dev op: nothing to ask
   const c = ctxFor(k, d, domain, dev, pasid, old);
   const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? []) : d.attach;
   return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
@@ -284,6 +291,9 @@ export function fail(errno: ErrnoName, log?: { level: LogLevel; text: string }):
 export const devErr = (text: string) => ({ level: "err" as const, text });
 export const devWarn = (text: string) => ({ level: "warn" as const, text });
 export const devDbg = (text: string) => ({ level: "dbg" as const, text });
+/** pr_err() / pr_debug(): the same levels, without a device name. */
+export const prErr = (text: string) => ({ level: "err" as const, text, pr: true });
+export const prDbg = (text: string) => ({ level: "dbg" as const, text, pr: true });
 
 /** The silent `return 0` of a path that does not attach anything. */
 export const fakeSuccess: Verdict = { errno: 0 };
@@ -352,3 +362,214 @@ export function attachedInstances(k: Kernel, d: Domain): IommuInstance[] {
   for (const dev of k.devices.values()) if (dev.hwDomain === d && dev.instance) out.add(dev.instance);
   return [...out];
 }
+
+// ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu and the iommufd mock -----------------
+
+/** The domain translates (an UNMANAGED or DMA paging domain), as opposed to an identity or blocked one. */
+export const translating = (c: StepCtx): boolean => c.domain.type === "unmanaged" || c.domain.type === "dma";
+
+/** Another device's hardware is already on this domain (drivers that allow one client device per domain). */
+export const domainHasOtherDevice = (c: StepCtx): boolean => {
+  for (const d of c.k.devices.values()) if (d !== c.dev && d.hwDomain === c.domain) return true;
+  return false;
+};
+
+/**
+ * domain_alloc of a driver whose domains are bound to no instance when allocated: the listed
+ * types get a domain with the requested properties; any other type is a NULL return (-ENOMEM).
+ */
+export function allocTypes(types: readonly DomainType[]): DriverModel["allocDomain"] {
+  return (c) => (types.includes(c.type) ? { props: { ...c.req }, instance: null } : neg("ENOMEM"));
+}
+
+/** A driver with no `capable` answer for either coherency capability and no enforce_cache_coherency op. */
+export const noCoherencyOps: Pick<DriverModel, "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency"> = {
+  capCacheCoherency: () => false,
+  capEnforceCacheCoherency: () => false,
+  enforceCacheCoherency: null,
+};
+
+/**
+ * Nesting on a driver that never supported it: in 2014 iommu_domain_set_attr() returns -EINVAL
+ * when the driver has no domain_set_attr (or does not know DOMAIN_ATTR_NESTING), and later
+ * iommu_enable_nesting() returns -EINVAL when there is no enable_nesting op.
+ */
+export const nestingUnsupported = (): Ret => neg("EINVAL");
+
+// ---- Shared by arm-smmu, qcom-iommu, ipmmu-vmsa, apple-dart, virtio-iommu, s390-iommu, riscv ----
+
+/**
+ * Rows of an "incompatible domain" path that printed dev_err before 2022 with `pre` as its
+ * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg (the
+ * kit models that proposal as of its v2, 16 Jun 2022), f4a147735793 made it a silent EINVAL.
+ */
+export function mismatchRows(pre: ErrnoName, text: string): EraRows {
+  return {
+    "pre-2022": fail(pre, devErr(text)),
+    "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(text)),
+    "einval-6.2": fail("EINVAL"),
+  };
+}
+
+/**
+ * Variant "emediumtype-v6": the proposal as last posted (v6, 15 Aug 2022,
+ * 20220815181437.28127-*), which returned a silent -EMEDIUMTYPE (prints removed since v3) and
+ * also converted paths the kit keeps unconverted by default (s390, the arm-smmu SMMU mismatch).
+ */
+export const emediumtypeV6 = { "emediumtype-v6": { "emediumtype-2022": fail("EMEDIUMTYPE") } } as const satisfies Record<string, EraRows>;
+
+/**
+ * The domain was finalised to another instance of this driver (smmu_domain->smmu != smmu,
+ * domain->mmu != mmu, vdomain->viommu != vdev->viommu, ...), or, before the core owner check,
+ * the device belongs to another driver. Trips with the device under test behind a second instance.
+ */
+export function instanceMismatch(id: string, kernel: string, rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
+  return check(id, kernel, "the domain was finalised to another instance of this driver", foreignOrOtherInstance, rows, { trip: { other: {} }, ...extra });
+}
+
+/** printk arguments "%s ... %s": the domain's instance, then the device's. */
+export const domainThenDeviceInstance = (c: StepCtx): string[] => [c.domain.instance?.id ?? "?", c.dev.instance?.id ?? "?"];
+
+/** printk arguments "%s ... %s": the device's instance, then the domain's. */
+export const deviceThenDomainInstance = (c: StepCtx): string[] => [c.dev.instance?.id ?? "?", c.domain.instance?.id ?? "?"];
+
+/**
+ * "This device has no IOMMU of mine" (no fwspec / no private data): tripped by a device without
+ * an IOMMU, which only the core's internal attach can hand to a driver. attach_dev keeps the
+ * guard under test_dev too (phase "both") unless `extra` says otherwise.
+ */
+export function noIommuGuard(id: string, kernel: string, what: string, rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
+  return check(id, kernel, what, noInstance, rows, { trip: { noIommu: true }, phase: "both", ...extra });
+}
+
+/**
+ * Live driver domains matching `pred`: what a driver has handed out from a finite pool
+ * (context banks, translation contexts, domain IDs) and gets back when the domain is freed.
+ */
+export function countDomains(k: Kernel, pred: (d: Domain) => boolean): number {
+  let n = 0;
+  for (const d of k.domains.values()) if (!d.freed && !d.isStatic && pred(d)) n++;
+  return n;
+}
+
+/** The domain has not been finalised to an instance yet (the lazy finalise will run now). */
+export const unfinalised = (c: StepCtx): boolean => c.inst !== null && c.domain.instance === null;
+
+/**
+ * PAGE_SIZE of the running kernel ("4K", "16K", "64K": CONFIG_ARM64_*_PAGES and friends). The
+ * model has no kernel configuration, so drivers that compare a hardware page size with it carry
+ * it as an instance property: give every instance of one machine the same value.
+ */
+export function kernelPageSizeProp(def: string): PropDoc {
+  return { name: "kernelPageSize", kernel: "PAGE_SIZE", what: "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)", default: def };
+}
+
+/** Bytes of a page-size property written "4K", "16K", "64K" (or a plain number of bytes). */
+export function pageBytes(v: number | boolean | string): number {
+  const m = /^(\d+)\s*([KM]?)$/i.exec(String(v).trim());
+  if (!m) throw new Error(`internal: bad page size ${String(v)}`);
+  return Number(m[1]) * (m[2]!.toUpperCase() === "K" ? 1024 : m[2]!.toUpperCase() === "M" ? 1024 * 1024 : 1);
+}
+
+// ---- Shared by amd-iommu, mtk-iommu, mtk-iommu-v1, sprd-iommu ---------------------------------
+
+/**
+ * An allocation on the attach / set_dev_pasid path (kzalloc, dma_alloc_coherent, an io-pgtable):
+ * one k.kzalloc(), so `new Kernel({ era, failNth })` fails it the way iommufd_fail_nth does.
+ * `rows` say per era what the driver then returned and printed (some eras returned the wrong
+ * errno); eras without a row (or with null) do not allocate here. `when` limits it to the calls
+ * that allocate (a domain's first attach, say). `printOn: "iommu"` prints on the IOMMU's own
+ * device (dev_err(data->dev, ...)), named by its instance id, instead of on the master.
+ * An effect, not a check: no recipe can make an allocation fail, so it has no matrix row; tests
+ * reach it with failNth.
+ */
+export function allocStep(
+  id: string,
+  kernel: string,
+  what: string,
+  rows: EraRows,
+  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu" } = {},
+): EffectStep {
+  const eras = (Object.keys(ERAS) as EraId[]).filter((e) => lookupRows(rows, e));
+  const run = (c: StepCtx): Ret => {
+    if (opts.when && !opts.when(c)) return 0;
+    if (c.k.kzalloc()) return 0;
+    const v = lookupRows(rows, c.era)!;
+    if (v.warn) c.k.printk("WARN", c.dev, `WARN_ON(${kernel})`);
+    if (v.log && opts.printOn === "iommu") c.k.printk(v.log.level, null, `${c.inst?.id ?? "iommu"}: ${v.log.text}`);
+    else if (v.log) c.k.printk(v.log.level, c.dev, v.log.text);
+    return v.errno === 0 ? 0 : neg(v.errno);
+  };
+  return { ...effect(id, kernel, what, run, eras), allocRows: rows };
+}
+
+/** attach_dev takes the device off its old domain before steps that can still fail: a failure then leaves it with none. */
+export const detachFirst: EffectStep["run"] = (c) => {
+  c.dev.hwDomain = null;
+  return 0;
+};
+
+/**
+ * Hardware with one page table per instance (MediaTek M4U): another live domain is already
+ * finalised to the device's instance, so this one reuses that table instead of allocating one
+ * (mtk_iommu's data->share_dom, mtk_iommu_v1's data->m4u_dom).
+ */
+export const instanceTableTaken = (c: StepCtx): boolean => {
+  for (const d of c.k.domains.values()) if (d !== c.domain && d.instance !== null && d.instance === c.inst) return true;
+  return false;
+};
+
+// ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu (second batch) --------------------------
+
+/** A driver with no set_dev_pasid, no coherency capabilities or op, and no nesting support. */
+export const noPasidCoherencyOrNesting: Pick<
+  DriverModel,
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+> = { setDevPasid: [], pasidEras: [], ...noCoherencyOps, enableNesting: nestingUnsupported };
+
+/**
+ * A driver of a platform with no DMA default domain before 2023 (32-bit Arm, PowerPC): its
+ * domain_alloc takes UNMANAGED only, and its groups start on an identity domain in every era,
+ * standing for "no domain" / detach_dev in older kernels and for the driver's identity (or
+ * PLATFORM) domain from 2023 on (INFERRED: the core model always gives a group a default domain).
+ */
+export const noDmaDefaultDomain: Pick<DriverModel, "allocDomain" | "defaultDomainType"> = {
+  allocDomain: allocTypes(["unmanaged", "identity"]),
+  defaultDomainType: () => "identity",
+};
+
+// ---- Shared by mtk-iommu, mtk-iommu-v1, sprd-iommu, exynos-iommu ------------------------------
+
+/**
+ * A driver whose domain_alloc takes DMA and UNMANAGED (and, from 2023, a static identity
+ * domain), with groups starting on a DMA default domain.
+ */
+export const dmaDefaultDomain: Pick<DriverModel, "allocDomain" | "defaultDomainType"> = {
+  allocDomain: allocTypes(["unmanaged", "dma"]),
+  defaultDomainType: () => "dma",
+};
+
+/**
+ * The paging domains (UNMANAGED or DMA, not static) programmed for the RIDs of the devices behind
+ * `inst`: what a single-table or single-context IOMMU currently serves (tegra-gart's
+ * active_domain; msm's context in use could read the same).
+ */
+export function pagingDomainsOn(k: Kernel, inst: IommuInstance | null): Domain[] {
+  const out = new Set<Domain>();
+  for (const d of k.devices.values()) {
+    const hw = d.hwDomain;
+    if (d.instance === inst && hw && !hw.isStatic && (hw.type === "unmanaged" || hw.type === "dma")) out.add(hw);
+  }
+  return [...out];
+}
+
+// ---- Shared by qcom-iommu, virtio-iommu, s390-iommu, riscv-iommu -------------------------------
+
+/**
+ * A driver with no set_dev_pasid and no nesting whose capable() answers IOMMU_CAP_CACHE_COHERENCY
+ * with true, without IOMMU_CAP_ENFORCE_CACHE_COHERENCY or an enforce_cache_coherency op.
+ */
+export const coherentNoPasidOrNesting: Pick<
+  DriverModel,
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+> = { setDevPasid: [], pasidEras: [], capCacheCoherency: () => true, capEnforceCacheCoherency: () => false, enforceCacheCoherency: null, enableNesting: nestingUnsupported };

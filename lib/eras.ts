@@ -33,6 +33,11 @@ export interface EraFeatures {
   groupReplace: boolean;
   /** iommu_deferred_attach takes group->mutex and honours the reset window (5d5388b0e190). */
   deferredLocked: boolean;
+  /**
+   * iommu_group_claim_dma_owner() and friends (Lu Baolu, ~v5.19): VFIO and iommufd claim the
+   * group, which moves it to the blocking domain. Before, VFIO attached from the default domain.
+   */
+  dmaOwnership: boolean;
   /** The test_dev domain op and __iommu_domain_test_device() run before every attach. */
   testDev: boolean;
   /** attach_dev(domain, dev, old) (fd714986e4e4). */
@@ -72,6 +77,7 @@ const PRE: EraFeatures = {
   resetWindow: false,
   requireDirect: false,
   pasid: false,
+  dmaOwnership: false,
   groupReplace: false,
   deferredLocked: false,
   testDev: false,
@@ -93,6 +99,7 @@ const MAINLINE: EraFeatures = {
   resetWindow: true,
   requireDirect: true,
   pasid: true,
+  dmaOwnership: true,
   groupReplace: true,
   deferredLocked: true,
   attachDevOld: true,
@@ -141,6 +148,7 @@ export const ERAS: Record<EraId, Era> = {
     features: {
       ...PRE,
       softErrno: "EMEDIUMTYPE",
+      dmaOwnership: true,
       vfioLoop: "try-existing-first",
       vfioCoherencyKey: "none",
       vfioOpsMatch: false,
@@ -159,7 +167,7 @@ export const ERAS: Record<EraId, Era> = {
     ],
     summary:
       "Incompatibility returns EINVAL with no log; iommufd's auto-domain search consumes it; VFIO type1 keeps allocate-then-merge.",
-    features: { ...PRE, softErrno: "EINVAL", iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
+    features: { ...PRE, softErrno: "EINVAL", dmaOwnership: true, iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
   },
   "mainline-2025": {
     id: "mainline-2025",

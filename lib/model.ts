@@ -52,6 +52,11 @@ export interface Device {
   fakeAttach?: Domain | null;
   /** Firmware left translation on for it at boot (kdump): attach_deferred was set at probe. */
   deferredAtBoot?: boolean;
+  /**
+   * Model-only: a must-succeed attach (nofail, revert, reset park/restore) failed for this device
+   * and the kernel WARNed - it declares a driver bug, so no placement promise holds for it.
+   */
+  wedged?: boolean;
   /** Between pci_dev_reset_iommu_prepare() and _done() for this device (the group only records resetting_domain). */
   inReset?: boolean;
 }

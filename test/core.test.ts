@@ -43,6 +43,8 @@ import {
   mark,
   mixed,
   OLD_CORE_ERAS,
+  OWNERSHIP_ERAS,
+  PRE_OWNERSHIP_ERAS,
   oneGroup,
   singles,
   throwsNamed,
@@ -308,10 +310,17 @@ for (const era of ["pre-2022", "emediumtype-2022", "einval-6.2"] as const) {
 }
 
 // ---- K-5 / K-6 ------------------------------------------------------------------------------
-// DMA ownership is read from CUR and T62 (A.5). The API appeared in ~v5.19; for 2014-nesting and
-// pre-2022 the model assumes the same rules (INFERRED in lib/core/owner.ts), and so do these tests.
+// DMA ownership is read from CUR and T62 (A.5). The API appeared in ~v5.19, so it does not exist
+// in 2014-nesting and pre-2022 (older VFIO attached from the default domain).
 
-for (const era of ALL_ERAS) {
+for (const era of PRE_OWNERSHIP_ERAS) {
+  test(`K-5/K-6 DMA ownership does not exist yet (${era})`, () => {
+    const { k, group } = singles(era, "intel-vtd", ["s"]);
+    throwsNamed(() => iommuGroupClaimDmaOwner(k, group("s"), "vfio"), "EraUnavailableError", "iommu_group_claim_dma_owner");
+  });
+}
+
+for (const era of OWNERSHIP_ERAS) {
   test(`K-5 iommu_group_claim_dma_owner twice -> EPERM; device claim by the same owner nests (${era})`, () => {
     const { k, dev, group } = singles(era, "intel-vtd", ["s", "t"]);
     const g = group("s");
@@ -418,7 +427,7 @@ for (const era of CUR_ERAS) {
   });
 }
 
-for (const era of OLD_CORE_ERAS) {
+for (const era of OLD_CORE_ERAS.filter((e) => OWNERSHIP_ERAS.includes(e))) {
   test(`K-7 historical: no require_direct refusal, the device is blocked like any other (${era})`, () => {
     const { k, dev, group } = singles(era, "intel-vtd", ["rmrr"], { rmrr: { requireDirect: true } });
     const g = group("rmrr");
@@ -575,6 +584,7 @@ for (const era of ALL_ERAS) {
     iommuDetachDevice(k, du, u);
     groupIs(group("u"), group("u").defaultDomain, "unowned -> default");
     hwIs(u, group("u").defaultDomain, "hardware on default");
+    if (!OWNERSHIP_ERAS.includes(era)) return; // no DMA ownership before ~v5.19
 
     const o = dev("o");
     isErrno(iommuGroupClaimDmaOwner(k, group("o"), "vfio"), "0", "claim");
@@ -921,7 +931,7 @@ test("determinism: a pre-2022 sequence with a no-rollback failure repeats exactl
     const { k, dev, group } = oneGroup("pre-2022", "arm-smmu-v3", ["d1", "d2", "d3"], { d2: { props: { ssidBits: 5 }, attachDeferred: true } });
     const nd = alloc(k, dev("d1"));
     iommuAttachGroup(k, nd, group("g"));
-    iommuGroupClaimDmaOwner(k, group("g"), "vfio");
+    iommuDetachGroup(k, null, group("g"));
     return { log: k.log, trace: k.trace };
   };
   const a = run();

@@ -36,6 +36,9 @@ export const CUR_ERAS: readonly EraId[] = ["mainline-2025", "test-dev-2025"];
 export const OLD_CORE_ERAS: readonly EraId[] = ["2014-nesting", "pre-2022", "emediumtype-2022", "einval-6.2"];
 /** iommufd exists from v6.2 on. */
 export const IOMMUFD_ERAS: readonly EraId[] = ["einval-6.2", "mainline-2025", "test-dev-2025"];
+/** DMA ownership management (iommu_group_claim_dma_owner) arrived in ~v5.19. */
+export const OWNERSHIP_ERAS: readonly EraId[] = ["emediumtype-2022", "einval-6.2", "mainline-2025", "test-dev-2025"];
+export const PRE_OWNERSHIP_ERAS: readonly EraId[] = ["2014-nesting", "pre-2022"];
 
 // ---- Kernels and platforms --------------------------------------------------------------------
 

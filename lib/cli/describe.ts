@@ -48,6 +48,7 @@ export function driversData() {
     pasidEras: d.pasidEras,
     properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
     attach: d.attach.map((s) => stepData(d, s)),
+    staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
     setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
     ...(d.notes ? { notes: d.notes } : {}),
   }));
@@ -57,7 +58,9 @@ export function driversText(): string {
   const out: string[] = [];
   for (const d of driversData()) {
     out.push(`${d.id}  ${d.title}  (${d.file})`, `  eras: ${d.eras.join(", ")}`);
-    const rows = d.attach.filter((s) => s.kind === "check").map((s) => [s.id, ...ERA_IDS.map((e) => cell(s.perEra?.[e]))]);
+    const rows = [...d.attach, ...d.staticAttach.map((s) => ({ ...s, id: `identity/${s.id}` }))]
+      .filter((s) => s.kind === "check")
+      .map((s) => [s.id, ...ERA_IDS.map((e) => cell(s.perEra?.[e]))]);
     out.push(
       table(["  check", ...ERA_IDS], rows.map((r) => ["  " + r[0]!, ...r.slice(1)])),
       "",

@@ -152,13 +152,16 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Out
   }
   let res = { ret: 0, domain: null as Domain | null, reused: false };
   k.call("vfio_iommu_type1_attach_group", { container: c.id, group: g.id, type: c.type }, () => {
-    const claim = iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`);
+    // From ~v5.19 the group is claimed first (it moves to the blocking domain); before, type1
+    // attached from the default domain after its own viability check.
+    const own = k.features.dmaOwnership;
+    const claim = own ? iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`) : 0;
     if (claim) {
       res = { ret: claim, domain: null, reused: false };
       return claim;
     }
     res = k.features.vfioLoop === "try-existing-first" ? tryExistingFirst(k, c, g, t) : allocateThenMerge(k, c, g, t);
-    if (res.ret) iommuGroupReleaseDmaOwner(k, g);
+    if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
     return res.ret;
   });
   return finish(res.ret, res.domain, res.reused);

@@ -116,7 +116,7 @@ export function allocBlockingDomain(k: Kernel, g: Group): Ret {
   if (g.blockingDomain) return 0;
   const driver = groupDriver(g);
   if (!driver) return neg("ENODEV");
-  if (k.features.staticCoreDomains) {
+  if (k.features.staticCoreDomains && driver.staticBlocked !== false) {
     g.blockingDomain = staticDomain(k, driver, "blocked");
     return 0;
   }

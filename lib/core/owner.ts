@@ -1,11 +1,16 @@
 /**
  * DMA ownership: iommu_group_claim_dma_owner / iommu_device_claim_dma_owner and release.
  * A user-space driver (VFIO, iommufd) claims the group, which moves it to the blocking domain.
- * Modelled from the CUR and T62 cores; for 2014/pre-2022 the same rules are assumed (INFERRED:
- * the API appeared in ~v5.19; older VFIO enforced viability its own way).
+ * Modelled from the CUR and T62 cores. The API arrived in ~v5.19 (Lu Baolu's DMA ownership
+ * series), so it does not exist in 2014-nesting and pre-2022: older VFIO checked group
+ * viability itself and attached from the default domain.
  */
 import { neg, type Ret } from "../errno";
-import type { Device, Group, Kernel } from "../model";
+import { type Device, EraUnavailableError, type Group, type Kernel } from "../model";
+
+function requireOwnership(k: Kernel, what: string): void {
+  if (!k.features.dmaOwnership) throw new EraUnavailableError(what, k.era.id, "DMA ownership management arrived in ~v5.19; older VFIO attached from the default domain");
+}
 import { argDevice, argGroup } from "./args";
 import { allocBlockingDomain } from "./domain";
 import { groupSetDomain, groupSetDomainNofail } from "./set-domain";
@@ -24,6 +29,7 @@ function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
 /** iommu_group_claim_dma_owner(group, owner): EPERM when already claimed, EBUSY when on a non-default domain. */
 export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret {
   argGroup(k, g, "iommuGroupClaimDmaOwner");
+  requireOwnership(k, "iommu_group_claim_dma_owner");
   return k.call("iommu_group_claim_dma_owner", { group: g.id, owner }, () => {
     if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
     if (g.ownerCnt) return neg("EPERM");
@@ -34,6 +40,7 @@ export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret
 /** iommu_device_claim_dma_owner(dev, owner): the same owner may claim again (owner_cnt++). */
 export function iommuDeviceClaimDmaOwner(k: Kernel, dev: Device, owner: string): Ret {
   argDevice(k, dev, "iommuDeviceClaimDmaOwner");
+  requireOwnership(k, "iommu_device_claim_dma_owner");
   return k.call("iommu_device_claim_dma_owner", { dev: dev.id, owner }, () => {
     const g = dev.group;
     if (!g) return neg("ENODEV");
@@ -57,6 +64,7 @@ function releaseDmaOwnership(k: Kernel, g: Group): void {
 /** iommu_group_release_dma_owner(group). */
 export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
   argGroup(k, g, "iommuGroupReleaseDmaOwner");
+  requireOwnership(k, "iommu_group_release_dma_owner");
   k.call("iommu_group_release_dma_owner", { group: g.id }, () => {
     releaseDmaOwnership(k, g);
     return 0;
@@ -66,6 +74,7 @@ export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
 /** iommu_device_release_dma_owner(dev): the last reference releases the group. */
 export function iommuDeviceReleaseDmaOwner(k: Kernel, dev: Device): void {
   argDevice(k, dev, "iommuDeviceReleaseDmaOwner");
+  requireOwnership(k, "iommu_device_release_dma_owner");
   k.call("iommu_device_release_dma_owner", { dev: dev.id }, () => {
     const g = dev.group;
     if (!g) return 0;

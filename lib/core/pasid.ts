@@ -21,7 +21,9 @@ function requirePasidEra(k: Kernel, what: string): void {
 
 /** The driver provides set_dev_pasid for this domain and its blocked domain can undo it. */
 function pasidOpsOk(k: Kernel, domain: Domain, dev: Device): boolean {
-  return domain.pasidCapable && domain.owner.pasidEras.includes(k.era.id) && dev.instance?.driver.pasidEras.includes(k.era.id) === true;
+  // ops->blocked_domain must exist to undo a PASID attach.
+  const drv = dev.instance?.driver;
+  return domain.pasidCapable && domain.owner.pasidEras.includes(k.era.id) && drv?.pasidEras.includes(k.era.id) === true && drv.staticBlocked !== false;
 }
 
 /** iommu_remove_dev_pasid(): blocked_domain->ops->set_dev_pasid under WARN_ON. */

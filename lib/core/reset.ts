@@ -46,7 +46,7 @@ export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
     const ret = allocBlockingDomain(k, g);
     if (ret) return ret;
     const blocking = g.blockingDomain!;
-    k.warnOn(__iommuAttachDevice(k, blocking, dev, g.domain) !== 0, "park RID");
+    if (k.warnOn(__iommuAttachDevice(k, blocking, dev, g.domain) !== 0, "park RID")) dev.wedged = true;
     const blocked = staticDomain(k, dev.instance!.driver, "blocked");
     for (const pasid of [...dev.hwPasid.keys()]) {
       k.warnOn(driverSetDevPasid(k, blocked, dev, pasid, dev.hwPasid.get(pasid)!).ret !== 0, "park PASID");
@@ -68,7 +68,7 @@ export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
     // sheet records resetting_domain per group, the per-device guard is INFERRED.
     if (!g || !g.resettingDomain || !dev.inReset) return 0;
     const blocking = g.resettingDomain;
-    if (g.domain) k.warnOn(__iommuAttachDevice(k, g.domain, dev, blocking) !== 0, "restore RID");
+    if (g.domain && k.warnOn(__iommuAttachDevice(k, g.domain, dev, blocking) !== 0, "restore RID")) dev.wedged = true;
     for (const [pasid, e] of g.pasidArray) {
       if (dev.maxPasids === 0) continue;
       const res = driverSetDevPasid(k, e.domain, dev, pasid, blocking);

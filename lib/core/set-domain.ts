@@ -23,6 +23,7 @@ export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old:
     if (res.attach) {
       dev.hwDomain = domain;
       dev.fakeAttach = null;
+      dev.wedged = false;
     } else dev.fakeAttach = domain;
     dev.attachDeferred = false;
     return 0;
@@ -58,8 +59,11 @@ export function deviceSetDomain(k: Kernel, g: Group, dev: Device, nd: Domain, ol
     const tested = f.testDev && flags & MUST_SUCCEED ? domainTestDevice(k, nd, dev, null, old) : 0;
     const ret = tested || __iommuAttachDevice(k, nd, dev, old);
     if (ret) {
-      // "in hopes of avoiding a UAF": park the device on the blocking domain.
-      if (flags & MUST_SUCCEED && g.blockingDomain && g.blockingDomain !== nd) __iommuAttachDevice(k, g.blockingDomain, dev, old);
+      if (flags & MUST_SUCCEED) {
+        // "in hopes of avoiding a UAF": park the device on the blocking domain.
+        if (g.blockingDomain && g.blockingDomain !== nd) __iommuAttachDevice(k, g.blockingDomain, dev, old);
+        dev.wedged = true;
+      }
       return ret;
     }
     return 0;

@@ -5,6 +5,7 @@
  * documented errno, and the state must stay consistent after every step (no leaked domain, no
  * half-attached group, no freed domain in use).
  */
+import { lookupRows } from "../driver";
 import { errnoName } from "../errno";
 import type { EraId } from "../eras";
 import type { Kernel } from "../model";
@@ -15,9 +16,17 @@ import { checkInvariants } from "./invariants";
 /** The kernel's own cap on the fail_nth loop (raised from 400 to 1000 in Sept 2025). */
 export const FAIL_NTH_CAP = 1000;
 
-/** Errnos an allocation failure may surface as in an era. */
+/** Errnos an allocation failure may surface as in an era (and on this machine's drivers). */
 export function injectedErrnos(k: Kernel): Set<string> {
   const s = new Set(["ENOMEM"]);
+  // Documented driver bugs, e.g. AMD's SVA kzalloc failure returned -EINVAL in mainline-2025.
+  for (const inst of k.instances.values()) {
+    for (const step of [...inst.driver.attach, ...inst.driver.setDevPasid]) {
+      if (step.kind !== "effect" || !step.allocRows) continue;
+      const v = lookupRows(step.allocRows, k.era.id);
+      if (v && v.errno !== 0) s.add(v.errno);
+    }
+  }
   // VFIO type1: iommu_domain_alloc() returned NULL, reported as -EIO (before device-based allocation).
   if (!k.features.pagingAllocForDevice) s.add("EIO");
   // The 6.2 core reported a failed blocking-domain allocation (ownership claim) as -EINVAL.

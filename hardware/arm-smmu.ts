@@ -1,0 +1,234 @@
+/**
+ * Arm SMMU v1/v2 (MMU-400/401/500 and the Qualcomm variants): drivers/iommu/arm/arm-smmu/arm-smmu.c
+ * (drivers/iommu/arm-smmu.c until 2020), arm_smmu_attach_dev() and arm_smmu_init_domain_context().
+ * Fact sheet D.1 "arm-smmu (v2)", D.2 and C.4.
+ *
+ * The driver the 2014 nesting uAPI was written for: f5c9ecebaf2a (VFIO_TYPE1_NESTING_IOMMU, Will
+ * Deacon) sets DOMAIN_ATTR_NESTING on every new type1 domain, and arm_smmu_domain_set_attr()
+ * accepts it until the domain is finalised to an SMMU (then -EPERM).
+ *
+ * Domains are finalised lazily in every era: the first attach picks the SMMU, the stage, the
+ * context format and a context bank (arm_smmu_init_domain_context), even after the move to
+ * domain_alloc_paging.
+ *
+ * Robin Murphy's point in the EMEDIUMTYPE review (C.4): the real incompatibility is
+ * smmu_domain->smmu != smmu; the fwspec check failing means the device has no IOMMU at all. The
+ * model follows it: the fwspec check is a "no IOMMU" guard (ENXIO kept in 2022), the SMMU mismatch
+ * is the incompatibility. The fwspec check is gone in mainline-2025: Robin Murphy's "iommu: Clean
+ * up open-coded ownership checks" (v3 15 Sep 2023) removed it once the core owner check
+ * (a9c362db3920) rejects another driver's domain first.
+ */
+import {
+  check,
+  countDomains,
+  devErr,
+  domainThenDeviceInstance,
+  type DriverModel,
+  effect,
+  emediumtypeV6,
+  erasFrom,
+  fail,
+  finaliseOnFirstAttach,
+  instanceMismatch,
+  mismatchRows,
+  noIommuGuard,
+  prop,
+  type PropDoc,
+  type StepCtx,
+  unfinalised,
+} from "../lib/driver";
+import { neg } from "../lib/errno";
+import type { Device, Domain, IommuInstance, Kernel } from "../lib/model";
+
+const instanceProps: PropDoc[] = [
+  { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
+  { name: "stage2", kernel: "ARM_SMMU_FEAT_TRANS_S2", what: "stage-2 translation supported", default: true },
+  {
+    name: "aarch64Fmt",
+    kernel: "ARM_SMMU_FEAT_FMT_AARCH64_{4K,16K,64K}",
+    what: "AArch64 page-table formats supported (without them a 64-bit kernel finds no context format)",
+    default: true,
+  },
+  { name: "contextBanks", kernel: "smmu->num_context_banks", what: "translation context banks; every finalised translating domain holds one", default: 16 },
+  { name: "coherentWalk", kernel: "ARM_SMMU_FEAT_COHERENT_WALK", what: "page-table walks are cache coherent", default: true },
+];
+
+const deviceProps: PropDoc[] = [
+  {
+    name: "probed",
+    kernel: "dev_iommu_priv_get(dev) (struct arm_smmu_master_cfg *cfg)",
+    what: "arm_smmu_probe_device() has set up the master; false models the arch/arm DMA API attaching between of_xlate() and probe_device() (the FIXME)",
+    default: true,
+  },
+];
+
+const domainProps: PropDoc[] = [
+  { name: "stage", kernel: "smmu_domain->stage", what: "S1, S2, NESTED (DOMAIN_ATTR_NESTING / enable_nesting) or BYPASS (identity before the static domains)", default: "S1" },
+];
+
+const ip = <T extends number | boolean | string>(i: IommuInstance, n: string) => prop<T>(i.props, instanceProps, n);
+const probed = (c: StepCtx) => prop<boolean>(c.dev.props, deviceProps, "probed");
+/** The domain translates and so needs a context format and a context bank (bypass domains do not). */
+const needsContext = (c: StepCtx) => c.domain.type !== "identity" && c.domain.type !== "blocked";
+
+/** Context banks of `smmu` held by finalised translating domains. */
+const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, (d) => d.owner === armSmmu && d.instance === smmu && d.props["stage"] !== "BYPASS");
+
+/**
+ * The stage the SMMU can give the requested one (the table in arm_smmu_init_domain_context):
+ * no stage 1 -> S2, no stage 2 -> S1, otherwise as requested (NESTED uses a stage-2 context).
+ */
+function finalStage(c: StepCtx): string {
+  if (!needsContext(c)) return "BYPASS";
+  const inst = c.inst!;
+  if (!ip<boolean>(inst, "stage1")) return "S2";
+  if (!ip<boolean>(inst, "stage2")) return "S1";
+  return String(c.domain.props["stage"] ?? "S1");
+}
+
+const noCfg = (c: StepCtx) => c.inst === null || !probed(c);
+
+const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";
+const sameBusText = "cannot attach to SMMU, is it on the same bus?";
+
+export const armSmmu: DriverModel = {
+  id: "arm-smmu",
+  title: "Arm SMMU v1/v2",
+  file: "drivers/iommu/arm/arm-smmu/arm-smmu.c",
+  opsName: "arm_smmu_ops",
+  fn: { attach: "arm_smmu_attach_dev", testDev: "arm_smmu_test_dev", setDevPasid: "(no set_dev_pasid)" },
+  // In mainline since v3.13 (2013); its 2014 attach_dev is modelled from the v3.18-era driver.
+  exists: erasFrom("2014-nesting"),
+  instanceProps,
+  deviceProps,
+  domainProps,
+  attach: [
+    noIommuGuard(
+      "no-fwspec",
+      "!fwspec || fwspec->ops != &arm_smmu_ops (2014: !find_smmu_for_device(dev))",
+      "the device has no SMMU of this driver (no fwspec, or another driver's)",
+      {
+        "pre-2022": fail("ENXIO", devErr(sameBusText)),
+        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (C.4), and the
+        // last posting (v6) left it alone after Robin Murphy's review. (v2-v5 had converted it.)
+        "mainline-2025": null,
+      },
+      {
+        note: "Robin Murphy (C.4): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
+      },
+    ),
+    check(
+      "no-cfg",
+      "!cfg (dev_iommu_priv_get(dev))",
+      "the master was never probed by this driver (arch/arm DMA API FIXME), or has no IOMMU",
+      noCfg,
+      {
+        // INFERRED: in the 2014 driver find_smmu_for_device() only finds registered masters, so
+        // a master without a cfg failed the ENXIO check above; the FIXME came with fwspec.
+        "2014-nesting": null,
+        "pre-2022": fail("ENODEV"),
+      },
+      {
+        trip: { dev: { probed: false } },
+        note: "TD1 06/20 moves the !cfg test into arm_smmu_test_dev and drops it from attach_dev, so under test-dev-2025 it is a test_dev-only check.",
+      },
+    ),
+    check(
+      "fmt-none",
+      "cfg->fmt == ARM_SMMU_CTX_FMT_NONE (arm_smmu_init_domain_context)",
+      "the SMMU offers no page-table format this kernel can use for a new domain",
+      (c) => unfinalised(c) && needsContext(c) && !ip<boolean>(c.inst!, "aarch64Fmt"),
+      {
+        // INFERRED: the context-format choice arrived with the io-pgtable conversion (2015).
+        "2014-nesting": null,
+        // INFERRED: D.1 lists it for mainline-2025 only; the same code returned -EINVAL before.
+        // Not an incompatibility (no domain would work), so the 2022 proposal leaves it alone.
+        "pre-2022": fail("EINVAL"),
+      },
+      {
+        trip: { other: { aarch64Fmt: false }, firstAttach: false },
+        note: "test-dev-2025 follows D.1 (fmt NONE -> EINVAL in test_dev). TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
+      },
+    ),
+    check(
+      "cb-exhausted",
+      "__arm_smmu_alloc_bitmap(smmu->context_map, start, num_context_banks) == -ENOSPC",
+      "every context bank of the SMMU is held by another domain",
+      (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= ip<number>(c.inst!, "contextBanks"),
+      // INFERRED (not in the fact sheet): a resource failure, the same -ENOSPC in every era.
+      { "2014-nesting": fail("ENOSPC") },
+      {
+        trip: { inst: { contextBanks: 2 }, firstAttach: false },
+        // A resource allocation: it stays in attach_dev under test_dev (TD1 keeps the domain init there).
+        phase: "attach",
+      },
+    ),
+    effect(
+      "finalise",
+      "arm_smmu_init_domain_context(smmu_domain, smmu, dev)",
+      "a fresh domain takes this SMMU, its stage and a context bank",
+      finaliseOnFirstAttach((c) => ({ stage: finalStage(c) })),
+    ),
+    instanceMismatch(
+      "smmu-mismatch",
+      "smmu_domain->smmu != smmu",
+      {
+        // 2014: the v3.18-era driver has the same print and -EINVAL (the fact sheet's
+        // leaf_smmu != device_smmu of 2013 had INFERRED EINVAL).
+        ...mismatchRows("EINVAL", mismatchText),
+        // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
+      },
+      {
+        logArgs: domainThenDeviceInstance,
+        variants: emediumtypeV6,
+        note: "emediumtype-2022 follows the kit's reading of the proposal (EMEDIUMTYPE + dev_dbg). The posted v1-v3 left this path as EINVAL + dev_err; v6 converted it to a silent EMEDIUMTYPE (variant arm-smmu:emediumtype-v6). The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
+      },
+    ),
+  ],
+  staticAttach: [
+    check(
+      "identity-no-cfg",
+      "!cfg (arm_smmu_attach_dev_type)",
+      "the static identity/blocked domain needs a probed master",
+      noCfg,
+      { "mainline-2025": fail("ENODEV") },
+      {
+        trip: { domainType: "identity", dev: { probed: false } },
+        note: "TD1 06/20: arm_smmu_test_dev checks !cfg first and then returns 0 for the identity and blocked domains; the check leaves arm_smmu_attach_dev_type.",
+      },
+    ),
+  ],
+  setDevPasid: [],
+  pasidEras: [],
+  allocDomain(c) {
+    // arm_smmu_domain_alloc(type) took UNMANAGED, DMA and IDENTITY; blocked is a NULL return. The
+    // domain is bound to an SMMU at its first attach in every era (domain_alloc_paging included).
+    if (!["unmanaged", "dma", "identity"].includes(c.type)) return neg("ENOMEM");
+    return { props: { stage: "S1", ...c.req }, instance: null };
+  },
+  capCacheCoherency(k: Kernel, dev: Device) {
+    // v4.x-v6.0: "Return true here as the SMMU can always send out coherent requests". Later the
+    // answer follows ARM_SMMU_FEAT_COHERENT_WALK (the device's dma-coherent attribute is not modelled).
+    if (k.features.vfioCoherencyKey === "prot") return true;
+    return dev.instance ? ip<boolean>(dev.instance, "coherentWalk") : false;
+  },
+  // INFERRED: arm-smmu v2 never reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY and has no enforce op.
+  capEnforceCacheCoherency: () => false,
+  enforceCacheCoherency: null,
+  enableNesting(k: Kernel, d: Domain) {
+    // INFERRED: arm_smmu_enable_nesting left with the VFIO nesting type (35890f85573c); nothing calls it after.
+    if (!k.features.vfioNestingType) return neg("EOPNOTSUPP");
+    // arm_smmu_domain_set_attr(DOMAIN_ATTR_NESTING) / arm_smmu_enable_nesting: -EPERM once finalised.
+    if (d.instance) return neg("EPERM");
+    d.props["stage"] = "NESTED";
+    return 0;
+  },
+  defaultDomainType() {
+    return "dma";
+  },
+  notes: [
+    "2014-nesting: find_smmu_for_device() stands where the fwspec check is later; DOMAIN_ATTR_NESTING turns a fresh domain into a NESTED one (a stage-2 context on an SMMU with both stages).",
+    "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: not in the fact sheet).",
+  ],
+};
+

@@ -1,0 +1,121 @@
+/**
+ * Freescale/NXP PAMU (PowerPC QorIQ): drivers/iommu/fsl_pamu_domain.c, fsl_pamu_attach_device()
+ * and pamu_config_ppaace() in fsl_pamu.c. Fact sheet D.1 "fsl_pamu" and D.2.
+ *
+ * A device is identified by its LIODN(s) from the device tree ("fsl,liodn"); every check is
+ * about that identifier, not about the domain, so none of them is an incompatibility:
+ *   pre-2022: missing property / LIODN out of range -> pr_debug + EINVAL; bad operation mapping
+ *   index -> EINVAL. einval-6.2 and mainline-2025: all ENODEV (EINVAL series v7 3/5, and TD1
+ *   patch 15/20's "-" lines). test-dev-2025: moved into test_dev.
+ * The printk texts are not quoted in the fact sheet; the ones below are the model's (INFERRED).
+ * pr_debug lines are recorded at "dbg" level without a device name.
+ *
+ * PowerPC had no DMA default domain: the model gives the groups an identity default domain,
+ * standing for "no domain" before 2023 and for the PLATFORM domain after (INFERRED). The
+ * checks apply to translating domains; the old detach path never failed.
+ */
+import {
+  check,
+  prDbg,
+  type DriverModel,
+  erasFrom,
+  fail,
+  noDmaDefaultDomain,
+  noInstance,
+  prop,
+  type PropDoc,
+  type StepCtx,
+  translating,
+} from "../lib/driver";
+import { neg } from "../lib/errno";
+import type { Kernel } from "../lib/model";
+
+/** PAACE_NUMBER_ENTRIES: size of the primary PAACE table (INFERRED value 0x500). */
+const PAACE_NUMBER_ENTRIES = 0x500;
+/** OME_NUMBER_ENTRIES: operation mapping entries (INFERRED value 16). */
+const OME_NUMBER_ENTRIES = 16;
+
+const deviceProps: PropDoc[] = [
+  { name: "hasLiodn", kernel: 'of_get_property(dev->of_node, "fsl,liodn")', what: "the device tree gives the device a LIODN", default: true },
+  { name: "liodn", kernel: "liodn[i]", what: "the device's logical I/O device number (PAACE index)", default: 1 },
+  { name: "omi", kernel: "omi (operation mapping index; ~0 = none)", what: "operation mapping index programmed with the PAACE, -1 for none", default: -1 },
+];
+
+const dp = <T extends number | boolean>(c: StepCtx, n: string) => prop<T>(c.dev.props, deviceProps, n);
+/** The checks look at the LIODN of a device being put on a translating domain. */
+const onPaging = (f: (c: StepCtx) => boolean) => (c: StepCtx) => translating(c) && f(c);
+
+const missingText = "missing fsl,liodn property at %s";
+const rangeText = "Invalid liodn %d, attach device failed for %s";
+
+export const fslPamu: DriverModel = {
+  id: "fsl-pamu",
+  title: "Freescale PAMU",
+  file: "drivers/iommu/fsl_pamu_domain.c",
+  opsName: "fsl_pamu_ops",
+  // INFERRED: the name of the PAMU test_dev function in TD1 was not quoted in the fact sheet.
+  fn: { attach: "fsl_pamu_attach_device", testDev: "fsl_pamu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // INFERRED: merged in v3.13 (2013); its 2014 attach is taken to be the pre-2022 one.
+  exists: erasFrom("2014-nesting"),
+  instanceProps: [],
+  deviceProps,
+  domainProps: [],
+  attach: [
+    check(
+      "missing-liodn",
+      '!of_get_property(dev->of_node, "fsl,liodn", &len)',
+      "the device has no LIODN in the device tree",
+      onPaging((c) => noInstance(c) || !dp<boolean>(c, "hasLiodn")),
+      {
+        "pre-2022": fail("EINVAL", prDbg(missingText)),
+        // Device-specific, not an incompatibility: kept by the proposal (INFERRED).
+        "einval-6.2": fail("ENODEV", prDbg(missingText)),
+      },
+      {
+        trip: { dev: { hasLiodn: false } },
+        // attach_dev programs the LIODNs it reads, so it keeps the guard under test_dev (INFERRED).
+        phase: "both",
+        logArgs: (c) => [c.dev.id],
+        note: "A device with no PAMU at all (or of another driver) has no LIODN either (INFERRED).",
+      },
+    ),
+    check(
+      "liodn-range",
+      "liodn[i] >= PAACE_NUMBER_ENTRIES",
+      "the LIODN is beyond the PAACE table",
+      onPaging((c) => dp<number>(c, "liodn") >= PAACE_NUMBER_ENTRIES),
+      { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
+      { trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
+    ),
+    check(
+      "bad-omi",
+      "omi >= OME_NUMBER_ENTRIES (pamu_config_ppaace)",
+      "the operation mapping index is out of range",
+      onPaging((c) => dp<number>(c, "omi") >= OME_NUMBER_ENTRIES),
+      { "pre-2022": fail("EINVAL"), "einval-6.2": fail("ENODEV") },
+      {
+        trip: { dev: { omi: OME_NUMBER_ENTRIES } },
+        note: "UNCERTAIN: the attach path is believed to pass omi = ~0 (no operation mapping), which would make this path unreachable; the device property `omi` stands in for a bad index so the row can be run.",
+      },
+    ),
+  ],
+  setDevPasid: [],
+  pasidEras: [],
+  // fsl_pamu_domain_alloc took UNMANAGED only; PowerPC had no DMA default domain.
+  ...noDmaDefaultDomain,
+  // fsl_pamu_capable(): IOMMU_CAP_CACHE_COHERENCY only (INFERRED); no enforce_cache_coherency op.
+  capCacheCoherency: () => true,
+  capEnforceCacheCoherency: () => false,
+  enforceCacheCoherency: null,
+  enableNesting(k: Kernel) {
+    // 2014: fsl_pamu_set_domain_attr() knew only its own attributes; the default case printed
+    // pr_debug("Unsupported attribute type") and returned -EINVAL (INFERRED). Later: no
+    // enable_nesting op, -EINVAL from the core.
+    if (k.era.id === "2014-nesting") k.printk("dbg", null, "Unsupported attribute type");
+    return neg("EINVAL");
+  },
+  notes: [
+    "Every PAMU check is about the device's LIODN, so the EMEDIUMTYPE proposal is taken to leave them as EINVAL (INFERRED).",
+    "The printk texts are the model's; the fact sheet only says pr_debug (INFERRED).",
+  ],
+};

@@ -1,0 +1,135 @@
+/**
+ * The iommufd selftest mock IOMMU: drivers/iommu/iommufd/selftest.c (CONFIG_IOMMUFD_TEST),
+ * mock_domain_nop_attach() and mock_domain_set_dev_pasid_nop(). Fact sheet D.1 "iommufd
+ * selftest mock driver" and section E (the selftests that run against it).
+ *
+ * Modelled paths (all mainline-2025; TD1 moves the attach checks into mock_domain_nop_test):
+ * - dirty-tracking domain (domain->dirty_ops) on a MOCK_FLAGS_DEVICE_NO_DIRTY device -> EINVAL (E-19);
+ *   allocating such a domain for that device is refused earlier with EOPNOTSUPP (E-20, allocDomain);
+ * - nested domain on a vIOMMU where the device has no vdevice -> the vdev-id lookup's ENOENT (E-31);
+ * - IOPF-capable domain and no IOPF queue -> ENODEV (attach and set_dev_pasid);
+ * - set_dev_pasid of PASID 1024: the first call succeeds and arms a flag, the next one clears it
+ *   and fakes ENOMEM, so that the core's PASID rollback can be tested (E-26).
+ *
+ * Eras. INFERRED: iommufd and its selftest arrived in v6.2, so the mock exists from einval-6.2
+ * on; but dirty tracking (≈v6.7), IOPF, nesting/vIOMMU and the PASID selftests came later, so in
+ * einval-6.2 the mock refuses nothing. (The v6.2 selftest even bypassed the attach core; the mock
+ * became a registered IOMMU driver later, INFERRED.)
+ */
+import { check, type DriverModel, effect, erasFrom, fail, nestingUnsupported, prop, type PropDoc, type StepCtx } from "../lib/driver";
+import { neg } from "../lib/errno";
+import type { Device, DomainType } from "../lib/model";
+
+/** Eras with the mock's dirty tracking, nesting/vIOMMU and IOPF support. */
+const FEATURE_ERAS = erasFrom("mainline-2025");
+
+/** The PASID whose second set_dev_pasid fails on purpose. */
+export const MOCK_FAKE_ERROR_PASID = 1024;
+
+const instanceProps: PropDoc[] = [
+  { name: "iopfQueue", kernel: "mock_iommu_iopf_queue", what: "the mock IOMMU has an IOPF queue (allocated at module init)", default: true },
+];
+
+const deviceProps: PropDoc[] = [
+  { name: "noDirty", kernel: "mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY", what: "the mock device cannot do dirty tracking", default: false },
+  { name: "vdevice", kernel: "iommufd_viommu_get_vdev_id() succeeds", what: "a vdevice was allocated for the device on the nested domain's vIOMMU", default: false },
+];
+
+const domainProps: PropDoc[] = [
+  { name: "dirtyTracking", kernel: "domain->dirty_ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)", what: "allocated with dirty tracking", default: false },
+  { name: "iopf", kernel: "domain->iopf_handler", what: "the domain takes I/O page faults", default: false },
+  { name: "viommu", kernel: "to_mock_nested(domain)->mock_viommu", what: "a nested domain allocated on a mock vIOMMU", default: false },
+];
+
+const dom = (c: StepCtx, n: string) => prop<boolean>(c.domain.props, domainProps, n);
+
+/** mock_dev_enable_iopf(): an IOPF domain needs the IOPF queue. Shared by attach_dev and set_dev_pasid. */
+const iopfNoQueue = (id: string) =>
+  check(
+    id,
+    "domain->iopf_handler && !mock_iommu_iopf_queue",
+    "the domain wants I/O page faults and the mock IOMMU has no IOPF queue",
+    (c) => c.inst !== null && dom(c, "iopf") && !prop<boolean>(c.inst.props, instanceProps, "iopfQueue"),
+    { "einval-6.2": null, "mainline-2025": fail("ENODEV") },
+    { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false } },
+  );
+
+/** mdev->pasid_1024_fake_error, per mock device. */
+const fakeErrorArmed = new WeakMap<Device, boolean>();
+
+/** Domain types mock_ops allocates; the rest is a NULL return. */
+const TYPES: readonly DomainType[] = ["unmanaged", "blocked"];
+
+export const iommufdMock: DriverModel = {
+  id: "iommufd-mock",
+  title: "iommufd selftest mock IOMMU",
+  file: "drivers/iommu/iommufd/selftest.c",
+  opsName: "mock_ops",
+  fn: { attach: "mock_domain_nop_attach", testDev: "mock_domain_nop_test", setDevPasid: "mock_domain_set_dev_pasid_nop" },
+  exists: erasFrom("einval-6.2"),
+  instanceProps,
+  deviceProps,
+  domainProps,
+  attach: [
+    check(
+      "no-dirty",
+      "domain->dirty_ops && (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)",
+      "a dirty-tracking domain cannot take a device that cannot track dirty pages",
+      (c) => dom(c, "dirtyTracking") && prop<boolean>(c.dev.props, deviceProps, "noDirty"),
+      { "einval-6.2": null, "mainline-2025": fail("EINVAL") },
+      { trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "E-19 (iommufd_dirty_tracking.enforce_dirty)." },
+    ),
+    check(
+      "nested-no-vdevice",
+      "NESTED && mock_viommu && iommufd_viommu_get_vdev_id() fails",
+      "a nested domain on a vIOMMU needs the device's vdevice id",
+      (c) => c.domain.type === "nested" && dom(c, "viommu") && !prop<boolean>(c.dev.props, deviceProps, "vdevice"),
+      { "einval-6.2": null, "mainline-2025": fail("ENOENT") },
+      { trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "E-31 (iommufd_viommu.viommu_alloc_nested_iopf): ENOENT until vdevice_alloc." },
+    ),
+    iopfNoQueue("iopf-no-queue"),
+  ],
+  setDevPasid: [
+    effect(
+      "pasid-1024-fake-error",
+      "pasid == 1024: mdev->pasid_1024_fake_error",
+      "every second set_dev_pasid of PASID 1024 fails with ENOMEM (the first arms, the next clears and fails)",
+      (c) => {
+        if (c.pasid !== MOCK_FAKE_ERROR_PASID) return 0;
+        // The blocked domain's set_dev_pasid clears the flag. The core model does not run driver
+        // steps for static domains, so a device whose PASID 1024 is not programmed is taken to
+        // have it clear (INFERRED; differs only if an arming call then fails on the IOPF check).
+        const armed = (fakeErrorArmed.get(c.dev) ?? false) && c.dev.hwPasid.has(MOCK_FAKE_ERROR_PASID);
+        fakeErrorArmed.set(c.dev, !armed);
+        return armed ? neg("ENOMEM") : 0;
+      },
+    ),
+    iopfNoQueue("pasid-iopf-no-queue"),
+  ],
+  pasidEras: ["mainline-2025", "test-dev-2025"],
+  allocDomain(c) {
+    const req = c.req;
+    const now = FEATURE_ERAS.includes(c.k.era.id);
+    if (!TYPES.includes(c.type) && !(now && c.type === "nested")) return neg("ENOMEM");
+    // Allocation flags the era does not know are refused like unknown hwpt_alloc flags (E-17).
+    if (!now && (req["dirtyTracking"] === true || req["iopf"] === true || req["viommu"] === true)) return neg("EOPNOTSUPP");
+    // E-20: dirty tracking refused at allocation time for a NO_DIRTY device.
+    if (req["dirtyTracking"] === true && c.dev && prop<boolean>(c.dev.props, deviceProps, "noDirty")) return neg("EOPNOTSUPP");
+    return { props: { ...req }, instance: c.inst };
+  },
+  // mock_domain_capable(): IOMMU_CAP_CACHE_COHERENCY true; nothing for ENFORCE (INFERRED).
+  capCacheCoherency: () => true,
+  capEnforceCacheCoherency: () => false,
+  // INFERRED: no enforce_cache_coherency op modelled (not read).
+  enforceCacheCoherency: null,
+  enableNesting: nestingUnsupported,
+  defaultDomainType() {
+    // mock_ops.default_domain is the static mock_blocking_domain (INFERRED, not in the fact
+    // sheet): a mock device sits blocked until iommufd attaches it.
+    return "blocked";
+  },
+  notes: [
+    "Exists from einval-6.2 (INFERRED: iommufd and its selftest arrived in v6.2); every modelled check is from mainline-2025.",
+    "TD1 moves the attach checks into mock_domain_nop_test; the PASID 1024 fake error stays in set_dev_pasid (an effect, not a check).",
+  ],
+};

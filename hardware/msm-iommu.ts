@@ -1,0 +1,82 @@
+/**
+ * Qualcomm MSM IOMMU (32-bit Snapdragon): drivers/iommu/msm_iommu.c, msm_iommu_attach_dev().
+ * Fact sheet D.1 "msm_iommu" and D.2.
+ *
+ * Read in the fact sheet: mainline-2025 (the TD1 msm patch's "-" lines): a context of the
+ * IOMMU that already has a context bank number (`master->num`) -> dev_err("domain already
+ * attached") + EEXIST; TD1 turns it into EBUSY + dev_dbg in test_dev. Nothing was read for
+ * pre-2022 or einval-6.2.
+ *
+ * The driver keeps no "current domain" per device: attach_dev hands out a context bank to every
+ * master of the device's IOMMU and refuses when one is already handed out; only a detach (the
+ * identity attach since 2023) gives them back. So the condition is derived from the hardware
+ * state: some device behind the same IOMMU has a translating domain programmed.
+ *
+ * The driver is 32-bit Arm with no DMA default domain before 2023: the model gives its groups an
+ * identity default domain in every era, standing for "no domain" / detach_dev (INFERRED).
+ */
+import {
+  check,
+  devDbg,
+  devErr,
+  type DriverModel,
+  erasFrom,
+  fail,
+  noDmaDefaultDomain,
+  noPasidCoherencyOrNesting,
+  type StepCtx,
+  translating,
+} from "../lib/driver";
+import { isPaging } from "../lib/model";
+
+/** A master of the device's IOMMU already owns a context bank: some device behind it has a translating domain programmed. */
+function contextInUse(c: StepCtx): boolean {
+  if (!c.inst || !translating(c)) return false;
+  for (const d of c.k.devices.values()) {
+    if (d.instance === c.inst && d.hwDomain && !d.hwDomain.isStatic && isPaging(d.hwDomain.type)) return true;
+  }
+  return false;
+}
+
+export const msmIommu: DriverModel = {
+  id: "msm-iommu",
+  title: "Qualcomm MSM IOMMU",
+  file: "drivers/iommu/msm_iommu.c",
+  opsName: "msm_iommu_ops",
+  // INFERRED: the name of the msm test_dev function in TD1 was not quoted in the fact sheet.
+  staticBlocked: false, // no ops->blocked_domain (INFERRED): the core blocks with an empty paging domain
+  fn: { attach: "msm_iommu_attach_dev", testDev: "msm_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // INFERRED: drivers/iommu/msm_iommu.c predates 2014; its 2014 attach is taken to be the pre-2022 one.
+  exists: erasFrom("2014-nesting"),
+  instanceProps: [],
+  deviceProps: [],
+  domainProps: [],
+  attach: [
+    check(
+      "context-attached",
+      "master->num (a context bank is already assigned)",
+      "a context of the device's IOMMU is already attached to a domain",
+      contextInUse,
+      {
+        // INFERRED: pre-2022 not read; the mainline code is taken to go back to the driver's 2016 DT rework.
+        "pre-2022": fail("EEXIST", devErr("domain already attached")),
+        // emediumtype-2022 inherits (INFERRED): not an incompatibility but a busy context (TD1
+        // later calls it EBUSY, the kdoc's "attached and cannot be changed"), and the EINVAL
+        // series left it alone, so the EMEDIUMTYPE patch is taken to have left it alone too.
+        "test-dev-2025": fail("EBUSY", devDbg("domain already attached")),
+      },
+      {
+        trip: {},
+        note:
+          "The context list is per IOMMU: a second device behind the same IOMMU is refused while the first one's context is attached (derived from the devices' hardware state). A group's blocking domain before 2023 is an empty UNMANAGED domain, so a claimed group already holds a context (INFERRED consequence of the 6.2 core).",
+      },
+    ),
+  ],
+  ...noPasidCoherencyOrNesting,
+  // msm_iommu_domain_alloc took UNMANAGED only; no DMA default domain on 32-bit Arm.
+  ...noDmaDefaultDomain,
+  notes: [
+    "pre-2022 and einval-6.2 were not read (fact sheet F): the mainline EEXIST + dev_err is assumed there (INFERRED).",
+    "A claimed group's blocking domain is an empty UNMANAGED domain before 2023; it takes the contexts, so a following attach is refused.",
+  ],
+};

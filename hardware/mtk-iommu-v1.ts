@@ -1,0 +1,85 @@
+/**
+ * MediaTek M4U generation one (MT2701, MT7623): drivers/iommu/mtk_iommu_v1.c,
+ * mtk_iommu_v1_attach_device() (mtk_iommu_attach_device() before the 2022 "v1" renaming).
+ * Fact sheet D.1 "mtk_iommu_v1", D.2, C.4 and F.
+ *
+ * KNOWN BUG, modelled on purpose: the hardware has one page table for all its masters, and
+ * attach_dev only accepts "the domain created internally" (the 32-bit Arm DMA mapping made by
+ * arm_iommu_create_mapping()). Any other domain gets `return 0`: the caller is told the device
+ * is attached while the hardware keeps translating with the DMA mapping. Unchanged in every era
+ * (gregkh/linux @11cd45ac86fb still has the silent return 0). The EMEDIUMTYPE v2 review
+ * (C.4) did not convert it: Lu Baolu asked whether turning that success into a failure was a bug.
+ * The driver is not in TD1, so it has no test_dev and the path stays in attach_dev.
+ *
+ * The kit has no probe_finalize: the group's DMA default domain stands for the internal
+ * mapping (arm_iommu_attach_device() installs it right after probe; INFERRED stand-in, also in
+ * mainline-2025 where the core first installs the identity domain and ARM_DMA_USE_IOMMU then
+ * replaces it with the mapping). The driver exists from v4.6 (2016), so not in 2014-nesting.
+ */
+import {
+  allocStep,
+  check,
+  devWarn,
+  dmaDefaultDomain,
+  type DriverModel,
+  effect,
+  erasFrom,
+  fail,
+  fakeSuccess,
+  finaliseOnFirstAttach,
+  instanceTableTaken,
+  noPasidCoherencyOrNesting,
+  unfinalised,
+} from "../lib/driver";
+
+export const mtkIommuV1: DriverModel = {
+  id: "mtk-iommu-v1",
+  title: "MediaTek M4U v1 (MT2701)",
+  file: "drivers/iommu/mtk_iommu_v1.c",
+  opsName: "mtk_iommu_v1_ops",
+  staticBlocked: false, // no ops->blocked_domain (INFERRED): the core blocks with an empty paging domain
+  fn: { attach: "mtk_iommu_v1_attach_device", testDev: null, setDevPasid: "(no set_dev_pasid)" },
+  exists: erasFrom("pre-2022"),
+  instanceProps: [],
+  deviceProps: [],
+  domainProps: [],
+  attach: [
+    check(
+      "foreign-domain",
+      "mtk_mapping->domain != domain",
+      "not the domain the driver created internally for the DMA API: KNOWN BUG, returns 0 without attaching",
+      (c) => c.domain.type !== "dma",
+      {
+        // "Only allow the domain created internally." Kept by the EMEDIUMTYPE proposal (C.4),
+        // not touched by the EINVAL series, still there in 2025: inherited by every era.
+        "pre-2022": fakeSuccess,
+      },
+      {
+        trip: { firstAttach: false },
+        phase: "attach",
+        variants: {
+          // UNVERIFIED (fact sheet F): one copy of the file of unclear origin (it uses kzalloc_obj,
+          // so a 2026-era tree) warns and still returns 0, via mtk_iommu_v1_get_mapping().
+          "warn-foreign-domain": { "mainline-2025": { ...fakeSuccess, log: devWarn("Ignoring attach request for foreign domain") } },
+        },
+        note:
+          "KNOWN BUG: a fake success - the caller sees 0, the device stays on the DMA mapping. Variant mtk-iommu-v1:warn-foreign-domain (UNVERIFIED, fact sheet F) adds dev_warn(\"Ignoring attach request for foreign domain\") from mainline-2025 on, still returning 0.",
+      },
+    ),
+    allocStep(
+      "finalise-pgtable",
+      "mtk_iommu_v1_domain_finalise(): dma_alloc_coherent(M2701_IOMMU_PGT_SIZE)",
+      "the M4U's single page table, allocated when the first internal domain is attached (!data->m4u_dom)",
+      { "pre-2022": fail("ENOMEM") },
+      { when: (c) => unfinalised(c) && !instanceTableTaken(c) },
+    ),
+    effect("finalise", "data->m4u_dom = dom", "the internal domain becomes the M4U's domain", finaliseOnFirstAttach()),
+  ],
+  // mtk_iommu_v1_domain_alloc (UNMANAGED; the arm_iommu mapping's domain is one too, shown as DMA here).
+  ...dmaDefaultDomain,
+  ...noPasidCoherencyOrNesting,
+  notes: [
+    "mtk_iommu_v1 reports success for any domain it did not create itself (KNOWN BUG, every era): VFIO, iommufd and kernel users believe the device is isolated by their domain while it keeps using the DMA mapping.",
+    "The blocking domain: mainline's ops have no blocked_domain (INFERRED), so the core attaches an empty paging domain, which this driver also fakes.",
+  ],
+};

@@ -1,0 +1,106 @@
+/**
+ * TI OMAP IOMMU: drivers/iommu/omap-iommu.c, omap_iommu_attach_dev() and
+ * omap_iommu_attach_init(). Fact sheet D.1 "omap-iommu" and D.2.
+ *
+ * An OMAP domain serves a single client device ("only a single client device can be attached
+ * to a domain"): omap_domain->dev is set by the attach and cleared by the detach (the identity
+ * attach since 2023). The condition is derived from the hardware state: another device is on
+ * the domain.
+ *
+ * 32-bit Arm with no DMA default domain before 2023: the model gives the groups an identity
+ * default domain in every era, standing for "no domain" / detach_dev (INFERRED).
+ */
+import {
+  check,
+  devDbg,
+  devErr,
+  domainHasOtherDevice,
+  type DriverModel,
+  erasFrom,
+  fail,
+  noDmaDefaultDomain,
+  noIommuGuard,
+  noPasidCoherencyOrNesting,
+  prop,
+  type PropDoc,
+  type StepCtx,
+  translating,
+} from "../lib/driver";
+
+const deviceProps: PropDoc[] = [
+  {
+    name: "iommus",
+    kernel: "omap_iommu_count(dev) (entries of dev_iommu_priv_get(dev), the arch_data array)",
+    what: "IOMMUs the device sits behind (2 for the DRA7 DSPs)",
+    default: 1,
+  },
+];
+
+const noIommuText = "device doesn't have an associated iommu";
+const attachedText = "iommu domain is already attached";
+
+export const omapIommu: DriverModel = {
+  id: "omap-iommu",
+  title: "TI OMAP IOMMU",
+  file: "drivers/iommu/omap-iommu.c",
+  opsName: "omap_iommu_ops",
+  // INFERRED: the name of the omap test_dev function in TD1 was not quoted in the fact sheet.
+  fn: { attach: "omap_iommu_attach_dev", testDev: "omap_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // INFERRED: the driver predates 2014; its 2014 attach is taken to be the pre-2022 one.
+  exists: erasFrom("2014-nesting"),
+  instanceProps: [],
+  deviceProps,
+  domainProps: [],
+  attach: [
+    noIommuGuard(
+      "no-iommu",
+      "!arch_data || !arch_data->iommu_dev",
+      "no OMAP IOMMU is associated with the device",
+      {
+        // emediumtype-2022 inherits: a device-specific failure, not an incompatibility (INFERRED).
+        "pre-2022": fail("EINVAL", devErr(noIommuText)),
+        // INFERRED: the EINVAL series changed the errno and left the print.
+        "einval-6.2": fail("ENODEV", devErr(noIommuText)),
+        "test-dev-2025": fail("ENODEV", devDbg(noIommuText)),
+      },
+      {
+        // attach_dev walks arch_data, so the guard stays there under test_dev (INFERRED).
+        note: "A device of another driver is treated like one with no OMAP IOMMU (INFERRED: before the core owner check its private data would be misread).",
+      },
+    ),
+    check(
+      "domain-attached",
+      "omap_domain->dev",
+      "the domain already serves another client device",
+      (c: StepCtx) => translating(c) && domainHasOtherDevice(c),
+      {
+        "pre-2022": fail("EBUSY", devErr(attachedText)),
+        // INFERRED: converted (Kevin Tian did not list omap among the drivers the patch missed).
+        "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(attachedText)),
+        // The EINVAL series made it the incompatibility errno but kept the dev_err.
+        "einval-6.2": fail("EINVAL", devErr(attachedText)),
+        "test-dev-2025": fail("EINVAL", devDbg(attachedText)),
+      },
+      { trip: {} },
+    ),
+    check(
+      "no-iommus",
+      "!odomain->num_iommus (omap_iommu_attach_init)",
+      "the device's IOMMU list is empty",
+      (c: StepCtx) => c.inst !== null && translating(c) && prop<number>(c.dev.props, deviceProps, "iommus") === 0,
+      {
+        "pre-2022": fail("EINVAL"),
+        "einval-6.2": fail("ENODEV"),
+      },
+      {
+        trip: { dev: { iommus: 0 }, firstAttach: false },
+        note:
+          "INFERRED: not reachable in the real driver once the first check passes (the count starts at arch_data->iommu_dev); the device property `iommus` stands in for an empty list so the row can be run. Kept by the EMEDIUMTYPE proposal as a device-specific path (INFERRED).",
+      },
+    ),
+  ],
+  ...noPasidCoherencyOrNesting,
+  // omap_iommu_domain_alloc took UNMANAGED only; no DMA default domain on 32-bit Arm.
+  ...noDmaDefaultDomain,
+  notes: ["einval-6.2 keeps the dev_err on the EINVAL 'already attached' path (fact sheet D.1), against the kdoc's 'should not log'."],
+};

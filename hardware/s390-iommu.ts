@@ -1,0 +1,168 @@
+/**
+ * s390 zPCI: drivers/iommu/s390-iommu.c, s390_iommu_attach_device(). Fact sheet D.1
+ * "s390-iommu" and D.2. Added in v4.8 (2016), so it starts at pre-2022.
+ *
+ * Every zPCI function reports the DMA address range it may use (zdev->start_dma / end_dma, from
+ * the firmware's CLP answer). What a domain accepts is decided by that range:
+ * - until 2022 the first device attached to a domain defines its aperture, and only devices with
+ *   an identical range may join it (silent -EINVAL; the proposal of 2022 was to make it
+ *   EMEDIUMTYPE, Kevin Tian listed it as missed);
+ * - in mainline the aperture is fixed when the domain is allocated for a device
+ *   (s390_domain_alloc_paging: [0, the I/O table's reach]) and a device whose range does not
+ *   overlap it is refused under WARN_ON: the driver considers it impossible, but a consumer trying
+ *   an existing domain (iommufd's auto-domain search) can reach it.
+ *
+ * Before v6.7 zPCI devices used the architecture's own DMA API, not an IOMMU default domain, and
+ * s390_domain_alloc() only made UNMANAGED domains. The core model always gives a group a default
+ * domain, so in those eras the groups start on an identity domain standing for "the zPCI DMA API,
+ * no IOMMU domain" (INFERRED, as for the other drivers without DMA default domains).
+ */
+import {
+  check,
+  coherentNoPasidOrNesting,
+  domainHasOtherDevice,
+  type DriverModel,
+  effect,
+  emediumtypeV6,
+  erasFrom,
+  fail,
+  noIommuGuard,
+  prop,
+  type PropDoc,
+  type StepCtx,
+  translating,
+  warnFail,
+} from "../lib/driver";
+import { neg } from "../lib/errno";
+import type { Kernel, Props } from "../lib/model";
+
+const deviceProps: PropDoc[] = [
+  {
+    name: "dmaRange",
+    kernel: "zdev->start_dma - zdev->end_dma (from the function's CLP data)",
+    what: "DMA addresses the function may use, \"start-end\" in hex",
+    // Illustrative default (INFERRED): 4 GiB up to the 4 TiB reach of a region-third table.
+    default: "0x100000000-0x3ffffffffff",
+  },
+];
+
+const domainProps: PropDoc[] = [
+  {
+    name: "aperture",
+    kernel: "domain->geometry.aperture_start - aperture_end",
+    what: "IOVA range of the domain, \"start-end\" in hex (empty: not set yet)",
+    default: "",
+  },
+];
+
+/** ZPCI_TABLE_SIZE_RT: the reach of a region-third I/O table (4 TiB), the table mainline starts with. */
+const TABLE_SIZE_RT = 1n << 42n;
+
+interface Range {
+  start: bigint;
+  end: bigint;
+}
+
+function parseRange(v: string): Range | null {
+  const m = /^\s*(0x[0-9a-f]+|\d+)\s*-\s*(0x[0-9a-f]+|\d+)\s*$/i.exec(v);
+  return m ? { start: BigInt(m[1]!), end: BigInt(m[2]!) } : null;
+}
+const hexRange = (r: Range) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`;
+const range = (p: Props): Range => parseRange(prop<string>(p, deviceProps, "dmaRange")) ?? { start: 0n, end: 0n };
+const aperture = (c: StepCtx): Range | null => parseRange(prop<string>(c.domain.props, domainProps, "aperture"));
+
+/** The device under test starts where the first one's region-third table ends. */
+const RANGE_TRIP = { first: { dmaRange: "0x100000000-0x3ffffffffff" }, dev: { dmaRange: "0x40000000000-0x7ffffffffff" } };
+
+/** pre-v6.7: another device defines the aperture, and this function's range is not identical to it. */
+function rangeDiffers(c: StepCtx): boolean {
+  const a = aperture(c);
+  const r = range(c.dev.props);
+  return domainHasOtherDevice(c) && a !== null && (a.start !== r.start || a.end !== r.end);
+}
+
+/** Mainline: WARN_ON(aperture_start > zdev->end_dma || aperture_end < zdev->start_dma). */
+function noOverlap(c: StepCtx): boolean {
+  const a = aperture(c);
+  const r = range(c.dev.props);
+  return a !== null && (a.start > r.end || a.end < r.start);
+}
+
+export const s390Iommu: DriverModel = {
+  id: "s390-iommu",
+  title: "s390 zPCI IOMMU",
+  file: "drivers/iommu/s390-iommu.c",
+  opsName: "s390_iommu_ops",
+  fn: { attach: "s390_iommu_attach_device", testDev: "s390_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  exists: erasFrom("pre-2022"),
+  instanceProps: [],
+  deviceProps,
+  domainProps,
+  attach: [
+    noIommuGuard(
+      "no-zdev",
+      "!zdev (to_zpci_dev(dev))",
+      "the device is not a zPCI function",
+      // The same ENODEV in every era (not an incompatibility; the 2022 proposal left it).
+      { "pre-2022": fail("ENODEV") },
+      { note: "TD1 17/20 moves it into s390_iommu_domain_test_device; the model keeps it in attach_dev too for the no-IOMMU path (INFERRED)." },
+    ),
+    check(
+      "dma-range",
+      "aperture != [zdev->start_dma, zdev->end_dma] (the aperture another device defined)",
+      "the function's DMA range is not the one the domain's first device defined",
+      (c) => c.inst !== null && translating(c) && rangeDiffers(c),
+      {
+        // Silent EINVAL. emediumtype-2022 inherits it: Kevin Tian listed s390 as missed by the proposal.
+        "pre-2022": fail("EINVAL"),
+        // D.2: unchanged in 6.2 (not in the EINVAL series' diffstat). Replaced by aperture-overlap.
+        "mainline-2025": null,
+      },
+      {
+        trip: RANGE_TRIP,
+        variants: emediumtypeV6,
+        note: "Any difference refuses. The proposal's v2-v6 did convert this path to EMEDIUMTYPE (variant s390-iommu:emediumtype-v6).",
+      },
+    ),
+    check(
+      "aperture-overlap",
+      "domain->geometry.aperture_start > zdev->end_dma || domain->geometry.aperture_end < zdev->start_dma",
+      "the function's DMA range does not overlap the aperture fixed at allocation",
+      (c) => c.inst !== null && translating(c) && noOverlap(c),
+      // D.1: EINVAL under WARN_ON. test-dev-2025 inherits: TD1 17/20 moves the same WARN_ON into s390_iommu_domain_test_device.
+      { "mainline-2025": warnFail("EINVAL") },
+      { trip: RANGE_TRIP, note: "The driver calls it impossible (WARN_ON), but a consumer trying an existing domain (iommufd's auto-domain search) reaches it." },
+    ),
+    effect(
+      "first-device-range",
+      "list_empty(&s390_domain->devices): aperture = [zdev->start_dma, zdev->end_dma]",
+      "the first device attached to a domain defines its aperture",
+      (c) => {
+        if (c.inst === null || !translating(c) || domainHasOtherDevice(c)) return 0;
+        c.domain.props["aperture"] = hexRange(range(c.dev.props));
+        return 0;
+      },
+      ["pre-2022", "emediumtype-2022", "einval-6.2"],
+    ),
+  ],
+  allocDomain(c) {
+    if (!c.k.features.pagingAllocForDevice || !c.dev) {
+      // s390_domain_alloc(type): UNMANAGED only (a NULL return otherwise); the aperture waits for
+      // the first device. "identity" is the model's stand-in default domain of these eras.
+      return c.type === "unmanaged" || c.type === "identity" ? { props: { ...c.req }, instance: null } : neg("ENOMEM");
+    }
+    if (c.type !== "unmanaged" && c.type !== "dma") return neg("ENOMEM");
+    // s390_domain_alloc_paging(dev): aperture [0, reach of the I/O table chosen for the device's
+    // range]. INFERRED: a region-third table (4 TiB) unless the range needs the larger tables of 2025.
+    const r = range(c.dev.props);
+    const end = r.end > TABLE_SIZE_RT - 1n ? r.end : TABLE_SIZE_RT - 1n;
+    return { props: { ...c.req, aperture: hexRange({ start: 0n, end }) }, instance: null };
+  },
+  // s390_iommu_capable(): IOMMU_CAP_CACHE_COHERENCY -> true.
+  ...coherentNoPasidOrNesting,
+  defaultDomainType(k: Kernel) {
+    // dma-iommu since v6.7 (in the model: the eras with device-based paging allocation).
+    return k.features.pagingAllocForDevice ? "dma" : "identity";
+  },
+  notes: ["DMA ranges are hex strings (they exceed JavaScript's exact integers); the default (4 GiB .. 4 TiB - 1) is illustrative, the real values come from each function's CLP data."],
+};

@@ -1,0 +1,42 @@
+/**
+ * Allwinner H6 IOMMU: drivers/iommu/sun50i-iommu.c, sun50i_iommu_attach_device().
+ * Fact sheet D.1 "sun50i" and D.2.
+ *
+ * Read in the fact sheet: only mainline-2025, through TD1 patch 12/20
+ * (`sun50i_iommu_domain_test_device`): `!sun50i_iommu_from_dev(dev)` -> ENODEV, silent.
+ * pre-2022 was not read (fact sheet F); the driver arrived in v5.8 (2020), and the same lookup
+ * is taken to guard its attach from the start (INFERRED).
+ *
+ * The IOMMU holds one domain at a time (iommu->domain): attaching another one detaches the old
+ * one first, so there is no "busy" refusal; and the SoC has a single instance, so there is no
+ * instance-mismatch check either.
+ */
+import { allocTypes, type DriverModel, erasFrom, fail, noIommuGuard, noPasidCoherencyOrNesting } from "../lib/driver";
+
+export const sun50iIommu: DriverModel = {
+  id: "sun50i-iommu",
+  title: "Allwinner H6 (sun50i) IOMMU",
+  file: "drivers/iommu/sun50i-iommu.c",
+  opsName: "sun50i_iommu_ops",
+  fn: { attach: "sun50i_iommu_attach_device", testDev: "sun50i_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // INFERRED: merged in v5.8, inside the pre-2022 span; absent from 2014-nesting.
+  exists: erasFrom("pre-2022"),
+  instanceProps: [],
+  deviceProps: [],
+  domainProps: [],
+  attach: [
+    noIommuGuard(
+      "no-iommu",
+      "!sun50i_iommu_from_dev(dev)",
+      "the device has no sun50i IOMMU",
+      // INFERRED for every era before mainline-2025 (not read); a device-specific ENODEV, so the
+      // EMEDIUMTYPE proposal and the EINVAL series had no reason to change it.
+      { "pre-2022": fail("ENODEV") },
+      { note: "TD1 runs it in test_dev; attach_dev keeps it, as it needs the IOMMU it looks up. A device of another driver is treated like one with no sun50i IOMMU (INFERRED)." },
+    ),
+  ],
+  ...noPasidCoherencyOrNesting,
+  allocDomain: allocTypes(["unmanaged", "dma", "identity"]),
+  defaultDomainType: () => "dma",
+  notes: ["pre-2022 and einval-6.2 were not read (fact sheet F): the mainline ENODEV is assumed there (INFERRED)."],
+};

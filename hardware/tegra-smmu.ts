@@ -1,0 +1,94 @@
+/**
+ * NVIDIA Tegra30/114/124/210 SMMU: drivers/iommu/tegra-smmu.c, tegra_smmu_attach_dev() and,
+ * from 2023, tegra_smmu_identity_attach(). Fact sheet D.1 "tegra-smmu" and D.2; test-dev-2025
+ * from TD1 patch 20/20 "iommu/tegra-smmu: Implement tegra_smmu_domain_test_dev"
+ * (7c06a0d6165e69b7a8aac10e5b8aea45c8e020f1.1760312725.git.nicolinc@nvidia.com, read): one
+ * test `!fwspec || !fwspec->num_ids` -> ENOENT in test_dev, and both guards removed from
+ * tegra_smmu_attach_dev() and from the identity attach.
+ *
+ * The fact sheet did not read the pre-2022 and einval-6.2 code (section F). Decision, all
+ * INFERRED: from the 2020 fwspec conversion (v5.10-5.11) the attach already had the mainline
+ * shape (!fwspec -> ENOENT, no stream IDs -> ENODEV), and the EINVAL series left it alone (these
+ * are device problems, not incompatibilities, so the EMEDIUMTYPE proposal kept them too). The
+ * 2014 driver walked the device-tree "iommus" phandles instead of a fwspec: no fwspec test, and
+ * a device with no phandle to this SMMU ended with index == 0 -> ENODEV.
+ *
+ * 32-bit Tegra uses the Arm DMA-IOMMU glue, so groups start on an identity domain (CUR forces
+ * IDENTITY for ARM_DMA_USE_IOMMU); before 2023 the driver had UNMANAGED domains only and the kit's
+ * identity domain stands for "no domain" (INFERRED stand-in).
+ */
+import {
+  check,
+  type DriverModel,
+  erasFrom,
+  fail,
+  noDmaDefaultDomain,
+  noIommu,
+  noPasidCoherencyOrNesting,
+  prop,
+  type PropDoc,
+  translating,
+} from "../lib/driver";
+
+const deviceProps: PropDoc[] = [
+  { name: "numIds", kernel: "fwspec->num_ids", what: "stream (swgroup) IDs of the master; 0: none", default: 1 },
+];
+
+export const tegraSmmu: DriverModel = {
+  id: "tegra-smmu",
+  title: "NVIDIA Tegra SMMU",
+  file: "drivers/iommu/tegra-smmu.c",
+  opsName: "tegra_smmu_ops",
+  fn: { attach: "tegra_smmu_attach_dev", testDev: "tegra_smmu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
+  // INFERRED: the driver predates 2014 (v3.x); its 2014 attach is the device-tree walk described above.
+  exists: erasFrom("2014-nesting"),
+  instanceProps: [],
+  deviceProps,
+  domainProps: [],
+  attach: [
+    check(
+      "no-fwspec",
+      "!fwspec",
+      "the device has no IOMMU firmware description",
+      (c) => translating(c) && noIommu(c),
+      {
+        "2014-nesting": null, // no fwspec yet: the DT walk finds no IDs (see no-ids)
+        "pre-2022": fail("ENOENT"), // INFERRED (not read); mainline-2025 per the fact sheet
+        "test-dev-2025": null, // TD1 20/20 removes it from attach_dev; test_dev's test is no-ids
+      },
+      { trip: { noIommu: true } },
+    ),
+    check(
+      "no-ids",
+      "index == 0 after the fwspec->num_ids loop (test_dev: !fwspec || !fwspec->num_ids)",
+      "no stream ID of the device belongs to this SMMU",
+      (c) => translating(c) && (c.inst === null || prop<number>(c.dev.props, deviceProps, "numIds") === 0),
+      {
+        "pre-2022": fail("ENODEV"), // 2014 and einval-6.2 the same (INFERRED, not read)
+        "test-dev-2025": fail("ENOENT"), // TD1's errno fix: one ENOENT for both cases
+      },
+      { trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },
+    ),
+  ],
+  staticAttach: [
+    check(
+      "identity-no-fwspec",
+      "tegra_smmu_identity_attach(): !fwspec",
+      "the static identity domain is asked for a device with no IOMMU firmware description",
+      noIommu,
+      {
+        "mainline-2025": fail("ENODEV"),
+        // TD1 removes it; the identity domain's test_dev is tegra_smmu_domain_test_dev (ENOENT).
+        "test-dev-2025": null,
+      },
+      { trip: { noIommu: true, domainType: "identity" } },
+    ),
+  ],
+  // tegra_smmu_domain_alloc: UNMANAGED only before 2023; "identity" stands for no domain there.
+  ...noDmaDefaultDomain,
+  ...noPasidCoherencyOrNesting,
+  notes: [
+    "pre-2022 / einval-6.2 rows were not read by the fact sheet: the kit takes the mainline-2025 shape back to the 2020 fwspec conversion (INFERRED).",
+    "Not modelled: ASID exhaustion (tegra_smmu_alloc_asid() -> ENOSPC when every address space is taken; Tegra30 has 4), a resource failure outside the fact sheet.",
+  ],
+};

@@ -1,0 +1,67 @@
+/**
+ * fsl-pamu against the fact sheet (D.1 "fsl_pamu", D.2):
+ *   pre-2022: missing fsl,liodn / LIODN >= PAACE_NUMBER_ENTRIES -> pr_debug + EINVAL; bad omi -> EINVAL
+ *   einval-6.2 and mainline-2025: all ENODEV (EINVAL series v7 3/5; TD1 patch 15/20)
+ *   test-dev-2025: the same, in test_dev
+ * pr_debug lines are "dbg" lines. INFERRED cells: 2014-nesting = pre-2022, and the EMEDIUMTYPE
+ * proposal leaves these device-specific paths at EINVAL.
+ */
+import * as assert from "uvu/assert";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, isSpam, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
+import { referenceRows, test } from "./reference";
+
+const zoo = (old: string, now: string) => ({
+  "2014-nesting": old,
+  "pre-2022": old,
+  "emediumtype-2022": old,
+  "einval-6.2": now,
+  "mainline-2025": now,
+  "test-dev-2025": now,
+});
+
+referenceRows("fsl-pamu", {
+  "missing-liodn": zoo("EINVAL/dbg", "ENODEV/dbg"),
+  "liodn-range": zoo("EINVAL/dbg", "ENODEV/dbg"),
+  "bad-omi": zoo("EINVAL", "ENODEV"),
+});
+
+/** A QorIQ T4240: DPAA frame manager and a SATA controller behind PAMU; the SATA node lacks fsl,liodn. */
+function t4240(era: EraId): Kernel {
+  const k = new Kernel({ era });
+  buildPlatform(k, {
+    instances: [{ id: "pamu", driver: "fsl-pamu" }],
+    devices: [
+      { id: "fman0", instance: "pamu", props: { liodn: 0x40 } },
+      { id: "sata0", instance: "pamu", props: { hasLiodn: false } },
+    ],
+  });
+  return k;
+}
+
+test("fsl-pamu: a device without fsl,liodn probes without a splat but every paging attach fails, printed only at debug level", () => {
+  const want: Record<EraId, string> = zoo("EINVAL", "ENODEV");
+  for (const era of Object.keys(want) as EraId[]) {
+    const k = t4240(era);
+    assert.equal(k.log, [], `${era}: probe`);
+    const sata = k.devices.get("sata0")!;
+    const before = sata.hwDomain;
+    const d = domainAlloc(k, { dev: k.devices.get("fman0")! }) as Domain;
+    assert.is(errnoName(iommuAttachDevice(k, d, sata)), want[era], era);
+    assert.equal(k.log.map((l) => [l.level, l.text]), [["dbg", "missing fsl,liodn property at sata0"]], era);
+    assert.is(k.log.filter(isSpam).length, 0, era);
+    assert.is(sata.hwDomain, before, era);
+  }
+});
+
+test("fsl-pamu: VFIO_TYPE1_NESTING_IOMMU fails at the nesting attribute (pr_debug in 2014, silent later)", () => {
+  for (const [era, lines] of [["2014-nesting", [["dbg", "Unsupported attribute type"]]], ["pre-2022", []]] as const) {
+    const k = t4240(era);
+    const o = vfioType1AttachGroup(k, new VfioContainer("c0", "nesting"), k.groups.get("fman0")!);
+    assert.is(o.outcome, "hard-failure", era);
+    assert.is(o.errno, "EINVAL", era);
+    assert.equal(o.log.map((l) => [l.level, l.text]), lines, era);
+    assert.is(k.devices.get("fman0")!.hwDomain, k.groups.get("fman0")!.defaultDomain, era);
+  }
+});
+
+test.run();

@@ -1,0 +1,87 @@
+/**
+ * omap-iommu against the fact sheet (D.1 "omap-iommu", D.2):
+ *   pre-2022: no iommu -> EINVAL + dev_err; domain already attached -> EBUSY + dev_err; 0 iommus -> EINVAL
+ *   einval-6.2 (= mainline-2025): ENODEV; EINVAL with the print kept; ENODEV
+ *   test-dev-2025: prints become dev_dbg
+ * INFERRED cells: the ENODEV no-iommu path keeps its dev_err in einval-6.2; the EMEDIUMTYPE
+ * proposal converts only the "already attached" path (EMEDIUMTYPE + dev_dbg).
+ */
+import * as assert from "uvu/assert";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel } from "../../lib/index";
+import { referenceRows, test } from "./reference";
+
+referenceRows("omap-iommu", {
+  "no-iommu": {
+    "2014-nesting": "EINVAL/err",
+    "pre-2022": "EINVAL/err",
+    "emediumtype-2022": "EINVAL/err",
+    "einval-6.2": "ENODEV/err",
+    "mainline-2025": "ENODEV/err",
+    "test-dev-2025": "ENODEV/dbg",
+  },
+  "domain-attached": {
+    "2014-nesting": "EBUSY/err",
+    "pre-2022": "EBUSY/err",
+    "emediumtype-2022": "EMEDIUMTYPE/dbg",
+    "einval-6.2": "EINVAL/err",
+    "mainline-2025": "EINVAL/err",
+    "test-dev-2025": "EINVAL/dbg",
+  },
+  "no-iommus": {
+    "2014-nesting": "EINVAL",
+    "pre-2022": "EINVAL",
+    "emediumtype-2022": "EINVAL",
+    "einval-6.2": "ENODEV",
+    "mainline-2025": "ENODEV",
+    "test-dev-2025": "ENODEV",
+  },
+});
+
+/** OMAP4: the IPU and DSP remote processors, each behind its own MMU, and one domain for the IPU. */
+function omap4(era: EraId): { k: Kernel; d: Domain } {
+  const k = new Kernel({ era });
+  buildPlatform(k, {
+    instances: [{ id: "mmu_ipu", driver: "omap-iommu" }, { id: "mmu_dsp", driver: "omap-iommu" }],
+    devices: [{ id: "ipu", instance: "mmu_ipu" }, { id: "dsp", instance: "mmu_dsp" }],
+  });
+  return { k, d: domainAlloc(k, { dev: k.devices.get("ipu")! }) as Domain };
+}
+
+test("omap-iommu pre-2022: a domain takes one client; the second is refused until the first detaches", () => {
+  const { k, d } = omap4("pre-2022");
+  const ipu = k.devices.get("ipu")!;
+  const dsp = k.devices.get("dsp")!;
+  assert.is(iommuAttachDevice(k, d, ipu), 0);
+  const from = k.log.length;
+  assert.is(errnoName(iommuAttachDevice(k, d, dsp)), "EBUSY");
+  assert.equal(k.log.slice(from).map((l) => [l.level, l.dev, l.text]), [["err", "dsp", "iommu domain is already attached"]]);
+  assert.is.not(dsp.hwDomain, d);
+  iommuDetachDevice(k, d, ipu);
+  assert.is(iommuAttachDevice(k, d, dsp), 0);
+  assert.is(dsp.hwDomain, d);
+});
+
+test("omap-iommu einval-6.2: iommufd moves past the EINVAL to a new hwpt, but the dev_err still reaches the console", () => {
+  const { k } = omap4("einval-6.2");
+  const ioas = new Ioas("ioas0");
+  const ctx = new IommufdCtx();
+  assert.is(iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("ipu")!).outcome, "attached-new");
+  const o = iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("dsp")!);
+  assert.is(o.outcome, "attached-new");
+  assert.is(o.softFailures, 1);
+  assert.is(o.spam, 1);
+  assert.is(k.devices.get("dsp")!.hwDomain!.id, o.domain);
+});
+
+test("omap-iommu test-dev-2025: test_dev refuses with dev_dbg only and the hardware is untouched", () => {
+  const { k, d } = omap4("test-dev-2025");
+  const dsp = k.devices.get("dsp")!;
+  assert.is(iommuAttachDevice(k, d, k.devices.get("ipu")!), 0);
+  const before = dsp.hwDomain;
+  const from = k.log.length;
+  assert.is(errnoName(iommuAttachDevice(k, d, dsp)), "EINVAL");
+  assert.equal(k.log.slice(from).map((l) => l.level), ["dbg"]);
+  assert.is(dsp.hwDomain, before);
+});
+
+test.run();
