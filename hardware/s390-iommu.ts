@@ -93,6 +93,7 @@ export const s390Iommu: DriverModel = {
   title: "s390 zPCI IOMMU",
   file: "drivers/iommu/s390-iommu.c",
   opsName: "s390_iommu_ops",
+  singletonGroups: true, // every zPCI function is its own iommu_group
   fn: { attach: "s390_iommu_attach_device", testDev: "s390_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
   instanceProps: [],

@@ -8,7 +8,7 @@
 import { type EraId, ERAS, eraChain } from "./eras";
 import { neg, type ErrnoName, type Ret } from "./errno";
 import type { LogLevel } from "./log";
-import type { Device, Domain, DomainType, IommuInstance, Kernel, Props } from "./model";
+import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model";
 
 /** What a tripped check does in one era. */
 export interface Verdict {
@@ -143,6 +143,8 @@ export interface DriverModel {
    * without one the core blocks with an empty paging domain of the driver.
    */
   staticBlocked?: boolean;
+  /** Every device is its own iommu_group on this hardware (e.g. s390 zPCI functions). */
+  singletonGroups?: boolean;
   /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
   staticAttach?: readonly Step[];
   setDevPasid: readonly Step[];
@@ -200,10 +202,10 @@ export interface StepResult {
   attach: boolean;
 }
 
-/** A printk format with its conversions (%s %u %d %llx) filled in order. */
+/** A printk format with its conversions (%s %u %d %x %lu %lx %llx ...) filled in order. */
 export function printf(fmt: string, args: ReadonlyArray<string | number>): string {
   let i = 0;
-  return fmt.replace(/%(?:ll)?[sudx]/g, (m) => {
+  return fmt.replace(/%(?:l{1,2}|z)?[sudx]/g, (m) => {
     if (i >= args.length) return m;
     const a = args[i++]!;
     return m.endsWith("x") && typeof a === "number" ? a.toString(16) : String(a);
@@ -467,7 +469,7 @@ export function kernelPageSizeProp(def: string): PropDoc {
 /** Bytes of a page-size property written "4K", "16K", "64K" (or a plain number of bytes). */
 export function pageBytes(v: number | boolean | string): number {
   const m = /^(\d+)\s*([KM]?)$/i.exec(String(v).trim());
-  if (!m) throw new Error(`internal: bad page size ${String(v)}`);
+  if (!m) throw new LabArgumentError(`bad page size "${String(v)}" (expected e.g. "4K", "16K" or "1M")`);
   return Number(m[1]) * (m[2]!.toUpperCase() === "K" ? 1024 : m[2]!.toUpperCase() === "M" ? 1024 * 1024 : 1);
 }
 

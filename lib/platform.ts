@@ -68,6 +68,8 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       order.push(g);
     } else if (g.devices[0]!.instance !== (inst ?? null)) {
       throw new LabArgumentError(`devices[${n}].group: group "${gid}" mixes devices behind different IOMMU instances`);
+    } else if (inst?.driver.singletonGroups) {
+      throw new LabArgumentError(`devices[${n}].group: every ${inst.driver.id} device is its own group; "${gid}" already has ${g.devices[0]!.id}`);
     }
     const dev: Device = {
       id: d.id,

@@ -63,7 +63,7 @@ export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
         (d, n): DeviceSpec => ({
           id: `dev${n}`,
           instance: `iommu${d.i}`,
-          group: `iommu${d.i}.g${d.group}`,
+          group: insts[d.i]!.driver.singletonGroups ? `dev${n}` : `iommu${d.i}.g${d.group}`,
           props: d.props,
           maxPasids: d.maxPasids,
           requireDirect: d.requireDirect,
@@ -170,7 +170,9 @@ export interface SequenceResult {
 export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly Op[]): SequenceResult {
   const k = new Kernel({ era, trace: true });
   buildPlatform(k, platform);
-  if (k.log.some((l) => l.level === "WARN")) return { violations: [], steps: 0, discarded: true };
+  // A machine that does not probe cleanly (a unit that can translate nothing, a default domain
+  // that cannot be allocated: the real probe would fail) is not played.
+  if (k.log.some((l) => l.level === "WARN") || [...k.groups.values()].some((g) => !g.domain)) return { violations: [], steps: 0, discarded: true };
   const devices = [...k.devices.values()].filter((d) => d.group);
   const groups = [...k.groups.values()];
   const doms: Domain[] = [];

@@ -1,0 +1,96 @@
+/**
+ * s390-iommu against the fact sheet (D.1 "s390-iommu", D.2, C.4):
+ *   pre-2022: !zdev -> ENODEV; aperture different from zdev->start_dma/end_dma -> EINVAL, no print
+ *   emediumtype-2022: s390 is on Kevin Tian's list of drivers the proposal missed -> EINVAL kept
+ *   einval-6.2: unchanged (not in the diffstat)
+ *   mainline-2025: !zdev -> ENODEV; WARN_ON when the aperture does not overlap the zdev range -> EINVAL + WARN
+ *   test-dev-2025: test_dev, same
+ * INFERRED cells: the driver is absent in 2014 (v4.8, 2016).
+ */
+import * as assert from "uvu/assert";
+import { type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../../lib/index";
+import { lab } from "../helpers";
+import { referenceRows, test } from "./reference";
+
+referenceRows("s390-iommu", {
+  "no-zdev": {
+    "2014-nesting": "absent",
+    "pre-2022": "ENODEV",
+    "emediumtype-2022": "ENODEV",
+    "einval-6.2": "ENODEV",
+    "mainline-2025": "ENODEV",
+    "test-dev-2025": "ENODEV",
+  },
+  "dma-range": {
+    "2014-nesting": "absent",
+    "pre-2022": "EINVAL",
+    "emediumtype-2022": "EINVAL",
+    "einval-6.2": "EINVAL",
+    "mainline-2025": "-",
+    "test-dev-2025": "-",
+  },
+  "aperture-overlap": {
+    "2014-nesting": "absent",
+    "pre-2022": "-",
+    "emediumtype-2022": "-",
+    "einval-6.2": "-",
+    "mainline-2025": "EINVAL/WARN",
+    "test-dev-2025": "EINVAL/WARN",
+  },
+});
+
+// The proposal's v2-v6 did convert the s390 path (variant).
+referenceRows("s390-iommu", { "dma-range": { "emediumtype-2022": "EMEDIUMTYPE" } }, { variants: ["s390-iommu:emediumtype-v6"] });
+
+/** Three zPCI functions: two with the usual range, one whose window starts above 4 TiB. */
+function zpci(era: EraId) {
+  return lab(era, {
+    instances: [
+      { id: "zpci0", driver: "s390-iommu" },
+      { id: "zpci1", driver: "s390-iommu" },
+      { id: "zpci2", driver: "s390-iommu" },
+    ],
+    devices: [
+      { id: "0000:00:00.0", instance: "zpci0", props: { dmaRange: "0x100000000-0x3ffffffffff" } },
+      { id: "0001:00:00.0", instance: "zpci1", props: { dmaRange: "0x100000000-0x1ffffffffff" } },
+      { id: "0002:00:00.0", instance: "zpci2", props: { dmaRange: "0x40000000000-0x7ffffffffff" } },
+    ],
+  });
+}
+
+test("s390 pre-2022: the first function defines the aperture; a function with any other range is refused (silent EINVAL) and keeps its DMA setup", () => {
+  const { k, dev } = zpci("pre-2022");
+  const d = domainAlloc(k, { dev: dev("0000:00:00.0") }) as Domain;
+  assert.is(iommuAttachDevice(k, d, dev("0000:00:00.0")), 0);
+  assert.is(d.props["aperture"], "0x100000000-0x3ffffffffff");
+  const before = dev("0001:00:00.0").hwDomain;
+  const from = k.log.length;
+  assert.is(errnoName(iommuAttachDevice(k, d, dev("0001:00:00.0"))), "EINVAL");
+  assert.equal(k.log.slice(from), []);
+  assert.is(dev("0001:00:00.0").hwDomain, before);
+});
+
+test("s390 mainline-2025: overlapping ranges share a domain; a function entirely above the aperture trips the WARN_ON", () => {
+  const { k, dev } = zpci("mainline-2025");
+  const d = domainAlloc(k, { dev: dev("0000:00:00.0") }) as Domain;
+  assert.is(d.props["aperture"], "0x0-0x3ffffffffff");
+  assert.is(iommuAttachDevice(k, d, dev("0000:00:00.0")), 0);
+  assert.is(iommuAttachDevice(k, d, dev("0001:00:00.0")), 0);
+  const from = k.log.length;
+  assert.is(errnoName(iommuAttachDevice(k, d, dev("0002:00:00.0"))), "EINVAL");
+  assert.equal(k.log.slice(from).map((l) => l.level), ["WARN"]);
+});
+
+test("s390 mainline-2025: iommufd's auto-domain search reaches the WARN_ON from user space, then allocates a fitting hwpt", () => {
+  const { k, dev } = zpci("mainline-2025");
+  const ioas = new Ioas("ioas0");
+  const ctx = new IommufdCtx();
+  assert.is(iommufdDeviceAttachIoas(k, ctx, ioas, dev("0000:00:00.0")).outcome, "attached-new");
+  assert.is(iommufdDeviceAttachIoas(k, ctx, ioas, dev("0001:00:00.0")).outcome, "attached-existing");
+  const high = iommufdDeviceAttachIoas(k, ctx, ioas, dev("0002:00:00.0"));
+  assert.is(high.outcome, "attached-new");
+  assert.is(high.softFailures, 1);
+  assert.equal(high.log.map((l) => l.level), ["WARN"]);
+});
+
+test.run();
