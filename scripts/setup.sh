@@ -2,7 +2,8 @@
 # Prepares everything the notebooks need; safe to run again (fast when nothing is missing):
 #   1. node_modules (npm ci) with the tslab patch from patches/ applied;
 #   2. Jupyter from Debian packages (PyPI is not used: Jupyter here comes from apt);
-#   3. a project-local tslab kernelspec in .jupyter/ (see scripts/jupyter-env.sh).
+#   3. a project-local tslab kernelspec in .jupyter/ (see scripts/jupyter-env.sh);
+#   4. a project-local Deno kernelspec beside it (Deno from the npm package `deno`).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,4 +55,27 @@ if ! grep -qF "\"$tslab_bin\"" "$kernel_json" 2>/dev/null; then
   "$tslab_bin" install --python=/usr/bin/python3 --binary="$tslab_bin" --prefix="$root/.jupyter" >/dev/null
   # tslab always installs a JavaScript kernel too; the notebooks only use TypeScript.
   rm -rf "$JUPYTER_PATH/kernels/jslab"
+fi
+
+# --- 4. project-local Deno kernelspec --------------------------------------------------------
+# The same notebooks also run on Deno's Jupyter kernel (scripts/run-notebooks.sh --kernel deno).
+# `deno jupyter --install` would write under ~/.local/share, so the kernelspec is written here,
+# with absolute paths like tslab's. DENO_DIR keeps Deno's compile cache inside the project too;
+# DENO_NO_UPDATE_CHECK stops the kernel from asking the network for a newer Deno.
+deno_bin="$root/node_modules/.bin/deno"
+deno_spec="$JUPYTER_PATH/kernels/deno/kernel.json"
+deno_json="$(node -e '
+  const [bin, dir] = process.argv.slice(1);
+  process.stdout.write(JSON.stringify({
+    argv: [bin, "jupyter", "--kernel", "--conn", "{connection_file}"],
+    display_name: "Deno",
+    language: "typescript",
+    env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },
+  }, null, 1) + "\n");
+' "$deno_bin" "$root/.jupyter/deno")"
+if [ "$(cat "$deno_spec" 2>/dev/null)" != "$deno_json" ]; then
+  [ -x "$deno_bin" ] || { echo "setup: $deno_bin is missing (npm package deno)" >&2; exit 1; }
+  echo "setup: writing the Deno kernelspec to $JUPYTER_PATH/kernels/deno"
+  mkdir -p "$(dirname "$deno_spec")"
+  printf '%s\n' "$deno_json" >"$deno_spec"
 fi

@@ -46,4 +46,17 @@ test("showChart returns the bundle outside a notebook kernel", async () => {
   assert.is(bundle?.["text/plain"], "four bars");
 });
 
+test("barChart axis options: integer y ticks, axis titles, x label angle; defaults unchanged", () => {
+  const plain = barChart({ title: "t", data: [{ a: "x", n: 1 }], x: "a", y: "n" }).encoding as Record<string, Record<string, unknown>>;
+  assert.equal(plain.x?.axis, { labelAngle: 0 });
+  assert.is(plain.y?.axis, undefined);
+  assert.is(plain.y?.title, undefined);
+  const opts = barChart({ title: "t", data: [{ a: "x", n: 1 }], x: "a", y: "n", integerY: true, xTitle: "X", yTitle: "Y", xLabelAngle: -30 })
+    .encoding as Record<string, Record<string, unknown>>;
+  assert.equal(opts.x?.axis, { labelAngle: -30 });
+  assert.is(opts.x?.title, "X");
+  assert.equal(opts.y?.axis, { tickMinStep: 1, format: "d" });
+  assert.is(opts.y?.title, "Y");
+});
+
 test.run();

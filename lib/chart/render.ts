@@ -80,3 +80,67 @@ export async function renderSvg(vlSpec: object): Promise<string> {
     view.finalize();
   }
 }
+
+/** The part of @resvg/resvg-js used here (a Rust SVG renderer shipped as a prebuilt Node-API addon). */
+interface ResvgApi {
+  Resvg: new (
+    svg: string,
+    options: { fitTo: { mode: "zoom"; value: number }; background: string; font: { loadSystemFonts: boolean } },
+  ) => { render(): { asPng(): Uint8Array; width: number; height: number } };
+}
+
+let loadingResvg: Promise<ResvgApi> | undefined;
+
+/**
+ * Loads @resvg/resvg-js once per process. It is a CommonJS package: a real dynamic import gives
+ * its exports as `default` (Node, Deno) and, where the loader detects them, as named exports too.
+ */
+function loadResvg(): Promise<ResvgApi> {
+  if (!loadingResvg) {
+    const pending = realImport(locate("@resvg/resvg-js")).then((mod) => {
+      const m = mod as Partial<ResvgApi> & { default?: Partial<ResvgApi> };
+      const api = m.Resvg ? m : m.default;
+      if (!api?.Resvg) throw new Error("@resvg/resvg-js: no Resvg export");
+      return api as ResvgApi;
+    });
+    pending.catch(() => {
+      if (loadingResvg === pending) loadingResvg = undefined;
+    });
+    loadingResvg = pending;
+  }
+  return loadingResvg;
+}
+
+export interface PngImage {
+  /** The PNG file, base64-encoded (the form a Jupyter image/png output carries). */
+  base64: string;
+  /** Size in pixels of the PNG. */
+  width: number;
+  height: number;
+}
+
+/** Base64 of bytes without Node's Buffer (so it runs the same under Deno). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/**
+ * Rasterises an SVG document (e.g. from renderSvg) to PNG with resvg, `scale` pixels per SVG
+ * unit (1 = the chart's own size). Text uses the machine's fonts (resvg loads the system
+ * fonts), so the bytes may differ between machines with different fonts; on one machine the
+ * same SVG gives the same PNG.
+ */
+export async function renderPng(svg: string, scale = 1): Promise<PngImage> {
+  if (!(scale > 0 && scale <= 8)) throw new RangeError(`renderPng: scale must be in (0, 8], got ${scale}`);
+  const { Resvg } = await loadResvg();
+  const image = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true },
+  }).render();
+  return { base64: toBase64(image.asPng()), width: image.width, height: image.height };
+}

@@ -22,6 +22,19 @@ export interface BarChartOptions {
   color?: string;
   /** Optional field giving one small chart per value, side by side. */
   column?: string;
+  /** The y values are counts: ticks only at whole numbers (Vega-Lite `tickMinStep: 1`, format "d"). */
+  integerY?: boolean;
+  /** Axis titles; by default Vega-Lite uses the field names. */
+  xTitle?: string;
+  yTitle?: string;
+  /**
+   * Fixed colours for `color` values, e.g. `{ "hard-failure": "#e45756" }`, so that one category
+   * keeps its colour across charts. The legend lists these values in this order; values not
+   * named here get no colour, so name every value the data has.
+   */
+  colors?: Record<string, string>;
+  /** Angle of the x labels in degrees (default 0, horizontal); e.g. -30 for long category names. */
+  xLabelAngle?: number;
 }
 
 /**
@@ -30,16 +43,22 @@ export interface BarChartOptions {
  * which they first appear in `data`, so the chart follows the caller's ordering.
  */
 export function barChart(opts: BarChartOptions): VegaLiteSpec {
-  const { title, data, x, y, color, column } = opts;
+  const { title, data, x, y, color, column, integerY, xTitle, yTitle, colors, xLabelAngle } = opts;
+  const yAxis: Record<string, unknown> = integerY ? { tickMinStep: 1, format: "d" } : {};
   const encoding: Record<string, unknown> = {
-    x: { field: x, type: "nominal", sort: null, axis: { labelAngle: 0 } },
-    y: { field: y, type: "quantitative" },
+    x: { field: x, type: "nominal", sort: null, axis: { labelAngle: xLabelAngle ?? 0 }, ...(xTitle !== undefined ? { title: xTitle } : {}) },
+    y: { field: y, type: "quantitative", ...(Object.keys(yAxis).length ? { axis: yAxis } : {}), ...(yTitle !== undefined ? { title: yTitle } : {}) },
     tooltip: [x, color, column, y]
       .filter((f): f is string => f !== undefined)
       .map((f) => ({ field: f, type: f === y ? "quantitative" : "nominal" })),
   };
   if (color !== undefined) {
-    encoding.color = { field: color, type: "nominal", sort: null };
+    encoding.color = {
+      field: color,
+      type: "nominal",
+      sort: null,
+      ...(colors ? { scale: { domain: Object.keys(colors), range: Object.values(colors) } } : {}),
+    };
     encoding.xOffset = { field: color, type: "nominal", sort: null };
   }
   if (column !== undefined) {

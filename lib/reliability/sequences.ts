@@ -128,7 +128,9 @@ function checkFailedSet(k: Kernel, g: Group, before: Snapshot, target: Domain): 
   if (k.features.rollback) {
     // A kdump-deferred device had no kernel domain; the forward attempt cleared attach_deferred,
     // so err_revert attaches group->domain to it for real. That is the kernel's rollback.
-    const reverted = (d: Device, i: number) => d.hwDomain === before.hw[i] || (before.hw[i] === null && d.deferredAtBoot === true && d.hwDomain === g.domain);
+    // A revert the driver faked (mtk_iommu_v1's return 0) is the driver's bug, not the core's.
+    const reverted = (d: Device, i: number) =>
+      d.hwDomain === before.hw[i] || (before.hw[i] === null && d.deferredAtBoot === true && d.hwDomain === g.domain) || (d.fakeAttach ?? null) === g.domain;
     const moved = g.devices.findIndex((d, i) => !reverted(d, i));
     return moved < 0 ? null : `group ${g.id}: device ${g.devices[moved]!.id} not rolled back after a failed attach`;
   }
@@ -249,9 +251,14 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
         case "resetDone":
           pciDevResetIommuDone(k, dev!);
           break;
-        case "deferred":
-          ret = iommuDeferredAttach(k, dev!, dev!.group!.domain ?? dev!.group!.defaultDomain!);
+        case "deferred": {
+          // The DMA API passes group->domain; before rollback that can be a freed domain (the
+          // historical use-after-free the model reproduces), which a caller must not use.
+          const target = dev!.group!.domain ?? dev!.group!.defaultDomain!;
+          if (target.freed) continue;
+          ret = iommuDeferredAttach(k, dev!, target);
           break;
+        }
         case "vfio":
           ret = vfioType1AttachGroup(k, containers[op.container]!, grp!).ret;
           break;

@@ -1,0 +1,108 @@
+/**
+ * Running exercises: load an exercise's test file (test/exercises/NN-*.test.ts), load the code
+ * under test from exercises/ or solutions/, run every check in this process, and type-check the
+ * file with the project's compiler at the same time (a child process). The result says, per
+ * check, what failed in plain words.
+ */
+import * as path from "path";
+import { explainFailure, type Failure } from "./explain";
+import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness";
+import { loadTarget, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
+import { type Diagnostic, typecheck, type TypecheckResult } from "./typecheck";
+
+export interface CheckOutcome {
+  name: string;
+  ok: boolean;
+  failure?: Failure;
+}
+
+export type ExerciseStatus = "passed" | "failed" | "todo" | "load-error" | "type-error";
+
+export interface ExerciseResult {
+  id: string;
+  dir: TargetDir;
+  file: string;
+  status: ExerciseStatus;
+  checks: CheckOutcome[];
+  /** Type errors in the file under test (file:line: message). */
+  typeErrors: Diagnostic[];
+  /** The module could not be loaded (a syntax error, an exception at the top level). */
+  loadFailure?: Failure;
+  ms: number;
+}
+
+/** The test file's spec, loaded without registering anything with uvu. */
+export function loadSpec(id: string): ExerciseSpec<unknown> {
+  const file = path.join(PROJECT_ROOT, "test", "exercises", `${id}.test.ts`);
+  const g = globalThis as Record<string, unknown>;
+  const before = g[RUNNER_FLAG];
+  g[RUNNER_FLAG] = true;
+  try {
+    const mod = require(file) as { default?: ExerciseSpec<unknown> };
+    if (!mod.default || mod.default.id !== id || !Array.isArray(mod.default.checks)) {
+      throw new Error(`internal: ${relativeToRoot(file)} must \`export default defineExercise("${id}", [...])\``);
+    }
+    return mod.default;
+  } finally {
+    g[RUNNER_FLAG] = before;
+  }
+}
+
+/** Run the checks of one exercise in this process (no type check). */
+export async function runChecks(id: string, dir: TargetDir): Promise<Omit<ExerciseResult, "typeErrors">> {
+  const t0 = Date.now();
+  const file = relativeToRoot(targetFile(id, dir));
+  const ctx: CheckContext = { id, dir, file };
+  const spec = loadSpec(id);
+  let mod: unknown;
+  try {
+    mod = loadTarget<unknown>(id, dir);
+  } catch (e) {
+    const f = explainFailure(e, ctx);
+    const loadFailure: Failure = f.kind === "threw" ? { ...f, kind: "load", message: `the file could not be loaded: ${f.message}` } : f;
+    return { id, dir, file, status: f.kind === "todo" ? "todo" : "load-error", checks: [], loadFailure, ms: Date.now() - t0 };
+  }
+  const checks: CheckOutcome[] = [];
+  for (const c of spec.checks) {
+    try {
+      await c.run(mod, ctx);
+      checks.push({ name: c.name, ok: true });
+    } catch (e) {
+      checks.push({ name: c.name, ok: false, failure: explainFailure(e, ctx) });
+    }
+  }
+  const failed = checks.filter((c) => !c.ok);
+  const status: ExerciseStatus = failed.length === 0 ? "passed" : failed.every((c) => c.failure?.kind === "todo") ? "todo" : "failed";
+  return { id, dir, file, status, checks, ms: Date.now() - t0 };
+}
+
+/** Merge a type check into a run: type errors make the exercise unsolved whatever the checks said. */
+export function withTypecheck(r: Omit<ExerciseResult, "typeErrors">, tc: TypecheckResult | null): ExerciseResult {
+  const typeErrors = tc ? tc.diagnostics.filter((d) => d.file === r.file) : [];
+  return { ...r, typeErrors, status: typeErrors.length ? "type-error" : r.status };
+}
+
+/**
+ * Check exercises in order, type-checking all their files in one compiler run in parallel
+ * with the checks. With `stopAtFirstUnsolved`, exercises after the first unsolved one are not run.
+ */
+export async function checkExercises(ids: readonly string[], dir: TargetDir, opts: { stopAtFirstUnsolved?: boolean; typecheck?: boolean } = {}): Promise<{ results: ExerciseResult[]; typecheckFailure?: string; ms: number }> {
+  const t0 = Date.now();
+  const tcPromise = opts.typecheck === false ? Promise.resolve(null) : typecheck(ids.map((id) => targetFile(id, dir)));
+  const runs: Array<Omit<ExerciseResult, "typeErrors">> = [];
+  for (const id of ids) {
+    const r = await runChecks(id, dir);
+    runs.push(r);
+    if (opts.stopAtFirstUnsolved && r.status !== "passed") break;
+  }
+  const tc = await tcPromise;
+  const results: ExerciseResult[] = [];
+  for (const r of runs) {
+    const merged = withTypecheck(r, tc);
+    results.push(merged);
+    if (opts.stopAtFirstUnsolved && merged.status !== "passed") break;
+  }
+  // A type error in an exercise that passed its checks stops the walk there, so later ones may
+  // not have been run: that is fine, the walk stops at the first unsolved exercise anyway.
+  return { results, ...(tc?.failure ? { typecheckFailure: tc.failure } : {}), ms: Date.now() - t0 };
+}

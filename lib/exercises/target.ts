@@ -1,0 +1,46 @@
+/**
+ * Where an exercise's code is loaded from: exercises/ (the student's files) or solutions/ (the
+ * reference). The same tests run against both. Outside the checker the environment variable
+ * EXERCISES_DIR picks the folder; the normal test suite leaves it unset and so checks solutions/.
+ */
+import * as path from "path";
+
+export type TargetDir = "exercises" | "solutions";
+
+export const TARGET_DIRS: readonly TargetDir[] = ["exercises", "solutions"];
+
+/** The project folder (this file is lib/exercises/target.ts). */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+export function isTargetDir(s: string): s is TargetDir {
+  return s === "exercises" || s === "solutions";
+}
+
+/** EXERCISES_DIR, or "solutions" when unset. */
+export function targetDirFromEnv(): TargetDir {
+  const v = process.env["EXERCISES_DIR"];
+  if (v === undefined || v === "") return "solutions";
+  if (!isTargetDir(v)) throw new Error(`EXERCISES_DIR must be "exercises" or "solutions", not "${v}"`);
+  return v;
+}
+
+/** Absolute path of an exercise's file in `dir`. */
+export function targetFile(id: string, dir: TargetDir): string {
+  return path.join(PROJECT_ROOT, dir, `${id}.ts`);
+}
+
+/** The path as a student reads it: "exercises/07-iommufd-auto-domain.ts". */
+export function relativeToRoot(file: string): string {
+  return path.relative(PROJECT_ROOT, file).split(path.sep).join("/");
+}
+
+/**
+ * Load an exercise module afresh (a saved edit is picked up without restarting the process).
+ * Only the exercise file is reloaded; the library stays cached, which keeps a re-check fast.
+ */
+export function loadTarget<T>(id: string, dir: TargetDir = targetDirFromEnv()): T {
+  const file = targetFile(id, dir);
+  const resolved = require.resolve(file);
+  delete require.cache[resolved];
+  return require(resolved) as T;
+}

@@ -1,0 +1,16 @@
+/**
+ * Exercise 03 - tegra-gart. Reference solution.
+ *
+ * emediumtype-2022 inherits EBUSY (the proposal missed the GART); f4a147735793 makes it EINVAL;
+ * c46294490131 removes the driver before mainline-2025.
+ */
+import { type EraRows, erasFrom, fail } from "../lib/driver";
+import type { EraId } from "../lib/index";
+
+export const otherActiveDomainRows: EraRows = {
+  "2014-nesting": null,
+  "pre-2022": fail("EBUSY"),
+  "einval-6.2": fail("EINVAL"),
+};
+
+export const gartEras: EraId[] = erasFrom("2014-nesting", "mainline-2025");

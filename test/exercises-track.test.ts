@@ -1,0 +1,179 @@
+/**
+ * The classroom track as a whole (issue #5): the metadata file is valid, exercises/ and
+ * solutions/ mirror each other file for file with a test file each, every starter FAILS its
+ * checks (for the right reason: a mismatch or its TODO, never a crash of the test) and every
+ * solution PASSES. Then the checker itself: its words (no stack traces), its progress file, its
+ * hint, its solutions mode, and the notebook form of a check.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { explainFailure, formatFailure, locate } from "../lib/exercises/explain";
+import { mismatch } from "../lib/exercises/harness";
+import { progressBar } from "../lib/exercises/report";
+import { runChecks } from "../lib/exercises/runner";
+import { PROJECT_ROOT } from "../lib/exercises/target";
+import { exerciseFiles, loadTrack, TrackSchema } from "../lib/exercises/track";
+import { parseTscOutput } from "../lib/exercises/typecheck";
+import { TodoError } from "../lib/exercises/todo";
+
+const track = loadTrack();
+const ids = track.exercises.map((e) => e.id);
+const tsFiles = (dir: string) =>
+  fs
+    .readdirSync(path.join(PROJECT_ROOT, dir))
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("_"))
+    .map((f) => f.replace(/\.test\.ts$|\.ts$/, ""))
+    .sort();
+
+test("track.json: valid, at least 12 exercises, numbered in order, prerequisites earlier", () => {
+  assert.ok(ids.length >= 12, `only ${ids.length} exercises`);
+  assert.equal(ids, [...ids].sort());
+  for (const e of track.exercises) {
+    assert.ok(e.sources.some((s) => s.kind !== "fact-sheet"), `${e.id}: cite a commit, Message-ID, series or kernel file, not only the fact sheet`);
+    assert.ok(e.hint.length > 40, `${e.id}: the hint is too short to help`);
+  }
+});
+
+test("track.json: the schema rejects a bad file with the path of the problem", () => {
+  const bad = { title: "t", exercises: [{ ...track.exercises[1]!, prerequisites: ["99-nope"] }] };
+  const r = TrackSchema.safeParse(bad);
+  assert.not.ok(r.success);
+  const paths = r.success ? [] : r.error.issues.map((i) => i.path.join("."));
+  assert.ok(paths.includes("exercises.0.id"), `numbering not reported: ${paths.join(", ")}`);
+  assert.ok(paths.includes("exercises.0.prerequisites.0"), `unknown prerequisite not reported: ${paths.join(", ")}`);
+});
+
+test("exercises/, solutions/ and test/exercises/ mirror the track file for file", () => {
+  assert.equal(tsFiles("exercises"), ids, "exercises/*.ts");
+  assert.equal(tsFiles("solutions"), ids, "solutions/*.ts");
+  assert.equal(tsFiles(path.join("test", "exercises")), ids, "test/exercises/*.test.ts");
+  for (const id of ids) for (const f of Object.values(exerciseFiles(id))) assert.ok(fs.existsSync(f), f);
+});
+
+test("every starter carries a clearly marked TODO; no solution does", () => {
+  for (const id of ids) {
+    assert.match(fs.readFileSync(exerciseFiles(id).exercises, "utf8"), /TODO/, `${id}: starter without TODO`);
+    assert.not.match(fs.readFileSync(exerciseFiles(id).solutions, "utf8"), /TODO/, `${id}: solution with a TODO`);
+  }
+});
+
+for (const id of ids) {
+  test(`${id}: the starter FAILS its checks, for the right reason`, async () => {
+    const r = await runChecks(id, "exercises");
+    assert.is.not(r.status, "passed", `${id}: the starter passes every check - the tests do not test the exercise`);
+    assert.is.not(r.status, "load-error", `${id}: the starter does not load: ${r.loadFailure ? formatFailure(r.loadFailure) : ""}`);
+    const failed = r.checks.filter((c) => !c.ok);
+    assert.ok(failed.length > 0);
+    for (const c of failed) assert.ok(c.failure!.kind === "mismatch" || c.failure!.kind === "todo", `${id} / ${c.name}: failed with ${c.failure!.kind}: ${formatFailure(c.failure!)}`);
+  });
+
+  test(`${id}: the solution PASSES every check`, async () => {
+    const r = await runChecks(id, "solutions");
+    const failed = r.checks.filter((c) => !c.ok).map((c) => `${c.name}\n${formatFailure(c.failure!, "  ")}`);
+    assert.is(r.status, "passed", `${id}:\n${r.loadFailure ? formatFailure(r.loadFailure) : failed.join("\n")}`);
+  });
+}
+
+test("failures are words, not stack traces: TODO, a thrown error and a mismatch", () => {
+  const ctx = { dir: "exercises" as const, file: "exercises/07-iommufd-auto-domain.ts" };
+  const abs = path.join(PROJECT_ROOT, ctx.file);
+  const todo = new TodoError("write the loop");
+  todo.stack = `TodoError: write the loop\n    at todo (${PROJECT_ROOT}/lib/exercises/todo.ts:16:9)\n    at autoGetDomain (${abs}:42:7)`;
+  const f1 = explainFailure(todo, ctx);
+  assert.is(f1.kind, "todo");
+  assert.is(f1.where, "exercises/07-iommufd-auto-domain.ts:42");
+  const boom = new TypeError("Cannot read properties of null (reading 'id')");
+  boom.stack = `TypeError: Cannot read properties of null (reading 'id')\n    at x (${abs}:17:3)\n    at y (${PROJECT_ROOT}/lib/core/attach.ts:1:1)`;
+  const f2 = explainFailure(boom, ctx);
+  assert.is(f2.kind, "threw");
+  assert.is(formatFailure(f2), "exercises/07-iommufd-auto-domain.ts:17: your code threw TypeError: Cannot read properties of null (reading 'id')");
+  const f3 = formatFailure(explainFailure(mismatch("device b", "-EINVAL, printed nothing", "-EINVAL, printed an error line", "silent"), ctx));
+  assert.match(f3, /expected: {2}-EINVAL, printed nothing/);
+  assert.match(f3, /your code: -EINVAL, printed an error line/);
+  for (const t of [formatFailure(f1), formatFailure(f2), f3]) assert.not.match(t, /\n\s+at /);
+  assert.is(locate(undefined, ctx.file), undefined);
+});
+
+test("type errors are reported as file:line: message", () => {
+  const out = "exercises/01-soft-or-hard.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n  Type 'string' is not assignable to type 'number'.\nlib/x.ts(1,1): error TS1005: ';' expected.\n";
+  const d = parseTscOutput(out);
+  assert.equal(d[0], { file: "exercises/01-soft-or-hard.ts", line: 12, message: "Type 'string' is not assignable to type 'number'." });
+  assert.is(d.length, 2);
+});
+
+test("progress bar", () => {
+  assert.is(progressBar(5, 12, 12), "[█████░░░░░░░] 5/12");
+  assert.is(progressBar(0, 12, 4), "[░░░░] 0/12");
+});
+
+// ---- The checker as a student runs it (child processes, a temporary progress file) ------------
+
+function check(args: string[], progress: string) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, IOMMU_LAB_PROGRESS: progress, NO_COLOR: "1" },
+  });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+test("npm run check: stops at the first unsolved exercise, in words, and saves the progress", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-check-"));
+  const progress = path.join(tmp, "progress.json");
+  try {
+    const r = check([], progress);
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /✗ 01 /);
+    assert.match(r.out, /exercises\/01-soft-or-hard\.ts:\d+: TODO/);
+    assert.match(r.out, new RegExp(`0/${ids.length}`));
+    assert.not.match(r.out, /\n\s+at .*\(/, "a stack trace leaked");
+    assert.not.match(r.out, /✗ 02 /, "went past the first unsolved exercise");
+    const saved = JSON.parse(fs.readFileSync(progress, "utf8")) as { solved: string[]; current: string };
+    assert.equal(saved.solved, []);
+    assert.is(saved.current, ids[0]);
+    const h = check(["--hint"], progress);
+    assert.is(h.code, 0);
+    assert.ok(h.out.includes(track.exercises[0]!.hint.split(" ").slice(0, 4).join(" ")), h.out);
+    assert.match(h.out, /00208852d351/);
+    const l = check(["--list"], progress);
+    assert.match(l.out, /→ 01-soft-or-hard/);
+    const bad = check(["--frobnicate"], progress);
+    assert.is(bad.code, 2);
+    assert.match(bad.out, /unknown option --frobnicate/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("npm run check -- --solutions: every reference solution passes (exit 0), progress untouched", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-check-"));
+  const progress = path.join(tmp, "progress.json");
+  try {
+    const r = check(["--solutions"], progress);
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`${ids.length}/${ids.length}`));
+    assert.not.ok(fs.existsSync(progress), "--solutions wrote the student's progress");
+    const one = check(["--only", "07", "--json", "--solutions", "--no-typecheck"], progress);
+    const rep = JSON.parse(one.out.trim().split("\n").pop()!) as { id: string; passed: boolean; text: string };
+    assert.is(rep.id, "07-iommufd-auto-domain");
+    assert.ok(rep.passed, rep.text);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("checkExercise() (the notebook form) returns the checker's report as text", async () => {
+  const { checkExercise } = await import("../lib/exercises/notebook");
+  const rep = checkExercise("02", { solutions: true });
+  assert.ok(rep.passed, rep.text);
+  assert.match(String(rep), /✓ 02 sprd-iommu/);
+  const starter = checkExercise("02-sprd-einval");
+  assert.not.ok(starter.passed);
+  assert.match(starter.text, /expected: {2}returned -EINVAL, printed nothing/);
+});
+
+test.run();

@@ -1,0 +1,39 @@
+/**
+ * Exercise 03: tegra-gart's "other-active-domain" rows and the eras the driver exists in,
+ * played through the core in every era against the registered driver.
+ */
+import { ERA_IDS } from "../../lib/index";
+import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
+import type * as Solution from "../../solutions/03-tegra-gart-ebusy";
+
+type M = typeof Solution;
+
+/** The eras of a list in track order, without repeats. */
+const inOrder = (eras: readonly string[]): string[] => ERA_IDS.filter((e) => eras.includes(e));
+
+export default defineExercise<M>("03-tegra-gart-ebusy", [
+  {
+    name: "exports otherActiveDomainRows and gartEras",
+    run: (m) => {
+      expectExport(m, "otherActiveDomainRows", "object");
+      expectExport(m, "gartEras", "object");
+    },
+  },
+  {
+    name: "the driver exists from 2014 until its removal in 2023",
+    run: (m) =>
+      expectSame(inOrder(m.gartEras), inOrder(registeredDriver("tegra-gart").exists), "eras in which tegra-gart exists", {
+        show: (v) => (v.length ? v.join(", ") : "none"),
+        why: "c46294490131 removed tegra-gart in 2023 (v6.7, INFERRED), so it is absent from mainline-2025 and test-dev-2025.",
+      }),
+  },
+  {
+    name: "a second domain on the GART is refused as in history (EBUSY before v6.2, EINVAL after)",
+    run: (m) =>
+      compareTripAcrossEras("tegra-gart", "other-active-domain", { "other-active-domain": { rows: m.otherActiveDomainRows } }, {
+        eras: ERA_IDS,
+        extra: { exists: m.gartEras },
+        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, C.4); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
+      }),
+  },
+]);

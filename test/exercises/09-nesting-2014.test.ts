@@ -1,0 +1,55 @@
+/**
+ * Exercise 09: type1's newDomain() with the 2014 nesting rule (f5c9ecebaf2a), inside the
+ * allocate-then-merge loop, against the library's type1 on twin kernels; plus the trace name.
+ */
+import { buildPlatform, type Group, Kernel, VfioContainer } from "../../lib/index";
+import { defineExercise, expectExport, expectSame } from "../../lib/exercises/harness";
+import { compareType1, type Type1Loop, twoInstances } from "./_helpers";
+import type * as Solution from "../../solutions/09-nesting-2014";
+
+type M = typeof Solution;
+const loop = (m: M): Type1Loop => (k, c, g, t) => m.allocateThenMerge(k, c, g, t);
+/** The stage of the domain the group ended on (arm-smmu's smmu_domain->stage). */
+const stage = (_k: Kernel, g: Group) => ({ "stage of the group's domain": g.domain && !g.domain.isStatic ? String(g.domain.props["stage"] ?? "-") : "-" });
+
+export default defineExercise<M>("09-nesting-2014", [
+  {
+    name: "exports newDomain and allocateThenMerge",
+    run: (m) => {
+      expectExport(m, "newDomain", "function");
+      expectExport(m, "allocateThenMerge", "function");
+    },
+  },
+  {
+    name: "2014, arm-smmu: a nesting container gets NESTED domains",
+    run: (m) => compareType1(loop(m), () => twoInstances("2014-nesting", "arm-smmu"), ["a", "b", "c"], "nesting", "2014 arm-smmu, nesting container", "DOMAIN_ATTR_NESTING is set on every new domain before its first attach, so the SMMU finalises it as a nested (stage 2) context.", stage),
+  },
+  {
+    name: "2014, ipmmu-vmsa (no nesting): the request fails with the driver's errno and no domain is left behind",
+    run: (m) => compareType1(loop(m), () => twoInstances("2014-nesting", "ipmmu-vmsa"), ["a", "b"], "nesting", "2014 ipmmu-vmsa, nesting container", "f5c9ecebaf2a made a refused DOMAIN_ATTR_NESTING a hard error: goto out_domain frees the domain and returns the errno (EINVAL from a driver that does not know the attribute).", stage),
+  },
+  {
+    name: "a Type1v2 container does not ask for nesting",
+    run: (m) => compareType1(loop(m), () => twoInstances("2014-nesting", "arm-smmu"), ["a", "b", "c"], "v2", "2014 arm-smmu, v2 container", "Only VFIO_TYPE1_NESTING_IOMMU containers set the attribute; a v2 container's domains stay stage 1.", stage),
+  },
+  {
+    name: "pre-2022: the same rule with SMMUv3",
+    run: (m) => compareType1(loop(m), () => twoInstances("pre-2022", "arm-smmu-v3"), ["a", "b", "c"], "nesting", "pre-2022 arm-smmu-v3, nesting container", "The nesting type lived until v6.13; SMMUv3 accepts nesting on a domain not yet finalised.", stage),
+  },
+  {
+    name: "the request is traced as iommu_domain_set_attr(DOMAIN_ATTR_NESTING) in 2014",
+    run: (m) => {
+      const k = new Kernel({ era: "2014-nesting" });
+      buildPlatform(k, { instances: [{ id: "i0", driver: "arm-smmu" }], devices: [{ id: "a", instance: "i0" }] });
+      const t = { attempts: 0, soft: 0, allocated: 0 };
+      const from = k.trace!.length;
+      m.allocateThenMerge(k, new VfioContainer("c0", "nesting"), k.groups.get("a")!, t);
+      const calls = k.trace!.slice(from).map((e) => e.fn);
+      const want = ["iommu_domain_set_attr(DOMAIN_ATTR_NESTING)", "iommu_attach_group"];
+      expectSame(calls.filter((f) => want.includes(f)), want, "the calls of one nesting request, in order", {
+        show: (v) => (v.length ? v.join(" then ") : "neither call"),
+        why: "Call the driver through k.call(...) with the 2014 name, and before the attach: nesting must be requested while the domain is still unfinalised.",
+      });
+    },
+  },
+]);

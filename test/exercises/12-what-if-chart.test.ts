@@ -1,0 +1,94 @@
+/**
+ * Exercise 12: the experiment's rows (recomputed here with the library), the chart spec's
+ * structure, and the SVG rendering.
+ */
+import { isDeepStrictEqual } from "util";
+import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Kernel, type Outcome, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
+import { defineExercise, expectExport, expectSame, mismatch, show } from "../../lib/exercises/harness";
+import type * as Solution from "../../solutions/12-what-if-chart";
+
+type M = typeof Solution;
+type Row = Solution.OutcomeRow;
+
+/** The experiment, written independently of the reference solution. */
+function expectedRows(): Row[] {
+  const rows: Row[] = [];
+  for (const consumer of ["vfio-type1", "iommufd"] as const) {
+    for (const variant of ["none", "regression-48e7b8e284e5"] as const) {
+      const k = new Kernel({ era: "mainline-2025", variants: variant === "none" ? [] : [`arm-smmu-v3:${variant}`], trace: false });
+      buildPlatform(k, {
+        instances: [{ id: "i0", driver: "arm-smmu-v3" }, { id: "i1", driver: "arm-smmu-v3" }],
+        devices: [{ id: "a", instance: "i0" }, { id: "b", instance: "i1" }, { id: "c", instance: "i0" }],
+      });
+      const c = new VfioContainer("c0", "v2");
+      const ctx = new IommufdCtx();
+      const ioas = new Ioas("ioas0");
+      const tally: Record<string, number> = {};
+      for (const id of ["a", "b", "c"]) {
+        const g = k.groups.get(id)!;
+        const o: Outcome = consumer === "vfio-type1" ? vfioType1AttachGroup(k, c, g) : iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get(id)!);
+        const d = o.domain === null ? undefined : k.domains.get(o.domain);
+        const cls = o.ret === 0 && d !== undefined && !groupHwOn(g, d) ? "fake-success" : o.outcome;
+        tally[cls] = (tally[cls] ?? 0) + 1;
+      }
+      for (const [outcome, count] of Object.entries(tally)) rows.push({ consumer, variant, outcome, count });
+    }
+  }
+  return rows;
+}
+
+const key = (r: Row) => `${r.consumer} | ${r.variant} | ${r.outcome}`;
+const sorted = (rows: readonly Row[]) => [...rows].sort((x, y) => key(x).localeCompare(key(y)));
+const rowsText = (rows: readonly Row[]) => (rows.length ? rows.map((r) => `${key(r)}: ${r.count}`).join("; ") : "no rows");
+
+export default defineExercise<M>("12-what-if-chart", [
+  {
+    name: "exports runExperiment, chartSpec and chartSvg",
+    run: (m) => {
+      for (const n of ["runExperiment", "chartSpec", "chartSvg"]) expectExport(m, n, "function");
+    },
+  },
+  {
+    name: "runExperiment(): one row per consumer, variant and outcome, with the counts the library produces",
+    run: (m) => {
+      const got = m.runExperiment();
+      if (!Array.isArray(got)) throw mismatch("runExperiment()", "an array of rows", show(got));
+      const clean = got.map((r) => ({ consumer: r.consumer, variant: r.variant, outcome: r.outcome, count: r.count }));
+      expectSame(sorted(clean), sorted(expectedRows()), "the experiment's rows (consumer | variant | outcome: count)", {
+        show: rowsText,
+        why: "With the regression, b's attempt on a's domain (another SMMU) returns 0 without attaching: both consumers believe b shares a's domain - a fake success. Zero counts are left out.",
+      });
+    },
+  },
+  {
+    name: "chartSpec(rows): a grouped bar chart built with barChart()",
+    run: (m) => {
+      const rows = expectedRows();
+      const spec = m.chartSpec(rows) as Record<string, unknown>;
+      const enc = (spec["encoding"] ?? {}) as Record<string, { field?: string } | undefined>;
+      const mark = spec["mark"] as { type?: string } | string | undefined;
+      const got = {
+        mark: typeof mark === "string" ? mark : mark?.type,
+        "x field": enc["x"]?.field,
+        "y field": enc["y"]?.field,
+        "color field": enc["color"]?.field,
+        "column field": enc["column"]?.field,
+        "title is a non-empty string": typeof spec["title"] === "string" && (spec["title"] as string).length > 0,
+        "data.values are the rows": isDeepStrictEqual((spec["data"] as { values?: unknown } | undefined)?.values, rows),
+        "Vega-Lite v5 schema": spec["$schema"] === "https://vega.github.io/schema/vega-lite/v5.json",
+      };
+      const want = { mark: "bar", "x field": "outcome", "y field": "count", "color field": "variant", "column field": "consumer", "title is a non-empty string": true, "data.values are the rows": true, "Vega-Lite v5 schema": true };
+      for (const k of Object.keys(want) as Array<keyof typeof want>) {
+        if (got[k] !== want[k]) throw mismatch(`the spec's ${k}`, show(want[k]), show(got[k]), "barChart({ title, data: rows, x: \"outcome\", y: \"count\", color: \"variant\", column: \"consumer\" }) builds exactly this.");
+      }
+    },
+  },
+  {
+    name: "chartSvg(rows): the chart renders to SVG",
+    run: async (m) => {
+      const svg = await m.chartSvg(expectedRows());
+      if (typeof svg !== "string" || !svg.trimStart().startsWith("<svg")) throw mismatch("chartSvg(rows)", "an SVG document (a string starting with <svg)", typeof svg === "string" ? `"${svg.slice(0, 40)}..."` : typeof svg);
+      if (!svg.includes("fake-success")) throw mismatch("the rendered chart", "an x-axis label \"fake-success\"", "no such label: is x the outcome field, with the rows of the experiment?");
+    },
+  },
+]);
