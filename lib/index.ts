@@ -28,7 +28,7 @@ export { iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupClaimDm
 export { IOMMU_NO_PASID, iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "./core/pasid";
 export { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "./core/reset";
 export { domainTestDevice, opsCompatible } from "./core/test-dev";
-export { VfioContainer, vfioType1AttachGroup, type VfioIommuType } from "./consumers/vfio-type1";
+export { VfioContainer, vfioType1AttachGroup, type Type1Loop, type Type1LoopResult, type Type1Tally, type VfioIommuType } from "./consumers/vfio-type1";
 export { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind, type Hwpt } from "./consumers/iommufd";
 export { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "./outcome";
 export { DRIVERS, lookupDriver } from "../hardware/registry";

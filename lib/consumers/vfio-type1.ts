@@ -32,11 +32,23 @@ export class VfioContainer {
   ) {}
 }
 
-interface Tally {
+/** What a type1 loop counts: attach calls, failed attempts it moved past, domains allocated. */
+export interface Type1Tally {
   attempts: number;
   soft: number;
   allocated: number;
 }
+type Tally = Type1Tally;
+
+/** Where a type1 loop ended: the return value, the domain, and whether it was an existing one. */
+export interface Type1LoopResult {
+  ret: Ret;
+  domain: Domain | null;
+  reused: boolean;
+}
+
+/** A domain-search loop of vfio_iommu_type1_attach_group() (the era's own, or an exercise's). */
+export type Type1Loop = (k: Kernel, c: VfioContainer, g: Group, t: Type1Tally) => Type1LoopResult;
 
 function attach(k: Kernel, t: Tally, d: Domain, g: Group): Ret {
   t.attempts++;
@@ -72,7 +84,7 @@ function coherencyKey(k: Kernel, d: Domain, g: Group): boolean {
   }
 }
 
-function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): { ret: Ret; domain: Domain | null; reused: boolean } {
+function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): Type1LoopResult {
   const nd = newDomain(k, c, g, t);
   if (typeof nd === "number") return { ret: nd, domain: null, reused: false };
   let ret = attach(k, t, nd, g);
@@ -102,7 +114,7 @@ function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): { r
 }
 
 /** vfio_iommu_alloc_attach_domain() as proposed in June 2022 (never merged). */
-function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): { ret: Ret; domain: Domain | null; reused: boolean } {
+function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): Type1LoopResult {
   for (const d of c.domains) {
     const ret = attach(k, t, d.domain, g);
     if (!ret) {
@@ -129,9 +141,10 @@ function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): { re
 
 /**
  * VFIO_GROUP_SET_CONTAINER + vfio_iommu_type1_attach_group(): claim DMA ownership, then look
- * for a domain as the era's type1 did. On failure the ownership is released again.
+ * for a domain as the era's type1 did (or with `opts.loop`, e.g. an exercise's). On failure
+ * the ownership is released again.
  */
-export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Outcome {
+export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts: { loop?: Type1Loop } = {}): Outcome {
   argGroup(k, g, "vfioType1AttachGroup");
   if (!(c instanceof VfioContainer)) throw new LabArgumentError("vfioType1AttachGroup: c must be a VfioContainer");
   const logFrom = k.log.length;
@@ -150,7 +163,8 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Out
     // VFIO_SET_IOMMU with a type no driver supports (removed by 35890f85573c, v6.13 INFERRED): -ENODEV (INFERRED).
     return finish(neg("ENODEV"), null, false, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
   }
-  let res = { ret: 0, domain: null as Domain | null, reused: false };
+  let res: Type1LoopResult = { ret: 0, domain: null, reused: false };
+  const loop: Type1Loop = opts.loop ?? (k.features.vfioLoop === "try-existing-first" ? tryExistingFirst : allocateThenMerge);
   k.call("vfio_iommu_type1_attach_group", { container: c.id, group: g.id, type: c.type }, () => {
     // From ~v5.19 the group is claimed first (it moves to the blocking domain); before, type1
     // attached from the default domain after its own viability check.
@@ -160,7 +174,7 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group): Out
       res = { ret: claim, domain: null, reused: false };
       return claim;
     }
-    res = k.features.vfioLoop === "try-existing-first" ? tryExistingFirst(k, c, g, t) : allocateThenMerge(k, c, g, t);
+    res = loop(k, c, g, t);
     if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
     return res.ret;
   });

@@ -6,20 +6,18 @@
 import {
   buildPlatform,
   type DeviceSpec,
-  type Domain,
   type EraId,
-  errnoName,
   formatLine,
   type Group,
   type InstanceSpec,
   Kernel,
   type LogLine,
-  neg,
+  type Outcome,
+  type Type1Loop,
   VfioContainer,
   type VfioIommuType,
   vfioType1AttachGroup,
 } from "../../lib/index";
-import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../../lib/core/owner";
 import { expectFields, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness";
 
 export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
@@ -43,20 +41,8 @@ export function group(k: Kernel, id: string): Group {
 
 // ---- VFIO type1 ----------------------------------------------------------------------------------
 
-/** The counters vfio_iommu_type1_attach_group keeps for the outcome (attach calls, failed merges, new domains). */
-export interface Tally {
-  attempts: number;
-  soft: number;
-  allocated: number;
-}
-
-export interface LoopResult {
-  ret: number;
-  domain: Domain | null;
-  reused: boolean;
-}
-
-export type Type1Loop = (k: Kernel, c: VfioContainer, g: Group, t: Tally) => LoopResult;
+/** The loop types come from the library: the student's loop plugs into the real wrapper. */
+export type { Type1Loop, Type1LoopResult as LoopResult, Type1Tally as Tally } from "../../lib/index";
 
 export interface Type1Summary {
   [key: string]: unknown;
@@ -80,36 +66,17 @@ function type1State(k: Kernel, c: VfioContainer, g: Group): Pick<Type1Summary, "
   };
 }
 
-/** vfio_iommu_type1_attach_group() around the student's loop: the same steps as lib/consumers/vfio-type1.ts. */
+/** The library's vfio_iommu_type1_attach_group() wrapper (ownership, nesting type) around the student's loop. */
 export function type1WithLoop(k: Kernel, c: VfioContainer, g: Group, loop: Type1Loop): Type1Summary {
-  const from = k.log.length;
-  const t: Tally = { attempts: 0, soft: 0, allocated: 0 };
-  let res: LoopResult;
-  if (c.type === "nesting" && !k.features.vfioNestingType) res = { ret: neg("ENODEV"), domain: null, reused: false };
-  else {
-    const own = k.features.dmaOwnership;
-    const claim = own ? iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`) : 0;
-    if (claim) res = { ret: claim, domain: null, reused: false };
-    else {
-      res = loop(k, c, g, t);
-      if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
-    }
-  }
-  return {
-    outcome: res.ret ? "hard-failure" : res.reused ? "attached-existing" : "attached-new",
-    errno: errnoName(res.ret),
-    domain: res.domain?.id ?? null,
-    attempts: t.attempts,
-    failedMerges: t.soft,
-    domainsAllocated: t.allocated,
-    log: logLines(k.log.slice(from)),
-    ...type1State(k, c, g),
-  };
+  return summarise(k, c, g, vfioType1AttachGroup(k, c, g, { loop }));
 }
 
 /** The library's vfioType1AttachGroup, summarised the same way. */
 export function type1Library(k: Kernel, c: VfioContainer, g: Group): Type1Summary {
-  const o = vfioType1AttachGroup(k, c, g);
+  return summarise(k, c, g, vfioType1AttachGroup(k, c, g));
+}
+
+function summarise(k: Kernel, c: VfioContainer, g: Group, o: Outcome): Type1Summary {
   return {
     outcome: o.outcome,
     errno: o.errno,
