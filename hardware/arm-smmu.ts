@@ -21,6 +21,7 @@
 import {
   check,
   countDomains,
+  devDbg,
   devErr,
   domainThenDeviceInstance,
   type DriverModel,
@@ -114,6 +115,11 @@ export const armSmmu: DriverModel = {
         "mainline-2025": null,
       },
       {
+        variants: {
+          // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, C.4):
+          // EMEDIUMTYPE, the dev_err turned into dev_dbg.
+          "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(sameBusText)) },
+        },
         note: "Robin Murphy (C.4): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
       },
     ),
@@ -229,6 +235,7 @@ export const armSmmu: DriverModel = {
   notes: [
     "2014-nesting: find_smmu_for_device() stands where the fwspec check is later; DOMAIN_ATTR_NESTING turns a fresh domain into a NESTED one (a stage-2 context on an SMMU with both stages).",
     "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: not in the fact sheet).",
+    "Variant arm-smmu:emediumtype-converted (what if): in emediumtype-2022 the no-fwspec check returns EMEDIUMTYPE with dev_dbg(\"cannot attach to SMMU, is it on the same bus?\") instead of ENXIO + dev_err; Kevin Tian's review listed this path as missed, and Robin Murphy answered that the real incompatibility is smmu_domain->smmu != smmu (C.4).",
   ],
 };
 

@@ -19,6 +19,7 @@
 import {
   allocStep,
   check,
+  devDbg,
   devWarn,
   dmaDefaultDomain,
   type DriverModel,
@@ -61,6 +62,9 @@ export const mtkIommuV1: DriverModel = {
           // UNVERIFIED (fact sheet F): one copy of the file of unclear origin (it uses kzalloc_obj,
           // so a 2026-era tree) warns and still returns 0, via mtk_iommu_v1_get_mapping().
           "warn-foreign-domain": { "mainline-2025": { ...fakeSuccess, log: devWarn("Ignoring attach request for foreign domain") } },
+          // What if the 2022 proposal had turned the return 0 into an error (questioned by Lu
+          // Baolu, C.4). The dev_dbg text is the kit's own wording (the driver printed nothing).
+          "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("only the domain created internally can be attached")) },
         },
         note:
           "KNOWN BUG: a fake success - the caller sees 0, the device stays on the DMA mapping. Variant mtk-iommu-v1:warn-foreign-domain (UNVERIFIED, fact sheet F) adds dev_warn(\"Ignoring attach request for foreign domain\") from mainline-2025 on, still returning 0.",
@@ -81,5 +85,6 @@ export const mtkIommuV1: DriverModel = {
   notes: [
     "mtk_iommu_v1 reports success for any domain it did not create itself (KNOWN BUG, every era): VFIO, iommufd and kernel users believe the device is isolated by their domain while it keeps using the DMA mapping.",
     "The blocking domain: mainline's ops have no blocked_domain (INFERRED), so the core attaches an empty paging domain, which this driver also fakes.",
+    "Variant mtk-iommu-v1:emediumtype-converted (what if): in emediumtype-2022 the foreign-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording) instead of the fake success; Lu Baolu asked whether turning that success into a failure was a bug (C.4). The empty paging domain the core uses for blocking is refused too, so claiming DMA ownership fails.",
   ],
 };

@@ -20,6 +20,7 @@
 import {
   check,
   coherentNoPasidOrNesting,
+  devDbg,
   domainHasOtherDevice,
   type DriverModel,
   effect,
@@ -121,7 +122,12 @@ export const s390Iommu: DriverModel = {
       },
       {
         trip: RANGE_TRIP,
-        variants: emediumtypeV6,
+        variants: {
+          ...emediumtypeV6,
+          // What if the patch the review found it missed (C.4) had converted it: EMEDIUMTYPE with
+          // dev_dbg. The driver never printed here: the text is the kit's own wording.
+          "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("DMA range differs from the domain's aperture")) },
+        },
         note: "Any difference refuses. The proposal's v2-v6 did convert this path to EMEDIUMTYPE (variant s390-iommu:emediumtype-v6).",
       },
     ),
@@ -165,5 +171,8 @@ export const s390Iommu: DriverModel = {
     // dma-iommu since v6.7 (in the model: the eras with device-based paging allocation).
     return k.features.pagingAllocForDevice ? "dma" : "identity";
   },
-  notes: ["DMA ranges are hex strings (they exceed JavaScript's exact integers); the default (4 GiB .. 4 TiB - 1) is illustrative, the real values come from each function's CLP data."],
+  notes: [
+    "DMA ranges are hex strings (they exceed JavaScript's exact integers); the default (4 GiB .. 4 TiB - 1) is illustrative, the real values come from each function's CLP data.",
+    "Variant s390-iommu:emediumtype-converted (what if): in emediumtype-2022 the dma-range check returns EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing) instead of the silent EINVAL; Kevin Tian's review listed s390 (EINVAL) as missed (C.4).",
+  ],
 };

@@ -18,6 +18,7 @@ import {
   type DriverModel,
   effect,
   erasFrom,
+  devDbg,
   fail,
   prErr,
   finaliseOnFirstAttach,
@@ -55,6 +56,10 @@ export const sprdIommu: DriverModel = {
       {
         trip: { other: {} },
         phase: "attach",
+        variants: {
+          // What if the EMEDIUMTYPE patch had converted it (the review found it missed, C.4).
+          "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(alreadyText)) },
+        },
         note: "Trips with the device under test behind a second sprd IOMMU (each IOMMU has one client). dom->sdev is sticky (see the file comment), so detaching back to the default domain trips it too (INFERRED consequence).",
       },
     ),
@@ -72,5 +77,6 @@ export const sprdIommu: DriverModel = {
   ...noPasidCoherencyOrNesting,
   notes: [
     "mainline-2025: the check is gone; a domain may serve several IOMMUs, which share its page table.",
+    "Variant sprd-iommu:emediumtype-converted (what if): in emediumtype-2022 the domain-has-device check returns EMEDIUMTYPE with dev_dbg, as the proposal asked of every incompatibility path; Kevin Tian's review listed sprd (pr_err + EINVAL) as missed (C.4).",
   ],
 };

@@ -15,6 +15,7 @@
  */
 import {
   check,
+  devDbg,
   type DriverModel,
   erasFrom,
   fail,
@@ -62,7 +63,14 @@ export const tegraGart: DriverModel = {
         // emediumtype-2022 inherits the pre-2022 row.
         "einval-6.2": fail("EINVAL"), // f4a147735793
       },
-      { trip: { firstAttach: false, before: otherDomainActive } },
+      {
+        trip: { firstAttach: false, before: otherDomainActive },
+        variants: {
+          // What if the EMEDIUMTYPE patch had converted it (the review found it missed, C.4). The
+          // driver never printed here: the dev_dbg text is the kit's own wording.
+          "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("another domain is active on the GART")) },
+        },
+      },
     ),
   ],
   // gart_iommu_domain_alloc: UNMANAGED only; "identity" is the kit's stand-in for no domain.
@@ -72,5 +80,6 @@ export const tegraGart: DriverModel = {
   notes: [
     "There is one GART per SoC (gart_handle is a global): give a scenario one tegra-gart instance.",
     "Groups start on an identity domain standing for 'no domain' (detach_dev); the GART translates only for devices on an UNMANAGED domain (INFERRED stand-in).",
+    "Variant tegra-gart:emediumtype-converted (what if): in emediumtype-2022 the other-active-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing) instead of EBUSY; Kevin Tian's review listed gart (EBUSY) as missed (C.4).",
   ],
 };

@@ -402,8 +402,15 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
 
 /**
  * Rows of an "incompatible domain" path that printed dev_err before 2022 with `pre` as its
- * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg (the
- * kit models that proposal as of its v2, 16 Jun 2022), f4a147735793 made it a silent EINVAL.
+ * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg, and
+ * f4a147735793 made it a silent EINVAL.
+ *
+ * The emediumtype-2022 era follows the fact sheet (section 1, C.4): converted paths return
+ * EMEDIUMTYPE with dev_dbg (v2's print style), and the paths Kevin Tian found missed (s390,
+ * sprd, tegra-gart, arm-smmu's fwspec check) keep their pre-2022 behaviour. No single posting
+ * had exactly that shape; two variants show others: "<driver>:emediumtype-converted" converts
+ * a missed path, "<driver>:emediumtype-v6" returns the silent EMEDIUMTYPE of the last posting
+ * (v6, 15 Aug 2022, prints removed since v3).
  */
 export function mismatchRows(pre: ErrnoName, text: string): EraRows {
   return {
