@@ -3,7 +3,7 @@
 #   1. node_modules (npm ci) with the tslab patch from patches/ applied;
 #   2. Jupyter from Debian packages (PyPI is not used: Jupyter here comes from apt);
 #   3. a project-local tslab kernelspec in .jupyter/ (see scripts/jupyter-env.sh);
-#   4. a project-local Deno kernelspec beside it (Deno from the npm package `deno`).
+#   4. a project-local Deno kernelspec beside it (Deno from the npm package @deno/linux-x64-glibc).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,7 +62,7 @@ fi
 # `deno jupyter --install` would write under ~/.local/share, so the kernelspec is written here,
 # with absolute paths like tslab's. DENO_DIR keeps Deno's compile cache inside the project too;
 # DENO_NO_UPDATE_CHECK stops the kernel from asking the network for a newer Deno.
-deno_bin="$root/node_modules/.bin/deno"
+deno_bin="$root/node_modules/@deno/linux-x64-glibc/deno"
 deno_spec="$JUPYTER_PATH/kernels/deno/kernel.json"
 deno_json="$(node -e '
   const [bin, dir] = process.argv.slice(1);
@@ -73,8 +73,11 @@ deno_json="$(node -e '
     env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },
   }, null, 1) + "\n");
 ' "$deno_bin" "$root/.jupyter/deno")"
-if [ "$(cat "$deno_spec" 2>/dev/null)" != "$deno_json" ]; then
-  [ -x "$deno_bin" ] || { echo "setup: $deno_bin is missing (npm package deno)" >&2; exit 1; }
+# Deno comes as an optional dependency with its binary for Linux x86-64 (the registry here has
+# no other platform's build); elsewhere the tslab kernel still works and the Deno one is skipped.
+if [ ! -x "$deno_bin" ]; then
+  echo "setup: no Deno binary ($deno_bin: the optional package @deno/linux-x64-glibc); skipping the Deno kernel" >&2
+elif [ "$(cat "$deno_spec" 2>/dev/null)" != "$deno_json" ]; then
   echo "setup: writing the Deno kernelspec to $JUPYTER_PATH/kernels/deno"
   mkdir -p "$(dirname "$deno_spec")"
   printf '%s\n' "$deno_json" >"$deno_spec"
