@@ -4,6 +4,7 @@
  *   iommu-lab eras [--json]
  *   iommu-lab drivers [--json]
  *   iommu-lab matrix [--csv|--json]
+ *   iommu-lab sweep <experiment.json> [--out DIR] [--json|--csv] [--workers N]
  * Exit codes: 0 done, 2 bad input (message names the file and JSON path), 1 internal error.
  */
 import * as fs from "node:fs";
@@ -13,6 +14,7 @@ import { formatLine } from "../log";
 import { LabArgumentError } from "../model";
 import { InputError, loadScenario } from "../scenario/load";
 import { runScenario, type RunResult } from "../scenario/run";
+import { sweepCli } from "../sweep/cli";
 import { driversData, driversText, erasData, erasText, matrixCsv, matrixData, matrixText } from "./describe";
 import { table } from "./table";
 
@@ -21,6 +23,7 @@ const USAGE = `usage:
   iommu-lab eras [--json]
   iommu-lab drivers [--json]
   iommu-lab matrix [--csv|--json]
+  iommu-lab sweep <experiment.json> [--out DIR] [--json|--csv] [--workers N]
 eras: ${ERA_IDS.join(", ")}`;
 
 class UsageError extends Error {}
@@ -61,6 +64,7 @@ function main(argv: string[]): number {
           csv: { type: "boolean" },
           trace: { type: "boolean" },
           out: { type: "string" },
+          workers: { type: "string" },
           help: { type: "boolean", short: "h" },
         },
       });
@@ -93,6 +97,12 @@ function main(argv: string[]): number {
       const rows = matrixData();
       emit(values.json ? JSON.stringify(rows, null, 2) : values.csv ? matrixCsv(rows) : matrixText(rows));
       return 0;
+    }
+    case "sweep": {
+      if (rest.length !== 1) throw new UsageError("sweep takes exactly one experiment file");
+      const workers = values.workers === undefined ? undefined : Number(values.workers);
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers: expected an integer from 1 to 64, got "${values.workers}"`);
+      return sweepCli(rest[0]!, { out: values.out, json: values.json, csv: values.csv, workers });
     }
     case "run": {
       if (rest.length !== 1) throw new UsageError("run takes exactly one scenario file");

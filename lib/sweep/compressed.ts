@@ -1,0 +1,931 @@
+/**
+ * The compressed engine: compute once, count many.
+ *
+ * A sweep cell is a sequence of transitions, one per IOMMU group in fleet order: first every
+ * group's probe, then every group's consumer request. The engine keeps a real Kernel that
+ * holds only some of the groups ("representatives") and runs every transition it needs
+ * through the real library (buildPlatform, the consumers, the core, the drivers). A transition
+ * that changed nothing the others can see (a "self-loop") is remembered together with what it
+ * read; a later group whose transition would read the same things is counted with the
+ * remembered outcome and never materialised.
+ *
+ * What a transition reads:
+ * - its own group: the class (instance + every member's properties, ./fleet) and the state
+ *   tuple (group domain, default and blocking domains, owner and count, PASIDs, each device's
+ *   hardware domain, fake attach, deferred flags). Domains are named structurally: static
+ *   ones by driver and type, the group's own default/blocking domain as DEF/BLK, a domain the
+ *   consumer holds by its position (H0, H1, ...), any other by its description (type, owner,
+ *   instance, props, freed). No ids, so groups in the same situation have the same tuple;
+ * - a request: the consumer's list up to the last domain it tried when it ended on an
+ *   existing domain (both searches stop at the first success), else the whole list: each
+ *   domain's description and the consumer's flags for it (coherent, auto, enforced);
+ * - when driver code iterated k.devices or k.groups during the transition: which tuples are
+ *   present behind the group's own instance, and on each domain of the list it read;
+ * - when driver code iterated k.domains (a pool: context banks, context ids, one page table
+ *   per instance): the driver's live domains, counted per description, saturated at
+ *   1 + max(64, its largest numeric instance property on the platform). Such drivers are
+ *   found by watching k.domains; the first time one shows up the cell restarts.
+ *
+ * The assumptions behind that list (checked as the engine runs with `verify`, and by the test
+ * that compares it with the per-device reference engine on many small fleets):
+ * 1. A transition changes only its own group, the domains it touches and the consumer's list.
+ * 2. Other groups matter only by existence (is there one in this state on this domain, behind
+ *    this instance), never by number, except pools (3).
+ * 3. A driver that counts domains counts its own.
+ * 4. Groups not yet probed are invisible; the core iterates devices only to find who uses a
+ *    domain it frees, and consumers free only domains the same request made.
+ *
+ * Representatives. Phase 1 materialises a group whenever no remembered probe fits. Phase 2
+ * needs, for each request it runs, a representative in the right post-probe state: one left
+ * from phase 1, or the group itself probed now ("late"), accepted only if it lands in the same
+ * state without changing anything (else the cell restarts with more phase-1 representatives).
+ * While groups of a (class, state) remain to be served, at least one representative stays in
+ * that state, and none is left once all are served, so "is there a group in this state" has
+ * the same answer as in the full kernel.
+ */
+import { DRIVERS, lookupDriver } from "../../hardware/registry";
+import type { Device, Domain, Group } from "../model";
+import { Kernel } from "../model";
+import { buildPlatform } from "../platform";
+import { type Fleet, groupDevices, groupId } from "./fleet";
+import type { Experiment } from "./load";
+import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner";
+import { type Cell, type CellResult, Tally } from "./tally";
+
+/** Drivers seen counting their domains (iterating k.domains); kept for the life of the process. */
+const poolDrivers = new Set<string>();
+
+class Restart extends Error {}
+
+/** Trace names of driver ops (attach_dev, test_dev, set_dev_pasid); their domain argument tells whose. */
+const DRIVER_FNS = new Set(DRIVERS.flatMap((d) => [d.fn.attach, d.fn.testDev, d.fn.setDevPasid, `${d.opsName}.blocked_domain.set_dev_pasid`]));
+const ALLOC_FNS = new Set(["iommu_domain_alloc", "iommu_paging_domain_alloc"]);
+/** Core functions whose iterations are about a domain being freed (assumption 4). */
+const CORE_FNS = new Set(["iommu_domain_free"]);
+
+/** A kernel map that notes who iterates over it: the innermost running driver op, "core", or "?". */
+class ScanSpy<V> extends Map<string, V> {
+  readonly scanners = new Set<string>();
+  /** Values added or removed since the last clear. */
+  readonly changed = new Set<V>();
+
+  constructor(private readonly running: string[]) {
+    super();
+  }
+
+  private note(): void {
+    this.scanners.add(this.running.length ? this.running[this.running.length - 1]! : "?");
+  }
+  // Return types are inferred: TypeScript 5.0 (tslab) has no MapIterator type.
+  override values() {
+    this.note();
+    return super.values();
+  }
+  override keys() {
+    this.note();
+    return super.keys();
+  }
+  override entries() {
+    this.note();
+    return super.entries();
+  }
+  override forEach(...args: Parameters<Map<string, V>["forEach"]>): void {
+    this.note();
+    super.forEach(...args);
+  }
+  override [Symbol.iterator]() {
+    this.note();
+    return super[Symbol.iterator]();
+  }
+  override set(key: string, value: V): this {
+    this.changed.add(value);
+    return super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    const v = super.get(key);
+    if (v !== undefined) this.changed.add(v);
+    return super.delete(key);
+  }
+}
+
+/**
+ * Live domains of the drivers that count theirs, as a multiset of descriptions with each count
+ * saturated at the driver's cap; kept up to date from the domains a transition touched.
+ */
+class Pools {
+  private readonly counted = new Map<Domain, string>();
+  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly lanes = new Map<string, [number, number]>();
+
+  constructor(
+    readonly drivers: readonly string[],
+    private readonly cap: Map<string, number>,
+    private readonly live: (d: Domain) => boolean,
+  ) {
+    for (const d of drivers) {
+      this.counts.set(d, new Map());
+      this.lanes.set(d, [0, 0]);
+    }
+  }
+
+  private shift(driver: string, desc: string, by: number): void {
+    const m = this.counts.get(driver)!;
+    const cap = this.cap.get(driver)!;
+    const a = m.get(desc) ?? 0;
+    const b = a + by;
+    if (b) m.set(desc, b);
+    else m.delete(desc);
+    if (Math.min(a, cap) === Math.min(b, cap)) return;
+    const l = this.lanes.get(driver)!;
+    if (a) {
+      const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
+      l[0] = (l[0] - x) >>> 0;
+      l[1] = (l[1] - y) >>> 0;
+    }
+    if (b) {
+      const [x, y] = hash2(`${desc}*${Math.min(b, cap)}`);
+      l[0] = (l[0] + x) >>> 0;
+      l[1] = (l[1] + y) >>> 0;
+    }
+  }
+
+  /** Count `d` again as it is now. */
+  update(d: Domain): void {
+    if (!this.counts.has(d.owner.id)) return;
+    const old = this.counted.get(d);
+    const now = !d.freed && !d.isStatic && this.live(d) ? describeDomain(d) : undefined;
+    if (old === now) return;
+    if (old !== undefined) this.shift(d.owner.id, old, -1);
+    if (now !== undefined) {
+      this.shift(d.owner.id, now, 1);
+      this.counted.set(d, now);
+    } else this.counted.delete(d);
+  }
+
+  key(driver: string): string | undefined {
+    const l = this.lanes.get(driver);
+    return l ? `${l[0].toString(36)}.${l[1].toString(36)}` : undefined;
+  }
+
+  /** The keys, counted from scratch over `all` (verify mode). */
+  static recount(all: Iterable<Domain>, drivers: readonly string[], cap: Map<string, number>, live: (d: Domain) => boolean): Map<string, string> {
+    const counts = new Map<string, Map<string, number>>(drivers.map((d) => [d, new Map()]));
+    for (const d of all) {
+      const m = counts.get(d.owner.id);
+      if (!m || d.freed || d.isStatic || !live(d)) continue;
+      const desc = describeDomain(d);
+      m.set(desc, (m.get(desc) ?? 0) + 1);
+    }
+    const out = new Map<string, string>();
+    for (const [id, m] of counts) {
+      let x = 0;
+      let y = 0;
+      for (const [desc, n] of m) {
+        const [hx, hy] = hash2(`${desc}*${Math.min(n, cap.get(id)!)}`);
+        x = (x + hx) >>> 0;
+        y = (y + hy) >>> 0;
+      }
+      out.set(id, `${x.toString(36)}.${y.toString(36)}`);
+    }
+    return out;
+  }
+}
+
+/** Two independent 32-bit string hashes (cyrb53's lanes). */
+function hash2(s: string): [number, number] {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+function hashKey(s: string): string {
+  const [a, b] = hash2(s);
+  return `${a.toString(36)}.${b.toString(36)}`;
+}
+
+function propsString(p: Record<string, unknown>): string {
+  return Object.keys(p)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(p[k])}`)
+    .join(";");
+}
+
+/** A domain's description: everything but its identity. */
+export function describeDomain(d: Domain): string {
+  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsString(d.props)}`;
+}
+
+/** The set of tuples present (how many groups share one does not count), as an order-independent hash. */
+class TupleSet {
+  private readonly counts = new Map<number, number>();
+  private a = 0;
+  private b = 0;
+  private n = 0;
+  private cached: string | null = "0.0.0";
+  /** Bumped whenever a tuple comes in or goes out (a cheap "did it change" for one transition). */
+  changes = 0;
+
+  constructor(private readonly h: Array<[number, number]>) {}
+
+  add(t: number): void {
+    const c = this.counts.get(t) ?? 0;
+    if (c === 0) {
+      const [x, y] = this.h[t]!;
+      this.a = (this.a + x) >>> 0;
+      this.b = (this.b + y) >>> 0;
+      this.n++;
+      this.cached = null;
+      this.changes++;
+    }
+    this.counts.set(t, c + 1);
+  }
+
+  remove(t: number): void {
+    const c = this.counts.get(t)!;
+    if (c === 1) {
+      const [x, y] = this.h[t]!;
+      this.a = (this.a - x) >>> 0;
+      this.b = (this.b - y) >>> 0;
+      this.n--;
+      this.counts.delete(t);
+      this.cached = null;
+      this.changes++;
+    } else this.counts.set(t, c - 1);
+  }
+
+  key(): string {
+    return (this.cached ??= `${this.a.toString(36)}.${this.b.toString(36)}.${this.n}`);
+  }
+}
+
+interface Rep {
+  group: Group;
+  cls: number;
+  inst: number;
+  tuple: number;
+  /** Positions in the consumer's list that the tuple names (Hn). */
+  held: number[];
+}
+
+/** What a transition read besides its own group, to decide whether a remembered one fits. */
+interface Reads {
+  /** Instance-scope tuple set, when driver code iterated devices or groups. */
+  inst?: string;
+  /** Pools of the drivers concerned, when driver code iterated k.domains. */
+  pools?: string;
+}
+
+interface ProbeMemo extends Reads {
+  req: Req;
+  slot: number;
+  hits: number;
+}
+
+interface RequestMemo extends Reads {
+  /** Last position of the consumer's list read (-1: none). */
+  p: number;
+  /** The whole list was read: its length must be `len`. */
+  full: boolean;
+  len: number;
+  /** Rolling key of the descriptions of positions 0..p. */
+  desc: string;
+  /** When devices were iterated: who is on each position the request tried. */
+  occ?: Array<[number, string]>;
+  reqs: Req[];
+  hits: number;
+}
+
+export interface EngineOptions {
+  /** Check assumption 1 after every simulated transition, and remembered outcomes against re-runs (slow; for tests). */
+  verify?: boolean;
+  /** Called now and then with the number of transitions (probes or requests) done since the last call. */
+  tick?: (n: number) => void;
+}
+
+/** Progress in chunks of this many transitions. */
+export const TICK = 1 << 14;
+
+class Engine {
+  readonly k: Kernel;
+  private readonly running: string[] = [];
+  private readonly domains: ScanSpy<Domain>;
+  private readonly devices: ScanSpy<Device>;
+  private readonly groups: ScanSpy<Group>;
+  readonly tally = new Tally();
+  // Tuples, interned.
+  private readonly tupleIds = new Map<string, number>();
+  private readonly tupleStr: string[] = [];
+  private readonly tupleHash: Array<[number, number]> = [];
+  // (class, tuple) slots.
+  private readonly slotIds = new Map<string, number>();
+  readonly slotClass: number[] = [];
+  readonly slotTuple: number[] = [];
+  private readonly slotVer: number[] = [];
+  private readonly slotMemo: Array<RequestMemo | undefined> = [];
+  /** Phase-1 representatives wanted per slot (restarts raise it). */
+  private readonly slotReserve: number[] = [];
+  // Representatives.
+  readonly reps: Rep[] = [];
+  private readonly unused: Rep[][] = [];
+  private readonly matCount: number[] = [];
+  private readonly heldReps = new Set<Rep>();
+  // What transitions read.
+  private readonly instSets: TupleSet[];
+  private occSets: TupleSet[] = [];
+  private descs: string[] = [];
+  private cumDesc: string[] = [];
+  private ctxFixed = "probe";
+  private readonly poolCap = new Map<string, number>();
+  private readonly fleetPoolDrivers: string[];
+  private readonly pools: Pools;
+  /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
+  private version = 0;
+  // Consumer.
+  ctx: ConsumerContext | null = null;
+  private heldList: Domain[] = [];
+  private heldIndex = new Map<Domain, number>();
+  /** Domain ids and iommufd hwpt ids of the list, by position. */
+  private readonly heldIds = new Map<string, number>();
+  /** Positions of the list the current request tried. */
+  private readonly touched = new Set<number>();
+  // Remembered transitions.
+  private readonly probeMemo: Array<ProbeMemo[]>;
+  private readonly requestMemo = new Map<string, RequestMemo[]>();
+  private readonly classVer: number[];
+  private readonly classMemo: Array<ProbeMemo | undefined>;
+  simulated = 0;
+  memoised = 0;
+
+  constructor(
+    readonly exp: Experiment,
+    readonly fleet: Fleet,
+    readonly cell: Cell,
+    private readonly reserve: Map<string, number>,
+    private readonly verify: boolean,
+    private readonly tick: (n: number) => void,
+  ) {
+    this.k = new Kernel({ era: cell.era, variants: cell.variants, trace: false });
+    this.domains = new ScanSpy<Domain>(this.running);
+    this.devices = new ScanSpy<Device>(this.running);
+    this.groups = new ScanSpy<Group>(this.running);
+    // The kernel's maps, swapped for spies before anything is in them.
+    for (const [name, spy] of [["domains", this.domains], ["devices", this.devices], ["groups", this.groups]] as const) {
+      Object.defineProperty(this.k, name, { value: spy, writable: false, configurable: true, enumerable: true });
+    }
+    this.wrapCalls();
+    buildPlatform(this.k, { instances: fleet.instances, devices: [] });
+    this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
+    const drivers = new Set(fleet.instances.map((i) => i.driver));
+    for (const d of drivers) {
+      let max = 64;
+      for (const i of fleet.instances) {
+        if (i.driver !== d) continue;
+        for (const v of Object.values(i.props ?? {})) if (typeof v === "number" && v > max) max = v;
+      }
+      this.poolCap.set(d, max + 1);
+    }
+    this.fleetPoolDrivers = [...drivers].filter((d) => poolDrivers.has(d)).sort();
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.isLive(d));
+    this.probeMemo = fleet.classes.map(() => []);
+    this.classVer = fleet.classes.map(() => -1);
+    this.classMemo = fleet.classes.map(() => undefined);
+  }
+
+  private isLive(d: Domain): boolean {
+    return Map.prototype.get.call(this.domains, d.id) === d;
+  }
+
+  /**
+   * Wrap Kernel.call (every kernel function goes through it, trace or not) to know which
+   * driver's code is running, and which positions of the consumer's list a request tries.
+   */
+  private wrapCalls(): void {
+    const k = this.k;
+    const call = k.call.bind(k);
+    const running = this.running;
+    const ownerOf = (id: unknown): string | undefined => {
+      if (typeof id !== "string") return undefined;
+      const d = this.domains.get(id);
+      // Static domains are not in k.domains; their ids are "<driver>:<type>".
+      return d ? d.owner.id : id.includes(":") ? id.slice(0, id.lastIndexOf(":")) : undefined;
+    };
+    (k as { call: Kernel["call"] }).call = (fn, args, body) => {
+      if (this.fleetPoolDrivers.length && typeof args["domain"] === "string") {
+        const d = this.domains.get(args["domain"]);
+        if (d) this.domains.changed.add(d);
+      }
+      if (fn === "iommu_attach_group" || fn === "iommufd_hw_pagetable_attach") {
+        const i = this.heldIds.get(String(fn === "iommu_attach_group" ? args["domain"] : args["hwpt"]));
+        if (i !== undefined) this.touched.add(i);
+      }
+      const who = DRIVER_FNS.has(fn) ? ownerOf(args["domain"]) : ALLOC_FNS.has(fn) ? String(args["driver"]) : CORE_FNS.has(fn) ? "core" : undefined;
+      if (who === undefined) return call(fn, args, body);
+      running.push(who);
+      try {
+        return call(fn, args, body);
+      } finally {
+        running.pop();
+      }
+    };
+  }
+
+  private driverOf(cls: number): string {
+    return this.fleet.instances[this.fleet.classes[cls]!.instance]!.driver;
+  }
+
+  // ---- Tuples --------------------------------------------------------------------------
+
+  private internTuple(s: string): number {
+    let t = this.tupleIds.get(s);
+    if (t === undefined) {
+      t = this.tupleStr.length;
+      this.tupleIds.set(s, t);
+      this.tupleStr.push(s);
+      this.tupleHash.push(hash2(s));
+    }
+    return t;
+  }
+
+  private slotOf(cls: number, tuple: number): number {
+    const key = `${cls}:${tuple}`;
+    let s = this.slotIds.get(key);
+    if (s === undefined) {
+      s = this.slotClass.length;
+      this.slotIds.set(key, s);
+      this.slotClass.push(cls);
+      this.slotTuple.push(tuple);
+      this.slotVer.push(-1);
+      this.slotMemo.push(undefined);
+      this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
+      this.unused.push([]);
+      this.matCount.push(0);
+    }
+    return s;
+  }
+
+  /** A name for a slot that stays the same across restarts (class index and tuple text). */
+  private reserveKey(slot: number): string {
+    return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
+  }
+
+  private tupleString(g: Group, cls: number): { s: string; held: number[] } {
+    const held: number[] = [];
+    const ref = (d: Domain | null | undefined): string => {
+      if (!d) return "-";
+      if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
+      if (d === g.defaultDomain) return "DEF";
+      if (d === g.blockingDomain) return "BLK";
+      const h = this.heldIndex.get(d);
+      if (h !== undefined) {
+        if (!held.includes(h)) held.push(h);
+        return `H${h}`;
+      }
+      return `X(${describeDomain(d)})`;
+    };
+    const own = (d: Domain | null) => (!d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d));
+    let s = `${cls}|${ref(g.domain)}|D(${own(g.defaultDomain)})|B(${own(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${ref(g.resettingDomain)}`;
+    for (const d of g.devices) {
+      s += `|${ref(d.hwDomain)},${ref(d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
+    }
+    return { s, held };
+  }
+
+  private place(r: Rep): void {
+    this.instSets[r.inst]!.add(r.tuple);
+    for (const h of r.held) this.occSets[h]!.add(r.tuple);
+    if (r.held.length) this.heldReps.add(r);
+  }
+
+  private unplace(r: Rep): void {
+    this.instSets[r.inst]!.remove(r.tuple);
+    for (const h of r.held) this.occSets[h]!.remove(r.tuple);
+    this.heldReps.delete(r);
+  }
+
+  /** Recompute a representative's tuple from its objects. */
+  private retuple(r: Rep): void {
+    this.unplace(r);
+    const { s, held } = this.tupleString(r.group, r.cls);
+    r.tuple = this.internTuple(s);
+    r.held = held;
+    this.place(r);
+  }
+
+  // ---- Pools and the consumer's list ---------------------------------------------------------
+
+  /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
+  private updatePools(g: Group | null): void {
+    if (!this.fleetPoolDrivers.length) return;
+    const dirty = new Set(this.domains.changed);
+    for (const d of this.heldList) dirty.add(d);
+    if (g) {
+      for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
+      for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
+    }
+    for (const d of dirty) this.pools.update(d);
+    if (this.verifyNow()) {
+      const fresh = Pools.recount(Map.prototype.values.call(this.domains) as IterableIterator<Domain>, this.fleetPoolDrivers, this.poolCap, (d) => this.isLive(d));
+      for (const id of this.fleetPoolDrivers) {
+        if (fresh.get(id) !== this.pools.key(id)) throw new Error(`sweep: compression assumption violated: a transition changed a ${id} domain it did not touch`);
+      }
+    }
+  }
+
+  private poolPart(drivers: Iterable<string>): string {
+    let s = "";
+    for (const d of [...drivers].sort()) {
+      const k = this.pools.key(d);
+      if (k !== undefined) s += `${d}=${k};`;
+    }
+    return s;
+  }
+
+  /** Pools a transition can see: its own driver's and those of the drivers whose domains the consumer holds. */
+  private poolsFor(cls: number): string {
+    if (!this.fleetPoolDrivers.length) return "";
+    const ds = new Set([this.driverOf(cls)]);
+    for (const d of this.heldList) ds.add(d.owner.id);
+    return this.poolPart(ds);
+  }
+
+  private consumerFlags(i: number): string {
+    const ctx = this.ctx!;
+    if (ctx.vfio) return `c${ctx.vfio.domains[i]!.coherent ? 1 : 0}`;
+    if (ctx.ioas) {
+      const h = ctx.ioas.hwpts[i]!;
+      return `a${h.autoDomain ? 1 : 0}e${h.enforceCacheCoherency ? 1 : 0}`;
+    }
+    return "";
+  }
+
+  private fixedPart(): string {
+    const ctx = this.ctx;
+    if (!ctx) return "probe";
+    if (ctx.vfio) return `vfio/${ctx.vfio.type}`;
+    if (ctx.ioas) return "iommufd";
+    const d = ctx.direct;
+    return `direct/${d === null ? "none" : typeof d === "number" ? `failed${d}` : "held"}`;
+  }
+
+  /**
+   * The list changed (or its domains did): positions, descriptions, rolling keys. Only the
+   * positions in `touched` and new ones are described again (assumption 1), unless `all`.
+   */
+  private refreshConsumer(touched: ReadonlySet<number> | null = null): void {
+    const list = this.ctx ? this.ctx.held() : [];
+    const appended = list.length >= this.heldList.length && this.heldList.every((d, i) => list[i] === d);
+    const old = appended ? this.heldList.length : 0;
+    if (list.length !== this.heldList.length || !appended) {
+      this.heldList = list;
+      this.heldIndex = new Map(list.map((d, i) => [d, i]));
+      this.heldIds.clear();
+      list.forEach((d, i) => this.heldIds.set(d.id, i));
+      this.ctx?.ioas?.hwpts.forEach((h, i) => this.heldIds.set(h.id, i));
+      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash));
+      // Positions only ever grow by appending in today's consumers; anything else renames them.
+      if (!appended) for (const r of this.reps) this.retuple(r);
+    }
+    let from = list.length;
+    this.descs.length = list.length;
+    for (let i = 0; i < list.length; i++) {
+      if (touched && i < old && !touched.has(i)) continue;
+      const desc = `${describeDomain(list[i]!)}~${this.consumerFlags(i)}`;
+      if (desc !== this.descs[i]) {
+        this.descs[i] = desc;
+        from = Math.min(from, i);
+      }
+    }
+    if (touched && this.verifyNow()) {
+      list.forEach((d, i) => {
+        if (this.descs[i] !== `${describeDomain(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
+      });
+    }
+    this.rollKeys(from);
+    this.ctxFixed = this.fixedPart();
+  }
+
+  /** Rolling keys of the descriptions, from position `from` on. */
+  private rollKeys(from = 0): void {
+    this.cumDesc.length = this.heldList.length;
+    let d = from > 0 ? this.cumDesc[from - 1]! : "";
+    for (let i = from; i < this.heldList.length; i++) {
+      d = hashKey(`${d}|${this.descs[i]}`);
+      this.cumDesc[i] = d;
+    }
+  }
+
+  /** Changes of who is on the list's positions (enough to tell whether one transition changed any). */
+  private occupancyChanges(): number {
+    let n = 0;
+    for (let i = 0; i < this.heldList.length; i++) n += this.occSets[i]!.changes;
+    return n;
+  }
+
+  /**
+   * Everything another transition could read, to compare before and after one transition
+   * (assumption 1: a transition touches its own instance only). Set changes are counted, not
+   * hashed: a tuple that left and came back counts as a change, which only costs a memo.
+   */
+  private snapshot(inst: number): string {
+    const n = this.heldList.length;
+    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.occupancyChanges()}|${this.instSets[inst]!.changes}|${this.poolPart(this.fleetPoolDrivers)}`;
+  }
+
+  private verifyTick = 0;
+
+  /**
+   * Verify mode: recount everything now? Always while the kernel is small, then on every 8th
+   * transition (a group changed behind the engine's back stays changed, so it is still seen).
+   */
+  private verifyNow(): boolean {
+    return this.verify && (this.reps.length <= 64 || ++this.verifyTick % 8 === 0);
+  }
+
+  private checkOthers(except: Rep | null): void {
+    if (!this.verifyNow()) return;
+    for (const r of this.reps) {
+      if (r === except) continue;
+      const { s } = this.tupleString(r.group, r.cls);
+      if (s !== this.tupleStr[r.tuple]) {
+        throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${s}`);
+      }
+    }
+  }
+
+  /** Start watching a transition. */
+  private begin(): void {
+    this.domains.changed.clear();
+    this.domains.scanners.clear();
+    this.devices.scanners.clear();
+    this.groups.scanners.clear();
+    this.touched.clear();
+  }
+
+  /**
+   * After a transition: restart if a driver not yet known to count domains iterated k.domains;
+   * say what the transition read besides its own group.
+   */
+  private reads(cls: number, inst: number): Reads {
+    const out: Reads = {};
+    if (this.domains.scanners.size) {
+      const suspects = new Set(this.domains.scanners);
+      if (suspects.delete("?") || suspects.delete("core")) {
+        // Not inside a driver op: put it down to every driver the transition may have run.
+        suspects.add(this.driverOf(cls));
+        for (const d of this.heldList) suspects.add(d.owner.id);
+      }
+      let fresh = false;
+      for (const d of suspects) {
+        if (!poolDrivers.has(d)) {
+          poolDrivers.add(d);
+          fresh = true;
+        }
+      }
+      if (fresh) throw new Restart();
+      out.pools = this.poolsFor(cls);
+    }
+    const scanned = [...this.devices.scanners, ...this.groups.scanners].some((s) => s !== "core");
+    if (scanned) out.inst = this.instSets[inst]!.key();
+    return out;
+  }
+
+  private fits(r: Reads, cls: number, inst: number): boolean {
+    return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.pools === undefined || r.pools === this.poolsFor(cls));
+  }
+
+  // ---- Phase 1: probes ---------------------------------------------------------------------
+
+  /** Probe group j as a new representative (a late one gets a fresh id: j may exist already). */
+  private materialise(j: number, gid = groupId(j)): { rep: Rep; req: Req; reads: Reads } {
+    const cls = this.fleet.classOf[j]!;
+    const inst = this.fleet.classes[cls]!.instance;
+    this.begin();
+    const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
+    const g = this.k.groups.get(gid)!;
+    const { s, held } = this.tupleString(g, cls);
+    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held };
+    // Read before the new tuple is placed: the probe saw the instance without it.
+    const reads = this.reads(cls, inst);
+    this.reps.push(rep);
+    this.place(rep);
+    this.updatePools(g);
+    return { rep, req, reads };
+  }
+
+  private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
+    if (this.classVer[cls] !== this.version) {
+      this.classMemo[cls] = this.probeMemo[cls]!.find((m) => this.fits(m, cls, inst));
+      this.classVer[cls] = this.version;
+    }
+    return this.classMemo[cls];
+  }
+
+  probeAll(slotOfGroup: Int32Array): void {
+    const { classOf, classes } = this.fleet;
+    for (let j = 0; j < classOf.length; j++) {
+      if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      const cls = classOf[j]!;
+      const inst = classes[cls]!.instance;
+      const memo = this.probeLookup(cls, inst);
+      if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
+        memo.hits++;
+        this.memoised++;
+        slotOfGroup[j] = memo.slot;
+        continue;
+      }
+      const before = this.snapshot(inst);
+      const { rep, req, reads } = this.materialise(j);
+      this.simulated++;
+      const slot = this.slotOf(cls, rep.tuple);
+      if (this.verify) this.checkOthers(rep);
+      if (this.snapshot(inst) === before) {
+        if (!memo) {
+          const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
+          this.probeMemo[cls]!.push(m);
+          this.classMemo[cls] = m;
+        } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
+          throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
+        }
+      } else this.version++;
+      this.tally.add("probe", req);
+      this.matCount[slot]!++;
+      this.unused[slot]!.push(rep);
+      slotOfGroup[j] = slot;
+      this.k.log.length = 0;
+    }
+    this.tick(classOf.length % TICK);
+  }
+
+  // ---- Phase 2: consumer requests ------------------------------------------------------------
+
+  private newContext(): void {
+    this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
+    this.heldList = [];
+    this.heldIndex = new Map();
+    this.heldIds.clear();
+    // Groups on the old context's domains now name them by description.
+    for (const r of [...this.heldReps]) this.retuple(r);
+    this.occSets = [];
+    this.descs = [];
+    this.cumDesc = [];
+    this.refreshConsumer();
+    this.version++;
+  }
+
+  /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
+  private late(j: number, slot: number): Rep {
+    const inst = this.fleet.classes[this.slotClass[slot]!]!.instance;
+    const before = this.snapshot(inst);
+    const { rep } = this.materialise(j, `late${this.reps.length}`);
+    this.k.log.length = 0;
+    if (rep.tuple !== this.slotTuple[slot] || this.snapshot(inst) !== before) {
+      const key = this.reserveKey(slot);
+      this.reserve.set(key, Math.max(4, (this.reserve.get(key) ?? 1) * 4));
+      throw new Restart();
+    }
+    if (this.verify) this.checkOthers(rep);
+    return rep;
+  }
+
+  private requestFits(m: RequestMemo, cls: number, inst: number): boolean {
+    const n = this.heldList.length;
+    if (m.full ? n !== m.len : n <= m.p) return false;
+    if (m.p >= 0 && this.cumDesc[m.p] !== m.desc) return false;
+    if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]!.key() !== k) return false;
+    return this.fits(m, cls, inst);
+  }
+
+  private requestLookup(slot: number, cls: number, inst: number): RequestMemo | undefined {
+    if (this.slotVer[slot] !== this.version) {
+      this.slotMemo[slot] = this.requestMemo.get(`${slot}|${this.ctxFixed}`)?.find((m) => this.requestFits(m, cls, inst));
+      this.slotVer[slot] = this.version;
+    }
+    return this.slotMemo[slot];
+  }
+
+  requestAll(slotOfGroup: Int32Array): void {
+    const remaining = new Int32Array(this.slotClass.length);
+    for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    this.newContext();
+    let inCtx = 0;
+    for (let j = 0; j < slotOfGroup.length; j++) {
+      if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (this.exp.contextSize && inCtx === this.exp.contextSize) {
+        this.newContext();
+        inCtx = 0;
+      }
+      inCtx++;
+      const slot = slotOfGroup[j]!;
+      const cls = this.slotClass[slot]!;
+      const inst = this.fleet.classes[cls]!.instance;
+      const memo = this.requestLookup(slot, cls, inst);
+      const pool = this.unused[slot]!;
+      const left = remaining[slot]!;
+      if (memo && pool.length <= left - 1) {
+        memo.hits++;
+        this.memoised++;
+        remaining[slot]!--;
+        continue;
+      }
+      const rep = pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : this.late(j, slot);
+      remaining[slot]!--;
+      const memoKey = `${slot}|${this.ctxFixed}`;
+      const before = this.snapshot(inst);
+      const lenBefore = this.heldList.length;
+      const descBefore = this.cumDesc.slice();
+      this.begin();
+      const reqs = attachGroup(this.k, this.ctx!, rep.group);
+      const touched = [...this.touched].sort((a, b) => a - b);
+      // Who was on the positions tried, as the request saw them (the group itself not there yet).
+      const occ = touched.filter((i) => i < lenBefore).map((i): [number, string] => [i, this.occSets[i]!.key()]);
+      const reads = this.reads(cls, inst);
+      this.refreshConsumer(this.touched);
+      this.updatePools(rep.group);
+      this.retuple(rep);
+      this.simulated++;
+      if (this.verify) this.checkOthers(rep);
+      if (this.snapshot(inst) === before) {
+        // Both searches stop at the first domain that takes the group: nothing after it was read.
+        const last = touched.length ? touched[touched.length - 1]! : -1;
+        const stopped = this.ctx!.kind !== "direct" && reqs.every((r) => r.outcome === "attached-existing") && last >= 0;
+        const untouched = reqs.every((r) => r.outcome === "unavailable");
+        const p = stopped ? last : untouched ? -1 : lenBefore - 1;
+        const m: RequestMemo = {
+          ...reads,
+          p,
+          full: !stopped && !untouched,
+          len: lenBefore,
+          desc: p >= 0 ? descBefore[p]! : "",
+          ...(reads.inst !== undefined ? { occ } : {}),
+          reqs,
+          hits: 0,
+        };
+        if (!memo) {
+          let list = this.requestMemo.get(memoKey);
+          if (!list) this.requestMemo.set(memoKey, (list = []));
+          list.push(m);
+          this.slotMemo[slot] = m;
+        } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
+          throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
+        }
+      } else this.version++;
+      for (const r of reqs) this.tally.add("attach", r);
+      checkLimit(this.ctx!, this.exp.domainsPerContext);
+      this.k.log.length = 0;
+    }
+    this.tick(slotOfGroup.length % TICK);
+  }
+
+  /** Count the remembered transitions into the tally. */
+  flush(): void {
+    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, m.hits);
+    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, m.hits);
+  }
+}
+
+export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
+  const reserve = new Map<string, number>();
+  for (let restarts = 0; ; restarts++) {
+    // A restart runs the cell again from the start; progress already reported is not taken back.
+    const e = new Engine(exp, fleet, cell, reserve, opts.verify === true, restarts ? () => {} : (opts.tick ?? (() => {})));
+    try {
+      const slotOfGroup = new Int32Array(fleet.classOf.length);
+      e.probeAll(slotOfGroup);
+      e.requestAll(slotOfGroup);
+    } catch (x) {
+      if (x instanceof Restart) continue;
+      throw x;
+    }
+    e.flush();
+    return {
+      cell,
+      rows: e.tally.rows(cell),
+      stats: {
+        engine: "compressed",
+        groups: fleet.classOf.length,
+        devices: fleet.devices,
+        materialised: e.reps.length,
+        simulated: e.simulated,
+        memoised: e.memoised,
+        restarts,
+      },
+    };
+  }
+}
+
+/** Drivers this process has seen counting their own domains (for reports and tests). */
+export function countingDrivers(): string[] {
+  return [...poolDrivers].filter((d) => lookupDriver(d) !== undefined).sort();
+}
+
+/** Tell this process which drivers count their domains (found by another thread), sparing it restarts. */
+export function knowCountingDrivers(ids: readonly string[]): void {
+  for (const d of ids) if (lookupDriver(d)) poolDrivers.add(d);
+}

@@ -1,0 +1,116 @@
+/**
+ * The sweep engine through its public API (lib/sweep, what notebooks import): the seeded fleet
+ * generator is deterministic (same seed, byte-identical fleet and sweep JSON; another seed,
+ * another fleet), property choices follow each driver's documented properties, worker threads
+ * change nothing in the output, and the example experiments are valid.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { DRIVERS } from "../hardware/registry";
+import { ERA_IDS } from "../lib/eras";
+import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../lib/sweep/index";
+
+const generated = {
+  name: "determinism",
+  platform: { generate: { instances: 6, drivers: { "intel-vtd": 2, "arm-smmu-v3": 2, "rockchip-iommu": 1 }, requireDirect: 0.05 } },
+  devices: 400,
+  consumer: ["vfio-type1", "iommufd"],
+  eras: ["einval-6.2", "mainline-2025"],
+  seeds: [7],
+};
+
+test("same seed: byte-identical fleet JSON; another seed: another fleet", () => {
+  const exp = resolveExperiment(generated);
+  const a = fleetJson(makeFleet(exp, 7));
+  assert.is(a, fleetJson(makeFleet(resolveExperiment(generated), 7)));
+  assert.is.not(a, fleetJson(makeFleet(exp, 8)));
+  const f = JSON.parse(a) as { instances: Array<{ driver: string }>; devices: Array<{ group: string }> };
+  assert.is(f.devices.length, 400);
+  assert.equal([...new Set(f.instances.map((i) => i.driver))].sort(), ["arm-smmu-v3", "intel-vtd", "rockchip-iommu"]);
+  assert.ok(new Set(f.devices.map((d) => d.group)).size < 400, "some groups have several devices");
+});
+
+test("same seed: byte-identical sweep JSON and CSV, in-process and on two workers", async () => {
+  const one = await runSweep(generated, { workers: 1 });
+  const again = await runSweep(generated, { workers: 1 });
+  const two = await runSweep(generated, { workers: 2 });
+  assert.is(JSON.stringify(one), JSON.stringify(again));
+  assert.is(JSON.stringify(two), JSON.stringify(one));
+  assert.is(sweepCsv(two.rows), sweepCsv(one.rows));
+  const other = await runSweep({ ...generated, seeds: [8] }, { workers: 1 });
+  assert.is.not(JSON.stringify(other.rows), JSON.stringify(one.rows.map((r) => ({ ...r, seed: 8 }))));
+});
+
+test("rows: every device is counted once per phase, and attach counts add up per cell", async () => {
+  const r = await runSweep(generated);
+  for (const cell of sweepCells(resolveExperiment(generated))) {
+    const rows = r.rows.filter((x) => x.consumer === cell.consumer && x.era === cell.era && x.seed === cell.seed);
+    for (const phase of ["probe", "attach"] as const) assert.is(rows.filter((x) => x.phase === phase).reduce((n, x) => n + x.devices, 0), 400, `${cell.era} ${phase}`);
+  }
+  assert.ok(r.rows.some((x) => x.outcome === "attached-existing"));
+  assert.ok(r.rows.every((x) => (x.outcome === "hard-failure" || x.outcome === "soft-failure" ? x.errno !== "" : x.errno === "")));
+});
+
+test("default property mixes come from each driver's documented properties (new drivers need no code)", () => {
+  for (const d of DRIVERS) {
+    for (const doc of [...d.instanceProps, ...d.deviceProps]) {
+      const dist = defaultDist(doc);
+      assert.ok(dist.values.includes(doc.default), `${d.id}.${doc.name} keeps its default`);
+      assert.ok(dist.values.every((v) => typeof v === typeof doc.default), `${d.id}.${doc.name} keeps its type`);
+      assert.is(dist.weights.length, dist.values.length);
+    }
+  }
+  // For each era, a generated fleet of every registered driver of that era builds and probes.
+  for (const era of ERA_IDS) {
+    const ids = DRIVERS.filter((d) => d.exists.includes(era)).map((d) => d.id);
+    const exp = resolveExperiment({ name: "all", platform: { generate: { instances: ids.length, drivers: Object.fromEntries(ids.map((id) => [id, 1])) } }, devices: 200, consumer: "direct", eras: [era] });
+    const fleet = makeFleet(exp, 1);
+    assert.is(new Set(fleet.instances.map((i) => i.driver)).size, ids.length, era);
+    assert.ok(runReference(exp, fleet, sweepCells(exp)[0]!).rows.length > 0, era);
+  }
+});
+
+test("pinned distributions are honoured", () => {
+  const exp = resolveExperiment({
+    name: "pinned",
+    platform: { generate: { instances: 3, drivers: { "arm-smmu-v3": 1 }, models: 0, deviceProps: { "arm-smmu-v3": { ssidBits: { values: [5, 20], weights: [1, 3] }, canwbs: true } }, instanceProps: { "arm-smmu-v3": { sva: true } } } },
+    devices: 2000,
+    consumer: "direct",
+  });
+  const f = JSON.parse(fleetJson(makeFleet(exp, 3))) as { instances: Array<{ props: { sva: boolean } }>; devices: Array<{ props: { ssidBits: number; canwbs: boolean } }> };
+  assert.ok(f.instances.every((i) => i.props.sva));
+  assert.ok(f.devices.every((d) => d.props.canwbs && (d.props.ssidBits === 5 || d.props.ssidBits === 20)));
+  const share = f.devices.filter((d) => d.props.ssidBits === 20).length / f.devices.length;
+  assert.ok(share > 0.7 && share < 0.8, `ssidBits 20 share ${share}`);
+});
+
+test("singleton-group drivers get one device per group whatever groupSize says", () => {
+  const single = DRIVERS.filter((d) => d.singletonGroups);
+  for (const d of single) {
+    const exp = resolveExperiment({ name: "s", platform: { generate: { instances: 2, drivers: { [d.id]: 1 }, groupSize: 4 } }, devices: 50, consumer: "direct" });
+    assert.is(makeFleet(exp, 1).classOf.length, 50, d.id);
+  }
+});
+
+test("the domain-list limit stops both engines the same way", () => {
+  const exp = resolveExperiment({ name: "omap", platform: { generate: { instances: 2, drivers: { "omap-iommu": 1 } } }, devices: 60, consumer: "iommufd", eras: ["einval-6.2"], limits: { domainsPerContext: 5 } });
+  const cell = sweepCells(exp)[0]!;
+  const fleet = makeFleet(exp, 1);
+  assert.throws(() => runReference(exp, fleet, cell), (e: unknown) => e instanceof SweepLimitError);
+  assert.throws(() => runCompressed(exp, fleet, cell), (e: unknown) => e instanceof SweepLimitError);
+  // With one context per group pair it runs, and omap's one-device domains show as new domains.
+  const ok = resolveExperiment({ name: "omap", platform: { generate: { instances: 2, drivers: { "omap-iommu": 1 } } }, devices: 60, consumer: "iommufd", eras: ["einval-6.2"], contextSize: 2 });
+  const r = runCompressed(ok, makeFleet(ok, 1), sweepCells(ok)[0]!);
+  assert.ok(r.rows.some((x) => x.outcome === "attached-new"));
+});
+
+const examples = fs.readdirSync(path.join(__dirname, "../experiments")).filter((f) => f.endsWith(".json"));
+
+test("the example experiments are valid (and there are some)", () => {
+  assert.ok(examples.length >= 3);
+  for (const f of examples) loadExperiment(path.join(__dirname, "../experiments", f));
+});
+
+test.run();
