@@ -59,4 +59,20 @@ test("barChart axis options: integer y ticks, axis titles, x label angle; defaul
   assert.is(opts.y?.title, "Y");
 });
 
+test("barChart stacked: no xOffset, stack order follows the legend; default specs unchanged", async () => {
+  const data = [
+    { era: "a", outcome: "ok", n: 3 },
+    { era: "a", outcome: "hard", n: 1 },
+  ];
+  const grouped = barChart({ title: "t", data, x: "era", y: "n", color: "outcome" });
+  assert.is(grouped.transform, undefined);
+  const stacked = barChart({ title: "t", data, x: "era", y: "n", color: "outcome", stacked: true, colors: { hard: "#e45756", ok: "#54a24b" } });
+  const encoding = stacked.encoding as Record<string, { field?: string }>;
+  assert.is(encoding.xOffset, undefined);
+  assert.is(encoding.order?.field, "_stackOrder");
+  assert.equal(stacked.transform, [{ calculate: 'indexof(["hard","ok"], datum["outcome"])', as: "_stackOrder" }]);
+  const svg = await renderSvg(stacked);
+  assert.ok(svg.startsWith("<svg"));
+});
+
 test.run();

@@ -35,16 +35,27 @@ export interface BarChartOptions {
   colors?: Record<string, string>;
   /** Angle of the x labels in degrees (default 0, horizontal); e.g. -30 for long category names. */
   xLabelAngle?: number;
+  /**
+   * With `color`: stack the color values into one bar per `x` value instead of placing them side
+   * by side. The stack follows the legend's order (`colors`, else first appearance), first at
+   * the bottom.
+   */
+  stacked?: boolean;
 }
+
+/** Field that a stacked chart computes to order its stacks. */
+const STACK_ORDER = "_stackOrder";
 
 /**
  * A (grouped) bar chart: one bar per `x` value, or with `color`, one bar per color value within
- * each `x` group; with `column`, one panel per column value. Categories keep the order in
- * which they first appear in `data`, so the chart follows the caller's ordering.
+ * each `x` group (or, `stacked`, one bar of stacked color values); with `column`, one panel per
+ * column value. Categories keep the order in which they first appear in `data`, so the chart
+ * follows the caller's ordering.
  */
 export function barChart(opts: BarChartOptions): VegaLiteSpec {
-  const { title, data, x, y, color, column, integerY, xTitle, yTitle, colors, xLabelAngle } = opts;
+  const { title, data, x, y, color, column, integerY, xTitle, yTitle, colors, xLabelAngle, stacked } = opts;
   const yAxis: Record<string, unknown> = integerY ? { tickMinStep: 1, format: "d" } : {};
+  const transform: Array<Record<string, unknown>> = [];
   const encoding: Record<string, unknown> = {
     x: { field: x, type: "nominal", sort: null, axis: { labelAngle: xLabelAngle ?? 0 }, ...(xTitle !== undefined ? { title: xTitle } : {}) },
     y: { field: y, type: "quantitative", ...(Object.keys(yAxis).length ? { axis: yAxis } : {}), ...(yTitle !== undefined ? { title: yTitle } : {}) },
@@ -59,7 +70,14 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
       sort: null,
       ...(colors ? { scale: { domain: Object.keys(colors), range: Object.values(colors) } } : {}),
     };
-    encoding.xOffset = { field: color, type: "nominal", sort: null };
+    if (stacked) {
+      // Vega-Lite stacks by the color values' own sort order; follow the legend's order instead.
+      const order = colors ? Object.keys(colors) : [...new Set(data.map((row) => String(row[color])))];
+      transform.push({ calculate: `indexof(${JSON.stringify(order)}, datum[${JSON.stringify(color)}])`, as: STACK_ORDER });
+      encoding.order = { field: STACK_ORDER, type: "quantitative" };
+    } else {
+      encoding.xOffset = { field: color, type: "nominal", sort: null };
+    }
   }
   if (column !== undefined) {
     encoding.column = { field: column, type: "nominal", sort: null };
@@ -69,6 +87,7 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
     title,
     // Copy the rows so later changes to the caller's array do not alter the spec.
     data: { values: data.map((row) => ({ ...row })) },
+    ...(transform.length ? { transform } : {}),
     mark: { type: "bar" },
     encoding,
   };

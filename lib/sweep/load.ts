@@ -80,7 +80,20 @@ export interface Experiment {
   drivers: string[];
 }
 
-export const PRESET_DIR = path.resolve(__dirname, "../../hardware/platforms");
+/**
+ * The project's root. Under CommonJS (tsx, tslab) from this file's folder. Deno's Jupyter kernel
+ * loads lib/ as ES modules, which have no __dirname: there the root is the nearest folder, from
+ * the working directory up, that holds hardware/platforms (a notebook kernel starts in notebooks/).
+ */
+function projectRoot(): string {
+  if (typeof __dirname === "string") return path.resolve(__dirname, "../..");
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "hardware", "platforms"))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export const PRESET_DIR = path.join(projectRoot(), "hardware", "platforms");
 
 /** Default cap on a context's domain list (see README "Experiments"). */
 export const DEFAULT_DOMAINS_PER_CONTEXT = 1024;

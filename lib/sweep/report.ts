@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart";
+import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart/index";
 import { table } from "../cli/table";
 import type { SweepResult } from "./index";
 import { ROW_COLUMNS, type SweepRow } from "./tally";

@@ -3,14 +3,21 @@
  * uses), seeded per experiment seed, so a seed gives the same fleet on every machine.
  *
  * pure-rand 8 publishes only sub-path exports; tslab (TypeScript 5.0, node10 resolution)
- * cannot resolve their types, so the two functions are required with the few types used here.
+ * cannot resolve their types, so the imports are unchecked there (@ts-ignore) and retyped with
+ * the few types used here. Plain imports, not require(): Deno's Jupyter kernel loads lib/ as ES
+ * modules, where require does not exist (it takes pure-rand's ESM build, the same code).
  */
+// @ts-ignore: tslab cannot resolve the sub-path's types (see above)
+import { xoroshiro128plus as xoroshiro128plusUntyped } from "pure-rand/generator/xoroshiro128plus";
+// @ts-ignore: tslab cannot resolve the sub-path's types (see above)
+import { uniformInt as uniformIntUntyped } from "pure-rand/distribution/uniformInt";
+
 interface PureRng {
   next(): number;
 }
 
-const { xoroshiro128plus } = require("pure-rand/generator/xoroshiro128plus") as { xoroshiro128plus(seed: number): PureRng };
-const { uniformInt } = require("pure-rand/distribution/uniformInt") as { uniformInt(rng: PureRng, from: number, to: number): number };
+const xoroshiro128plus = xoroshiro128plusUntyped as (seed: number) => PureRng;
+const uniformInt = uniformIntUntyped as (rng: PureRng, from: number, to: number) => number;
 
 const UNIT = 2 ** 30;
 
