@@ -226,9 +226,7 @@ export const armSmmuV3: DriverModel = {
   enforceCacheCoherency(k: Kernel, d: Domain) {
     // arm_smmu_enforce_cache_coherency (2024): every attached master must be CANWBS. No op before.
     if (k.era.id !== "mainline-2025" && k.era.id !== "test-dev-2025") return false;
-    for (const dev of k.devices.values()) {
-      if (dev.hwDomain === d && !prop<boolean>(dev.props, deviceProps, "canwbs")) return false;
-    }
+    for (const dev of k.devicesOn(d)) if (!prop<boolean>(dev.props, deviceProps, "canwbs")) return false;
     d.props["enforceCacheCoherency"] = true;
     return true;
   },

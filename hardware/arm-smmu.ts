@@ -73,7 +73,7 @@ const probed = (c: StepCtx) => prop<boolean>(c.dev.props, deviceProps, "probed")
 const needsContext = (c: StepCtx) => c.domain.type !== "identity" && c.domain.type !== "blocked";
 
 /** Context banks of `smmu` held by finalised translating domains. */
-const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, (d) => d.owner === armSmmu && d.instance === smmu && d.props["stage"] !== "BYPASS");
+const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d) => d.props["stage"] !== "BYPASS");
 
 /**
  * The stage the SMMU can give the requested one (the table in arm_smmu_init_domain_context):

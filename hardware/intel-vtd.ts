@@ -151,7 +151,7 @@ export const intelVtd: DriverModel = {
     // 2014: intel_iommu_ops had no domain_set_attr, so iommu_domain_set_attr() returned -EINVAL
     // (INFERRED). Later intel_iommu_enable_nesting() refused a domain that already had devices.
     if (k.era.id === "2014-nesting") return neg("EINVAL");
-    for (const dev of k.devices.values()) if (dev.hwDomain === d) return neg("ENODEV");
+    if (k.devicesOn(d).size) return neg("ENODEV");
     d.props["nestParent"] = true;
     return 0;
   },

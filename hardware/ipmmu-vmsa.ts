@@ -53,8 +53,9 @@ const pool = (k: Kernel, i: IommuInstance) => {
 /** Context ids held by live domains finalised to any IPMMU behind `root`. */
 function contextsInUse(k: Kernel, root: string): Set<number> {
   const used = new Set<number>();
-  for (const d of k.domains.values()) {
-    if (!d.isStatic && d.owner === ipmmuVmsa && d.instance !== null && rootOf(d.instance) === root) used.add(Number(d.props["contextId"]));
+  for (const i of k.instances.values()) {
+    if (i.driver !== ipmmuVmsa || rootOf(i) !== root) continue;
+    for (const d of k.domainsFinalisedTo(i)) used.add(Number(d.props["contextId"]));
   }
   return used;
 }
@@ -79,7 +80,7 @@ const CONTEXT_POOL: EraRows = {
 /** ipmmu_domain_init_context(): the lowest free context of the root, and the dev_info line. */
 function initContext(c: StepCtx): number {
   if (!unfinalised(c)) return 0;
-  c.domain.instance = c.inst;
+  c.k.finaliseDomain(c.domain, c.inst!);
   if (!lookupRows(CONTEXT_POOL, c.era)) {
     c.domain.props["contextId"] = 0;
     return 0;

@@ -32,9 +32,7 @@ import { isPaging } from "../lib/model";
 /** A master of the device's IOMMU already owns a context bank: some device behind it has a translating domain programmed. */
 function contextInUse(c: StepCtx): boolean {
   if (!c.inst || !translating(c)) return false;
-  for (const d of c.k.devices.values()) {
-    if (d.instance === c.inst && d.hwDomain && !d.hwDomain.isStatic && isPaging(d.hwDomain.type)) return true;
-  }
+  for (const d of c.k.domainsBehind(c.inst)) if (!d.isStatic && isPaging(d.type)) return true;
   return false;
 }
 

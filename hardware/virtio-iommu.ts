@@ -71,7 +71,7 @@ function rangeSize(i: IommuInstance): number {
   const m = /^(\d+)\s*-\s*(\d+)$/.exec(ip<string>(i, "domainRange").trim());
   return m ? Math.max(0, Number(m[2]) - Number(m[1]) + 1) : 0;
 }
-const idsInUse = (k: Kernel, v: IommuInstance) => countDomains(k, (d) => d.owner === virtioIommu && d.instance === v);
+const idsInUse = (k: Kernel, v: IommuInstance) => countDomains(k, v);
 const idsFull = (k: Kernel, v: IommuInstance) => idsInUse(k, v) >= rangeSize(v);
 
 const granuleText = "granule 0x%lx larger than system page size 0x%lx";

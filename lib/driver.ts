@@ -326,7 +326,7 @@ export const otherInstance = (c: StepCtx) => c.domain.instance !== null && c.dom
 export function finaliseOnFirstAttach(copy: (c: StepCtx) => Props = () => ({})): EffectStep["run"] {
   return (c) => {
     if (c.domain.instance || !c.inst) return 0;
-    c.domain.instance = c.inst;
+    c.k.finaliseDomain(c.domain, c.inst);
     Object.assign(c.domain.props, copy(c));
     return 0;
   };
@@ -360,9 +360,7 @@ export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null &&
 
 /** Instances (of the domain's driver) whose devices currently have `d` programmed for their RID. */
 export function attachedInstances(k: Kernel, d: Domain): IommuInstance[] {
-  const out = new Set<IommuInstance>();
-  for (const dev of k.devices.values()) if (dev.hwDomain === d && dev.instance) out.add(dev.instance);
-  return [...out];
+  return k.instancesOn(d);
 }
 
 // ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu and the iommufd mock -----------------
@@ -372,7 +370,7 @@ export const translating = (c: StepCtx): boolean => c.domain.type === "unmanaged
 
 /** Another device's hardware is already on this domain (drivers that allow one client device per domain). */
 export const domainHasOtherDevice = (c: StepCtx): boolean => {
-  for (const d of c.k.devices.values()) if (d !== c.dev && d.hwDomain === c.domain) return true;
+  for (const d of c.k.devicesOn(c.domain)) if (d !== c.dev) return true;
   return false;
 };
 
@@ -455,9 +453,9 @@ export function noIommuGuard(id: string, kernel: string, what: string, rows: Era
  * Live driver domains matching `pred`: what a driver has handed out from a finite pool
  * (context banks, translation contexts, domain IDs) and gets back when the domain is freed.
  */
-export function countDomains(k: Kernel, pred: (d: Domain) => boolean): number {
+export function countDomains(k: Kernel, inst: IommuInstance, pred: (d: Domain) => boolean = () => true): number {
   let n = 0;
-  for (const d of k.domains.values()) if (!d.freed && !d.isStatic && pred(d)) n++;
+  for (const d of k.domainsFinalisedTo(inst)) if (pred(d)) n++;
   return n;
 }
 
@@ -514,7 +512,7 @@ export function allocStep(
 
 /** attach_dev takes the device off its old domain before steps that can still fail: a failure then leaves it with none. */
 export const detachFirst: EffectStep["run"] = (c) => {
-  c.dev.hwDomain = null;
+  c.k.setHwDomain(c.dev, null);
   return 0;
 };
 
@@ -524,7 +522,7 @@ export const detachFirst: EffectStep["run"] = (c) => {
  * (mtk_iommu's data->share_dom, mtk_iommu_v1's data->m4u_dom).
  */
 export const instanceTableTaken = (c: StepCtx): boolean => {
-  for (const d of c.k.domains.values()) if (d !== c.domain && d.instance !== null && d.instance === c.inst) return true;
+  if (c.inst) for (const d of c.k.domainsFinalisedTo(c.inst)) if (d !== c.domain) return true;
   return false;
 };
 
@@ -564,12 +562,8 @@ export const dmaDefaultDomain: Pick<DriverModel, "allocDomain" | "defaultDomainT
  * active_domain; msm's context in use could read the same).
  */
 export function pagingDomainsOn(k: Kernel, inst: IommuInstance | null): Domain[] {
-  const out = new Set<Domain>();
-  for (const d of k.devices.values()) {
-    const hw = d.hwDomain;
-    if (d.instance === inst && hw && !hw.isStatic && (hw.type === "unmanaged" || hw.type === "dma")) out.add(hw);
-  }
-  return [...out];
+  if (!inst) return [];
+  return [...k.domainsBehind(inst)].filter((hw) => !hw.isStatic && (hw.type === "unmanaged" || hw.type === "dma"));
 }
 
 // ---- Shared by qcom-iommu, virtio-iommu, s390-iommu, riscv-iommu -------------------------------

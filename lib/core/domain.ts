@@ -51,7 +51,7 @@ export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
       pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
       freed: false,
     };
-    k.domains.set(id, made);
+    k.addDomain(made);
     return 0;
   });
   return made ?? ret;
@@ -60,11 +60,9 @@ export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
 /** Where a domain is in use: group RIDs, device hardware, PASIDs. Empty when it can be freed. */
 export function domainUsers(k: Kernel, d: Domain): string[] {
   const out: string[] = [];
-  for (const g of k.groups.values()) {
-    if (g.domain === d) out.push(`group ${g.id}`);
-    for (const [p, e] of g.pasidArray) if (e.domain === d) out.push(`group ${g.id} pasid ${p}`);
-  }
-  for (const dev of k.devices.values()) if (dev.hwDomain === d) out.push(`device ${dev.id}`);
+  for (const g of k.groupsOn(d)) out.push(`group ${g.id}`);
+  for (const g of k.groupsWithPasids()) for (const [p, e] of g.pasidArray) if (e.domain === d) out.push(`group ${g.id} pasid ${p}`);
+  for (const dev of k.devicesOn(d)) out.push(`device ${dev.id}`);
   return out;
 }
 
@@ -78,7 +76,7 @@ export function domainFree(k: Kernel, d: Domain): void {
     if (d.isStatic) return 0;
     k.warnOn(domainUsers(k, d).length > 0, `domain ${d.id} freed while attached`);
     d.freed = true;
-    k.domains.delete(d.id);
+    k.removeDomain(d);
     return 0;
   });
 }
@@ -149,7 +147,7 @@ export function setupDefaultDomain(k: Kernel, g: Group): Ret {
     k.warnOn(ret !== 0, "first domain attach failed");
     // Before MUST_SUCCEED, iommu_alloc_default_domain() set group->domain when it allocated the
     // domain, whatever the device attaches then returned (INFERRED from the ~5.x probe path).
-    if (!k.features.rollback) g.domain = d;
+    if (!k.features.rollback) k.setGroupDomain(g, d);
     return ret;
   });
 }

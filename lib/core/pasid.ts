@@ -88,7 +88,7 @@ export function iommuAttachDevicePasid(k: Kernel, domain: Domain, dev: Device, p
     if (!k.kzalloc()) return neg("ENOMEM");
     const ret = iommuSetGroupPasid(k, domain, g, pasid, null);
     if (ret) return ret; // xa_release: nothing committed
-    g.pasidArray.set(pasid, { domain, handle });
+    k.setGroupPasid(g, pasid, { domain, handle });
     return 0;
   });
 }
@@ -121,7 +121,7 @@ export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, 
     } else if (checkMaxPasids(g, pasid)) return neg("EINVAL");
     const ret = iommuSetGroupPasid(k, domain, g, pasid, curr.domain);
     if (ret) return ret;
-    g.pasidArray.set(pasid, { domain, handle });
+    k.setGroupPasid(g, pasid, { domain, handle });
     return 0;
   });
 }
@@ -137,7 +137,7 @@ export function iommuDetachDevicePasid(k: Kernel, domain: Domain, dev: Device, p
     const e = g?.pasidArray.get(pasid);
     if (!g || k.warnOn(!e || e.domain !== domain, "pasid not attached to domain")) return 0;
     for (const d of g.devices) if (d.maxPasids > 0 && d.hwPasid.has(pasid)) removeDevPasid(k, d, pasid, domain);
-    g.pasidArray.delete(pasid);
+    k.setGroupPasid(g, pasid, null);
     return 0;
   });
 }

@@ -21,7 +21,7 @@ export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old:
     if (res.ret) return res.ret;
     // A fake success (mtk_iommu_v1) returns 0 and leaves the hardware where it was.
     if (res.attach) {
-      dev.hwDomain = domain;
+      k.setHwDomain(dev, domain);
       dev.fakeAttach = null;
       dev.wedged = false;
     } else dev.fakeAttach = domain;
@@ -87,7 +87,7 @@ export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: n
         const ret = deviceSetDomain(k, g, dev, nd, g.domain, flags);
         if (ret) return ret; // no revert: earlier devices stay on nd (T62, INFERRED)
       }
-      g.domain = nd;
+      k.setGroupDomain(g, nd);
       return 0;
     }
     if (f.testDev && !(flags & MUST_SUCCEED)) {
@@ -110,7 +110,7 @@ export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: n
       if (old) for (let j = 0; j < i; j++) k.warnOn(deviceSetDomain(k, g, g.devices[j]!, old, nd, MUST_SUCCEED) !== 0, "revert failed");
       return ret;
     }
-    g.domain = nd;
+    k.setGroupDomain(g, nd);
     return result;
   });
 }

@@ -47,6 +47,8 @@ export function checkInvariants(k: Kernel, held?: ReadonlySet<Domain>): string[]
     for (const [what, d] of refs(g)) if (d?.freed) dangling.push(`group ${g.id} ${what} points at freed domain ${d.id}`);
     if (g.ownerCnt < 0 || (g.owner === null) !== (g.ownerCnt === 0)) out.push(`group ${g.id}: owner ${g.owner} with owner_cnt ${g.ownerCnt}`);
     if (!g.domain) out.push(`group ${g.id} has no domain after probe`);
+    else if (!k.groupsOn(g.domain).has(g)) out.push(`group ${g.id}: group->domain written behind the users index (use Kernel.setGroupDomain)`);
+    if ((g.pasidArray.size > 0) !== k.groupsWithPasids().has(g)) out.push(`group ${g.id}: pasid_array written behind the users index (use Kernel.setGroupPasid)`);
     if (!k.features.rollback) continue;
     for (const dev of g.devices) {
       const bad = rid(g, dev);
@@ -59,6 +61,7 @@ export function checkInvariants(k: Kernel, held?: ReadonlySet<Domain>): string[]
     }
   }
   for (const dev of k.devices.values()) {
+    if (dev.hwDomain && !k.devicesOn(dev.hwDomain).has(dev)) out.push(`device ${dev.id}: hwDomain written behind the users index (use Kernel.setHwDomain)`);
     if (dev.hwDomain?.freed) dangling.push(`device ${dev.id} hardware points at freed domain ${dev.hwDomain.id}`);
     for (const [p, d] of dev.hwPasid) if (d.freed) dangling.push(`device ${dev.id} pasid ${p} points at freed domain ${d.id}`);
   }

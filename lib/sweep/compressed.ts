@@ -68,6 +68,8 @@ class ScanSpy<V> extends Map<string, V> {
   readonly scanners = new Set<string>();
   /** Values added or removed since the last clear. */
   readonly changed = new Set<V>();
+  /** Values added since the last clear. */
+  readonly added = new Set<V>();
 
   constructor(private readonly running: string[]) {
     super();
@@ -99,6 +101,7 @@ class ScanSpy<V> extends Map<string, V> {
   }
   override set(key: string, value: V): this {
     this.changed.add(value);
+    if (!super.has(key)) this.added.add(value);
     return super.set(key, value);
   }
   override delete(key: string): boolean {
@@ -272,6 +275,8 @@ interface Rep {
   tuple: number;
   /** Positions in the consumer's list that the tuple names (Hn). */
   held: number[];
+  /** Positions whose domain some device of the group has programmed for its RID. */
+  hw: number[];
 }
 
 /** What a transition read besides its own group, to decide whether a remembered one fits. */
@@ -280,6 +285,10 @@ interface Reads {
   inst?: string;
   /** Pools of the drivers concerned, when driver code iterated k.domains. */
   pools?: string;
+  /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
+  occAt?: number[];
+  /** Positions of the consumer's list whose instances (k.instancesOn) driver code asked for. */
+  onAt?: number[];
 }
 
 interface ProbeMemo extends Reads {
@@ -298,6 +307,8 @@ interface RequestMemo extends Reads {
   desc: string;
   /** When devices were iterated: who is on each position the request tried. */
   occ?: Array<[number, string]>;
+  /** When driver code asked which instances are on a position: their set, per position. */
+  on?: Array<[number, string]>;
   reqs: Req[];
   hits: number;
 }
@@ -339,6 +350,13 @@ class Engine {
   // What transitions read.
   private readonly instSets: TupleSet[];
   private occSets: TupleSet[] = [];
+  /** Per position of the list: the instances (indices) of the representatives with a device on it. */
+  private instOn: TupleSet[] = [];
+  private readonly instHash: Array<[number, number]>;
+  /** Domains driver code asked k.devicesOn / k.instancesOn about during the transition. */
+  private readonly asked: Array<[Domain, "dev" | "inst"]> = [];
+  /** Instances whose domains driver code asked for (k.domainsBehind) during the transition. */
+  private readonly askedInstances = new Set<string>();
   private descs: string[] = [];
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
@@ -380,8 +398,10 @@ class Engine {
       Object.defineProperty(this.k, name, { value: spy, writable: false, configurable: true, enumerable: true });
     }
     this.wrapCalls();
+    this.wrapUsers();
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
     this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
+    this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
     const drivers = new Set(fleet.instances.map((i) => i.driver));
     for (const d of drivers) {
       let max = 64;
@@ -436,6 +456,39 @@ class Engine {
     };
   }
 
+  /** Note which domains driver code asks "who is on it" about (the users index, not a scan). */
+  private wrapUsers(): void {
+    const k = this.k;
+    const devicesOn = k.devicesOn.bind(k);
+    const instancesOn = k.instancesOn.bind(k);
+    const domainsFinalisedTo = k.domainsFinalisedTo.bind(k);
+    const domainsBehind = k.domainsBehind.bind(k);
+    const who = () => (this.running.length ? this.running[this.running.length - 1]! : "?");
+    const note = (d: Domain, kind: "dev" | "inst") => {
+      // The core asks only about a domain being freed (assumption 4).
+      if (who() !== "core") this.asked.push([d, kind]);
+    };
+    // The domains finalised to an instance: a pool read, as if the driver had iterated k.domains.
+    (k as { domainsFinalisedTo: Kernel["domainsFinalisedTo"] }).domainsFinalisedTo = (inst) => {
+      this.domains.scanners.add(who());
+      return domainsFinalisedTo(inst);
+    };
+    // The domains behind an instance: read like a scan of its devices (assumption 2).
+    (k as { domainsBehind: Kernel["domainsBehind"] }).domainsBehind = (inst) => {
+      this.devices.scanners.add(who());
+      this.askedInstances.add(inst.id);
+      return domainsBehind(inst);
+    };
+    (k as { devicesOn: Kernel["devicesOn"] }).devicesOn = (d) => {
+      note(d, "dev");
+      return devicesOn(d);
+    };
+    (k as { instancesOn: Kernel["instancesOn"] }).instancesOn = (d) => {
+      note(d, "inst");
+      return instancesOn(d);
+    };
+  }
+
   private driverOf(cls: number): string {
     return this.fleet.instances[this.fleet.classes[cls]!.instance]!.driver;
   }
@@ -475,8 +528,9 @@ class Engine {
     return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
   }
 
-  private tupleString(g: Group, cls: number): { s: string; held: number[] } {
+  private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
     const held: number[] = [];
+    const hw: number[] = [];
     const ref = (d: Domain | null | undefined): string => {
       if (!d) return "-";
       if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
@@ -492,29 +546,34 @@ class Engine {
     const own = (d: Domain | null) => (!d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d));
     let s = `${cls}|${ref(g.domain)}|D(${own(g.defaultDomain)})|B(${own(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${ref(g.resettingDomain)}`;
     for (const d of g.devices) {
+      const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
+      if (h !== undefined && !hw.includes(h)) hw.push(h);
       s += `|${ref(d.hwDomain)},${ref(d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
     }
-    return { s, held };
+    return { s, held, hw };
   }
 
   private place(r: Rep): void {
     this.instSets[r.inst]!.add(r.tuple);
     for (const h of r.held) this.occSets[h]!.add(r.tuple);
+    for (const h of r.hw) this.instOn[h]!.add(r.inst);
     if (r.held.length) this.heldReps.add(r);
   }
 
   private unplace(r: Rep): void {
     this.instSets[r.inst]!.remove(r.tuple);
     for (const h of r.held) this.occSets[h]!.remove(r.tuple);
+    for (const h of r.hw) this.instOn[h]!.remove(r.inst);
     this.heldReps.delete(r);
   }
 
   /** Recompute a representative's tuple from its objects. */
   private retuple(r: Rep): void {
     this.unplace(r);
-    const { s, held } = this.tupleString(r.group, r.cls);
+    const { s, held, hw } = this.tupleString(r.group, r.cls);
     r.tuple = this.internTuple(s);
     r.held = held;
+    r.hw = hw;
     this.place(r);
   }
 
@@ -589,6 +648,7 @@ class Engine {
       list.forEach((d, i) => this.heldIds.set(d.id, i));
       this.ctx?.ioas?.hwpts.forEach((h, i) => this.heldIds.set(h.id, i));
       while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash));
+      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash));
       // Positions only ever grow by appending in today's consumers; anything else renames them.
       if (!appended) for (const r of this.reps) this.retuple(r);
     }
@@ -624,7 +684,7 @@ class Engine {
   /** Changes of who is on the list's positions (enough to tell whether one transition changed any). */
   private occupancyChanges(): number {
     let n = 0;
-    for (let i = 0; i < this.heldList.length; i++) n += this.occSets[i]!.changes;
+    for (let i = 0; i < this.heldList.length; i++) n += this.occSets[i]!.changes + this.instOn[i]!.changes;
     return n;
   }
 
@@ -666,14 +726,23 @@ class Engine {
     this.devices.scanners.clear();
     this.groups.scanners.clear();
     this.touched.clear();
+    this.domains.added.clear();
+    this.asked.length = 0;
+    this.askedInstances.clear();
   }
 
   /**
    * After a transition: restart if a driver not yet known to count domains iterated k.domains;
    * say what the transition read besides its own group.
    */
-  private reads(cls: number, inst: number): Reads {
+  private reads(cls: number, inst: number, g: Group): Reads {
     const out: Reads = {};
+    for (const [d, kind] of this.asked) {
+      const i = this.heldIndex.get(d);
+      if (i !== undefined) (kind === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
+      // Its own domains and those made by this transition carry only its own devices (assumption 1).
+      else if (d !== g.defaultDomain && d !== g.blockingDomain && !this.domains.added.has(d)) out.inst = this.instSets[inst]!.key();
+    }
     if (this.domains.scanners.size) {
       const suspects = new Set(this.domains.scanners);
       if (suspects.delete("?") || suspects.delete("core")) {
@@ -690,6 +759,10 @@ class Engine {
       }
       if (fresh) throw new Restart();
       out.pools = this.poolsFor(cls);
+    }
+    const own = this.fleet.instances[inst]!.id;
+    for (const i of this.askedInstances) {
+      if (i !== own) throw new Error(`sweep: driver code read the domains behind ${i} while serving a group behind ${own}; the compressed engine keys only on the group's own instance (run this experiment with the reference engine)`);
     }
     const scanned = [...this.devices.scanners, ...this.groups.scanners].some((s) => s !== "core");
     if (scanned) out.inst = this.instSets[inst]!.key();
@@ -709,10 +782,13 @@ class Engine {
     this.begin();
     const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
     const g = this.k.groups.get(gid)!;
-    const { s, held } = this.tupleString(g, cls);
-    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held };
+    const { s, held, hw } = this.tupleString(g, cls);
+    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
-    const reads = this.reads(cls, inst);
+    const reads = this.reads(cls, inst, g);
+    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
+    delete reads.occAt;
+    delete reads.onAt;
     this.reps.push(rep);
     this.place(rep);
     this.updatePools(g);
@@ -773,6 +849,7 @@ class Engine {
     // Groups on the old context's domains now name them by description.
     for (const r of [...this.heldReps]) this.retuple(r);
     this.occSets = [];
+    this.instOn = [];
     this.descs = [];
     this.cumDesc = [];
     this.refreshConsumer();
@@ -798,7 +875,8 @@ class Engine {
     const n = this.heldList.length;
     if (m.full ? n !== m.len : n <= m.p) return false;
     if (m.p >= 0 && this.cumDesc[m.p] !== m.desc) return false;
-    if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]!.key() !== k) return false;
+    if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]?.key() !== k) return false;
+    if (m.on) for (const [i, k] of m.on) if (this.instOn[i]?.key() !== k) return false;
     return this.fits(m, cls, inst);
   }
 
@@ -844,8 +922,15 @@ class Engine {
       const reqs = attachGroup(this.k, this.ctx!, rep.group);
       const touched = [...this.touched].sort((a, b) => a - b);
       // Who was on the positions tried, as the request saw them (the group itself not there yet).
-      const occ = touched.filter((i) => i < lenBefore).map((i): [number, string] => [i, this.occSets[i]!.key()]);
-      const reads = this.reads(cls, inst);
+      const reads = this.reads(cls, inst, rep.group);
+      // Who was on the positions tried (after a scan of every device) or asked about, and which
+      // instances, as the request saw them (the group itself not there yet).
+      const occPos = new Set(reads.occAt);
+      if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
+      const occ = [...occPos].sort((a, b) => a - b).map((i): [number, string] => [i, this.occSets[i]!.key()]);
+      const on = [...new Set(reads.onAt)].sort((a, b) => a - b).map((i): [number, string] => [i, this.instOn[i]!.key()]);
+      delete reads.occAt;
+      delete reads.onAt;
       this.refreshConsumer(this.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
@@ -863,7 +948,8 @@ class Engine {
           full: !stopped && !untouched,
           len: lenBefore,
           desc: p >= 0 ? descBefore[p]! : "",
-          ...(reads.inst !== undefined ? { occ } : {}),
+          ...(occ.length ? { occ } : {}),
+          ...(on.length ? { on } : {}),
           reqs,
           hits: 0,
         };
