@@ -119,6 +119,9 @@ class Pools {
   private readonly counted = new Map<Domain, string>();
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly lanes = new Map<string, [number, number]>();
+  private readonly keys = new Map<string, string>();
+  /** Bumped whenever a key changes. */
+  changes = 0;
 
   constructor(
     readonly drivers: readonly string[],
@@ -139,6 +142,8 @@ class Pools {
     if (b) m.set(desc, b);
     else m.delete(desc);
     if (Math.min(a, cap) === Math.min(b, cap)) return;
+    this.keys.delete(driver);
+    this.changes++;
     const l = this.lanes.get(driver)!;
     if (a) {
       const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
@@ -166,8 +171,13 @@ class Pools {
   }
 
   key(driver: string): string | undefined {
-    const l = this.lanes.get(driver);
-    return l ? `${l[0].toString(36)}.${l[1].toString(36)}` : undefined;
+    let k = this.keys.get(driver);
+    if (k === undefined) {
+      const l = this.lanes.get(driver);
+      if (!l) return undefined;
+      this.keys.set(driver, (k = `${l[0].toString(36)}.${l[1].toString(36)}`));
+    }
+    return k;
   }
 
   /** The keys, counted from scratch over `all` (verify mode). */
@@ -361,6 +371,10 @@ class Engine {
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
   private readonly poolCap = new Map<string, number>();
+  private poolsStamp = "";
+  private readonly poolsCache = new Map<string, string>();
+  /** Bumped whenever the consumer's list is replaced (it grew, or a new context began). */
+  private listEpoch = 0;
   private readonly fleetPoolDrivers: string[];
   private readonly pools: Pools;
   /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
@@ -609,9 +623,20 @@ class Engine {
   /** Pools a transition can see: its own driver's and those of the drivers whose domains the consumer holds. */
   private poolsFor(cls: number): string {
     if (!this.fleetPoolDrivers.length) return "";
-    const ds = new Set([this.driverOf(cls)]);
-    for (const d of this.heldList) ds.add(d.owner.id);
-    return this.poolPart(ds);
+    // Cached per driver until a pool or the list's drivers change.
+    const stamp = `${this.pools.changes}:${this.listEpoch}`;
+    if (stamp !== this.poolsStamp) {
+      this.poolsStamp = stamp;
+      this.poolsCache.clear();
+    }
+    const own = this.driverOf(cls);
+    let out = this.poolsCache.get(own);
+    if (out === undefined) {
+      const ds = new Set([own]);
+      for (const d of this.heldList) ds.add(d.owner.id);
+      this.poolsCache.set(own, (out = this.poolPart(ds)));
+    }
+    return out;
   }
 
   private consumerFlags(i: number): string {
@@ -643,6 +668,7 @@ class Engine {
     const old = appended ? this.heldList.length : 0;
     if (list.length !== this.heldList.length || !appended) {
       this.heldList = list;
+      this.listEpoch++;
       this.heldIndex = new Map(list.map((d, i) => [d, i]));
       this.heldIds.clear();
       list.forEach((d, i) => this.heldIds.set(d.id, i));
@@ -695,7 +721,7 @@ class Engine {
    */
   private snapshot(inst: number): string {
     const n = this.heldList.length;
-    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.occupancyChanges()}|${this.instSets[inst]!.changes}|${this.poolPart(this.fleetPoolDrivers)}`;
+    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.occupancyChanges()}|${this.instSets[inst]!.changes}|${this.pools.changes}`;
   }
 
   private verifyTick = 0;
@@ -842,6 +868,7 @@ class Engine {
   // ---- Phase 2: consumer requests ------------------------------------------------------------
 
   private newContext(): void {
+    this.listEpoch++;
     this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
