@@ -19,12 +19,18 @@
  * - a request: the consumer's list up to the last domain it tried when it ended on an
  *   existing domain (both searches stop at the first success), else the whole list: each
  *   domain's description and the consumer's flags for it (coherent, auto, enforced);
- * - when driver code iterated k.devices or k.groups during the transition: which tuples are
- *   present behind the group's own instance, and on each domain of the list it read;
- * - when driver code iterated k.domains (a pool: context banks, context ids, one page table
- *   per instance): the driver's live domains, counted per description, saturated at
- *   1 + max(64, its largest numeric instance property on the platform). Such drivers are
- *   found by watching k.domains; the first time one shows up the cell restarts.
+ * - when driver code iterated k.devices or k.groups, or asked for the domains behind its
+ *   instance (k.domainsBehind), during the transition: which tuples are present behind the
+ *   group's own instance, and on each domain of the list it tried;
+ * - when driver code asked who is on a domain (k.devicesOn, k.instancesOn): for a domain of the
+ *   consumer's list, which tuples (or which instances) are on it; for the group's own default
+ *   or blocking domain or one made during the transition, nothing (only the group is on it);
+ *   for any other, the instance's tuples as above;
+ * - when driver code iterated k.domains or asked for the domains finalised to an instance
+ *   (a pool: context banks, context ids, one page table per instance): the driver's live
+ *   domains, counted per description, saturated at 1 + max(64, its largest numeric instance
+ *   property on the platform). Such drivers are found by watching those reads; the first time
+ *   one shows up the cell restarts.
  *
  * The assumptions behind that list (checked as the engine runs with `verify`, and by the test
  * that compares it with the per-device reference engine on many small fleets):
@@ -293,7 +299,7 @@ interface Rep {
 interface Reads {
   /** Instance-scope tuple set, when driver code iterated devices or groups. */
   inst?: string;
-  /** Pools of the drivers concerned, when driver code iterated k.domains. */
+  /** Pools of the drivers concerned, when driver code read a pool (k.domains, k.domainsFinalisedTo). */
   pools?: string;
   /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
   occAt?: number[];
