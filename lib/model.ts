@@ -236,12 +236,13 @@ export class Kernel {
   /** The driver finalises `d` to `inst` (smmu_domain->smmu = smmu and the like); keeps the index. */
   finaliseDomain(d: Domain, inst: IommuInstance): void {
     d.instance = inst;
+    if (d.isStatic) return; // never freed, never counted from a pool
     let s = this.byInstance.get(inst);
     if (!s) this.byInstance.set(inst, (s = new Set()));
     s.add(d);
   }
 
-  /** The live domains finalised to `inst`, in the order they were. */
+  /** The live (allocated, not static) domains finalised to `inst`, in the order they were. */
   domainsFinalisedTo(inst: IommuInstance): ReadonlySet<Domain> {
     return this.byInstance.get(inst) ?? NONE;
   }
