@@ -4,7 +4,6 @@
  * Fact sheet D.1 "intel VT-d" and D.2.
  */
 import {
-  attachedInstances,
   check,
   devErr,
   devDbg,
@@ -142,7 +141,7 @@ export const intelVtd: DriverModel = {
   },
   enforceCacheCoherency(k: Kernel, d: Domain) {
     // intel_iommu_enforce_cache_coherency: every unit the domain is attached to must snoop.
-    const units = d.instance ? [d.instance, ...attachedInstances(k, d)] : attachedInstances(k, d);
+    const units = d.instance ? [d.instance, ...k.instancesOn(d)] : k.instancesOn(d);
     if (units.some((i) => !prop<boolean>(i.props, instanceProps, "snoopControl"))) return false;
     d.props["forceSnooping"] = true;
     return true;

@@ -358,11 +358,6 @@ export const noIommu = (c: StepCtx) => c.dev.instance === null;
  */
 export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null && (c.inst === null || otherInstance(c));
 
-/** Instances (of the domain's driver) whose devices currently have `d` programmed for their RID. */
-export function attachedInstances(k: Kernel, d: Domain): IommuInstance[] {
-  return k.instancesOn(d);
-}
-
 // ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu and the iommufd mock -----------------
 
 /** The domain translates (an UNMANAGED or DMA paging domain), as opposed to an identity or blocked one. */
