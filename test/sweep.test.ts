@@ -113,4 +113,23 @@ test("the example experiments are valid (and there are some)", () => {
   for (const f of examples) loadExperiment(path.join(__dirname, "../experiments", f));
 });
 
+test("driver code that scans every domain is refused by the compressed engine, with the reason; the reference engine runs it", () => {
+  const rk = DRIVERS.find((d) => d.id === "rockchip-iommu")!;
+  const alloc = rk.allocDomain;
+  // What if rk_iommu_domain_alloc() looked at every live domain (k.domains), not at a pool?
+  rk.allocDomain = (c) => {
+    for (const d of c.k.domains.values()) void d;
+    return alloc(c);
+  };
+  try {
+    const exp = resolveExperiment({ name: "scan", platform: { generate: { instances: 2, drivers: { "rockchip-iommu": 1 } } }, devices: 30, consumer: "vfio-type1", eras: ["mainline-2025"] });
+    const cell = sweepCells(exp)[0]!;
+    const fleet = makeFleet(exp, cell.seed);
+    assert.throws(() => runCompressed(exp, fleet, cell), /rockchip-iommu code iterated every domain \(k\.domains\).*reference engine/);
+    assert.ok(runReference(exp, fleet, cell).rows.length > 0);
+  } finally {
+    rk.allocDomain = alloc;
+  }
+});
+
 test.run();

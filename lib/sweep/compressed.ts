@@ -5,9 +5,10 @@
  * group's probe, then every group's consumer request. The engine keeps a real Kernel that
  * holds only some of the groups ("representatives") and runs every transition it needs
  * through the real library (buildPlatform, the consumers, the core, the drivers). A transition
- * that changed nothing the others can see (a "self-loop") is remembered together with what it
- * read; a later group whose transition would read the same things is counted with the
- * remembered outcome and never materialised.
+ * that changed nothing the others can see but which tuples are present (it may bring its own
+ * group's new state in: a twin would find it there) is remembered together with what it read;
+ * a later group whose transition would read the same things is counted with the remembered
+ * outcome and never materialised.
  *
  * What a transition reads:
  * - its own group: the class (instance + every member's properties, ./fleet) and the state
@@ -26,18 +27,19 @@
  *   consumer's list, which tuples (or which instances) are on it; for the group's own default
  *   or blocking domain or one made during the transition, nothing (only the group is on it);
  *   for any other, the instance's tuples as above;
- * - when driver code iterated k.domains or asked for the domains finalised to an instance
- *   (a pool: context banks, context ids, one page table per instance): the driver's live
- *   domains, counted per description, saturated at 1 + max(64, its largest numeric instance
- *   property on the platform). Such drivers are found by watching those reads; the first time
- *   one shows up the cell restarts.
+ * - when driver code asked for the domains finalised to an instance (k.domainsFinalisedTo,
+ *   a pool: context banks, context ids, one page table per instance): that instance's
+ *   finalised domains, counted per description, saturated at 1 + max(64, the driver's largest
+ *   numeric instance property on the platform). Such drivers are found by watching those
+ *   reads; the first time one shows up the cell restarts. Driver code iterating k.domains
+ *   itself is refused (the reference engine runs such experiments).
  *
  * The assumptions behind that list (checked as the engine runs with `verify`, and by the test
  * that compares it with the per-device reference engine on many small fleets):
  * 1. A transition changes only its own group, the domains it touches and the consumer's list.
  * 2. Other groups matter only by existence (is there one in this state on this domain, behind
  *    this instance), never by number, except pools (3).
- * 3. A driver that counts domains counts its own.
+ * 3. A driver counts domains only through k.domainsFinalisedTo.
  * 4. Groups not yet probed are invisible; the core iterates devices only to find who uses a
  *    domain it frees, and consumers free only domains the same request made.
  *
@@ -58,7 +60,7 @@ import type { Experiment } from "./load";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner";
 import { type Cell, type CellResult, Tally } from "./tally";
 
-/** Drivers seen counting their domains (iterating k.domains); kept for the life of the process. */
+/** Drivers seen reading a pool (k.domainsFinalisedTo); kept for the life of the process. */
 const poolDrivers = new Set<string>();
 
 class Restart extends Error {}
@@ -118,11 +120,13 @@ class ScanSpy<V> extends Map<string, V> {
 }
 
 /**
- * Live domains of the drivers that count theirs, as a multiset of descriptions with each count
- * saturated at the driver's cap; kept up to date from the domains a transition touched.
+ * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
+ * instance: the domains finalised to it, as a multiset of descriptions with each count
+ * saturated at the driver's cap. Kept only for the drivers seen reading a pool, and kept up to
+ * date from the domains a transition touched.
  */
 class Pools {
-  private readonly counted = new Map<Domain, string>();
+  private readonly counted = new Map<Domain, [string, string]>();
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly lanes = new Map<string, [number, number]>();
   private readonly keys = new Map<string, string>();
@@ -130,27 +134,23 @@ class Pools {
   changes = 0;
 
   constructor(
-    readonly drivers: readonly string[],
+    private readonly drivers: ReadonlySet<string>,
     private readonly cap: Map<string, number>,
-    private readonly live: (d: Domain) => boolean,
-  ) {
-    for (const d of drivers) {
-      this.counts.set(d, new Map());
-      this.lanes.set(d, [0, 0]);
-    }
-  }
+    private readonly finalised: (d: Domain) => boolean,
+  ) {}
 
-  private shift(driver: string, desc: string, by: number): void {
-    const m = this.counts.get(driver)!;
-    const cap = this.cap.get(driver)!;
+  private shift(inst: string, cap: number, desc: string, by: number): void {
+    let m = this.counts.get(inst);
+    if (!m) this.counts.set(inst, (m = new Map()));
+    let l = this.lanes.get(inst);
+    if (!l) this.lanes.set(inst, (l = [0, 0]));
     const a = m.get(desc) ?? 0;
     const b = a + by;
     if (b) m.set(desc, b);
     else m.delete(desc);
     if (Math.min(a, cap) === Math.min(b, cap)) return;
-    this.keys.delete(driver);
+    this.keys.delete(inst);
     this.changes++;
-    const l = this.lanes.get(driver)!;
     if (a) {
       const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
       l[0] = (l[0] - x) >>> 0;
@@ -165,48 +165,45 @@ class Pools {
 
   /** Count `d` again as it is now. */
   update(d: Domain): void {
-    if (!this.counts.has(d.owner.id)) return;
+    const driver = d.owner.id;
+    if (!this.drivers.has(driver)) return;
     const old = this.counted.get(d);
-    const now = !d.freed && !d.isStatic && this.live(d) ? describeDomain(d) : undefined;
-    if (old === now) return;
-    if (old !== undefined) this.shift(d.owner.id, old, -1);
+    const now = d.instance && this.finalised(d) ? describeDomain(d) : undefined;
+    if (old && old[0] === d.instance?.id && old[1] === now) return;
+    const cap = this.cap.get(driver)!;
+    if (old) this.shift(old[0], cap, old[1], -1);
     if (now !== undefined) {
-      this.shift(d.owner.id, now, 1);
-      this.counted.set(d, now);
+      this.shift(d.instance!.id, cap, now, 1);
+      this.counted.set(d, [d.instance!.id, now]);
     } else this.counted.delete(d);
   }
 
-  key(driver: string): string | undefined {
-    let k = this.keys.get(driver);
-    if (k === undefined) {
-      const l = this.lanes.get(driver);
-      if (!l) return undefined;
-      this.keys.set(driver, (k = `${l[0].toString(36)}.${l[1].toString(36)}`));
+  /** The key of each instance's pool, joined. */
+  key(insts: readonly string[]): string {
+    let s = "";
+    for (const i of insts) {
+      let k = this.keys.get(i);
+      if (k === undefined) {
+        const l = this.lanes.get(i) ?? [0, 0];
+        this.keys.set(i, (k = `${l[0].toString(36)}.${l[1].toString(36)}`));
+      }
+      s += `${i}=${k};`;
     }
-    return k;
+    return s;
   }
 
-  /** The keys, counted from scratch over `all` (verify mode). */
-  static recount(all: Iterable<Domain>, drivers: readonly string[], cap: Map<string, number>, live: (d: Domain) => boolean): Map<string, string> {
-    const counts = new Map<string, Map<string, number>>(drivers.map((d) => [d, new Map()]));
-    for (const d of all) {
-      const m = counts.get(d.owner.id);
-      if (!m || d.freed || d.isStatic || !live(d)) continue;
-      const desc = describeDomain(d);
-      m.set(desc, (m.get(desc) ?? 0) + 1);
+  /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
+  static recount(domains: Iterable<Domain>, cap: number): string {
+    const m = new Map<string, number>();
+    for (const d of domains) m.set(describeDomain(d), (m.get(describeDomain(d)) ?? 0) + 1);
+    let x = 0;
+    let y = 0;
+    for (const [desc, n] of m) {
+      const [hx, hy] = hash2(`${desc}*${Math.min(n, cap)}`);
+      x = (x + hx) >>> 0;
+      y = (y + hy) >>> 0;
     }
-    const out = new Map<string, string>();
-    for (const [id, m] of counts) {
-      let x = 0;
-      let y = 0;
-      for (const [desc, n] of m) {
-        const [hx, hy] = hash2(`${desc}*${Math.min(n, cap.get(id)!)}`);
-        x = (x + hx) >>> 0;
-        y = (y + hy) >>> 0;
-      }
-      out.set(id, `${x.toString(36)}.${y.toString(36)}`);
-    }
-    return out;
+    return `${x.toString(36)}.${y.toString(36)}`;
   }
 }
 
@@ -299,8 +296,9 @@ interface Rep {
 interface Reads {
   /** Instance-scope tuple set, when driver code iterated devices or groups. */
   inst?: string;
-  /** Pools of the drivers concerned, when driver code read a pool (k.domains, k.domainsFinalisedTo). */
+  /** Keys of the pools driver code read (k.domainsFinalisedTo), and whose. */
   pools?: string;
+  poolInsts?: string[];
   /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
   occAt?: number[];
   /** Positions of the consumer's list whose instances (k.instancesOn) driver code asked for. */
@@ -314,6 +312,11 @@ interface ProbeMemo extends Reads {
 }
 
 interface RequestMemo extends Reads {
+  /**
+   * Set when the transition brought a tuple in: it stands only in the context it was made in,
+   * because a tuple naming a position (Hn) means another domain in the next context.
+   */
+  context?: number;
   /** Last position of the consumer's list read (-1: none). */
   p: number;
   /** The whole list was read: its length must be `len`. */
@@ -377,11 +380,13 @@ class Engine {
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
   private readonly poolCap = new Map<string, number>();
-  private poolsStamp = "";
-  private readonly poolsCache = new Map<string, string>();
+  /** Instances whose pool driver code read during the transition. */
+  private readonly poolReads = new Set<string>();
   /** Bumped whenever the consumer's list is replaced (it grew, or a new context began). */
   private listEpoch = 0;
-  private readonly fleetPoolDrivers: string[];
+  /** Bumped for every new consumer context. */
+  private contexts = 0;
+  private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
   /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
   private version = 0;
@@ -431,15 +436,12 @@ class Engine {
       }
       this.poolCap.set(d, max + 1);
     }
-    this.fleetPoolDrivers = [...drivers].filter((d) => poolDrivers.has(d)).sort();
-    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.isLive(d));
+    this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
+    const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
     this.classVer = fleet.classes.map(() => -1);
     this.classMemo = fleet.classes.map(() => undefined);
-  }
-
-  private isLive(d: Domain): boolean {
-    return Map.prototype.get.call(this.domains, d.id) === d;
   }
 
   /**
@@ -457,7 +459,7 @@ class Engine {
       return d ? d.owner.id : id.includes(":") ? id.slice(0, id.lastIndexOf(":")) : undefined;
     };
     (k as { call: Kernel["call"] }).call = (fn, args, body) => {
-      if (this.fleetPoolDrivers.length && typeof args["domain"] === "string") {
+      if (this.fleetPoolDrivers.size && typeof args["domain"] === "string") {
         const d = this.domains.get(args["domain"]);
         if (d) this.domains.changed.add(d);
       }
@@ -488,9 +490,9 @@ class Engine {
       // The core asks only about a domain being freed (assumption 4).
       if (who() !== "core") this.asked.push([d, kind]);
     };
-    // The domains finalised to an instance: a pool read, as if the driver had iterated k.domains.
+    // The domains finalised to an instance: a pool read.
     (k as { domainsFinalisedTo: Kernel["domainsFinalisedTo"] }).domainsFinalisedTo = (inst) => {
-      this.domains.scanners.add(who());
+      this.poolReads.add(inst.id);
       return domainsFinalisedTo(inst);
     };
     // The domains behind an instance: read like a scan of its devices (assumption 2).
@@ -507,10 +509,6 @@ class Engine {
       note(d, "inst");
       return instancesOn(d);
     };
-  }
-
-  private driverOf(cls: number): string {
-    return this.fleet.instances[this.fleet.classes[cls]!.instance]!.driver;
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -601,7 +599,7 @@ class Engine {
 
   /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
   private updatePools(g: Group | null): void {
-    if (!this.fleetPoolDrivers.length) return;
+    if (!this.fleetPoolDrivers.size) return;
     const dirty = new Set(this.domains.changed);
     for (const d of this.heldList) dirty.add(d);
     if (g) {
@@ -610,39 +608,14 @@ class Engine {
     }
     for (const d of dirty) this.pools.update(d);
     if (this.verifyNow()) {
-      const fresh = Pools.recount(Map.prototype.values.call(this.domains) as IterableIterator<Domain>, this.fleetPoolDrivers, this.poolCap, (d) => this.isLive(d));
-      for (const id of this.fleetPoolDrivers) {
-        if (fresh.get(id) !== this.pools.key(id)) throw new Error(`sweep: compression assumption violated: a transition changed a ${id} domain it did not touch`);
+      const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
+      for (const i of this.k.instances.values()) {
+        if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
+        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!)};` !== this.pools.key([i.id])) {
+          throw new Error(`sweep: compression assumption violated: a transition changed a domain finalised to ${i.id} it did not touch`);
+        }
       }
     }
-  }
-
-  private poolPart(drivers: Iterable<string>): string {
-    let s = "";
-    for (const d of [...drivers].sort()) {
-      const k = this.pools.key(d);
-      if (k !== undefined) s += `${d}=${k};`;
-    }
-    return s;
-  }
-
-  /** Pools a transition can see: its own driver's and those of the drivers whose domains the consumer holds. */
-  private poolsFor(cls: number): string {
-    if (!this.fleetPoolDrivers.length) return "";
-    // Cached per driver until a pool or the list's drivers change.
-    const stamp = `${this.pools.changes}:${this.listEpoch}`;
-    if (stamp !== this.poolsStamp) {
-      this.poolsStamp = stamp;
-      this.poolsCache.clear();
-    }
-    const own = this.driverOf(cls);
-    let out = this.poolsCache.get(own);
-    if (out === undefined) {
-      const ds = new Set([own]);
-      for (const d of this.heldList) ds.add(d.owner.id);
-      this.poolsCache.set(own, (out = this.poolPart(ds)));
-    }
-    return out;
   }
 
   private consumerFlags(i: number): string {
@@ -722,12 +695,19 @@ class Engine {
 
   /**
    * Everything another transition could read, to compare before and after one transition
-   * (assumption 1: a transition touches its own instance only). Set changes are counted, not
-   * hashed: a tuple that left and came back counts as a change, which only costs a memo.
+   * (assumption 1: a transition touches its own instance only), in two parts.
+   * - `shared`: the list, its domains' descriptions and the pools. A transition that changed
+   *   one of them cannot be remembered: a twin would append, allocate or alter again.
+   * - `sets`: which tuples are present (behind the instance, on each position). Only the
+   *   transition's own group moves between tuples, and presence is all that is read
+   *   (assumption 2), so a twin starting where it started lands on a tuple already present and
+   *   changes nothing: such a transition is remembered, and only the per-slot caches go stale.
+   * Set changes are counted, not hashed: a tuple that left and came back counts as a change,
+   * which only costs a cache refresh.
    */
-  private snapshot(inst: number): string {
+  private snapshot(inst: number): { shared: string; sets: number } {
     const n = this.heldList.length;
-    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.occupancyChanges()}|${this.instSets[inst]!.changes}|${this.pools.changes}`;
+    return { shared: `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.pools.changes}`, sets: this.occupancyChanges() + this.instSets[inst]!.changes };
   }
 
   private verifyTick = 0;
@@ -755,6 +735,7 @@ class Engine {
   private begin(): void {
     this.domains.changed.clear();
     this.domains.scanners.clear();
+    this.poolReads.clear();
     this.devices.scanners.clear();
     this.groups.scanners.clear();
     this.touched.clear();
@@ -767,7 +748,7 @@ class Engine {
    * After a transition: restart if a driver not yet known to count domains iterated k.domains;
    * say what the transition read besides its own group.
    */
-  private reads(cls: number, inst: number, g: Group): Reads {
+  private reads(inst: number, g: Group): Reads {
     const out: Reads = {};
     for (const [d, kind] of this.asked) {
       const i = this.heldIndex.get(d);
@@ -775,22 +756,22 @@ class Engine {
       // Its own domains and those made by this transition carry only its own devices (assumption 1).
       else if (d !== g.defaultDomain && d !== g.blockingDomain && !this.domains.added.has(d)) out.inst = this.instSets[inst]!.key();
     }
-    if (this.domains.scanners.size) {
-      const suspects = new Set(this.domains.scanners);
-      if (suspects.delete("?") || suspects.delete("core")) {
-        // Not inside a driver op: put it down to every driver the transition may have run.
-        suspects.add(this.driverOf(cls));
-        for (const d of this.heldList) suspects.add(d.owner.id);
-      }
+    for (const s of this.domains.scanners) {
+      if (s !== "core") throw new Error(`sweep: ${s === "?" ? "kernel code" : `${s} code`} iterated every domain (k.domains); the compressed engine keys only on the pools of k.domainsFinalisedTo (run this experiment with the reference engine)`);
+    }
+    if (this.poolReads.size) {
+      // A pool read from a driver not yet counted: count its pools from the start.
       let fresh = false;
-      for (const d of suspects) {
+      for (const i of this.poolReads) {
+        const d = this.k.instances.get(i)!.driver.id;
         if (!poolDrivers.has(d)) {
           poolDrivers.add(d);
           fresh = true;
         }
       }
       if (fresh) throw new Restart();
-      out.pools = this.poolsFor(cls);
+      out.poolInsts = [...this.poolReads].sort();
+      out.pools = this.pools.key(out.poolInsts);
     }
     const own = this.fleet.instances[inst]!.id;
     for (const i of this.askedInstances) {
@@ -801,8 +782,8 @@ class Engine {
     return out;
   }
 
-  private fits(r: Reads, cls: number, inst: number): boolean {
-    return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.pools === undefined || r.pools === this.poolsFor(cls));
+  private fits(r: Reads, inst: number): boolean {
+    return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
   }
 
   // ---- Phase 1: probes ---------------------------------------------------------------------
@@ -817,7 +798,7 @@ class Engine {
     const { s, held, hw } = this.tupleString(g, cls);
     const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
-    const reads = this.reads(cls, inst, g);
+    const reads = this.reads(inst, g);
     // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
     delete reads.occAt;
     delete reads.onAt;
@@ -829,7 +810,7 @@ class Engine {
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
     if (this.classVer[cls] !== this.version) {
-      this.classMemo[cls] = this.probeMemo[cls]!.find((m) => this.fits(m, cls, inst));
+      this.classMemo[cls] = this.probeMemo[cls]!.find((m) => this.fits(m, inst));
       this.classVer[cls] = this.version;
     }
     return this.classMemo[cls];
@@ -853,7 +834,9 @@ class Engine {
       this.simulated++;
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
-      if (this.snapshot(inst) === before) {
+      const after = this.snapshot(inst);
+      if (after.sets !== before.sets) this.version++;
+      if (after.shared === before.shared) {
         if (!memo) {
           const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
@@ -861,7 +844,7 @@ class Engine {
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
           throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
         }
-      } else this.version++;
+      } else if (after.sets === before.sets) this.version++;
       this.tally.add("probe", req);
       this.matCount[slot]!++;
       this.unused[slot]!.push(rep);
@@ -875,6 +858,7 @@ class Engine {
 
   private newContext(): void {
     this.listEpoch++;
+    this.contexts++;
     this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
@@ -894,8 +878,10 @@ class Engine {
     const inst = this.fleet.classes[this.slotClass[slot]!]!.instance;
     const before = this.snapshot(inst);
     const { rep } = this.materialise(j, `late${this.reps.length}`);
+    this.simulated++;
     this.k.log.length = 0;
-    if (rep.tuple !== this.slotTuple[slot] || this.snapshot(inst) !== before) {
+    const after = this.snapshot(inst);
+    if (rep.tuple !== this.slotTuple[slot] || after.shared !== before.shared || after.sets !== before.sets) {
       const key = this.reserveKey(slot);
       this.reserve.set(key, Math.max(4, (this.reserve.get(key) ?? 1) * 4));
       throw new Restart();
@@ -904,18 +890,19 @@ class Engine {
     return rep;
   }
 
-  private requestFits(m: RequestMemo, cls: number, inst: number): boolean {
+  private requestFits(m: RequestMemo, inst: number): boolean {
     const n = this.heldList.length;
     if (m.full ? n !== m.len : n <= m.p) return false;
+    if (m.context !== undefined && m.context !== this.contexts) return false;
     if (m.p >= 0 && this.cumDesc[m.p] !== m.desc) return false;
     if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]?.key() !== k) return false;
     if (m.on) for (const [i, k] of m.on) if (this.instOn[i]?.key() !== k) return false;
-    return this.fits(m, cls, inst);
+    return this.fits(m, inst);
   }
 
-  private requestLookup(slot: number, cls: number, inst: number): RequestMemo | undefined {
+  private requestLookup(slot: number, inst: number): RequestMemo | undefined {
     if (this.slotVer[slot] !== this.version) {
-      this.slotMemo[slot] = this.requestMemo.get(`${slot}|${this.ctxFixed}`)?.find((m) => this.requestFits(m, cls, inst));
+      this.slotMemo[slot] = this.requestMemo.get(`${slot}|${this.ctxFixed}`)?.find((m) => this.requestFits(m, inst));
       this.slotVer[slot] = this.version;
     }
     return this.slotMemo[slot];
@@ -936,7 +923,7 @@ class Engine {
       const slot = slotOfGroup[j]!;
       const cls = this.slotClass[slot]!;
       const inst = this.fleet.classes[cls]!.instance;
-      const memo = this.requestLookup(slot, cls, inst);
+      const memo = this.requestLookup(slot, inst);
       const pool = this.unused[slot]!;
       const left = remaining[slot]!;
       if (memo && pool.length <= left - 1) {
@@ -955,7 +942,7 @@ class Engine {
       const reqs = attachGroup(this.k, this.ctx!, rep.group);
       const touched = [...this.touched].sort((a, b) => a - b);
       // Who was on the positions tried, as the request saw them (the group itself not there yet).
-      const reads = this.reads(cls, inst, rep.group);
+      const reads = this.reads(inst, rep.group);
       // Who was on the positions tried (after a scan of every device) or asked about, and which
       // instances, as the request saw them (the group itself not there yet).
       const occPos = new Set(reads.occAt);
@@ -969,7 +956,9 @@ class Engine {
       this.retuple(rep);
       this.simulated++;
       if (this.verify) this.checkOthers(rep);
-      if (this.snapshot(inst) === before) {
+      const after = this.snapshot(inst);
+      if (after.sets !== before.sets) this.version++;
+      if (after.shared === before.shared) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
         const stopped = this.ctx!.kind !== "direct" && reqs.every((r) => r.outcome === "attached-existing") && last >= 0;
@@ -983,6 +972,7 @@ class Engine {
           desc: p >= 0 ? descBefore[p]! : "",
           ...(occ.length ? { occ } : {}),
           ...(on.length ? { on } : {}),
+          ...(after.sets !== before.sets ? { context: this.contexts } : {}),
           reqs,
           hits: 0,
         };
@@ -994,7 +984,7 @@ class Engine {
         } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
           throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
         }
-      } else this.version++;
+      } else if (after.sets === before.sets) this.version++;
       for (const r of reqs) this.tally.add("attach", r);
       checkLimit(this.ctx!, this.exp.domainsPerContext);
       this.k.log.length = 0;
