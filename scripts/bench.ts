@@ -8,7 +8,9 @@
  *  2. The practical limit: a minimal loop over typed arrays doing the same searches with only
  *     the compatibility predicate (same instance and properties), and the ratios to it; and the
  *     floor the library itself sets: the transitions the engine had to simulate, at the
- *     library's own cost per transition (from the per-device run).
+ *     library's own cost per transition (from the per-device run). The per-group ratio again
+ *     at 10^6 devices, where the engine's fixed cost (its simulated transitions) is spread over
+ *     ten times as many groups.
  *  3. Sweep wall time (a fresh process running runSweep, all six eras) for 10^4, 10^5 and 10^6 devices,
  *     one thread and the default (one per core), with the growth per 10x and the speed-up;
  *     the curve is drawn to build/bench/sweep-growth.svg.
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
        * limit: what no amount of engine tuning gets below without simulating fewer transitions.
        */
       libraryFloorMs: (lib.ms / (2 * eng.value.stats.groups)) * eng.value.stats.simulated,
+      at1e6: {} as Record<string, number>,
     };
     speed[consumer] = s;
     const f = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -165,7 +168,14 @@ async function main(): Promise<void> {
     rows.push([`1. library per device, ${consumer}`, `${f(s.libraryPerDevice.perSecond)} attempts/s`, `${f(libAttempts)} attempts, 10^5 devices, ${s.libraryPerDevice.ms.toFixed(0)} ms`]);
     rows.push([`2. limit loop, ${consumer}`, `${f(s.limit.perSecond)} attempts/s`, `${f(lim.value)} attempts, 10^5 devices, ${s.limit.ms.toFixed(1)} ms`]);
     rows.push([`2. engine / limit, ${consumer}`, `${(100 * s.engineOverLimit).toFixed(2)}%`, `per group (same ${s.engine.groups} groups): ${(100 * s.engineOverLimitPerGroup).toFixed(1)}%; library per device / limit: ${(100 * s.libraryOverLimit).toFixed(4)}%`]);
+    const exp6 = experiment(1_000_000, consumer, ["mainline-2025"]);
+    const fleet6 = makeFleet(exp6, cell.seed);
+    runCompressed(exp6, fleet6, cell);
+    const eng6 = best(3, () => runCompressed(exp6, fleet6, cell));
+    const lim6 = best(5, () => limitLoop(fleet6, consumer));
+    s.at1e6 = { engineMs: eng6.ms, limitMs: lim6.ms, engineOverLimitPerGroup: lim6.ms / eng6.ms, simulated: eng6.value.stats.simulated, groups: eng6.value.stats.groups };
     rows.push([`2. library floor, ${consumer}`, `${s.libraryFloorMs.toFixed(0)} ms`, `${s.engine.simulated} simulated transitions at the library's ${((1000 * lib.ms) / (2 * s.engine.groups)).toFixed(1)} us each: ${((100 * s.libraryFloorMs) / s.engine.ms).toFixed(0)}% of the engine's time; per-group ceiling ${((100 * s.limit.ms) / s.libraryFloorMs).toFixed(1)}% of the limit`]);
+    rows.push([`2. engine / limit at 10^6, ${consumer}`, `${(100 * s.at1e6["engineOverLimitPerGroup"]!).toFixed(1)}% per group`, `engine ${eng6.ms.toFixed(0)} ms (${eng6.value.stats.simulated} transitions simulated for ${eng6.value.stats.groups} groups x 2), limit ${lim6.ms.toFixed(1)} ms`]);
   }
   json["attemptsPerSecond"] = speed;
 

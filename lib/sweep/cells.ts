@@ -86,9 +86,16 @@ export function fromWire(w: WireError): Error {
  * `npm run bench`).
  */
 function defaultWorkers(cells: number, devices: number): number {
+  if (!NODE) return 1;
   if (cells < 2 || cells * devices < 1_000_000) return 1;
   return Math.max(1, Math.min(os.availableParallelism() - 1, cells));
 }
+
+/**
+ * Workers load the library through tsx's require hook, found next to this file: Node only.
+ * Deno's notebook kernel runs sweeps in its own thread.
+ */
+const NODE = typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 
 /** Progress over cells whose sizes are learnt as they start (an estimate stands in until then). */
 class Progress {
@@ -114,6 +121,9 @@ export async function runCells(exp: Experiment, opts: RunOptions = {}): Promise<
   const cells = sweepCells(exp);
   const engine = opts.engine ?? "compressed";
   const progress = new Progress(cells.length, exp.devices, opts.onProgress);
+  if (!NODE && opts.workers !== undefined && opts.workers > 1) {
+    throw new LabArgumentError(`runSweep: workers: ${opts.workers} needs Node's worker threads; under Deno use workers: 1 (or leave it out)`);
+  }
   const workers = Math.min(opts.workers ?? defaultWorkers(cells.length, exp.devices), cells.length);
   if (workers <= 1) {
     const cache = new FleetCache(exp);
@@ -123,7 +133,7 @@ export async function runCells(exp: Experiment, opts: RunOptions = {}): Promise<
       return runCell(exp, fleet, c, engine, { verify: opts.verify === true, tick: (n) => progress.tick(n) });
     });
   }
-  // Drivers this thread already knows to count their domains spare the workers a restart.
+  // Drivers this thread already knows to read pools spare the workers a restart.
   return runInWorkers(exp, cells, workers, { engine, verify: opts.verify === true, counting: countingDrivers() }, progress);
 }
 
