@@ -101,7 +101,7 @@ export interface CellStats {
   devices: number;
   /** Groups that exist as objects in the engine's kernel. */
   materialised: number;
-  /** Probes and requests run through the library. */
+  /** Probes and requests run through the library (a group built for its request runs its probe again). */
   simulated: number;
   /** Groups counted from a memoised transition. */
   memoised: number;
