@@ -195,7 +195,10 @@ class Pools {
   /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
   static recount(domains: Iterable<Domain>, cap: number): string {
     const m = new Map<string, number>();
-    for (const d of domains) m.set(describeDomain(d), (m.get(describeDomain(d)) ?? 0) + 1);
+    for (const d of domains) {
+      const desc = describeDomain(d);
+      m.set(desc, (m.get(desc) ?? 0) + 1);
+    }
     let x = 0;
     let y = 0;
     for (const [desc, n] of m) {
@@ -276,6 +279,10 @@ class TupleSet {
     } else this.counts.set(t, c - 1);
   }
 
+  has(t: number): boolean {
+    return this.counts.has(t);
+  }
+
   key(): string {
     return (this.cached ??= `${this.a.toString(36)}.${this.b.toString(36)}.${this.n}`);
   }
@@ -313,10 +320,11 @@ interface ProbeMemo extends Reads {
 
 interface RequestMemo extends Reads {
   /**
-   * Set when the transition brought a tuple in: it stands only in the context it was made in,
-   * because a tuple naming a position (Hn) means another domain in the next context.
+   * Where the group lands when its state names positions of the list (Hn): a twin is counted
+   * only while a representative is there, because who is on a position is read later and the
+   * same name means another domain in the next consumer context.
    */
-  context?: number;
+  lands?: { tuple: number; at: number[] };
   /** Last position of the consumer's list read (-1: none). */
   p: number;
   /** The whole list was read: its length must be `len`. */
@@ -382,10 +390,6 @@ class Engine {
   private readonly poolCap = new Map<string, number>();
   /** Instances whose pool driver code read during the transition. */
   private readonly poolReads = new Set<string>();
-  /** Bumped whenever the consumer's list is replaced (it grew, or a new context began). */
-  private listEpoch = 0;
-  /** Bumped for every new consumer context. */
-  private contexts = 0;
   private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
   /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
@@ -647,7 +651,6 @@ class Engine {
     const old = appended ? this.heldList.length : 0;
     if (list.length !== this.heldList.length || !appended) {
       this.heldList = list;
-      this.listEpoch++;
       this.heldIndex = new Map(list.map((d, i) => [d, i]));
       this.heldIds.clear();
       list.forEach((d, i) => this.heldIds.set(d.id, i));
@@ -745,8 +748,8 @@ class Engine {
   }
 
   /**
-   * After a transition: restart if a driver not yet known to count domains iterated k.domains;
-   * say what the transition read besides its own group.
+   * After a transition: refuse driver code that iterated k.domains; restart if a driver not yet
+   * known to read pools read one; say what the transition read besides its own group.
    */
   private reads(inst: number, g: Group): Reads {
     const out: Reads = {};
@@ -835,7 +838,7 @@ class Engine {
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets) this.version++;
+      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
       if (after.shared === before.shared) {
         if (!memo) {
           const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
@@ -844,7 +847,7 @@ class Engine {
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
           throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
         }
-      } else if (after.sets === before.sets) this.version++;
+      }
       this.tally.add("probe", req);
       this.matCount[slot]!++;
       this.unused[slot]!.push(rep);
@@ -857,8 +860,6 @@ class Engine {
   // ---- Phase 2: consumer requests ------------------------------------------------------------
 
   private newContext(): void {
-    this.listEpoch++;
-    this.contexts++;
     this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
@@ -893,7 +894,7 @@ class Engine {
   private requestFits(m: RequestMemo, inst: number): boolean {
     const n = this.heldList.length;
     if (m.full ? n !== m.len : n <= m.p) return false;
-    if (m.context !== undefined && m.context !== this.contexts) return false;
+    if (m.lands) for (const i of m.lands.at) if (!this.occSets[i]?.has(m.lands.tuple)) return false;
     if (m.p >= 0 && this.cumDesc[m.p] !== m.desc) return false;
     if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]?.key() !== k) return false;
     if (m.on) for (const [i, k] of m.on) if (this.instOn[i]?.key() !== k) return false;
@@ -957,7 +958,7 @@ class Engine {
       this.simulated++;
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets) this.version++;
+      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
       if (after.shared === before.shared) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
@@ -972,7 +973,7 @@ class Engine {
           desc: p >= 0 ? descBefore[p]! : "",
           ...(occ.length ? { occ } : {}),
           ...(on.length ? { on } : {}),
-          ...(after.sets !== before.sets ? { context: this.contexts } : {}),
+          ...(rep.held.length ? { lands: { tuple: rep.tuple, at: rep.held } } : {}),
           reqs,
           hits: 0,
         };
@@ -984,7 +985,7 @@ class Engine {
         } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
           throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
         }
-      } else if (after.sets === before.sets) this.version++;
+      }
       for (const r of reqs) this.tally.add("attach", r);
       checkLimit(this.ctx!, this.exp.domainsPerContext);
       this.k.log.length = 0;
