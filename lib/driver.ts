@@ -5,7 +5,7 @@
  * an instance, claim a slot). The core calls `driverAttachDev` / `driverTestDev` /
  * `driverSetDevPasid`, which walk those steps; drivers never call back into the core.
  */
-import { type EraId, ERAS, eraChain } from "./eras";
+import { ERA_IDS, type EraId, ERAS, eraChain } from "./eras";
 import { neg, type ErrnoName, type Ret } from "./errno";
 import type { LogLevel } from "./log";
 import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model";
@@ -165,9 +165,12 @@ export interface DriverModel {
   notes?: readonly string[];
 }
 
+/** lookupRows' chain per era, made once: it runs for every check of every attach. */
+const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
+
 /** Verdict of a check in an era, taking variants into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
-  if (check.variants) {
+  if (check.variants && k.variants.size) {
     for (const [name, rows] of Object.entries(check.variants)) {
       if (!k.variants.has(`${driver.id}:${name}`)) continue;
       const v = lookupRows(rows, k.era.id);
@@ -182,8 +185,7 @@ export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Ve
  * the pre-2022 one: the attach paths of 2014 and ~v5.15 are taken to be the same (INFERRED).
  */
 export function lookupRows(rows: EraRows, era: EraId): Verdict | null | undefined {
-  const chain = era === "2014-nesting" ? ["2014-nesting", "pre-2022"] as EraId[] : eraChain(era);
-  for (const e of chain) if (e in rows) return rows[e];
+  for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
   return undefined;
 }
 
@@ -212,6 +214,12 @@ export function printf(fmt: string, args: ReadonlyArray<string | number>): strin
   });
 }
 
+/** The steps of a driver without static-domain steps (one list, so it has one plan). */
+const NO_STEPS: readonly Step[] = [];
+
+/** What a walk that went through returns (shared: a result is read, never changed). */
+const ATTACHED: StepResult = Object.freeze({ ret: 0, attach: true });
+
 function trip(k: Kernel, c: StepCtx, s: CheckStep, v: Verdict): StepResult {
   const dev = c.dev;
   if (v.warn) k.printk("WARN", dev, `WARN_ON(${s.kernel})`);
@@ -224,38 +232,69 @@ function trip(k: Kernel, c: StepCtx, s: CheckStep, v: Verdict): StepResult {
  * (test_dev: checks that moved there, no effects) or "attach" (attach_dev after test_dev:
  * effects and the checks that stayed).
  */
-export function runSteps(
-  k: Kernel,
-  driver: DriverModel,
-  steps: readonly Step[],
-  c: StepCtx,
-  phase: "all" | "test" | "attach",
-): StepResult {
-  for (const s of steps) {
+export function runSteps(k: Kernel, driver: DriverModel, steps: readonly Step[], c: StepCtx, phase: Phase): StepResult {
+  for (const { step: s, verdict } of planFor(k, driver, steps)[phase]) {
     if (s.kind === "effect") {
-      if (phase === "test" || !effectIn(s, c.era)) continue;
       const ret = s.run(c);
       if (ret) return { ret, attach: true };
+    } else if (s.when(c)) return trip(k, c, s, verdict!);
+  }
+  return ATTACHED;
+}
+
+type Phase = "all" | "test" | "attach";
+
+/** A step as one kernel runs it: an effect of its era, or a check with its verdict there. */
+interface Planned {
+  step: Step;
+  /** The check's verdict in the kernel's era with its variants; null for an effect. */
+  verdict: Verdict | null;
+}
+
+type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
+
+/**
+ * What runSteps runs, per kernel and step list: made once, not at every attach. Verdicts and
+ * the eras of effects depend only on the step data and the kernel's era and variants, all fixed
+ * for the kernel's life (step lists are never changed in place; a patched driver brings new ones).
+ */
+const PLANS = new WeakMap<Kernel, Map<readonly Step[], Plan>>();
+
+function planFor(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
+  let plans = PLANS.get(k);
+  if (!plans) PLANS.set(k, (plans = new Map()));
+  let plan = plans.get(steps);
+  if (plan?.driver !== driver) plans.set(steps, (plan = makePlan(k, driver, steps)));
+  return plan;
+}
+
+function makePlan(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
+  const plan: Plan = { driver, all: [], test: [], attach: [] };
+  for (const step of steps) {
+    if (step.kind === "effect") {
+      if (!effectIn(step, k.era.id)) continue;
+      plan.all.push({ step, verdict: null });
+      plan.attach.push({ step, verdict: null });
       continue;
     }
-    const where = s.phase ?? "test";
-    if (phase === "test" && where === "attach") continue;
-    if (phase === "attach" && where === "test") continue;
-    const v = verdictFor(k, driver, s);
-    if (v && s.when(c)) return trip(k, c, s, v);
+    const verdict = verdictFor(k, driver, step);
+    if (!verdict) continue;
+    const where = step.phase ?? "test";
+    plan.all.push({ step, verdict });
+    if (where !== "attach") plan.test.push({ step, verdict });
+    if (where !== "test") plan.attach.push({ step, verdict });
   }
-  return { ret: 0, attach: true };
+  return plan;
 }
 
 /** domain->ops->attach_dev(domain, dev[, old]). */
 export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Domain | null): StepResult {
   const d = domain.owner;
   const c = ctxFor(k, d, domain, dev, null, old);
-  let res: StepResult = { ret: 0, attach: true };
-  const args: Record<string, string> = { domain: domain.id, dev: dev.id };
-  if (k.features.attachDevOld) args["old"] = old ? old.id : "NULL";
+  let res = ATTACHED;
+  const args: Record<string, string> = k.features.attachDevOld ? { domain: domain.id, dev: dev.id, old: old ? old.id : "NULL" } : { domain: domain.id, dev: dev.id };
   k.call(d.fn.attach, args, () => {
-    const steps = domain.isStatic ? (d.staticAttach ?? []) : d.attach;
+    const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
     res = runSteps(k, d, steps, c, k.features.testDev ? "attach" : "all");
     return res.ret;
   });
@@ -267,7 +306,7 @@ export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: num
   const d = domain.owner;
   if ((domain.isStatic && pasid !== null) || d.fn.testDev === null) return 0; // no test_dev op: nothing to ask
   const c = ctxFor(k, d, domain, dev, pasid, old);
-  const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? []) : d.attach;
+  const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
   return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
 }
 
@@ -275,9 +314,9 @@ export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: num
 export function driverSetDevPasid(k: Kernel, domain: Domain, dev: Device, pasid: number, old: Domain | null): StepResult {
   const d = domain.owner;
   const c = ctxFor(k, d, domain, dev, pasid, old);
-  let res: StepResult = { ret: 0, attach: true };
+  let res = ATTACHED;
   k.call(domain.isStatic ? `${d.opsName}.blocked_domain.set_dev_pasid` : d.fn.setDevPasid, { domain: domain.id, dev: dev.id, pasid, old: old ? old.id : "NULL" }, () => {
-    res = domain.isStatic ? { ret: 0, attach: true } : runSteps(k, d, d.setDevPasid, c, k.features.testDev ? "attach" : "all");
+    res = domain.isStatic ? ATTACHED : runSteps(k, d, d.setDevPasid, c, k.features.testDev ? "attach" : "all");
     return res.ret;
   });
   return res;
@@ -341,10 +380,11 @@ export function erasFrom(first: EraId, removedIn?: EraId): EraId[] {
 
 /** Property with its documented default, read from a props bag. */
 export function prop<T extends number | boolean | string>(p: Props, docs: readonly PropDoc[], name: string): T {
-  if (name in p) return p[name] as T;
-  const d = docs.find((x) => x.name === name);
-  if (!d) throw new Error(`internal: undocumented property ${name}`);
-  return d.default as T;
+  const v = p[name];
+  if (v !== undefined || name in p) return v as T;
+  // A loop, not docs.find(): a closure over `name` would cost an allocation at every call.
+  for (const d of docs) if (d.name === name) return d.default as T;
+  throw new Error(`internal: undocumented property ${name}`);
 }
 
 /** No IOMMU at all behind the device (no fwspec / no DMAR unit found). */

@@ -133,14 +133,15 @@ export class Kernel {
    * Who uses each domain, kept by the setters below: a model-only index standing in for the
    * walks the kernel does under the group mutex, so "who is on this domain" costs its answer,
    * not a scan of every device (which made per-device sweeps quadratic).
+   * One record per domain, so a move looks the domain up once.
    */
-  private readonly hwUsers = new Map<Domain, Set<Device>>();
-  /** Per domain, the instances of the devices on it (with how many); per instance, the domains on its devices. */
-  private readonly hwInstances = new Map<Domain, Map<IommuInstance, number>>();
-  private readonly instanceHw = new Map<IommuInstance, Map<Domain, number>>();
+  private readonly users = new Map<Domain, DomainUsers>();
+  /** Per instance, the domains on its devices, with the counters the domains' records hold. */
+  private readonly instanceHw = new Map<IommuInstance, Map<Domain, Counter>>();
+  /** The last two records usersOf() found: a move asks for the same two domains for each device, then for the group. */
+  private readonly recent: { d0: Domain | null; u0: DomainUsers | null; d1: Domain | null; u1: DomainUsers | null } = { d0: null, u0: null, d1: null, u1: null };
   /** Live domains per instance they are finalised to. */
   private readonly byInstance = new Map<IommuInstance, Set<Domain>>();
-  private readonly groupUsers = new Map<Domain, Set<Group>>();
   /** Groups with at least one PASID attached (few; scanned for PASID users). */
   private readonly pasidGroups = new Set<Group>();
 
@@ -211,20 +212,46 @@ export class Kernel {
   setHwDomain(dev: Device, d: Domain | null): void {
     const old = dev.hwDomain;
     if (old === d) return;
-    move(this.hwUsers, dev, old, d);
-    if (dev.instance) {
-      let on = this.instanceHw.get(dev.instance);
-      if (!on) this.instanceHw.set(dev.instance, (on = new Map()));
-      if (old) {
-        bump(this.hwInstances, old, dev.instance, -1);
-        bumpIn(on, old, -1);
-      }
-      if (d) {
-        bump(this.hwInstances, d, dev.instance, 1);
-        bumpIn(on, d, 1);
-      }
+    const inst = dev.instance;
+    if (old) {
+      const u = this.usersOf(old);
+      u.devices = removeUser(u.devices, dev);
+      if (inst) this.counter(u, old, inst).n--;
+    }
+    if (d) {
+      const u = this.usersOf(d);
+      u.devices = addUser(u.devices, dev);
+      if (inst) this.counter(u, d, inst).n++;
     }
     dev.hwDomain = d;
+  }
+
+  /** The index record of `d`, made empty if it has none (an empty one goes when the domain is freed). */
+  private usersOf(d: Domain): DomainUsers {
+    const r = this.recent;
+    if (r.d0 === d) return r.u0!;
+    if (r.d1 === d) return r.u1!;
+    let u = this.users.get(d);
+    if (!u) this.users.set(d, (u = { devices: null, groups: null, first: null, more: null }));
+    r.d1 = r.d0;
+    r.u1 = r.u0;
+    r.d0 = d;
+    r.u0 = u;
+    return u;
+  }
+
+  /** How many devices behind `inst` have `d` (whose record is `u`) programmed: one counter, in u and in inst's map. */
+  private counter(u: DomainUsers, d: Domain, inst: IommuInstance): Counter {
+    if (u.first?.inst === inst) return u.first;
+    let c = u.more?.get(inst);
+    if (c) return c;
+    c = { inst, n: 0 };
+    if (!u.first && !u.more?.size) u.first = c;
+    else (u.more ??= new Map()).set(inst, c);
+    let on = this.instanceHw.get(inst);
+    if (!on) this.instanceHw.set(inst, (on = new Map()));
+    on.set(d, c);
+    return c;
   }
 
   /** A new live domain (iommu_domain_alloc). */
@@ -251,16 +278,23 @@ export class Kernel {
   removeDomain(d: Domain): void {
     this.domains.delete(d.id);
     if (d.instance) this.byInstance.get(d.instance)?.delete(d);
-    if (!this.hwUsers.get(d)?.size) this.hwUsers.delete(d);
-    if (!this.groupUsers.get(d)?.size) this.groupUsers.delete(d);
-    const insts = this.hwInstances.get(d);
-    if (!insts) return;
-    for (const [inst, n] of insts) {
-      if (n) continue;
-      insts.delete(inst);
-      this.instanceHw.get(inst)?.delete(d);
+    const u = this.users.get(d);
+    if (!u) return;
+    const r = this.recent; // its records must be the index's own, and this one may go below
+    if (r.d0 === d) r.d0 = null;
+    if (r.d1 === d) r.d1 = null;
+    if (u.first && !u.first.n) {
+      this.instanceHw.get(u.first.inst)?.delete(d);
+      u.first = null;
     }
-    if (!insts.size) this.hwInstances.delete(d);
+    if (u.more) {
+      for (const [inst, c] of u.more) {
+        if (c.n) continue;
+        u.more.delete(inst);
+        this.instanceHw.get(inst)?.delete(d);
+      }
+    }
+    if (!u.devices && !u.groups && !u.first && !u.more?.size) this.users.delete(d);
   }
 
   /** The domains programmed for the RIDs of the devices behind `inst`. */
@@ -270,7 +304,17 @@ export class Kernel {
 
   /** group->domain = d; keeps the users index. */
   setGroupDomain(g: Group, d: Domain | null): void {
-    move(this.groupUsers, g, g.domain, d);
+    const old = g.domain;
+    if (old !== d) {
+      if (old) {
+        const u = this.usersOf(old);
+        u.groups = removeUser(u.groups, g);
+      }
+      if (d) {
+        const v = this.usersOf(d);
+        v.groups = addUser(v.groups, g);
+      }
+    }
     g.domain = d;
   }
 
@@ -284,17 +328,23 @@ export class Kernel {
 
   /** Devices whose RID hardware has `d` programmed, in the order they got it. */
   devicesOn(d: Domain): ReadonlySet<Device> {
-    return this.hwUsers.get(d) ?? NONE;
+    return asSet(this.users.get(d)?.devices);
   }
 
   /** The IOMMU instances behind which some device has `d` programmed for its RID. */
   instancesOn(d: Domain): IommuInstance[] {
-    return live(this.hwInstances.get(d));
+    const out: IommuInstance[] = [];
+    const u = this.users.get(d);
+    if (u?.first?.n) out.push(u.first.inst);
+    u?.more?.forEach((c) => {
+      if (c.n) out.push(c.inst);
+    });
+    return out;
   }
 
   /** Groups whose group->domain is `d`. */
   groupsOn(d: Domain): ReadonlySet<Group> {
-    return this.groupUsers.get(d) ?? NONE;
+    return asSet(this.users.get(d)?.groups);
   }
 
   /** Groups with PASIDs attached. */
@@ -316,32 +366,56 @@ const NONE: ReadonlySet<never> = new Set();
 // badly when one key is deleted and added again over and over in a large table (a device
 // going on and off a shared domain did that; measured: 40 us per operation at 50,000 keys).
 
-/** Count `key` up or down in `m`. */
-function bumpIn<K>(m: Map<K, number>, key: K, by: number): void {
-  m.set(key, (m.get(key) ?? 0) + by);
+/** How many devices behind `inst` have a domain programmed: the same object in the domain's record and in the instance's map. */
+interface Counter {
+  inst: IommuInstance;
+  n: number;
 }
 
-function bump<K, V>(index: Map<K, Map<V, number>>, key: K, v: V, by: number): void {
-  let m = index.get(key);
-  if (!m) index.set(key, (m = new Map()));
-  bumpIn(m, v, by);
+/** The users index entry of one domain. */
+interface DomainUsers {
+  /** Devices whose RID hardware has the domain, in the order they got it. */
+  devices: Users<Device>;
+  /** Groups whose group->domain is the domain. */
+  groups: Users<Group>;
+  /** The first instance counted (most domains only ever see one); the others follow in `more`, in the order they came. */
+  first: Counter | null;
+  more: Map<IommuInstance, Counter> | null;
+}
+
+/**
+ * Users of a domain: none, the one user, or a Set (never empty) in the order they came. Most
+ * domains have one device and one group, and a Set per domain cost an allocation per move; V8
+ * also shrinks a Set's table in a runtime call when its last element goes.
+ */
+type Users<T extends object> = T | Set<T> | null;
+
+function addUser<T extends object>(s: Users<T>, user: T): Users<T> {
+  if (s === null || s === user) return user;
+  if (s instanceof Set) return s.add(user);
+  return new Set<T>().add(s).add(user);
+}
+
+function removeUser<T extends object>(s: Users<T>, user: T): Users<T> {
+  if (s === user) return null;
+  if (!(s instanceof Set)) return s;
+  if (s.size === 1) return s.has(user) ? null : s;
+  s.delete(user);
+  return s;
+}
+
+function asSet<T extends object>(s: Users<T> | undefined): ReadonlySet<T> {
+  return !s ? NONE : s instanceof Set ? s : new Set([s]);
 }
 
 /** The keys with a non-zero count. */
-function live<K>(m: ReadonlyMap<K, number> | undefined): K[] {
+function live<K>(m: ReadonlyMap<K, Counter> | undefined): K[] {
   const out: K[] = [];
-  if (m) for (const [k, n] of m) if (n) out.push(k);
+  // forEach, not for-of over entries: that made an [key, value] array per entry, zeros included.
+  m?.forEach((c, k) => {
+    if (c.n) out.push(k);
+  });
   return out;
-}
-
-function move<T>(index: Map<Domain, Set<T>>, user: T, from: Domain | null, to: Domain | null): void {
-  if (from === to) return;
-  if (from) index.get(from)?.delete(user);
-  if (to) {
-    let s = index.get(to);
-    if (!s) index.set(to, (s = new Set()));
-    s.add(user);
-  }
 }
 
 /** Error thrown when a call does not exist in the selected era (not an errno: the API itself is missing). */

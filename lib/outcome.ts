@@ -57,5 +57,12 @@ export function classifyRet(k: Kernel, ret: Ret): OutcomeClass {
 /** Build an outcome from the log lines printed since `logFrom`. */
 export function makeOutcome(k: Kernel, logFrom: number, o: Omit<Outcome, "errno" | "log" | "spam">): Outcome {
   const log = k.log.slice(logFrom);
-  return { ...o, errno: errnoName(o.ret), log, spam: log.filter(isSpam).length };
+  let spam = 0;
+  for (const l of log) if (isSpam(l)) spam++;
+  // Written out rather than spread (this runs once per request); the key order is the spread's.
+  const { outcome, ret, domain, attempts, softFailures, domainsAllocated, detail } = o;
+  const errno = errnoName(ret);
+  return detail === undefined
+    ? { outcome, ret, domain, attempts, softFailures, domainsAllocated, errno, log, spam }
+    : { outcome, ret, domain, attempts, softFailures, domainsAllocated, detail, errno, log, spam };
 }

@@ -32,16 +32,25 @@ export interface PlatformSpec {
   devices: DeviceSpec[];
 }
 
-function withDefaults(docs: readonly PropDoc[], given: Props | undefined, where: string): Props {
+/** The props of `list[n]` (instances or devices): the documented defaults, overridden by `given`. */
+function withDefaults(docs: readonly PropDoc[], given: Props | undefined, list: string, n: number): Props {
   const out: Props = {};
   for (const d of docs) out[d.name] = d.default;
-  for (const [key, v] of Object.entries(given ?? {})) {
-    const d = docs.find((x) => x.name === key);
-    if (!d) throw new LabArgumentError(`${where}: unknown property "${key}" (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
-    if (typeof v !== typeof d.default) throw new LabArgumentError(`${where}: property "${key}" must be a ${typeof d.default}`);
+  if (!given) return out;
+  for (const key of Object.keys(given)) {
+    const v = given[key]!;
+    const d = docFor(docs, key);
+    if (!d) throw new LabArgumentError(`${list}[${n}].props: unknown property "${key}" (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+    if (typeof v !== typeof d.default) throw new LabArgumentError(`${list}[${n}].props: property "${key}" must be a ${typeof d.default}`);
     out[key] = v;
   }
   return out;
+}
+
+/** A loop, not docs.find(): a closure over the key would cost an allocation per property. */
+function docFor(docs: readonly PropDoc[], name: string): PropDoc | undefined {
+  for (const d of docs) if (d.name === name) return d;
+  return undefined;
 }
 
 /** Add instances and devices to `k`, then probe every group (default domain, first attach). */
@@ -53,7 +62,7 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       throw new LabArgumentError(`instances[${n}].driver: ${driver.id} does not exist in era ${k.era.id} (${ERAS[k.era.id].dates}); it exists in ${driver.exists.join(", ")}`);
     }
     if (k.instances.has(i.id)) throw new LabArgumentError(`instances[${n}].id: duplicate id "${i.id}"`);
-    k.instances.set(i.id, { id: i.id, driver, props: withDefaults(driver.instanceProps, i.props, `instances[${n}].props`) });
+    k.instances.set(i.id, { id: i.id, driver, props: withDefaults(driver.instanceProps, i.props, "instances", n) });
   });
   const order: Group[] = [];
   spec.devices.forEach((d, n) => {
@@ -75,7 +84,7 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       id: d.id,
       instance: inst ?? null,
       group: inst ? g : null,
-      props: inst ? withDefaults(inst.driver.deviceProps, d.props, `devices[${n}].props`) : { ...(d.props ?? {}) },
+      props: inst ? withDefaults(inst.driver.deviceProps, d.props, "devices", n) : { ...(d.props ?? {}) },
       maxPasids: d.maxPasids ?? 0,
       requireDirect: d.requireDirect ?? false,
       attachDeferred: d.attachDeferred ?? false,
@@ -85,7 +94,9 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       hwPasid: new Map(),
     };
     k.devices.set(d.id, dev);
-    g.devices.push(dev);
+    // A new group's array is made for its first device: a push on [] reserves 17 slots, per group.
+    if (g.devices.length) g.devices.push(dev);
+    else g.devices = [dev];
   });
   for (const g of order) {
     if (!g.devices[0]!.instance) {

@@ -4,13 +4,22 @@
  * contract: EINVAL from an attach means "incompatible, try the next auto domain"; any other
  * errno fails the ioctl. VFIO cdev and VFIO-compat on iommufd both take this path.
  */
-import { errnoName, neg, type Ret } from "../errno";
+import * as errno from "../errno";
+import type { Ret } from "../errno";
 import { argDevice } from "../core/args";
-import { iommuAttachGroup, iommuDetachGroup, iommuReplaceGroup } from "../core/attach";
+import * as attach from "../core/attach";
 import { domainAlloc, domainFree } from "../core/domain";
-import { iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner } from "../core/owner";
+import * as owner from "../core/owner";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError, type Props } from "../model";
-import { makeOutcome, type Outcome } from "../outcome";
+import * as outcome from "../outcome";
+import type { Outcome } from "../outcome";
+
+// Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
+// costs two getter calls, and the auto-domain search calls these for every domain it tries.
+const { errnoName, neg } = errno;
+const { iommuAttachGroup, iommuDetachGroup, iommuReplaceGroup } = attach;
+const { iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner } = owner;
+const { makeOutcome } = outcome;
 
 /** struct iommufd_hwpt_paging. */
 export interface Hwpt {

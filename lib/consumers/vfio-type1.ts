@@ -149,19 +149,9 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts
   if (!(c instanceof VfioContainer)) throw new LabArgumentError("vfioType1AttachGroup: c must be a VfioContainer");
   const logFrom = k.log.length;
   const t: Tally = { attempts: 0, soft: 0, allocated: 0 };
-  const finish = (ret: Ret, domain: Domain | null, reused: boolean, detail?: string): Outcome =>
-    makeOutcome(k, logFrom, {
-      outcome: ret ? "hard-failure" : reused ? "attached-existing" : "attached-new",
-      ret,
-      domain: domain?.id ?? null,
-      attempts: t.attempts,
-      softFailures: t.soft,
-      domainsAllocated: t.allocated,
-      ...(detail ? { detail } : {}),
-    });
   if (c.type === "nesting" && !k.features.vfioNestingType) {
     // VFIO_SET_IOMMU with a type no driver supports (removed by 35890f85573c, v6.13 INFERRED): -ENODEV (INFERRED).
-    return finish(neg("ENODEV"), null, false, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
+    return finish(k, logFrom, t, { ret: neg("ENODEV"), domain: null, reused: false }, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
   }
   let res: Type1LoopResult = { ret: 0, domain: null, reused: false };
   const loop: Type1Loop = opts.loop ?? (k.features.vfioLoop === "try-existing-first" ? tryExistingFirst : allocateThenMerge);
@@ -178,5 +168,18 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts
     if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
     return res.ret;
   });
-  return finish(res.ret, res.domain, res.reused);
+  return finish(k, logFrom, t, res);
+}
+
+/** The request's outcome: where the loop ended, with its counts and the log lines since `logFrom`. */
+function finish(k: Kernel, logFrom: number, t: Tally, res: Type1LoopResult, detail?: string): Outcome {
+  return makeOutcome(k, logFrom, {
+    outcome: res.ret ? "hard-failure" : res.reused ? "attached-existing" : "attached-new",
+    ret: res.ret,
+    domain: res.domain?.id ?? null,
+    attempts: t.attempts,
+    softFailures: t.soft,
+    domainsAllocated: t.allocated,
+    detail,
+  });
 }

@@ -4,14 +4,19 @@
  * naming the function and the argument instead of failing somewhere deep inside.
  * (The kernel would oops or use freed memory; the model says so instead.)
  */
-import { type Device, type Domain, type Group, Kernel, LabArgumentError } from "../model";
+import * as model from "../model";
+import { type Device, type Domain, type Group, type Kernel, LabArgumentError } from "../model";
+
+// Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
+// costs two getter calls, and every argument check asks `instanceof Kernel`.
+const KernelClass = model.Kernel;
 
 function fail(fn: string, what: string): never {
   throw new LabArgumentError(`${fn}: ${what}`);
 }
 
 export function argKernel(k: unknown, fn: string): asserts k is Kernel {
-  if (!(k instanceof Kernel)) fail(fn, "the first argument must be a Kernel");
+  if (!(k instanceof KernelClass)) fail(fn, "the first argument must be a Kernel");
 }
 
 export function argDomain(k: Kernel, d: unknown, fn: string, name = "domain"): asserts d is Domain {

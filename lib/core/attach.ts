@@ -2,11 +2,18 @@
  * The public attach API of drivers/iommu/iommu.c: iommu_attach_device / iommu_attach_group,
  * detach back to the core domain, and group replace.
  */
-import { neg, type Ret } from "../errno";
+import * as errno from "../errno";
+import type { Ret } from "../errno";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
 import { argDevice, argDomain, argGroup } from "./args";
-import { groupSetCoreDomain, groupSetDomain } from "./set-domain";
-import { opsCompatible } from "./test-dev";
+import * as setDomain from "./set-domain";
+import * as testDev from "./test-dev";
+
+// Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
+// costs two getter calls, and these are called on every attach.
+const { neg } = errno;
+const { groupSetCoreDomain, groupSetDomain } = setDomain;
+const { opsCompatible } = testDev;
 
 /**
  * __iommu_attach_group(domain, group): EBUSY while another non-core domain owns the group;

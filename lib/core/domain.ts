@@ -29,6 +29,11 @@ export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   argKernel(k, "domainAlloc");
   if (!req || typeof req !== "object") throw new LabArgumentError("domainAlloc: the request must be an object");
   if (req.dev !== undefined) argDevice(k, req.dev, "domainAlloc");
+  return allocChecked(k, req);
+}
+
+/** domainAlloc for a request the core made from objects it holds (the probe's default domain): no argument checks. */
+function allocChecked(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   const driver = req.dev?.instance?.driver ?? req.driver;
   if (!driver) throw new LabArgumentError("domainAlloc needs a device behind an IOMMU or a driver");
   const type = req.type ?? "unmanaged";
@@ -37,7 +42,7 @@ export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   let made: Domain | null = null;
   const ret = k.call(fn, { dev: req.dev?.id ?? "-", driver: driver.id, type }, () => {
     if (!k.kzalloc()) return neg("ENOMEM");
-    const r = driver.allocDomain({ k, dev: forDev, inst: forDev?.instance ?? null, type, req: { ...(req.props ?? {}) } });
+    const r = driver.allocDomain({ k, dev: forDev, inst: forDev?.instance ?? null, type, req: req.props ? { ...req.props } : {} });
     if (typeof r === "number") return r;
     const id = req.id ?? k.newDomainId();
     if (k.domains.has(id)) throw new LabArgumentError(`domain id ${id} is already in use`);
@@ -129,7 +134,7 @@ function allocDefaultDomain(k: Kernel, g: Group): Domain | Ret {
   const driver = dev.instance!.driver;
   const type = driver.defaultDomainType(k, dev);
   if (type === "identity" && k.features.staticCoreDomains) return staticDomain(k, driver, "identity");
-  return domainAlloc(k, { dev, type, pasid: driver.pasidEras.includes(k.era.id), id: `default@${g.id}` });
+  return allocChecked(k, { dev, type, pasid: driver.pasidEras.includes(k.era.id), id: `default@${g.id}` });
 }
 
 /**

@@ -7,9 +7,13 @@
  * group->domain still names the old one: the historical inconsistency is reproduced on purpose.
  */
 import { neg, type Ret } from "../errno";
-import { driverAttachDev } from "../driver";
+import * as driver from "../driver";
 import type { Device, Domain, Group, Kernel } from "../model";
 import { domainTestDevice } from "./test-dev";
+
+// Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
+// costs two getter calls, and these are called on every attach.
+const { driverAttachDev } = driver;
 
 /** IOMMU_SET_DOMAIN_MUST_SUCCEED (bit 0). */
 export const MUST_SUCCEED = 1;

@@ -11,7 +11,6 @@ import { domainAlloc } from "../core/domain";
 import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd";
 import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
 import { errnoName, type Ret } from "../errno";
-import { isSpam } from "../log";
 import { type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
 import { classifyRet, groupHwOn, type Outcome } from "../outcome";
 import { buildPlatform, type DeviceSpec } from "../platform";
@@ -48,18 +47,19 @@ export class ConsumerContext {
     this.ioas = kind === "iommufd" ? new Ioas("ioas0") : null;
   }
 
+  /** How many domains the consumer holds (held().length, without making the list). */
+  heldCount(): number {
+    if (this.vfio) return this.vfio.domains.length;
+    if (this.ioas) return this.ioas.hwpts.length;
+    return this.direct !== null && typeof this.direct !== "number" ? 1 : 0;
+  }
+
   /** Domains the consumer holds, in its search order. */
   held(): Domain[] {
     if (this.vfio) return this.vfio.domains.map((d) => d.domain);
     if (this.ioas) return this.ioas.hwpts.map((h) => h.domain);
     return this.direct !== null && typeof this.direct !== "number" ? [this.direct] : [];
   }
-}
-
-function logCounts(k: Kernel, from: number): { logLines: number; spamLines: number } {
-  let spam = 0;
-  for (let i = from; i < k.log.length; i++) if (isSpam(k.log[i]!)) spam++;
-  return { logLines: k.log.length - from, spamLines: spam };
 }
 
 /**
@@ -78,7 +78,7 @@ export function probeGroup(k: Kernel, devices: DeviceSpec[]): Req {
     if (l.level === "WARN" && l.text.includes("first domain attach failed")) outcome = "hard-failure";
   }
   if (outcome === "ok" && !g.devices.every((d) => d.attachDeferred || (g.defaultDomain !== null && d.hwDomain === g.defaultDomain))) outcome = "fake-success";
-  return { outcome, errno: "", devices: devices.length, attempts: 0, softFailures: 0, domainsAllocated: 0, ...logCounts(k, from) };
+  return { outcome, errno: "", devices: devices.length, attempts: 0, softFailures: 0, domainsAllocated: 0, logLines: k.log.length - from, spamLines: k.spamSince(from) };
 }
 
 function fromOutcome(o: Outcome, devices: number, onHw: (d: Domain) => boolean, k: Kernel): Req {
@@ -112,12 +112,12 @@ function direct(k: Kernel, ctx: ConsumerContext, g: Group): Req {
   }
   const n = g.devices.length;
   if (typeof ctx.direct === "number") {
-    return { outcome: "hard-failure", errno: errnoName(ctx.direct), devices: n, attempts: 0, softFailures: 0, domainsAllocated: 0, ...logCounts(k, from) };
+    return { outcome: "hard-failure", errno: errnoName(ctx.direct), devices: n, attempts: 0, softFailures: 0, domainsAllocated: 0, logLines: k.log.length - from, spamLines: k.spamSince(from) };
   }
   const d = ctx.direct;
   const ret = iommuAttachGroup(k, d, g);
   const outcome = ret === 0 ? (groupHwOn(g, d) ? "ok" : "fake-success") : classifyRet(k, ret);
-  return { outcome, errno: ret ? errnoName(ret) : "", devices: n, attempts: 1, softFailures: outcome === "soft-failure" ? 1 : 0, domainsAllocated: allocated, ...logCounts(k, from) };
+  return { outcome, errno: ret ? errnoName(ret) : "", devices: n, attempts: 1, softFailures: outcome === "soft-failure" ? 1 : 0, domainsAllocated: allocated, logLines: k.log.length - from, spamLines: k.spamSince(from) };
 }
 
 /** One group's consumer request(s): one for VFIO and direct, one per device for iommufd. */
@@ -151,7 +151,7 @@ export class SweepLimitError extends Error {
 }
 
 export function checkLimit(ctx: ConsumerContext, limit: number): void {
-  if (ctx.held().length > limit) {
+  if (ctx.heldCount() > limit) {
     throw new SweepLimitError(
       "limits.domainsPerContext",
       `one ${ctx.kind} context came to hold more than ${limit} domains; every new group searches them all, so the run grows quadratically. Set "contextSize" (groups per context) or raise limits.domainsPerContext`,
