@@ -313,6 +313,8 @@ interface Reads {
 }
 
 interface ProbeMemo extends Reads {
+  /** It read which tuples are present (inst): a change of them can make it fit or not. */
+  setReads: boolean;
   req: Req;
   slot: number;
   hits: number;
@@ -337,7 +339,50 @@ interface RequestMemo extends Reads {
   /** When driver code asked which instances are on a position: their set, per position. */
   on?: Array<[number, string]>;
   reqs: Req[];
+  /** It read which tuples are present (inst, occ, on, lands). */
+  setReads: boolean;
   hits: number;
+}
+
+/**
+ * Per slot (or per class): the first remembered transition that fits, kept until something a
+ * lookup read changes. The shared state (list, descriptions, pools, context) is read by every
+ * lookup; which tuples are present only by memos that say so (setReads), and most do not, so
+ * a transition that only moved its own group between tuples leaves most entries valid.
+ */
+class FitCache<M extends { setReads: boolean }> {
+  private readonly memo: Array<M | undefined> = [];
+  private readonly shared: number[] = [];
+  private readonly sets: number[] = [];
+  private readonly dep: boolean[] = [];
+
+  get(i: number, vShared: number, vSets: number, list: readonly M[] | undefined, fits: (m: M) => boolean): M | undefined {
+    if (this.shared[i] === vShared && (!this.dep[i] || this.sets[i] === vSets)) return this.memo[i];
+    let found: M | undefined;
+    let dep = false;
+    for (const m of list ?? []) {
+      dep ||= m.setReads;
+      if (fits(m)) {
+        found = m;
+        break;
+      }
+    }
+    this.memo[i] = found;
+    this.shared[i] = vShared;
+    this.sets[i] = vSets;
+    this.dep[i] = dep;
+    return found;
+  }
+
+  /**
+   * A memo made by the transition just run (none fitted before it): what the entry would have
+   * found. The entry's versions stay as they were, so a change made by that transition still
+   * sends the next lookup through the list.
+   */
+  put(i: number, m: M): void {
+    this.memo[i] = m;
+    this.dep[i] = this.dep[i] === true || m.setReads;
+  }
 }
 
 export interface EngineOptions {
@@ -365,8 +410,7 @@ class Engine {
   private readonly slotIds = new Map<string, number>();
   readonly slotClass: number[] = [];
   readonly slotTuple: number[] = [];
-  private readonly slotVer: number[] = [];
-  private readonly slotMemo: Array<RequestMemo | undefined> = [];
+  private readonly slotCache = new FitCache<RequestMemo>();
   /** Phase-1 representatives wanted per slot (restarts raise it). */
   private readonly slotReserve: number[] = [];
   // Representatives.
@@ -392,8 +436,10 @@ class Engine {
   private readonly poolReads = new Set<string>();
   private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
-  /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
-  private version = 0;
+  /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
+  private verShared = 0;
+  /** Bumped whenever a tuple comes in or goes out somewhere. */
+  private verSets = 0;
   // Consumer.
   ctx: ConsumerContext | null = null;
   private heldList: Domain[] = [];
@@ -405,8 +451,7 @@ class Engine {
   // Remembered transitions.
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
-  private readonly classVer: number[];
-  private readonly classMemo: Array<ProbeMemo | undefined>;
+  private readonly classCache = new FitCache<ProbeMemo>();
   simulated = 0;
   memoised = 0;
 
@@ -444,8 +489,6 @@ class Engine {
     const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
-    this.classVer = fleet.classes.map(() => -1);
-    this.classMemo = fleet.classes.map(() => undefined);
   }
 
   /**
@@ -536,8 +579,6 @@ class Engine {
       this.slotIds.set(key, s);
       this.slotClass.push(cls);
       this.slotTuple.push(tuple);
-      this.slotVer.push(-1);
-      this.slotMemo.push(undefined);
       this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
       this.unused.push([]);
       this.matCount.push(0);
@@ -812,11 +853,13 @@ class Engine {
   }
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
-    if (this.classVer[cls] !== this.version) {
-      this.classMemo[cls] = this.probeMemo[cls]!.find((m) => this.fits(m, inst));
-      this.classVer[cls] = this.version;
-    }
-    return this.classMemo[cls];
+    return this.classCache.get(cls, this.verShared, this.verSets, this.probeMemo[cls], (m) => this.fits(m, inst));
+  }
+
+  /** After a transition: invalidate the caches for what it changed. */
+  private changed(before: { shared: string; sets: number }, after: { shared: string; sets: number }): void {
+    if (after.shared !== before.shared) this.verShared++;
+    if (after.sets !== before.sets) this.verSets++;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
@@ -838,12 +881,12 @@ class Engine {
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
+      this.changed(before, after);
       if (after.shared === before.shared) {
         if (!memo) {
-          const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
+          const m: ProbeMemo = { ...reads, setReads: reads.inst !== undefined, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
-          this.classMemo[cls] = m;
+          this.classCache.put(cls, m);
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
           throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
         }
@@ -871,7 +914,7 @@ class Engine {
     this.descs = [];
     this.cumDesc = [];
     this.refreshConsumer();
-    this.version++;
+    this.verShared++;
   }
 
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
@@ -902,11 +945,8 @@ class Engine {
   }
 
   private requestLookup(slot: number, inst: number): RequestMemo | undefined {
-    if (this.slotVer[slot] !== this.version) {
-      this.slotMemo[slot] = this.requestMemo.get(`${slot}|${this.ctxFixed}`)?.find((m) => this.requestFits(m, inst));
-      this.slotVer[slot] = this.version;
-    }
-    return this.slotMemo[slot];
+    // The context's fixed part is in the shared state: a new one always sends this through the list.
+    return this.slotCache.get(slot, this.verShared, this.verSets, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst));
   }
 
   requestAll(slotOfGroup: Int32Array): void {
@@ -958,7 +998,7 @@ class Engine {
       this.simulated++;
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
+      this.changed(before, after);
       if (after.shared === before.shared) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
@@ -975,13 +1015,14 @@ class Engine {
           ...(on.length ? { on } : {}),
           ...(rep.held.length ? { lands: { tuple: rep.tuple, at: rep.held } } : {}),
           reqs,
+          setReads: reads.inst !== undefined || occ.length > 0 || on.length > 0 || rep.held.length > 0,
           hits: 0,
         };
         if (!memo) {
           let list = this.requestMemo.get(memoKey);
           if (!list) this.requestMemo.set(memoKey, (list = []));
           list.push(m);
-          this.slotMemo[slot] = m;
+          this.slotCache.put(slot, m);
         } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
           throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
         }
