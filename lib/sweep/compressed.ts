@@ -313,8 +313,6 @@ interface Reads {
 }
 
 interface ProbeMemo extends Reads {
-  /** It read which tuples are present (inst): a change of them can make it fit or not. */
-  setReads: boolean;
   req: Req;
   slot: number;
   hits: number;
@@ -339,29 +337,38 @@ interface RequestMemo extends Reads {
   /** When driver code asked which instances are on a position: their set, per position. */
   on?: Array<[number, string]>;
   reqs: Req[];
-  /** It read which tuples are present (inst, occ, on, lands). */
-  setReads: boolean;
   hits: number;
 }
 
 /**
  * Per slot (or per class): the first remembered transition that fits, kept until something a
- * lookup read changes. The shared state (list, descriptions, pools, context) is read by every
- * lookup; which tuples are present only by memos that say so (setReads), and most do not, so
- * a transition that only moved its own group between tuples leaves most entries valid.
+ * lookup read changes. Every lookup reads the shared state (list, descriptions, pools,
+ * context: one version number); a memo that reads which tuples are present reads a few tuple
+ * sets, and the entry is kept while none of those changed. Most transitions only move their
+ * own group between tuples, so most entries survive them.
  */
-class FitCache<M extends { setReads: boolean }> {
+class FitCache<M> {
   private readonly memo: Array<M | undefined> = [];
   private readonly shared: number[] = [];
-  private readonly sets: number[] = [];
-  private readonly dep: boolean[] = [];
+  /** The tuple sets the entry's lookup read, and their change counts then. */
+  private readonly deps: Array<TupleSet[]> = [];
+  private readonly seen: Array<number[]> = [];
 
-  get(i: number, vShared: number, vSets: number, list: readonly M[] | undefined, fits: (m: M) => boolean): M | undefined {
-    if (this.shared[i] === vShared && (!this.dep[i] || this.sets[i] === vSets)) return this.memo[i];
+  /** The cached entry, or null when it must be looked up again (fill). */
+  get(i: number, vShared: number): M | undefined | null {
+    if (this.shared[i] !== vShared) return null;
+    const deps = this.deps[i]!;
+    const seen = this.seen[i]!;
+    for (let k = 0; k < deps.length; k++) if (deps[k]!.changes !== seen[k]) return null;
+    return this.memo[i];
+  }
+
+  /** Look up the first memo of `list` that fits; `reads` adds the tuple sets a memo reads. */
+  fill(i: number, vShared: number, list: readonly M[] | undefined, fits: (m: M) => boolean, reads: (m: M, into: TupleSet[]) => void): M | undefined {
     let found: M | undefined;
-    let dep = false;
+    const deps: TupleSet[] = [];
     for (const m of list ?? []) {
-      dep ||= m.setReads;
+      reads(m, deps);
       if (fits(m)) {
         found = m;
         break;
@@ -369,19 +376,14 @@ class FitCache<M extends { setReads: boolean }> {
     }
     this.memo[i] = found;
     this.shared[i] = vShared;
-    this.sets[i] = vSets;
-    this.dep[i] = dep;
+    this.deps[i] = deps;
+    this.seen[i] = deps.map((d) => d.changes);
     return found;
   }
 
-  /**
-   * A memo made by the transition just run (none fitted before it): what the entry would have
-   * found. The entry's versions stay as they were, so a change made by that transition still
-   * sends the next lookup through the list.
-   */
-  put(i: number, m: M): void {
-    this.memo[i] = m;
-    this.dep[i] = this.dep[i] === true || m.setReads;
+  /** A memo was added for `i`: look it up again next time. */
+  forget(i: number): void {
+    this.shared[i] = -1;
   }
 }
 
@@ -438,8 +440,6 @@ class Engine {
   private readonly pools: Pools;
   /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
   private verShared = 0;
-  /** Bumped whenever a tuple comes in or goes out somewhere. */
-  private verSets = 0;
   // Consumer.
   ctx: ConsumerContext | null = null;
   private heldList: Domain[] = [];
@@ -826,6 +826,17 @@ class Engine {
     return out;
   }
 
+  /** The tuple sets a memo's fit depends on (fits, requestFits); a position not there yet is in the shared state. */
+  private setsRead(m: Reads & Partial<RequestMemo>, inst: number, into: TupleSet[]): void {
+    if (m.inst !== undefined) into.push(this.instSets[inst]!);
+    const add = (s: TupleSet | undefined) => {
+      if (s) into.push(s);
+    };
+    if (m.lands) for (const i of m.lands.at) add(this.occSets[i]);
+    if (m.occ) for (const [i] of m.occ) add(this.occSets[i]);
+    if (m.on) for (const [i] of m.on) add(this.instOn[i]);
+  }
+
   private fits(r: Reads, inst: number): boolean {
     return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
   }
@@ -853,13 +864,13 @@ class Engine {
   }
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
-    return this.classCache.get(cls, this.verShared, this.verSets, this.probeMemo[cls], (m) => this.fits(m, inst));
+    const m = this.classCache.get(cls, this.verShared);
+    return m !== null ? m : this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
   /** After a transition: invalidate the caches for what it changed. */
   private changed(before: { shared: string; sets: number }, after: { shared: string; sets: number }): void {
     if (after.shared !== before.shared) this.verShared++;
-    if (after.sets !== before.sets) this.verSets++;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
@@ -884,9 +895,9 @@ class Engine {
       this.changed(before, after);
       if (after.shared === before.shared) {
         if (!memo) {
-          const m: ProbeMemo = { ...reads, setReads: reads.inst !== undefined, req, slot, hits: 0 };
+          const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
-          this.classCache.put(cls, m);
+          this.classCache.forget(cls);
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
           throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
         }
@@ -946,7 +957,10 @@ class Engine {
 
   private requestLookup(slot: number, inst: number): RequestMemo | undefined {
     // The context's fixed part is in the shared state: a new one always sends this through the list.
-    return this.slotCache.get(slot, this.verShared, this.verSets, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst));
+    const m = this.slotCache.get(slot, this.verShared);
+    return m !== null
+      ? m
+      : this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
   requestAll(slotOfGroup: Int32Array): void {
@@ -1015,14 +1029,13 @@ class Engine {
           ...(on.length ? { on } : {}),
           ...(rep.held.length ? { lands: { tuple: rep.tuple, at: rep.held } } : {}),
           reqs,
-          setReads: reads.inst !== undefined || occ.length > 0 || on.length > 0 || rep.held.length > 0,
           hits: 0,
         };
         if (!memo) {
           let list = this.requestMemo.get(memoKey);
           if (!list) this.requestMemo.set(memoKey, (list = []));
           list.push(m);
-          this.slotCache.put(slot, m);
+          this.slotCache.forget(slot);
         } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
           throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
         }
