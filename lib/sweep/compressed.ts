@@ -299,17 +299,25 @@ interface Rep {
   hw: number[];
 }
 
-/** What a transition read besides its own group, to decide whether a remembered one fits. */
+/**
+ * What a transition read besides its own group, to decide whether a remembered one fits.
+ * Memos keep every field, undefined when not read: one object shape, so the loops that count
+ * twins stay monomorphic.
+ */
 interface Reads {
   /** Instance-scope tuple set, when driver code iterated devices or groups. */
-  inst?: string;
+  inst: string | undefined;
   /** Keys of the pools driver code read (k.domainsFinalisedTo), and whose. */
-  pools?: string;
-  poolInsts?: string[];
+  pools: string | undefined;
+  poolInsts: string[] | undefined;
+}
+
+/** A transition's reads as it ran, with the list positions driver code asked about. */
+interface TransitionReads extends Reads {
   /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
-  occAt?: number[];
+  occAt: number[] | undefined;
   /** Positions of the consumer's list whose instances (k.instancesOn) driver code asked for. */
-  onAt?: number[];
+  onAt: number[] | undefined;
 }
 
 interface ProbeMemo extends Reads {
@@ -324,7 +332,7 @@ interface RequestMemo extends Reads {
    * only while a representative is there, because who is on a position is read later and the
    * same name means another domain in the next consumer context.
    */
-  lands?: { tuple: number; at: number[] };
+  lands: { tuple: number; at: number[] } | undefined;
   /** Last position of the consumer's list read (-1: none). */
   p: number;
   /** The whole list was read: its length must be `len`. */
@@ -333,9 +341,9 @@ interface RequestMemo extends Reads {
   /** Rolling key of the descriptions of positions 0..p. */
   desc: string;
   /** When devices were iterated: who is on each position the request tried. */
-  occ?: Array<[number, string]>;
+  occ: Array<[number, string]> | undefined;
   /** When driver code asked which instances are on a position: their set, per position. */
-  on?: Array<[number, string]>;
+  on: Array<[number, string]> | undefined;
   reqs: Req[];
   hits: number;
 }
@@ -452,6 +460,8 @@ class Engine {
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
   private readonly classCache = new FitCache<ProbeMemo>();
+  /** Instance index of each class. */
+  private readonly classInst: Int32Array;
   simulated = 0;
   memoised = 0;
 
@@ -489,6 +499,7 @@ class Engine {
     const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
+    this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
   }
 
   /**
@@ -792,8 +803,8 @@ class Engine {
    * After a transition: refuse driver code that iterated k.domains; restart if a driver not yet
    * known to read pools read one; say what the transition read besides its own group.
    */
-  private reads(inst: number, g: Group): Reads {
-    const out: Reads = {};
+  private reads(inst: number, g: Group): TransitionReads {
+    const out: TransitionReads = { inst: undefined, pools: undefined, poolInsts: undefined, occAt: undefined, onAt: undefined };
     for (const [d, kind] of this.asked) {
       const i = this.heldIndex.get(d);
       if (i !== undefined) (kind === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
@@ -854,13 +865,11 @@ class Engine {
     const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
     const reads = this.reads(inst, g);
-    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
-    delete reads.occAt;
-    delete reads.onAt;
     this.reps.push(rep);
     this.place(rep);
     this.updatePools(g);
-    return { rep, req, reads };
+    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
+    return { rep, req, reads: { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts } };
   }
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
@@ -874,11 +883,12 @@ class Engine {
   }
 
   probeAll(slotOfGroup: Int32Array): void {
-    const { classOf, classes } = this.fleet;
+    const { classOf } = this.fleet;
+    const classInst = this.classInst;
     for (let j = 0; j < classOf.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
       const cls = classOf[j]!;
-      const inst = classes[cls]!.instance;
+      const inst = classInst[cls]!;
       const memo = this.probeLookup(cls, inst);
       if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
         memo.hits++;
@@ -895,7 +905,7 @@ class Engine {
       this.changed(before, after);
       if (after.shared === before.shared) {
         if (!memo) {
-          const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
+          const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
           this.classCache.forget(cls);
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
@@ -966,18 +976,19 @@ class Engine {
   requestAll(slotOfGroup: Int32Array): void {
     const remaining = new Int32Array(this.slotClass.length);
     for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    const classInst = this.classInst;
+    const contextSize = this.exp.contextSize;
     this.newContext();
     let inCtx = 0;
     for (let j = 0; j < slotOfGroup.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
-      if (this.exp.contextSize && inCtx === this.exp.contextSize) {
+      if (contextSize && inCtx === contextSize) {
         this.newContext();
         inCtx = 0;
       }
       inCtx++;
       const slot = slotOfGroup[j]!;
-      const cls = this.slotClass[slot]!;
-      const inst = this.fleet.classes[cls]!.instance;
+      const inst = classInst[this.slotClass[slot]!]!;
       const memo = this.requestLookup(slot, inst);
       const pool = this.unused[slot]!;
       const left = remaining[slot]!;
@@ -1004,8 +1015,6 @@ class Engine {
       if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
       const occ = [...occPos].sort((a, b) => a - b).map((i): [number, string] => [i, this.occSets[i]!.key()]);
       const on = [...new Set(reads.onAt)].sort((a, b) => a - b).map((i): [number, string] => [i, this.instOn[i]!.key()]);
-      delete reads.occAt;
-      delete reads.onAt;
       this.refreshConsumer(this.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
@@ -1020,14 +1029,16 @@ class Engine {
         const untouched = reqs.every((r) => r.outcome === "unavailable");
         const p = stopped ? last : untouched ? -1 : lenBefore - 1;
         const m: RequestMemo = {
-          ...reads,
+          inst: reads.inst,
+          pools: reads.pools,
+          poolInsts: reads.poolInsts,
+          lands: rep.held.length ? { tuple: rep.tuple, at: rep.held } : undefined,
           p,
           full: !stopped && !untouched,
           len: lenBefore,
           desc: p >= 0 ? descBefore[p]! : "",
-          ...(occ.length ? { occ } : {}),
-          ...(on.length ? { on } : {}),
-          ...(rep.held.length ? { lands: { tuple: rep.tuple, at: rep.held } } : {}),
+          occ: occ.length ? occ : undefined,
+          on: on.length ? on : undefined,
           reqs,
           hits: 0,
         };
