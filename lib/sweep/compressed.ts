@@ -874,7 +874,12 @@ class Engine {
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
     const m = this.classCache.get(cls, this.verShared);
-    return m !== null ? m : this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
+    return m !== null ? m : this.probeFill(cls, inst);
+  }
+
+  // The closures live here, not in the lookup: a function that makes closures allocates their context on every call.
+  private probeFill(cls: number, inst: number): ProbeMemo | undefined {
+    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
   /** After a transition: invalidate the caches for what it changed. */
@@ -968,9 +973,11 @@ class Engine {
   private requestLookup(slot: number, inst: number): RequestMemo | undefined {
     // The context's fixed part is in the shared state: a new one always sends this through the list.
     const m = this.slotCache.get(slot, this.verShared);
-    return m !== null
-      ? m
-      : this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst), (m, into) => this.setsRead(m, inst, into));
+    return m !== null ? m : this.requestFill(slot, inst);
+  }
+
+  private requestFill(slot: number, inst: number): RequestMemo | undefined {
+    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
   requestAll(slotOfGroup: Int32Array): void {
