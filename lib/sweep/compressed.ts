@@ -229,11 +229,13 @@ function hashKey(s: string): string {
   return `${a.toString(36)}.${b.toString(36)}`;
 }
 
+/** `k=JSON(v)` per property in key order, joined by ";" (a loop: this runs for every domain described). */
 function propsString(p: Record<string, unknown>): string {
-  return Object.keys(p)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(p[k])}`)
-    .join(";");
+  const keys = Object.keys(p);
+  if (keys.length > 1) keys.sort();
+  let s = "";
+  for (let i = 0; i < keys.length; i++) s += `${i ? ";" : ""}${keys[i]}=${JSON.stringify(p[keys[i]!])}`;
+  return s;
 }
 
 /** A domain's description: everything but its identity. */
@@ -788,15 +790,11 @@ class Engine {
 
   /** Start watching a transition. */
   private begin(): void {
-    this.domains.changed.clear();
-    this.domains.scanners.clear();
-    this.poolReads.clear();
-    this.devices.scanners.clear();
-    this.groups.scanners.clear();
-    this.touched.clear();
-    this.domains.added.clear();
+    for (const s of [this.domains.changed, this.domains.scanners, this.poolReads, this.devices.scanners, this.groups.scanners, this.touched, this.domains.added, this.askedInstances]) {
+      // Clearing a Set allocates a new table even when it is empty.
+      if (s.size) s.clear();
+    }
     this.asked.length = 0;
-    this.askedInstances.clear();
   }
 
   /**
