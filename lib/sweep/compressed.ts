@@ -229,11 +229,13 @@ function hashKey(s: string): string {
   return `${a.toString(36)}.${b.toString(36)}`;
 }
 
+/** `k=JSON(v)` per property in key order, joined by ";" (a loop: this runs for every domain described). */
 function propsString(p: Record<string, unknown>): string {
-  return Object.keys(p)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(p[k])}`)
-    .join(";");
+  const keys = Object.keys(p);
+  if (keys.length > 1) keys.sort();
+  let s = "";
+  for (let i = 0; i < keys.length; i++) s += `${i ? ";" : ""}${keys[i]}=${JSON.stringify(p[keys[i]!])}`;
+  return s;
 }
 
 /** A domain's description: everything but its identity. */
@@ -299,17 +301,25 @@ interface Rep {
   hw: number[];
 }
 
-/** What a transition read besides its own group, to decide whether a remembered one fits. */
+/**
+ * What a transition read besides its own group, to decide whether a remembered one fits.
+ * Memos keep every field, undefined when not read: one object shape, so the loops that count
+ * twins stay monomorphic.
+ */
 interface Reads {
   /** Instance-scope tuple set, when driver code iterated devices or groups. */
-  inst?: string;
+  inst: string | undefined;
   /** Keys of the pools driver code read (k.domainsFinalisedTo), and whose. */
-  pools?: string;
-  poolInsts?: string[];
+  pools: string | undefined;
+  poolInsts: string[] | undefined;
+}
+
+/** A transition's reads as it ran, with the list positions driver code asked about. */
+interface TransitionReads extends Reads {
   /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
-  occAt?: number[];
+  occAt: number[] | undefined;
   /** Positions of the consumer's list whose instances (k.instancesOn) driver code asked for. */
-  onAt?: number[];
+  onAt: number[] | undefined;
 }
 
 interface ProbeMemo extends Reads {
@@ -324,7 +334,7 @@ interface RequestMemo extends Reads {
    * only while a representative is there, because who is on a position is read later and the
    * same name means another domain in the next consumer context.
    */
-  lands?: { tuple: number; at: number[] };
+  lands: { tuple: number; at: number[] } | undefined;
   /** Last position of the consumer's list read (-1: none). */
   p: number;
   /** The whole list was read: its length must be `len`. */
@@ -333,11 +343,58 @@ interface RequestMemo extends Reads {
   /** Rolling key of the descriptions of positions 0..p. */
   desc: string;
   /** When devices were iterated: who is on each position the request tried. */
-  occ?: Array<[number, string]>;
+  occ: Array<[number, string]> | undefined;
   /** When driver code asked which instances are on a position: their set, per position. */
-  on?: Array<[number, string]>;
+  on: Array<[number, string]> | undefined;
   reqs: Req[];
   hits: number;
+}
+
+/**
+ * Per slot (or per class): the first remembered transition that fits, kept until something a
+ * lookup read changes. Every lookup reads the shared state (list, descriptions, pools,
+ * context: one version number); a memo that reads which tuples are present reads a few tuple
+ * sets, and the entry is kept while none of those changed. Most transitions only move their
+ * own group between tuples, so most entries survive them.
+ */
+class FitCache<M> {
+  private readonly memo: Array<M | undefined> = [];
+  private readonly shared: number[] = [];
+  /** The tuple sets the entry's lookup read, and their change counts then. */
+  private readonly deps: Array<TupleSet[]> = [];
+  private readonly seen: Array<number[]> = [];
+
+  /** The cached entry, or null when it must be looked up again (fill). */
+  get(i: number, vShared: number): M | undefined | null {
+    if (this.shared[i] !== vShared) return null;
+    const deps = this.deps[i]!;
+    const seen = this.seen[i]!;
+    for (let k = 0; k < deps.length; k++) if (deps[k]!.changes !== seen[k]) return null;
+    return this.memo[i];
+  }
+
+  /** Look up the first memo of `list` that fits; `reads` adds the tuple sets a memo reads. */
+  fill(i: number, vShared: number, list: readonly M[] | undefined, fits: (m: M) => boolean, reads: (m: M, into: TupleSet[]) => void): M | undefined {
+    let found: M | undefined;
+    const deps: TupleSet[] = [];
+    for (const m of list ?? []) {
+      reads(m, deps);
+      if (fits(m)) {
+        found = m;
+        break;
+      }
+    }
+    this.memo[i] = found;
+    this.shared[i] = vShared;
+    this.deps[i] = deps;
+    this.seen[i] = deps.map((d) => d.changes);
+    return found;
+  }
+
+  /** A memo was added for `i`: look it up again next time. */
+  forget(i: number): void {
+    this.shared[i] = -1;
+  }
 }
 
 export interface EngineOptions {
@@ -365,8 +422,7 @@ class Engine {
   private readonly slotIds = new Map<string, number>();
   readonly slotClass: number[] = [];
   readonly slotTuple: number[] = [];
-  private readonly slotVer: number[] = [];
-  private readonly slotMemo: Array<RequestMemo | undefined> = [];
+  private readonly slotCache = new FitCache<RequestMemo>();
   /** Phase-1 representatives wanted per slot (restarts raise it). */
   private readonly slotReserve: number[] = [];
   // Representatives.
@@ -392,8 +448,8 @@ class Engine {
   private readonly poolReads = new Set<string>();
   private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
-  /** Bumped whenever anything a transition can read changes (invalidates the per-slot caches). */
-  private version = 0;
+  /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
+  private verShared = 0;
   // Consumer.
   ctx: ConsumerContext | null = null;
   private heldList: Domain[] = [];
@@ -405,8 +461,9 @@ class Engine {
   // Remembered transitions.
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
-  private readonly classVer: number[];
-  private readonly classMemo: Array<ProbeMemo | undefined>;
+  private readonly classCache = new FitCache<ProbeMemo>();
+  /** Instance index of each class. */
+  private readonly classInst: Int32Array;
   simulated = 0;
   memoised = 0;
 
@@ -444,8 +501,7 @@ class Engine {
     const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
-    this.classVer = fleet.classes.map(() => -1);
-    this.classMemo = fleet.classes.map(() => undefined);
+    this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
   }
 
   /**
@@ -536,8 +592,6 @@ class Engine {
       this.slotIds.set(key, s);
       this.slotClass.push(cls);
       this.slotTuple.push(tuple);
-      this.slotVer.push(-1);
-      this.slotMemo.push(undefined);
       this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
       this.unused.push([]);
       this.matCount.push(0);
@@ -736,23 +790,19 @@ class Engine {
 
   /** Start watching a transition. */
   private begin(): void {
-    this.domains.changed.clear();
-    this.domains.scanners.clear();
-    this.poolReads.clear();
-    this.devices.scanners.clear();
-    this.groups.scanners.clear();
-    this.touched.clear();
-    this.domains.added.clear();
+    for (const s of [this.domains.changed, this.domains.scanners, this.poolReads, this.devices.scanners, this.groups.scanners, this.touched, this.domains.added, this.askedInstances]) {
+      // Clearing a Set allocates a new table even when it is empty.
+      if (s.size) s.clear();
+    }
     this.asked.length = 0;
-    this.askedInstances.clear();
   }
 
   /**
    * After a transition: refuse driver code that iterated k.domains; restart if a driver not yet
    * known to read pools read one; say what the transition read besides its own group.
    */
-  private reads(inst: number, g: Group): Reads {
-    const out: Reads = {};
+  private reads(inst: number, g: Group): TransitionReads {
+    const out: TransitionReads = { inst: undefined, pools: undefined, poolInsts: undefined, occAt: undefined, onAt: undefined };
     for (const [d, kind] of this.asked) {
       const i = this.heldIndex.get(d);
       if (i !== undefined) (kind === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
@@ -785,6 +835,17 @@ class Engine {
     return out;
   }
 
+  /** The tuple sets a memo's fit depends on (fits, requestFits); a position not there yet is in the shared state. */
+  private setsRead(m: Reads & Partial<RequestMemo>, inst: number, into: TupleSet[]): void {
+    if (m.inst !== undefined) into.push(this.instSets[inst]!);
+    const add = (s: TupleSet | undefined) => {
+      if (s) into.push(s);
+    };
+    if (m.lands) for (const i of m.lands.at) add(this.occSets[i]);
+    if (m.occ) for (const [i] of m.occ) add(this.occSets[i]);
+    if (m.on) for (const [i] of m.on) add(this.instOn[i]);
+  }
+
   private fits(r: Reads, inst: number): boolean {
     return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
   }
@@ -802,29 +863,35 @@ class Engine {
     const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
     const reads = this.reads(inst, g);
-    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
-    delete reads.occAt;
-    delete reads.onAt;
     this.reps.push(rep);
     this.place(rep);
     this.updatePools(g);
-    return { rep, req, reads };
+    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
+    return { rep, req, reads: { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts } };
   }
 
   private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
-    if (this.classVer[cls] !== this.version) {
-      this.classMemo[cls] = this.probeMemo[cls]!.find((m) => this.fits(m, inst));
-      this.classVer[cls] = this.version;
-    }
-    return this.classMemo[cls];
+    const m = this.classCache.get(cls, this.verShared);
+    return m !== null ? m : this.probeFill(cls, inst);
+  }
+
+  // The closures live here, not in the lookup: a function that makes closures allocates their context on every call.
+  private probeFill(cls: number, inst: number): ProbeMemo | undefined {
+    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
+  }
+
+  /** After a transition: invalidate the caches for what it changed. */
+  private changed(before: { shared: string; sets: number }, after: { shared: string; sets: number }): void {
+    if (after.shared !== before.shared) this.verShared++;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
-    const { classOf, classes } = this.fleet;
+    const { classOf } = this.fleet;
+    const classInst = this.classInst;
     for (let j = 0; j < classOf.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
       const cls = classOf[j]!;
-      const inst = classes[cls]!.instance;
+      const inst = classInst[cls]!;
       const memo = this.probeLookup(cls, inst);
       if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
         memo.hits++;
@@ -838,12 +905,12 @@ class Engine {
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
+      this.changed(before, after);
       if (after.shared === before.shared) {
         if (!memo) {
-          const m: ProbeMemo = { ...reads, req, slot, hits: 0 };
+          const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
-          this.classMemo[cls] = m;
+          this.classCache.forget(cls);
         } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
           throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
         }
@@ -871,7 +938,7 @@ class Engine {
     this.descs = [];
     this.cumDesc = [];
     this.refreshConsumer();
-    this.version++;
+    this.verShared++;
   }
 
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
@@ -902,28 +969,31 @@ class Engine {
   }
 
   private requestLookup(slot: number, inst: number): RequestMemo | undefined {
-    if (this.slotVer[slot] !== this.version) {
-      this.slotMemo[slot] = this.requestMemo.get(`${slot}|${this.ctxFixed}`)?.find((m) => this.requestFits(m, inst));
-      this.slotVer[slot] = this.version;
-    }
-    return this.slotMemo[slot];
+    // The context's fixed part is in the shared state: a new one always sends this through the list.
+    const m = this.slotCache.get(slot, this.verShared);
+    return m !== null ? m : this.requestFill(slot, inst);
+  }
+
+  private requestFill(slot: number, inst: number): RequestMemo | undefined {
+    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
   requestAll(slotOfGroup: Int32Array): void {
     const remaining = new Int32Array(this.slotClass.length);
     for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    const classInst = this.classInst;
+    const contextSize = this.exp.contextSize;
     this.newContext();
     let inCtx = 0;
     for (let j = 0; j < slotOfGroup.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
-      if (this.exp.contextSize && inCtx === this.exp.contextSize) {
+      if (contextSize && inCtx === contextSize) {
         this.newContext();
         inCtx = 0;
       }
       inCtx++;
       const slot = slotOfGroup[j]!;
-      const cls = this.slotClass[slot]!;
-      const inst = this.fleet.classes[cls]!.instance;
+      const inst = classInst[this.slotClass[slot]!]!;
       const memo = this.requestLookup(slot, inst);
       const pool = this.unused[slot]!;
       const left = remaining[slot]!;
@@ -950,15 +1020,13 @@ class Engine {
       if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
       const occ = [...occPos].sort((a, b) => a - b).map((i): [number, string] => [i, this.occSets[i]!.key()]);
       const on = [...new Set(reads.onAt)].sort((a, b) => a - b).map((i): [number, string] => [i, this.instOn[i]!.key()]);
-      delete reads.occAt;
-      delete reads.onAt;
       this.refreshConsumer(this.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
       this.simulated++;
       if (this.verify) this.checkOthers(rep);
       const after = this.snapshot(inst);
-      if (after.sets !== before.sets || after.shared !== before.shared) this.version++;
+      this.changed(before, after);
       if (after.shared === before.shared) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
@@ -966,14 +1034,16 @@ class Engine {
         const untouched = reqs.every((r) => r.outcome === "unavailable");
         const p = stopped ? last : untouched ? -1 : lenBefore - 1;
         const m: RequestMemo = {
-          ...reads,
+          inst: reads.inst,
+          pools: reads.pools,
+          poolInsts: reads.poolInsts,
+          lands: rep.held.length ? { tuple: rep.tuple, at: rep.held } : undefined,
           p,
           full: !stopped && !untouched,
           len: lenBefore,
           desc: p >= 0 ? descBefore[p]! : "",
-          ...(occ.length ? { occ } : {}),
-          ...(on.length ? { on } : {}),
-          ...(rep.held.length ? { lands: { tuple: rep.tuple, at: rep.held } } : {}),
+          occ: occ.length ? occ : undefined,
+          on: on.length ? on : undefined,
           reqs,
           hits: 0,
         };
@@ -981,7 +1051,7 @@ class Engine {
           let list = this.requestMemo.get(memoKey);
           if (!list) this.requestMemo.set(memoKey, (list = []));
           list.push(m);
-          this.slotMemo[slot] = m;
+          this.slotCache.forget(slot);
         } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
           throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
         }
