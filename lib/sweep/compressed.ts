@@ -52,7 +52,7 @@
  * the same answer as in the full kernel.
  */
 import { DRIVERS, lookupDriver } from "../../hardware/registry";
-import type { Device, Domain, Group } from "../model";
+import type { Device, Domain, Group, Props } from "../model";
 import { Kernel } from "../model";
 import { buildPlatform } from "../platform";
 import { type Fleet, groupDevices, groupId } from "./fleet";
@@ -238,9 +238,36 @@ function propsString(p: Record<string, unknown>): string {
   return s;
 }
 
+/**
+ * The last props string made for each props object, with the entries it was made from in
+ * insertion order: drivers change a domain's props in place, so the entries are compared
+ * (values are primitives), and a different order only costs a fresh string.
+ */
+const propsSeen = new WeakMap<Props, { flat: Array<string | number | boolean>; s: string }>();
+
+function propsStringOf(p: Props): string {
+  const seen = propsSeen.get(p);
+  if (seen) {
+    let i = 0;
+    for (const k in p) {
+      if (seen.flat[i] !== k || seen.flat[i + 1] !== p[k]) {
+        i = -1;
+        break;
+      }
+      i += 2;
+    }
+    if (i === seen.flat.length) return seen.s;
+  }
+  const flat: Array<string | number | boolean> = [];
+  for (const k in p) flat.push(k, p[k]!);
+  const s = propsString(p);
+  propsSeen.set(p, { flat, s });
+  return s;
+}
+
 /** A domain's description: everything but its identity. */
 export function describeDomain(d: Domain): string {
-  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsString(d.props)}`;
+  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsStringOf(d.props)}`;
 }
 
 /** The set of tuples present (how many groups share one does not count), as an order-independent hash. */
