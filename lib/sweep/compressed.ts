@@ -907,8 +907,11 @@ class Engine {
     return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
   }
 
-  /** After a transition: invalidate the caches for what it changed. */
-  private changed(before: { shared: string; sets: number }, after: { shared: string; sets: number }): void {
+  /**
+   * After a transition: a change of the shared state invalidates every cached lookup; a change
+   * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
+   */
+  private changed(before: { shared: string }, after: { shared: string }): void {
     if (after.shared !== before.shared) this.verShared++;
   }
 
