@@ -270,6 +270,15 @@ export function describeDomain(d: Domain): string {
   return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsStringOf(d.props)}`;
 }
 
+/** A group's own default or blocking domain, by description. */
+function ownRef(d: Domain | null): string {
+  return !d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d);
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
+const unavailable = (r: Req): boolean => r.outcome === "unavailable";
+
 /** The set of tuples present (how many groups share one does not count), as an order-independent hash. */
 class TupleSet {
   private readonly counts = new Map<number, number>();
@@ -384,6 +393,12 @@ interface RequestMemo extends Reads {
  * sets, and the entry is kept while none of those changed. Most transitions only move their
  * own group between tuples, so most entries survive them.
  */
+/** How a FitCache tells whether a memo fits, and which tuple sets that read (made once per engine). */
+interface FitSide<M> {
+  fits(m: M, inst: number): boolean;
+  reads(m: M, inst: number, into: TupleSet[]): void;
+}
+
 class FitCache<M> {
   private readonly memo: Array<M | undefined> = [];
   private readonly shared: number[] = [];
@@ -400,13 +415,13 @@ class FitCache<M> {
     return this.memo[i];
   }
 
-  /** Look up the first memo of `list` that fits; `reads` adds the tuple sets a memo reads. */
-  fill(i: number, vShared: number, list: readonly M[] | undefined, fits: (m: M) => boolean, reads: (m: M, into: TupleSet[]) => void): M | undefined {
+  /** Look up the first memo of `list` that fits a group behind `inst`. */
+  fill(i: number, vShared: number, list: readonly M[] | undefined, side: FitSide<M>, inst: number): M | undefined {
     let found: M | undefined;
     const deps: TupleSet[] = [];
     for (const m of list ?? []) {
-      reads(m, deps);
-      if (fits(m)) {
+      side.reads(m, inst, deps);
+      if (side.fits(m, inst)) {
         found = m;
         break;
       }
@@ -489,6 +504,9 @@ class Engine {
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
   private readonly classCache = new FitCache<ProbeMemo>();
+  // Closures made once, not per lookup: closures in a hot function cost a context per call (and a __name call under tsx).
+  private readonly probeSide: FitSide<ProbeMemo> = { fits: (m, inst) => this.fits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
+  private readonly requestSide: FitSide<RequestMemo> = { fits: (m, inst) => this.requestFits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
   /** Instance index of each class. */
   private readonly classInst: Int32Array;
   simulated = 0;
@@ -634,26 +652,27 @@ class Engine {
   private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
     const held: number[] = [];
     const hw: number[] = [];
-    const ref = (d: Domain | null | undefined): string => {
-      if (!d) return "-";
-      if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
-      if (d === g.defaultDomain) return "DEF";
-      if (d === g.blockingDomain) return "BLK";
-      const h = this.heldIndex.get(d);
-      if (h !== undefined) {
-        if (!held.includes(h)) held.push(h);
-        return `H${h}`;
-      }
-      return `X(${describeDomain(d)})`;
-    };
-    const own = (d: Domain | null) => (!d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d));
-    let s = `${cls}|${ref(g.domain)}|D(${own(g.defaultDomain)})|B(${own(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${ref(g.resettingDomain)}`;
+    let s = `${cls}|${this.ref(g, held, g.domain)}|D(${ownRef(g.defaultDomain)})|B(${ownRef(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${this.ref(g, held, g.resettingDomain)}`;
     for (const d of g.devices) {
       const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
       if (h !== undefined && !hw.includes(h)) hw.push(h);
-      s += `|${ref(d.hwDomain)},${ref(d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
+      s += `|${this.ref(g, held, d.hwDomain)},${this.ref(g, held, d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
     }
     return { s, held, hw };
+  }
+
+  /** How group g's state names domain d: static, its own default/blocking, a list position (noted in `held`), or by description. */
+  private ref(g: Group, held: number[], d: Domain | null | undefined): string {
+    if (!d) return "-";
+    if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
+    if (d === g.defaultDomain) return "DEF";
+    if (d === g.blockingDomain) return "BLK";
+    const h = this.heldIndex.get(d);
+    if (h !== undefined) {
+      if (!held.includes(h)) held.push(h);
+      return `H${h}`;
+    }
+    return `X(${describeDomain(d)})`;
   }
 
   private place(r: Rep): void {
@@ -728,7 +747,8 @@ class Engine {
    */
   private refreshConsumer(touched: ReadonlySet<number> | null = null): void {
     const list = this.ctx ? this.ctx.held() : [];
-    const appended = list.length >= this.heldList.length && this.heldList.every((d, i) => list[i] === d);
+    let appended = list.length >= this.heldList.length;
+    for (let i = 0; appended && i < this.heldList.length; i++) appended = list[i] === this.heldList[i];
     const old = appended ? this.heldList.length : 0;
     if (list.length !== this.heldList.length || !appended) {
       this.heldList = list;
@@ -857,7 +877,9 @@ class Engine {
     for (const i of this.askedInstances) {
       if (i !== own) throw new Error(`sweep: driver code read the domains behind ${i} while serving a group behind ${own}; the compressed engine keys only on the group's own instance (run this experiment with the reference engine)`);
     }
-    const scanned = [...this.devices.scanners, ...this.groups.scanners].some((s) => s !== "core");
+    let scanned = false;
+    for (const s of this.devices.scanners) scanned ||= s !== "core";
+    for (const s of this.groups.scanners) scanned ||= s !== "core";
     if (scanned) out.inst = this.instSets[inst]!.key();
     return out;
   }
@@ -865,12 +887,9 @@ class Engine {
   /** The tuple sets a memo's fit depends on (fits, requestFits); a position not there yet is in the shared state. */
   private setsRead(m: Reads & Partial<RequestMemo>, inst: number, into: TupleSet[]): void {
     if (m.inst !== undefined) into.push(this.instSets[inst]!);
-    const add = (s: TupleSet | undefined) => {
-      if (s) into.push(s);
-    };
-    if (m.lands) for (const i of m.lands.at) add(this.occSets[i]);
-    if (m.occ) for (const [i] of m.occ) add(this.occSets[i]);
-    if (m.on) for (const [i] of m.on) add(this.instOn[i]);
+    if (m.lands) for (const i of m.lands.at) if (this.occSets[i]) into.push(this.occSets[i]!);
+    if (m.occ) for (const [i] of m.occ) if (this.occSets[i]) into.push(this.occSets[i]!);
+    if (m.on) for (const [i] of m.on) if (this.instOn[i]) into.push(this.instOn[i]!);
   }
 
   private fits(r: Reads, inst: number): boolean {
@@ -902,9 +921,8 @@ class Engine {
     return m !== null ? m : this.probeFill(cls, inst);
   }
 
-  // The closures live here, not in the lookup: a function that makes closures allocates their context on every call.
   private probeFill(cls: number, inst: number): ProbeMemo | undefined {
-    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], (m) => this.fits(m, inst), (m, into) => this.setsRead(m, inst, into));
+    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], this.probeSide, inst);
   }
 
   /**
@@ -1005,7 +1023,7 @@ class Engine {
   }
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
-    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), (m) => this.requestFits(m, inst), (m, into) => this.setsRead(m, inst, into));
+    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), this.requestSide, inst);
   }
 
   requestAll(slotOfGroup: Int32Array): void {
@@ -1041,15 +1059,17 @@ class Engine {
       const descBefore = this.cumDesc.slice();
       this.begin();
       const reqs = attachGroup(this.k, this.ctx!, rep.group);
-      const touched = [...this.touched].sort((a, b) => a - b);
+      const touched = [...this.touched].sort(byNumber);
       // Who was on the positions tried, as the request saw them (the group itself not there yet).
       const reads = this.reads(inst, rep.group);
       // Who was on the positions tried (after a scan of every device) or asked about, and which
       // instances, as the request saw them (the group itself not there yet).
       const occPos = new Set(reads.occAt);
       if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
-      const occ = [...occPos].sort((a, b) => a - b).map((i): [number, string] => [i, this.occSets[i]!.key()]);
-      const on = [...new Set(reads.onAt)].sort((a, b) => a - b).map((i): [number, string] => [i, this.instOn[i]!.key()]);
+      const occ: Array<[number, string]> = [];
+      for (const i of [...occPos].sort(byNumber)) occ.push([i, this.occSets[i]!.key()]);
+      const on: Array<[number, string]> = [];
+      for (const i of [...new Set(reads.onAt)].sort(byNumber)) on.push([i, this.instOn[i]!.key()]);
       this.refreshConsumer(this.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
@@ -1060,8 +1080,8 @@ class Engine {
       if (after.shared === before.shared) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
-        const stopped = this.ctx!.kind !== "direct" && reqs.every((r) => r.outcome === "attached-existing") && last >= 0;
-        const untouched = reqs.every((r) => r.outcome === "unavailable");
+        const stopped = this.ctx!.kind !== "direct" && reqs.every(attachedExisting) && last >= 0;
+        const untouched = reqs.every(unavailable);
         const p = stopped ? last : untouched ? -1 : lenBefore - 1;
         const m: RequestMemo = {
           inst: reads.inst,
