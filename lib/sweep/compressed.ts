@@ -798,20 +798,24 @@ class Engine {
   }
 
   /**
-   * Everything another transition could read, to compare before and after one transition
+   * What another transition could read, to compare before and after one transition
    * (assumption 1: a transition touches its own instance only), in two parts.
-   * - `shared`: the list, its domains' descriptions and the pools. A transition that changed
-   *   one of them cannot be remembered: a twin would append, allocate or alter again.
-   * - `sets`: which tuples are present (behind the instance, on each position). Only the
+   * - shared state: the list, its domains' descriptions and the pools. A transition that
+   *   changed one of them cannot be remembered: a twin would append, allocate or alter again.
+   * - set changes: which tuples are present (behind the instance, on each position). Only the
    *   transition's own group moves between tuples, and presence is all that is read
    *   (assumption 2), so a twin starting where it started lands on a tuple already present and
-   *   changes nothing: such a transition is remembered, and only the per-slot caches go stale.
-   * Set changes are counted, not hashed: a tuple that left and came back counts as a change,
-   * which only costs a cache refresh.
+   *   changes nothing: such a transition is remembered, and only the cached lookups whose
+   *   memos read those sets go stale (FitCache). Counted, not hashed: a tuple that left and
+   *   came back counts as a change, which only costs a lookup.
    */
-  private snapshot(inst: number): { shared: string; sets: number } {
+  private sharedState(): string {
     const n = this.heldList.length;
-    return { shared: `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.pools.changes}`, sets: this.occupancyChanges() + this.instSets[inst]!.changes };
+    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.pools.changes}`;
+  }
+
+  private setChanges(inst: number): number {
+    return this.occupancyChanges() + this.instSets[inst]!.changes;
   }
 
   private verifyTick = 0;
@@ -929,8 +933,8 @@ class Engine {
    * After a transition: a change of the shared state invalidates every cached lookup; a change
    * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
    */
-  private changed(before: { shared: string }, after: { shared: string }): void {
-    if (after.shared !== before.shared) this.verShared++;
+  private changed(before: string, after: string): void {
+    if (after !== before) this.verShared++;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
@@ -947,14 +951,14 @@ class Engine {
         slotOfGroup[j] = memo.slot;
         continue;
       }
-      const before = this.snapshot(inst);
+      const before = this.sharedState();
       const { rep, req, reads } = this.materialise(j);
       this.simulated++;
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
-      const after = this.snapshot(inst);
+      const after = this.sharedState();
       this.changed(before, after);
-      if (after.shared === before.shared) {
+      if (after === before) {
         if (!memo) {
           const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
           this.probeMemo[cls]!.push(m);
@@ -992,12 +996,13 @@ class Engine {
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
   private late(j: number, slot: number): Rep {
     const inst = this.fleet.classes[this.slotClass[slot]!]!.instance;
-    const before = this.snapshot(inst);
+    const before = this.sharedState();
+    const setsBefore = this.setChanges(inst);
     const { rep } = this.materialise(j, `late${this.reps.length}`);
     this.simulated++;
     this.k.log.length = 0;
-    const after = this.snapshot(inst);
-    if (rep.tuple !== this.slotTuple[slot] || after.shared !== before.shared || after.sets !== before.sets) {
+    const after = this.sharedState();
+    if (rep.tuple !== this.slotTuple[slot] || after !== before || this.setChanges(inst) !== setsBefore) {
       const key = this.reserveKey(slot);
       this.reserve.set(key, Math.max(4, (this.reserve.get(key) ?? 1) * 4));
       throw new Restart();
@@ -1054,7 +1059,7 @@ class Engine {
       const rep = pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : this.late(j, slot);
       remaining[slot]!--;
       const memoKey = `${slot}|${this.ctxFixed}`;
-      const before = this.snapshot(inst);
+      const before = this.sharedState();
       const lenBefore = this.heldList.length;
       const descBefore = this.cumDesc.slice();
       this.begin();
@@ -1075,9 +1080,9 @@ class Engine {
       this.retuple(rep);
       this.simulated++;
       if (this.verify) this.checkOthers(rep);
-      const after = this.snapshot(inst);
+      const after = this.sharedState();
       this.changed(before, after);
-      if (after.shared === before.shared) {
+      if (after === before) {
         // Both searches stop at the first domain that takes the group: nothing after it was read.
         const last = touched.length ? touched[touched.length - 1]! : -1;
         const stopped = this.ctx!.kind !== "direct" && reqs.every(attachedExisting) && last >= 0;
