@@ -12,9 +12,9 @@
  *     floor the library itself sets: the transitions the engine had to simulate, at the
  *     library's own cost per transition (from the per-device run); the engine time that 30% of
  *     the limit would need; and, to size the one idea left for it, the engine on the same
- *     groups with one instance per spec (instancesMerged). The per-group ratio again at 10^6
- *     devices, where the engine's fixed cost (its simulated transitions) is spread over ten
- *     times as many groups.
+ *     groups with one instance per spec (instancesMerged). Both ratios again at 10^6 devices,
+ *     where the engine's fixed cost (its simulated transitions) is spread over ten times as
+ *     many groups.
  *  3. Sweep wall time (a fresh process running runSweep, all six eras) for 10^4, 10^5 and 10^6 devices,
  *     one thread and the default (one per core), with the growth per 10x and the speed-up;
  *     the curve is drawn to build/bench/sweep-growth.svg.
