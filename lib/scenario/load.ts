@@ -135,15 +135,18 @@ export function checkReferences(s: Scenario, file: string): void {
   });
 }
 
-/** Read, parse, validate and cross-check a scenario file. */
-export function loadScenario(file: string): Scenario {
-  let text: string;
+/** A user's input file as text; a file that cannot be read is an InputError naming it. */
+export function readInputFile(file: string): string {
   try {
-    text = fs.readFileSync(file, "utf8");
+    return fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new InputError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  return parseScenario(text, file);
+}
+
+/** Read, parse, validate and cross-check a scenario file. */
+export function loadScenario(file: string): Scenario {
+  return parseScenario(readInputFile(file), file);
 }
 
 export function parseScenario(text: string, file = "<scenario>"): Scenario {

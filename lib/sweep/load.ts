@@ -11,7 +11,7 @@ import type { DriverModel, PropDoc } from "../driver";
 import { ERA_IDS, ERAS, type EraId } from "../eras";
 import type { InstanceSpec } from "../platform";
 import type { Props } from "../model";
-import { InputError, loadScenario, parseJson, validate } from "../scenario/load";
+import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load";
 import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema";
 
 export type PropValue = number | boolean | string;
@@ -310,13 +310,7 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
 
 /** Read, parse, validate and resolve an experiment file. */
 export function loadExperiment(file: string): Experiment {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  return resolveExperiment(parseJson(text, file), file);
+  return resolveExperiment(parseJson(readInputFile(file), file), file);
 }
 
 /** An experiment given as a file name, a parsed object or an already resolved one. */
