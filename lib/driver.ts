@@ -55,6 +55,11 @@ export interface CheckStep {
   phase?: "test" | "attach" | "both";
   /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
   note?: string;
+  /**
+   * Where the behaviour comes from, as a student can open it: a commit id, a release tag, a
+   * Message-ID or a seed file (several separated by "; "). Shown by `drivers --json` / `matrix --json`.
+   */
+  source?: string;
   /** Values for the printk format's conversions, in order (the format string stays in the data). */
   logArgs?: (c: StepCtx) => Array<string | number>;
   /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
