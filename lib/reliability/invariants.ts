@@ -38,9 +38,12 @@ function rid(g: Group, dev: Device): string | null {
 /**
  * Violations of the invariants, as readable sentences (empty when all hold).
  * `held`: domains that someone outside the core legitimately keeps (the caller, VFIO, iommufd);
- * any other live domain nobody references is a leak.
+ * any other live domain nobody references is a leak. `pasidWarned`: "group/pasid" keys whose
+ * rollback to the old domain failed in the driver: __iommu_set_group_pasid then WARNs ("it is a
+ * driver bug to fail attaching with a previously good domain") and removes the PASID from that
+ * device while pasid_array keeps the old domain - the kernel's own, announced, inconsistency.
  */
-export function checkInvariants(k: Kernel, held?: ReadonlySet<Domain>): string[] {
+export function checkInvariants(k: Kernel, held?: ReadonlySet<Domain>, pasidWarned?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const dangling: string[] = [];
   for (const g of k.groups.values()) {
@@ -55,9 +58,10 @@ export function checkInvariants(k: Kernel, held?: ReadonlySet<Domain>): string[]
       if (bad) out.push(bad);
       if (dev.maxPasids === 0 || dev.inReset || dev.wedged) continue;
       for (const [p, e] of g.pasidArray) {
+        if (pasidWarned?.has(`${g.id}/${p}`)) continue;
         if (dev.hwPasid.get(p) !== e.domain && dev.fakeAttach === undefined) out.push(`device ${dev.id} pasid ${p} is on ${dev.hwPasid.get(p)?.id ?? "nothing"}, pasid_array says ${e.domain.id}`);
       }
-      for (const [p, d] of dev.hwPasid) if (g.pasidArray.get(p)?.domain !== d) out.push(`device ${dev.id} pasid ${p} programmed with ${d.id} but not in pasid_array`);
+      for (const [p, d] of dev.hwPasid) if (!pasidWarned?.has(`${g.id}/${p}`) && g.pasidArray.get(p)?.domain !== d) out.push(`device ${dev.id} pasid ${p} programmed with ${d.id} but not in pasid_array`);
     }
   }
   for (const dev of k.devices.values()) {

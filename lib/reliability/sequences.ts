@@ -21,12 +21,13 @@ import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid
 import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset";
 import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd";
 import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import type { PropDoc } from "../driver";
+import type { DriverModel, PropDoc } from "../driver";
 import { errnoName, type Ret } from "../errno";
 import type { EraId } from "../eras";
 import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../model";
 import { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "../platform";
 import { checkInvariants } from "./invariants";
+import { countPaths, type PathHits } from "./paths";
 
 // ---- random machines -------------------------------------------------------------------
 
@@ -40,36 +41,68 @@ function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
   return fc.record(fields, { requiredKeys: [] }) as fc.Arbitrary<Props>;
 }
 
-/** A machine of 1-3 instances of drivers that exist in `era` and 1-6 devices in small groups. */
+/**
+ * A machine of 1-3 instances of drivers that exist in `era` and 1-6 devices, mostly in groups
+ * of two or more (the walks with rollback need a device before the failing one), sometimes one
+ * without an IOMMU (no group). Drivers with set_dev_pasid in the era are drawn more often.
+ */
 export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
+  const general = anyPlatformArb(era);
+  const pasid = DRIVERS.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era));
+  return pasid.length ? fc.oneof({ arbitrary: general, weight: 3 }, { arbitrary: pasidGroupArb(pasid), weight: 1 }) : general;
+}
+
+/**
+ * One instance of a driver with set_dev_pasid and one group of 2-3 PASID-capable devices: what
+ * __iommu_set_group_pasid's rollback needs (a device that succeeds before one that fails).
+ */
+function pasidGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSpec> {
+  return fc.constantFrom(...drivers).chain((d) =>
+    fc.record({
+      props: propArb(d.instanceProps),
+      devs: fc.array(fc.record({ props: propArb(d.deviceProps), maxPasids: fc.constant(2048), ats: fc.boolean() }), { minLength: 2, maxLength: 3 }),
+    }).map(({ props, devs }) => ({
+      instances: [{ id: "iommu0", driver: d.id, props }],
+      devices: devs.map((x, n): DeviceSpec => ({ id: `dev${n}`, instance: "iommu0", group: d.singletonGroups ? `dev${n}` : "iommu0.g0", ...x })),
+    })),
+  );
+}
+
+function anyPlatformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
   const drivers = DRIVERS.filter((d) => d.exists.includes(era));
-  const inst = fc.constantFrom(...drivers).chain((d) => propArb(d.instanceProps).map((props) => ({ driver: d, props })));
+  const driverArb = fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: d.pasidEras.includes(era) ? 3 : 1 })));
+  const inst = driverArb.chain((d) => propArb(d.instanceProps).map((props) => ({ driver: d, props })));
   return fc.array(inst, { minLength: 1, maxLength: 3 }).chain((insts) => {
     const instances: InstanceSpec[] = insts.map((x, i) => ({ id: `iommu${i}`, driver: x.driver.id, props: x.props }));
     const dev = fc.nat({ max: insts.length - 1 }).chain((i) =>
       fc.record({
         i: fc.constant(i),
-        group: fc.nat({ max: 2 }),
+        group: fc.constantFrom(0, 0, 1),
         props: propArb(insts[i]!.driver.deviceProps),
-        maxPasids: fc.constantFrom(0, 16),
+        // 2048: room for the iommufd mock's PASID 1024.
+        maxPasids: fc.constantFrom(0, 16, 16, 2048),
         requireDirect: fc.constantFrom(false, false, false, true),
-        attachDeferred: fc.constantFrom(false, false, false, true),
+        attachDeferred: fc.constantFrom(false, false, true),
         ats: fc.boolean(),
+        noIommu: fc.constantFrom(false, false, false, false, false, false, false, true),
       }),
     );
     return fc.array(dev, { minLength: 1, maxLength: 6 }).map((ds) => ({
       instances,
       devices: ds.map(
-        (d, n): DeviceSpec => ({
-          id: `dev${n}`,
-          instance: `iommu${d.i}`,
-          group: insts[d.i]!.driver.singletonGroups ? `dev${n}` : `iommu${d.i}.g${d.group}`,
-          props: d.props,
-          maxPasids: d.maxPasids,
-          requireDirect: d.requireDirect,
-          attachDeferred: d.attachDeferred,
-          ats: d.ats,
-        }),
+        (d, n): DeviceSpec =>
+          d.noIommu
+            ? { id: `dev${n}` }
+            : {
+                id: `dev${n}`,
+                instance: `iommu${d.i}`,
+                group: insts[d.i]!.driver.singletonGroups ? `dev${n}` : `iommu${d.i}.g${d.group}`,
+                props: d.props,
+                maxPasids: d.maxPasids,
+                requireDirect: d.requireDirect,
+                attachDeferred: d.attachDeferred,
+                ats: d.ats,
+              },
       ),
     }));
   });
@@ -78,7 +111,7 @@ export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
 // ---- random operations -----------------------------------------------------------------
 
 export type Op =
-  | { op: "alloc"; dev: number }
+  | { op: "alloc"; dev: number; sva?: boolean }
   | { op: "free"; dom: number }
   | { op: "attachDevice" | "detachDevice"; dom: number; dev: number }
   | { op: "attachGroup" | "replaceGroup"; dom: number; grp: number }
@@ -90,20 +123,29 @@ export type Op =
   | { op: "inject"; n: number };
 
 const ix = fc.nat({ max: 7 });
-const pasidArb = fc.constantFrom(1, 2, 15, 16);
+/** 1024: the iommufd mock fails every second set_dev_pasid of it (its selftest's rollback hook). */
+const pasidArb = fc.constantFrom(1, 15, 16, 1024, 1024, 1024);
 
+/**
+ * Weighted towards what reaches the core's error paths: group attach/replace, PASID attach and
+ * replace, and fail-nth injections whose position (the n-th allocation from now) covers every
+ * allocation an attach, a PASID set or a revert makes.
+ */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant("alloc" as const), dev: ix }), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constant("alloc" as const), dev: ix, sva: fc.constantFrom(false, false, true) }), weight: 4 },
   fc.record({ op: fc.constant("free" as const), dom: ix }),
   { arbitrary: fc.record({ op: fc.constantFrom("attachDevice" as const, "detachDevice" as const), dom: ix, dev: ix }), weight: 3 },
-  { arbitrary: fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: ix, grp: ix }), weight: 3 },
-  fc.record({ op: fc.constantFrom("detachGroup" as const, "claim" as const, "release" as const), grp: ix }),
-  fc.record({ op: fc.constantFrom("attachPasid" as const, "replacePasid" as const), dom: ix, dev: ix, pasid: pasidArb }),
+  { arbitrary: fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: ix, grp: ix }), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constantFrom("detachGroup" as const, "claim" as const, "release" as const), grp: ix }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constantFrom("attachPasid" as const, "replacePasid" as const), dom: ix, dev: ix, pasid: pasidArb }), weight: 4 },
   fc.record({ op: fc.constant("detachPasid" as const), dev: ix, pasid: pasidArb }),
-  fc.record({ op: fc.constantFrom("resetPrepare" as const, "resetDone" as const, "deferred" as const, "iommufd" as const), dev: ix }),
+  { arbitrary: fc.record({ op: fc.constantFrom("resetPrepare" as const, "resetDone" as const, "deferred" as const, "iommufd" as const), dev: ix }), weight: 2 },
   fc.record({ op: fc.constant("vfio" as const), grp: ix, container: fc.nat({ max: 1 }) }),
-  fc.record({ op: fc.constant("inject" as const), n: fc.integer({ min: 1, max: 4 }) }),
+  { arbitrary: fc.record({ op: fc.constant("inject" as const), n: fc.integer({ min: 1, max: 6 }) }), weight: 3 },
 );
+
+/** Sequences long enough to build state (a domain, an attached group, a PASID) and then break it. */
+export const opsArb = (maxOps: number) => fc.array(opArb, { minLength: Math.min(8, maxOps), maxLength: maxOps });
 
 // ---- playing a sequence ----------------------------------------------------------------
 
@@ -168,14 +210,37 @@ export interface SequenceResult {
   discarded: boolean;
 }
 
+export interface PlayOptions {
+  /** Count the core paths each operation takes (lib/reliability/paths.ts) into this map. */
+  hits?: PathHits;
+  /** Called once the machine has probed: a mutation test installs its deliberate bug here. */
+  mutate?: (k: Kernel) => void;
+}
+
+/**
+ * iommu_attach_group() / iommu_attach_device() while group->domain is a caller's domain (neither
+ * default_domain nor blocking_domain): __iommu_attach_group() must refuse with -EBUSY; a second
+ * owner must never silently take the group over. Returns the broken promise or null.
+ */
+function checkAttachBusy(g: Group, before: Snapshot, ret: Ret): string | null {
+  const d = before.domain;
+  if (ret !== 0 || !d || d === g.defaultDomain || d === g.blockingDomain) return null;
+  return `group ${g.id}: attach succeeded while group->domain was ${d.id} (not a core domain): __iommu_attach_group must return -EBUSY`;
+}
+
 /** Play `ops` on `platform` in `era`; stop at the first violated promise. */
-export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly Op[]): SequenceResult {
+export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly Op[], opts: PlayOptions = {}): SequenceResult {
   const k = new Kernel({ era, trace: true });
   buildPlatform(k, platform);
   // A machine that does not probe cleanly (a unit that can translate nothing, a default domain
   // that cannot be allocated: the real probe would fail) is not played.
   if (k.log.some((l) => l.level === "WARN") || [...k.groups.values()].some((g) => !g.domain)) return { violations: [], steps: 0, discarded: true };
-  const devices = [...k.devices.values()].filter((d) => d.group);
+  // The probe's own walks count too: a kdump-deferred device is skipped there (and, with rollback, only there).
+  if (opts.hits) countPaths(k.trace!, 0, { k, deferredBefore: new Set() }, opts.hits);
+  k.trace!.length = 0;
+  opts.mutate?.(k);
+  // Devices without an IOMMU are kept: the core's "no group" branches are paths too.
+  const devices = [...k.devices.values()];
   const groups = [...k.groups.values()];
   const doms: Domain[] = [];
   const containers = [new VfioContainer("c0", "v2"), new VfioContainer("c1", "v2")];
@@ -189,12 +254,16 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
   };
   const pick = <T>(xs: T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
   const violations: string[] = [];
+  // "group/pasid" whose revert to the old domain a driver failed (WARN in __iommu_set_group_pasid).
+  const pasidWarned = new Set<string>();
   let steps = 0;
   for (const op of ops) {
     const traceFrom = k.trace!.length;
     let ret: Ret | null = null;
     let failedSet: { g: Group; before: Snapshot; target: Domain } | null = null;
-    let pasidCheck: { g: Group; before: string } | null = null;
+    let busyCheck = false;
+    const deferredBefore = opts.hits ? new Set(devices.filter((d) => d.attachDeferred).map((d) => d.id)) : null;
+    let pasidCheck: { g: Group; pasid: number; before: string } | null = null;
     try {
       const dev: Device | undefined = "dev" in op ? pick(devices, op.dev) : undefined;
       const grp: Group | undefined = "grp" in op ? pick(groups, op.grp) : undefined;
@@ -202,7 +271,8 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
       if (("dev" in op && !dev) || ("grp" in op && !grp) || ("dom" in op && !dom)) continue;
       switch (op.op) {
         case "alloc": {
-          const d = domainAlloc(k, { dev: dev! });
+          if (!dev!.instance) continue;
+          const d = domainAlloc(k, op.sva ? { dev: dev!, type: "sva" } : { dev: dev! });
           if (typeof d === "number") ret = d;
           else doms.push(d);
           break;
@@ -213,7 +283,8 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
           doms.splice(doms.indexOf(dom!), 1);
           break;
         case "attachDevice":
-          failedSet = { g: dev!.group!, before: snap(dev!.group!), target: dom! };
+          if (dev!.group) failedSet = { g: dev!.group, before: snap(dev!.group), target: dom! };
+          busyCheck = true;
           ret = iommuAttachDevice(k, dom!, dev!);
           break;
         case "detachDevice":
@@ -222,6 +293,7 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
         case "attachGroup":
         case "replaceGroup":
           failedSet = { g: grp!, before: snap(grp!), target: dom! };
+          busyCheck = op.op === "attachGroup";
           ret = op.op === "attachGroup" ? iommuAttachGroup(k, dom!, grp!) : iommuReplaceGroup(k, grp!, dom!);
           break;
         case "detachGroup":
@@ -236,11 +308,11 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
           break;
         case "attachPasid":
         case "replacePasid":
-          pasidCheck = { g: dev!.group!, before: pasidKey(dev!.group!) };
+          if (dev!.group) pasidCheck = { g: dev!.group, pasid: op.pasid, before: pasidKey(dev!.group) };
           ret = op.op === "attachPasid" ? iommuAttachDevicePasid(k, dom!, dev!, op.pasid) : iommuReplaceDevicePasid(k, dom!, dev!, op.pasid, `h${steps}`);
           break;
         case "detachPasid": {
-          const e = dev!.group!.pasidArray.get(op.pasid);
+          const e = dev!.group?.pasidArray.get(op.pasid);
           if (!e) continue;
           iommuDetachDevicePasid(k, e.domain, dev!, op.pasid);
           break;
@@ -254,8 +326,8 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
         case "deferred": {
           // The DMA API passes group->domain; before rollback that can be a freed domain (the
           // historical use-after-free the model reproduces), which a caller must not use.
-          const target = dev!.group!.domain ?? dev!.group!.defaultDomain!;
-          if (target.freed) continue;
+          const target = dev!.group ? (dev!.group.domain ?? dev!.group.defaultDomain!) : null;
+          if (!target || target.freed) continue;
           ret = iommuDeferredAttach(k, dev!, target);
           break;
         }
@@ -274,13 +346,26 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
       throw e;
     }
     steps++;
+    if (opts.hits) countPaths(k.trace!, traceFrom, { k, deferredBefore: deferredBefore! }, opts.hits);
     const v: string[] = [];
+    if (ret !== null && busyCheck && failedSet) {
+      const bad = checkAttachBusy(failedSet.g, failedSet.before, ret);
+      if (bad) v.push(bad);
+    }
     if (ret !== null && !KNOWN.has(errnoName(ret))) v.push(`unknown errno ${errnoName(ret)}`);
     if (ret !== null && ret !== 0 && failedSet) {
       const bad = checkFailedSet(k, failedSet.g, failedSet.before, failedSet.target);
       if (bad) v.push(bad);
     }
-    if (ret !== null && ret !== 0 && pasidCheck && pasidKey(pasidCheck.g) !== pasidCheck.before) v.push(`group ${pasidCheck.g.id}: PASID state changed on a failed PASID attach/replace`);
+    for (const e of k.trace!.slice(traceFrom)) {
+      if (e.fn === "__iommu_set_group_pasid" && e.log.some((l) => l.level === "WARN")) pasidWarned.add(`${e.args["group"]}/${e.args["pasid"]}`);
+    }
+    for (const key of pasidWarned) {
+      const [g, p] = key.split("/");
+      if (!k.groups.get(g!)?.pasidArray.has(Number(p))) pasidWarned.delete(key);
+    }
+    const warned = pasidCheck !== null && pasidWarned.has(`${pasidCheck.g.id}/${pasidCheck.pasid}`);
+    if (ret !== null && ret !== 0 && pasidCheck && !warned && pasidKey(pasidCheck.g) !== pasidCheck.before) v.push(`group ${pasidCheck.g.id}: PASID state changed on a failed PASID attach/replace`);
     // The call's own top-level event is the last one it recorded (iommufd binds first).
     const top = k.trace!.slice(traceFrom).reverse().find((e) => e.depth === 0);
     if (ret !== null && top && top.ret !== ret) v.push(`trace says ${top.fn} returned ${top.ret}, the call returned ${ret}`);
@@ -288,7 +373,7 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
       const bad = checkTestDev(k, traceFrom);
       if (bad) v.push(bad);
     }
-    v.push(...checkInvariants(k, held()));
+    v.push(...checkInvariants(k, held(), pasidWarned));
     if (v.length) {
       violations.push(...v.map((x) => `after ${JSON.stringify(op)} (step ${steps}): ${x}`));
       break;
@@ -300,7 +385,7 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
 
 /** fast-check property: any machine, any sequence, no violated promise. */
 export function sequenceProperty(era: EraId, maxOps = 25) {
-  return fc.property(platformArb(era), fc.array(opArb, { minLength: 1, maxLength: maxOps, size: "medium" }), (p, ops) => {
+  return fc.property(platformArb(era), opsArb(maxOps), (p, ops) => {
     const r = playSequence(era, p, ops);
     fc.pre(!r.discarded);
     if (r.violations.length) throw new Error(r.violations.join("\n"));
