@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { EraId } from "../eras";
 import type { Kernel } from "../model";
 import { pathsOf, type PathHits } from "./paths";
-import { opsArb, platformArb, playSequence } from "./sequences";
+import { caseArb, playSequence } from "./sequences";
 
 /**
  * The seed of `era` in a campaign started from `master`: FNV-1a over "master/era", so each era
@@ -22,7 +22,7 @@ export function eraSeed(master: number, era: EraId): number {
 export interface CampaignOptions {
   seed: number;
   runs: number;
-  /** Longest operation sequence (default 40). */
+  /** Longest operation sequence (default 60). */
   maxOps?: number;
   /** A deliberate bug to install in every kernel (mutation test). */
   mutate?: (k: Kernel) => void;
@@ -49,7 +49,7 @@ export function runCampaign(era: EraId, o: CampaignOptions): CampaignResult {
   let sequences = 0;
   let played = 0;
   let steps = 0;
-  const prop = fc.property(platformArb(era), opsArb(o.maxOps ?? 40), (p, ops) => {
+  const prop = fc.property(caseArb(era, o.maxOps ?? 60), ([p, ops]) => {
     const r = playSequence(era, p, ops, { hits, mutate: o.mutate });
     sequences++;
     steps += r.steps;

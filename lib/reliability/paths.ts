@@ -103,7 +103,8 @@ export const CORE_PATHS: readonly PathDef[] = [
   {
     id: "__iommu_device_set_domain:MUST_SUCCEED fails, parked on blocking",
     exists: (f) => f.rollback,
-    hit: (e, kids) => failed(e) && e.args["flags"] === MUST_SUCCEED && kids.filter((x) => x.fn === "__iommu_attach_device").length > 1,
+    // the park: an attach to a domain other than the one the walk was moving to (the blocking domain)
+    hit: (e, kids) => failed(e) && e.args["flags"] === MUST_SUCCEED && kids.some((x) => x.fn === "__iommu_attach_device" && x.args["domain"] !== e.args["domain"]),
   },
   {
     id: "__iommu_attach_device:clears attach_deferred",
@@ -161,7 +162,7 @@ export const CORE_PATHS: readonly PathDef[] = [
   { id: "pci_dev_reset_iommu_done:restored", exists: (f) => f.resetWindow, hit: (_e, kids) => kids.length > 0 },
   // ---- deferred attach (kdump) ----
   { id: "iommu_deferred_attach:attach", exists: always, hit: (_e, kids) => kids.some((x) => x.fn === "__iommu_attach_device") },
-  { id: "iommu_deferred_attach:reset window EBUSY", exists: (f) => f.deferredLocked && f.resetWindow, hit: (e) => is(e.ret, "EBUSY") },
+  { id: "iommu_deferred_attach:reset window EBUSY", exists: (f) => f.deferredLocked && f.resetWindow, hit: (e, kids) => is(e.ret, "EBUSY") && kids.length === 0 },
   // ---- allocation ----
   {
     id: "domain_alloc:ENOMEM (fail-nth)",

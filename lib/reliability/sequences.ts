@@ -23,7 +23,7 @@ import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd"
 import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
 import type { DriverModel, PropDoc } from "../driver";
 import { errnoName, type Ret } from "../errno";
-import type { EraId } from "../eras";
+import { ERAS, type EraId } from "../eras";
 import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../model";
 import { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "../platform";
 import { checkInvariants } from "./invariants";
@@ -41,26 +41,20 @@ function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
   return fc.record(fields, { requiredKeys: [] }) as fc.Arbitrary<Props>;
 }
 
-/**
- * A machine of 1-3 instances of drivers that exist in `era` and 1-6 devices, mostly in groups
- * of two or more (the walks with rollback need a device before the failing one), sometimes one
- * without an IOMMU (no group). Drivers with set_dev_pasid in the era are drawn more often.
- */
-export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
-  const general = anyPlatformArb(era);
-  const pasid = DRIVERS.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era));
-  return pasid.length ? fc.oneof({ arbitrary: general, weight: 3 }, { arbitrary: pasidGroupArb(pasid), weight: 1 }) : general;
-}
+const pasidDrivers = (era: EraId) => (ERAS[era].features.pasid ? DRIVERS.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era)) : []);
 
 /**
  * One instance of a driver with set_dev_pasid and one group of 2-3 PASID-capable devices: what
- * __iommu_set_group_pasid's rollback needs (a device that succeeds before one that fails).
+ * __iommu_set_group_pasid's rollback needs (a device that succeeds before one that fails). The
+ * drivers whose set_dev_pasid can fail on one device of a group and not another are drawn more
+ * often: AMD (is_pasid_enabled per device, an allocation) and the iommufd mock (PASID 1024).
  */
 function pasidGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSpec> {
-  return fc.constantFrom(...drivers).chain((d) =>
+  const weight = (d: DriverModel) => (d.id === "amd-iommu" || d.id === "iommufd-mock" ? 3 : 1);
+  return fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: weight(d) }))).chain((d) =>
     fc.record({
       props: propArb(d.instanceProps),
-      devs: fc.array(fc.record({ props: propArb(d.deviceProps), maxPasids: fc.constant(2048), ats: fc.boolean() }), { minLength: 2, maxLength: 3 }),
+      devs: fc.array(fc.record({ props: propArb(d.deviceProps), maxPasids: fc.constant(2048), ats: fc.boolean(), attachDeferred: fc.constantFrom(false, false, true) }), { minLength: 2, maxLength: 3 }),
     }).map(({ props, devs }) => ({
       instances: [{ id: "iommu0", driver: d.id, props }],
       devices: devs.map((x, n): DeviceSpec => ({ id: `dev${n}`, instance: "iommu0", group: d.singletonGroups ? `dev${n}` : "iommu0.g0", ...x })),
@@ -68,9 +62,23 @@ function pasidGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSp
   );
 }
 
-function anyPlatformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
+/**
+ * Drivers with set_dev_pasid in the era, and drivers that allocate in attach_dev (where a fail-nth
+ * injection makes a detach's MUST_SUCCEED walk or an err_revert fail), are drawn more often.
+ */
+function driverWeight(d: DriverModel, era: EraId): number {
+  const allocates = d.attach.some((s) => s.kind === "effect" && s.allocRows !== undefined);
+  return 1 + (d.pasidEras.includes(era) ? 2 : 0) + (allocates ? 2 : 0);
+}
+
+/**
+ * A machine of 1-3 instances of drivers that exist in `era` and 1-6 devices, mostly in groups
+ * of two or more (the walks with rollback need a device before the failing one), sometimes one
+ * without an IOMMU (no group).
+ */
+export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
   const drivers = DRIVERS.filter((d) => d.exists.includes(era));
-  const driverArb = fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: d.pasidEras.includes(era) ? 3 : 1 })));
+  const driverArb = fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: driverWeight(d, era) })));
   const inst = driverArb.chain((d) => propArb(d.instanceProps).map((props) => ({ driver: d, props })));
   return fc.array(inst, { minLength: 1, maxLength: 3 }).chain((insts) => {
     const instances: InstanceSpec[] = insts.map((x, i) => ({ id: `iommu${i}`, driver: x.driver.id, props: x.props }));
@@ -116,8 +124,9 @@ export type Op =
   | { op: "attachDevice" | "detachDevice"; dom: number; dev: number }
   | { op: "attachGroup" | "replaceGroup"; dom: number; grp: number }
   | { op: "detachGroup" | "claim" | "release"; grp: number }
-  | { op: "attachPasid" | "replacePasid"; dom: number; dev: number; pasid: number }
-  | { op: "detachPasid"; dev: number; pasid: number }
+  /** live: replace/detach a PASID the group has attached (the n-th, n = pasid), when it has one. */
+  | { op: "attachPasid" | "replacePasid"; dom: number; dev: number; pasid: number; live?: boolean }
+  | { op: "detachPasid"; dev: number; pasid: number; live?: boolean }
   | { op: "resetPrepare" | "resetDone" | "deferred" | "iommufd"; dev: number }
   | { op: "vfio"; grp: number; container: number }
   | { op: "inject"; n: number };
@@ -137,15 +146,45 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constantFrom("attachDevice" as const, "detachDevice" as const), dom: ix, dev: ix }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: ix, grp: ix }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constantFrom("detachGroup" as const, "claim" as const, "release" as const), grp: ix }), weight: 2 },
-  { arbitrary: fc.record({ op: fc.constantFrom("attachPasid" as const, "replacePasid" as const), dom: ix, dev: ix, pasid: pasidArb }), weight: 4 },
-  fc.record({ op: fc.constant("detachPasid" as const), dev: ix, pasid: pasidArb }),
+  { arbitrary: fc.record({ op: fc.constant("attachPasid" as const), dom: ix, dev: ix, pasid: pasidArb }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("replacePasid" as const), dom: ix, dev: ix, pasid: pasidArb, live: fc.constantFrom(true, true, false) }), weight: 3 },
+  fc.record({ op: fc.constant("detachPasid" as const), dev: ix, pasid: pasidArb, live: fc.constantFrom(true, false) }),
   { arbitrary: fc.record({ op: fc.constantFrom("resetPrepare" as const, "resetDone" as const, "deferred" as const, "iommufd" as const), dev: ix }), weight: 2 },
   fc.record({ op: fc.constant("vfio" as const), grp: ix, container: fc.nat({ max: 1 }) }),
   { arbitrary: fc.record({ op: fc.constant("inject" as const), n: fc.integer({ min: 1, max: 6 }) }), weight: 3 },
 );
 
 /** Sequences long enough to build state (a domain, an attached group, a PASID) and then break it. */
-export const opsArb = (maxOps: number) => fc.array(opArb, { minLength: Math.min(8, maxOps), maxLength: maxOps });
+export const opsArb = (maxOps: number) => fc.array(opArb, { minLength: Math.min(8, maxOps), maxLength: maxOps, size: "medium" });
+
+const few = fc.nat({ max: 2 });
+
+/**
+ * Operations for a PASID group machine: mostly PASID attach/replace/detach on the PASIDs the
+ * group has (a replace that fails after a device succeeded needs two calls on the same PASID),
+ * SVA and paging domains, fail-nth positions, resets and group moves in between.
+ */
+const pasidOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant("alloc" as const), dev: few, sva: fc.boolean() }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("attachPasid" as const), dom: few, dev: few, pasid: pasidArb }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("replacePasid" as const), dom: few, dev: few, pasid: few, live: fc.constant(true) }), weight: 4 },
+  fc.record({ op: fc.constant("detachPasid" as const), dev: few, pasid: few, live: fc.constant(true) }),
+  { arbitrary: fc.record({ op: fc.constant("inject" as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constantFrom("resetPrepare" as const, "resetDone" as const, "deferred" as const), dev: few }), weight: 2 },
+  fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: few, grp: fc.constant(0) }),
+);
+
+/**
+ * A machine and the operations to play on it: a random machine with random operations, or (in
+ * eras with PASID) one PASID group with PASID-heavy operations, one time in three.
+ */
+export function caseArb(era: EraId, maxOps = 40): fc.Arbitrary<[PlatformSpec, Op[]]> {
+  const general = fc.tuple(platformArb(era), opsArb(maxOps));
+  const pasid = pasidDrivers(era);
+  if (!pasid.length) return general;
+  const focused = fc.tuple(pasidGroupArb(pasid), fc.array(pasidOpArb, { minLength: Math.min(8, maxOps), maxLength: maxOps, size: "medium" }));
+  return fc.oneof({ arbitrary: general, weight: 2 }, { arbitrary: focused, weight: 1 });
+}
 
 // ---- playing a sequence ----------------------------------------------------------------
 
@@ -201,6 +240,12 @@ function checkTestDev(k: Kernel, from: number): string | null {
     }
   }
   return null;
+}
+
+/** The PASID an operation names: with `live`, one the device's group has attached (if any). */
+function livePasid(dev: Device, op: { pasid: number; live?: boolean }): number {
+  const attached = op.live && dev.group ? [...dev.group.pasidArray.keys()] : [];
+  return attached.length ? attached[op.pasid % attached.length]! : op.pasid;
 }
 
 export interface SequenceResult {
@@ -307,14 +352,17 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
           iommuGroupReleaseDmaOwner(k, grp!);
           break;
         case "attachPasid":
-        case "replacePasid":
-          if (dev!.group) pasidCheck = { g: dev!.group, pasid: op.pasid, before: pasidKey(dev!.group) };
-          ret = op.op === "attachPasid" ? iommuAttachDevicePasid(k, dom!, dev!, op.pasid) : iommuReplaceDevicePasid(k, dom!, dev!, op.pasid, `h${steps}`);
+        case "replacePasid": {
+          const pasid = livePasid(dev!, op);
+          if (dev!.group) pasidCheck = { g: dev!.group, pasid, before: pasidKey(dev!.group) };
+          ret = op.op === "attachPasid" ? iommuAttachDevicePasid(k, dom!, dev!, pasid) : iommuReplaceDevicePasid(k, dom!, dev!, pasid, `h${steps}`);
           break;
+        }
         case "detachPasid": {
-          const e = dev!.group?.pasidArray.get(op.pasid);
+          const pasid = livePasid(dev!, op);
+          const e = dev!.group?.pasidArray.get(pasid);
           if (!e) continue;
-          iommuDetachDevicePasid(k, e.domain, dev!, op.pasid);
+          iommuDetachDevicePasid(k, e.domain, dev!, pasid);
           break;
         }
         case "resetPrepare":
@@ -385,7 +433,7 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
 
 /** fast-check property: any machine, any sequence, no violated promise. */
 export function sequenceProperty(era: EraId, maxOps = 25) {
-  return fc.property(platformArb(era), opsArb(maxOps), (p, ops) => {
+  return fc.property(caseArb(era, maxOps), ([p, ops]) => {
     const r = playSequence(era, p, ops);
     fc.pre(!r.discarded);
     if (r.violations.length) throw new Error(r.violations.join("\n"));
