@@ -1,13 +1,16 @@
 /**
  * `npm run fuzz [-- --runs N --seed S --era ID]`: the long property campaign. Random machines and
  * random operation sequences per era (lib/reliability/sequences.ts), every promise checked after
- * every step. Prints sequences run, steps, discarded machines and violations per era; exits 1
- * on the first violation with fast-check's shrunk counterexample.
+ * every step. Each era plays from its own seed, derived from the master seed S and the era id
+ * (lib/reliability/campaign.ts), so `--seed S --era ID` replays one era of a campaign exactly.
+ * Prints sequences, steps, violations and, per era, how often each core path of
+ * drivers/iommu/iommu.c was taken (lib/reliability/paths.ts; "n/a": the path does not exist in
+ * that era's kernel). Exits 1 on the first violation, with fast-check's shrunk counterexample.
  */
-import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { ERA_IDS, type EraId, isEraId } from "../lib/eras";
-import { opArb, platformArb, playSequence } from "../lib/reliability/sequences";
+import { type CampaignResult, eraSeed, runCampaign } from "../lib/reliability/campaign";
+import { CORE_PATHS } from "../lib/reliability/paths";
 
 const { values } = parseArgs({ options: { runs: { type: "string" }, seed: { type: "string" }, era: { type: "string" } } });
 const runs = Number(values.runs ?? 100_000);
@@ -23,27 +26,46 @@ if (values.era !== undefined && !isEraId(values.era)) {
 const eras: readonly EraId[] = values.era ? [values.era as EraId] : ERA_IDS;
 
 let failed = false;
+const results: CampaignResult[] = [];
 const rows: Array<Record<string, string | number>> = [];
 for (const era of eras) {
-  let sequences = 0;
-  let steps = 0;
-  let discarded = 0;
-  const prop = fc.property(platformArb(era), fc.array(opArb, { minLength: 1, maxLength: 40, size: "medium" }), (p, ops) => {
-    const r = playSequence(era, p, ops);
-    sequences++;
-    steps += r.steps;
-    if (r.discarded) discarded++;
-    fc.pre(!r.discarded);
-    if (r.violations.length) throw new Error(r.violations.join("\n"));
+  const t0 = Date.now();
+  const r = runCampaign(era, { seed: eraSeed(seed, era), runs });
+  results.push(r);
+  rows.push({
+    era,
+    seed: r.seed,
+    sequences: r.sequences,
+    played: r.played,
+    steps: r.steps,
+    "steps/seq": Number((r.steps / Math.max(1, r.played)).toFixed(1)),
+    violations: r.violation ? 1 : 0,
+    seconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
   });
-  const r = fc.check(prop, { seed, numRuns: runs, maxSkipsPerRun: 1 });
-  rows.push({ era, sequences, played: sequences - discarded, steps, discarded, violations: r.failed ? 1 : 0 });
-  if (r.failed) {
+  if (r.violation) {
     failed = true;
-    console.error(`${era}: VIOLATION\n${fc.defaultReportMessage(r)}`);
+    console.error(`${era}: VIOLATION (replay: npm run fuzz -- --seed ${seed} --era ${era} --runs ${runs})\n${r.report}`);
   }
 }
 console.table(rows);
-const total = rows.reduce((n, r) => n + Number(r["played"]), 0);
-console.log(`fuzz: ${total} sequences played over ${eras.length} era(s), seed ${seed}; ${failed ? "violations found" : "0 violations"}`);
+
+// Core paths x eras: hit counts, "n/a" where the era's kernel has no such code.
+const table: Array<Record<string, string | number>> = [];
+const unreached: string[] = [];
+for (const p of CORE_PATHS) {
+  const row: Record<string, string | number> = { path: p.id };
+  for (const r of results) {
+    const n = r.hits.get(p.id);
+    row[r.era] = n === undefined ? "n/a" : n;
+    if (n === 0) unreached.push(`${r.era}: ${p.id}`);
+  }
+  table.push(row);
+}
+console.log("core paths taken (per era; n/a: not in that era's kernel)");
+console.table(table);
+if (unreached.length) console.log(`NOT REACHED (${unreached.length}):\n  ${unreached.join("\n  ")}`);
+const total = results.reduce((n, r) => n + r.played, 0);
+console.log(
+  `fuzz: ${total} sequences played over ${eras.length} era(s), master seed ${seed} (era seeds above); ${failed ? "violations found" : "0 violations"}; ${unreached.length ? `${unreached.length} path(s) not reached` : "every core path reached"}`,
+);
 process.exit(failed ? 1 : 0);

@@ -19,7 +19,7 @@ export interface PathCtx {
   deferredBefore: ReadonlySet<string>;
 }
 
-interface PathDef {
+export interface PathDef {
   id: string;
   /** The path exists in an era with these features (the code is there). */
   exists: (f: EraFeatures) => boolean;

@@ -25,6 +25,7 @@ import type { DriverModel, PropDoc } from "../driver";
 import { errnoName, type Ret } from "../errno";
 import { ERAS, type EraId } from "../eras";
 import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../model";
+import type { TraceEvent } from "../trace";
 import { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "../platform";
 import { checkInvariants } from "./invariants";
 import { countPaths, type PathHits } from "./paths";
@@ -201,6 +202,35 @@ const pasidKey = (g: Group) =>
 
 function snap(g: Group): Snapshot {
   return { domain: g.domain, hw: g.devices.map((d) => d.hwDomain), pasids: pasidKey(g) };
+}
+
+/**
+ * Every era: a group walk (__iommu_group_set_domain[_internal]) that called the devices and
+ * returned 0 left group->domain equal to the domain it was moving to, and every device of the
+ * group on it - except a kdump-deferred device still on no domain (its default-domain attach is
+ * skipped), a driver's fake success (mtk_iommu_v1), a device the kernel WARNed about, and a
+ * device parked for a PCI reset. Checked on the last walk of each group in the operation (an
+ * operation may walk twice). A walk to the domain the group is already on returns 0 at once:
+ * before rollback, devices a failed walk left behind stay where they are (the historical state).
+ */
+function checkSucceededWalks(k: Kernel, from: number): string | null {
+  const last = new Map<string, TraceEvent>();
+  const tr = k.trace!;
+  for (let i = from; i < tr.length; i++) {
+    const e = tr[i]!;
+    const walked = tr[i + 1] !== undefined && tr[i + 1]!.depth > e.depth;
+    if (walked && (e.fn === "__iommu_group_set_domain_internal" || e.fn === "__iommu_group_set_domain")) last.set(String(e.args["group"]), e);
+  }
+  for (const [id, e] of last) {
+    if (e.ret !== 0) continue;
+    const g = k.groups.get(id)!;
+    if (g.domain?.id !== e.args["domain"]) return `group ${id}: ${e.fn} returned 0 but group->domain is ${g.domain?.id ?? "NULL"}, not ${e.args["domain"]}`;
+    for (const d of g.devices) {
+      if (d.hwDomain === g.domain || ((d.attachDeferred || d.deferredAtBoot) && d.hwDomain === null) || d.fakeAttach === g.domain || d.wedged || d.inReset) continue;
+      return `group ${id}: ${e.fn} returned 0 but device ${d.id} is on ${d.hwDomain?.id ?? "nothing"}, not ${g.domain!.id}`;
+    }
+  }
+  return null;
 }
 
 /** The promise an era makes about a failed group attach/replace. */
@@ -421,6 +451,8 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
       const bad = checkTestDev(k, traceFrom);
       if (bad) v.push(bad);
     }
+    const walked = checkSucceededWalks(k, traceFrom);
+    if (walked) v.push(walked);
     v.push(...checkInvariants(k, held(), pasidWarned));
     if (v.length) {
       violations.push(...v.map((x) => `after ${JSON.stringify(op)} (step ${steps}): ${x}`));
