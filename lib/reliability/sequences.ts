@@ -42,6 +42,37 @@ function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
   return fc.record(fields, { requiredKeys: [] }) as fc.Arbitrary<Props>;
 }
 
+/** Instance props that enable PASID/SVA on a unit, set to `on`. */
+function withPasidProps(d: DriverModel, p: Props, on: boolean): Props {
+  const out: Props = { ...p };
+  for (const doc of d.instanceProps) if (/^(pasid|sva)$/i.test(doc.name) && typeof doc.default === "boolean") out[doc.name] = on;
+  return out;
+}
+
+/** Drivers that allocate in attach_dev: a fail-nth injection there fails a device mid-walk. */
+const allocatesInAttach = (d: DriverModel) => d.attach.some((s) => s.kind === "effect" && s.allocRows !== undefined);
+
+/**
+ * One group of 2-3 devices behind a driver that allocates in attach_dev, some of them
+ * require_direct, some kdump-deferred (their first real attach can come in a MUST_SUCCEED walk,
+ * a detach back to the default domain): with fail-nth at every position, attach, replace, claim
+ * and detach fail on any device of the walk - err_revert, and the MUST_SUCCEED walks.
+ */
+function revertGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSpec> {
+  return fc.constantFrom(...drivers).chain((d) =>
+    fc.record({
+      props: propArb(d.instanceProps),
+      devs: fc.array(
+        fc.record({ props: propArb(d.deviceProps), requireDirect: fc.constantFrom(false, false, false, true), attachDeferred: fc.boolean() }),
+        { minLength: 2, maxLength: 3 },
+      ),
+    }).map(({ props, devs }) => ({
+      instances: [{ id: "iommu0", driver: d.id, props }],
+      devices: devs.map((x, n): DeviceSpec => ({ id: `dev${n}`, instance: "iommu0", group: d.singletonGroups ? `dev${n}` : "iommu0.g0", ...x })),
+    })),
+  );
+}
+
 const pasidDrivers = (era: EraId) => (ERAS[era].features.pasid ? DRIVERS.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era)) : []);
 
 /**
@@ -54,8 +85,9 @@ function pasidGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSp
   const weight = (d: DriverModel) => (d.id === "amd-iommu" || d.id === "iommufd-mock" ? 3 : 1);
   return fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: weight(d) }))).chain((d) =>
     fc.record({
-      props: propArb(d.instanceProps),
-      devs: fc.array(fc.record({ props: propArb(d.deviceProps), maxPasids: fc.constant(2048), ats: fc.boolean(), attachDeferred: fc.constantFrom(false, false, true) }), { minLength: 2, maxLength: 3 }),
+      // The unit's PASID/SVA support (AMD's "pasid", the SMMUv3's "sva") is on three times in four.
+      props: propArb(d.instanceProps).chain((p) => fc.constantFrom(true, true, true, false).map((on) => withPasidProps(d, p, on))),
+      devs: fc.array(fc.record({ props: propArb(d.deviceProps), maxPasids: fc.constantFrom(2048, 2048, 2048, 0), ats: fc.boolean(), attachDeferred: fc.constantFrom(false, false, true) }), { minLength: 2, maxLength: 3 }),
     }).map(({ props, devs }) => ({
       instances: [{ id: "iommu0", driver: d.id, props }],
       devices: devs.map((x, n): DeviceSpec => ({ id: `dev${n}`, instance: "iommu0", group: d.singletonGroups ? `dev${n}` : "iommu0.g0", ...x })),
@@ -68,8 +100,7 @@ function pasidGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformSp
  * injection makes a detach's MUST_SUCCEED walk or an err_revert fail), are drawn more often.
  */
 function driverWeight(d: DriverModel, era: EraId): number {
-  const allocates = d.attach.some((s) => s.kind === "effect" && s.allocRows !== undefined);
-  return 1 + (d.pasidEras.includes(era) ? 2 : 0) + (allocates ? 2 : 0);
+  return 1 + (d.pasidEras.includes(era) ? 2 : 0) + (allocatesInAttach(d) ? 2 : 0);
 }
 
 /**
@@ -175,16 +206,28 @@ const pasidOpArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: few, grp: fc.constant(0) }),
 );
 
+/** Operations for a revert group: group moves, ownership, detach, and fail-nth at every position. */
+const revertOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant("alloc" as const), dev: few }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constantFrom("attachGroup" as const, "replaceGroup" as const), dom: few, grp: fc.constant(0) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constantFrom("detachGroup" as const, "claim" as const, "release" as const), grp: fc.constant(0) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("inject" as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 3 },
+  fc.record({ op: fc.constant("vfio" as const), grp: fc.constant(0), container: fc.nat({ max: 1 }) }),
+);
+
 /**
- * A machine and the operations to play on it: a random machine with random operations, or (in
- * eras with PASID) one PASID group with PASID-heavy operations, one time in three.
+ * A machine and the operations to play on it: a random machine with random operations (half the
+ * cases), a revert group with group moves under fail-nth, or (in eras with PASID) a PASID group
+ * with PASID-heavy operations.
  */
 export function caseArb(era: EraId, maxOps = 40): fc.Arbitrary<[PlatformSpec, Op[]]> {
-  const general = fc.tuple(platformArb(era), opsArb(maxOps));
+  const ops = (a: fc.Arbitrary<Op>) => fc.array(a, { minLength: Math.min(8, maxOps), maxLength: maxOps, size: "medium" });
+  const cases = [{ arbitrary: fc.tuple(platformArb(era), opsArb(maxOps)), weight: 2 }];
+  const reverting = DRIVERS.filter((d) => d.exists.includes(era) && allocatesInAttach(d));
+  if (reverting.length) cases.push({ arbitrary: fc.tuple(revertGroupArb(reverting), ops(revertOpArb)), weight: 1 });
   const pasid = pasidDrivers(era);
-  if (!pasid.length) return general;
-  const focused = fc.tuple(pasidGroupArb(pasid), fc.array(pasidOpArb, { minLength: Math.min(8, maxOps), maxLength: maxOps, size: "medium" }));
-  return fc.oneof({ arbitrary: general, weight: 2 }, { arbitrary: focused, weight: 1 });
+  if (pasid.length) cases.push({ arbitrary: fc.tuple(pasidGroupArb(pasid), ops(pasidOpArb)), weight: 1 });
+  return fc.oneof(...cases);
 }
 
 // ---- playing a sequence ----------------------------------------------------------------
