@@ -1,7 +1,8 @@
 /**
  * Random machines and random operation sequences, played through the core and the consumers
- * with the invariants checked after every step. Shared by the fixed-seed property tests
- * (test/properties.test.ts) and the long campaign (`npm run fuzz`).
+ * with the invariants checked after every step, and the core paths taken counted (paths.ts).
+ * Shared by the fixed-seed tests (test/properties.test.ts, test/fuzz-mutants.test.ts) and the long
+ * campaign (`npm run fuzz`), through campaign.ts.
  *
  * Per-operation promises checked here, besides the global invariants:
  * - mainline-2025 on: a failed attach/replace leaves group->domain and every device's hardware
@@ -9,6 +10,9 @@
  * - before that (no rollback): group->domain is unchanged, the devices before the failing one
  *   stay on the new domain, the failing one is unchanged or detached (drivers that detach
  *   first), the rest are unchanged - the historical inconsistency, asserted as such;
+ * - every era: iommu_attach_group/iommu_attach_device on a group whose group->domain is a caller's
+ *   domain (not default_domain, not blocking_domain) fails with EBUSY; a group walk that called
+ *   the devices and returned 0 left group->domain on the new domain and every device with it;
  * - test-dev-2025: an attach_dev that follows a passing test_dev fails only with ENOMEM/ENOSPC;
  * - every errno is a known one, and the trace's top-level event returns what the call returned.
  */
@@ -504,13 +508,4 @@ export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly O
     k.trace!.length = 0; // keep memory flat on long sequences
   }
   return { violations, steps, discarded: false };
-}
-
-/** fast-check property: any machine, any sequence, no violated promise. */
-export function sequenceProperty(era: EraId, maxOps = 25) {
-  return fc.property(caseArb(era, maxOps), ([p, ops]) => {
-    const r = playSequence(era, p, ops);
-    fc.pre(!r.discarded);
-    if (r.violations.length) throw new Error(r.violations.join("\n"));
-  });
 }
