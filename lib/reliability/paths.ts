@@ -7,8 +7,7 @@
  * from the state the harness saw just before the operation (`PathCtx`).
  */
 import { errnoName, type Ret } from "../errno";
-import type { EraFeatures, EraId } from "../eras";
-import { ERAS } from "../eras";
+import { ERAS, type EraFeatures, type EraId } from "../eras";
 import type { Kernel } from "../model";
 import type { TraceEvent } from "../trace";
 
@@ -23,7 +22,10 @@ export interface PathDef {
   id: string;
   /** The path exists in an era with these features (the code is there). */
   exists: (f: EraFeatures) => boolean;
-  /** The event is the function named by the path's id (before the colon). */
+  /**
+   * Whether a call of the function the id names (before the colon) took this branch. `kids`: its
+   * direct callees (for __iommu_set_group_pasid, the set_dev_pasid calls, the undo ones included).
+   */
   hit: (ev: TraceEvent, kids: readonly TraceEvent[], c: PathCtx) => boolean;
 }
 
@@ -39,9 +41,6 @@ function forwardFailure(kids: readonly TraceEvent[]): number {
   const walk = kids.filter((e) => e.fn === SET_DEV && e.args["flags"] === 0);
   return walk.findIndex(failed);
 }
-
-/** The children of __iommu_set_group_pasid are its set_dev_pasid calls (a driver's op, or a blocked domain's to undo). */
-const pasidCalls = (kids: readonly TraceEvent[]) => kids;
 
 const group = (c: PathCtx, ev: TraceEvent) => c.k.groups.get(String(ev.args["group"]));
 const devGroup = (c: PathCtx, ev: TraceEvent) => c.k.devices.get(String(ev.args["dev"]))?.group ?? null;
@@ -144,16 +143,16 @@ export const CORE_PATHS: readonly PathDef[] = [
     exists: (f) => f.pasid,
     hit: (e, _kids, c) => e.ret === 0 && (group(c, e)?.devices.some((d) => d.maxPasids === 0) ?? false),
   },
-  { id: "__iommu_set_group_pasid:first device fails", exists: (f) => f.pasid, hit: (e, kids) => failed(e) && pasidCalls(kids).findIndex(failed) === 0 },
+  { id: "__iommu_set_group_pasid:first device fails", exists: (f) => f.pasid, hit: (e, kids) => failed(e) && kids.findIndex(failed) === 0 },
   {
     id: "__iommu_set_group_pasid:rollback, earlier devices removed",
     exists: (f) => f.pasid,
-    hit: (e, kids) => failed(e) && e.args["old"] === "NULL" && pasidCalls(kids).findIndex(failed) > 0,
+    hit: (e, kids) => failed(e) && e.args["old"] === "NULL" && kids.findIndex(failed) > 0,
   },
   {
     id: "__iommu_set_group_pasid:rollback, earlier devices back to old",
     exists: (f) => f.pasid,
-    hit: (e, kids) => failed(e) && e.args["old"] !== "NULL" && pasidCalls(kids).findIndex(failed) > 0,
+    hit: (e, kids) => failed(e) && e.args["old"] !== "NULL" && kids.findIndex(failed) > 0,
   },
   { id: "iommu_detach_device_pasid:detached", exists: (f) => f.pasid, hit: always },
   // ---- PCI reset window ----
