@@ -28,6 +28,9 @@ import {
 import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
 
+/** TD1 05/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "6ce261ebacddec3a528c5b303a40476aad422dd5.1760312725.git.nicolinc@nvidia.com (TD1 05/20)";
+
 const instanceProps: PropDoc[] = [
   { name: "passthrough", kernel: "iommu=pt / amd_iommu_def_domain_type()", what: "devices start on an identity (passthrough) domain", default: false },
   { name: "hdSupport", kernel: "amd_iommu_hd_support(iommu) (EFR2 HDSUP)", what: "the IOMMU can update dirty bits (IOMMUFD dirty tracking)", default: false },
@@ -69,6 +72,7 @@ const iommuV2Default = check(
     "mainline-2025": null,
   },
   {
+    source: "79218fd0b38b (diff context of attach_device)",
     trip: { domain: { iommuV2: true }, firstAttach: false },
     note:
       "Inside attach_device(), after the device was detached from its old domain: a refusal leaves it with no domain. 2014's form tested dev_data->passthrough, the same condition (INFERRED).",
@@ -98,6 +102,7 @@ export const amdIommu: DriverModel = {
         "einval-6.2": null, // 79218fd0b38b: probe already does both checks
       },
       {
+        source: "79218fd0b38b (dropped for v6.2: probe already checks)",
         trip: { noIommu: true },
         note:
           "check_device() and the rlookup are two tests in the source; check_device() already includes the rlookup, so one row models both. A device of another driver is taken to fail them the same way (INFERRED).",
@@ -109,7 +114,7 @@ export const amdIommu: DriverModel = {
       "the domain tracks dirty pages and this device's IOMMU cannot set dirty bits",
       (c) => c.inst !== null && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "hdSupport"),
       { "mainline-2025": fail("EINVAL") },
-      { trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
+      { source: TD1_PATCH, trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
     ),
     effect("detach-first", "if (dev_data->domain) detach_device(dev)", "the device leaves its old domain before attach_device() runs", detachFirst),
     iommuV2Default,
@@ -122,6 +127,7 @@ export const amdIommu: DriverModel = {
       (c) => c.domain.type !== "sva",
       { "mainline-2025": fail("EOPNOTSUPP") },
       {
+        source: "17194cd0dd23 (iommu.c: no set_dev_pasid op gives EOPNOTSUPP)",
         trip: { inst: { pasid: true } },
         note:
           "The core's test (iommu_attach_device_pasid): the kit's core asks per driver whether set_dev_pasid exists, not per domain type, so the driver answers for its paging domains here (INFERRED placement, same errno).",
@@ -141,6 +147,7 @@ export const amdIommu: DriverModel = {
       (c) => c.pasid === null || c.pasid === 0 || c.pasid >= c.dev.maxPasids || !prop<boolean>(c.dev.props, deviceProps, "pasidEnabled"),
       { "mainline-2025": fail("EINVAL") },
       {
+        source: TD1_PATCH,
         trip: { inst: { pasid: true }, domainType: "sva", dev: { pasidEnabled: false } },
         note: "The core refuses PASID 0 and PASIDs >= max_pasids first (K-9, K-10), so through the core only 'PASID not enabled' reaches this row (dev_data->max_pasids taken equal to dev->iommu->max_pasids, INFERRED).",
       },

@@ -27,6 +27,9 @@ import { iommuAttachDevicePasid } from "../lib/core/pasid";
 import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
 
+/** TD1 03/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "f52e8079148a673641d2858700c49fa0c81022aa.1760312725.git.nicolinc@nvidia.com (TD1 03/20)";
+
 const instanceProps: PropDoc[] = [
   { name: "coherent", kernel: "ARM_SMMU_FEAT_COHERENCY", what: "table walks and DMA are cache coherent", default: true },
   { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
@@ -84,6 +87,7 @@ export const armSmmuV3: DriverModel = {
   domainProps,
   attach: [
     check("no-fwspec", "!fwspec", "the device has no IOMMU firmware description", noIommu, { "pre-2022": fail("ENOENT") }, {
+      source: TD1_PATCH,
       trip: { noIommu: true },
       // attach_dev dereferences the fwspec, so the guard stays there under test_dev (INFERRED).
       phase: "both",
@@ -114,6 +118,7 @@ export const armSmmuV3: DriverModel = {
         "mainline-2025": fail("EINVAL"),
       },
       {
+        source: `f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon); 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
         trip: { other: {} },
         // The fix (Apr 2025) predates TD1's base, so the variant stops at mainline-2025.
         variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess, "test-dev-2025": fail("EINVAL") } },
@@ -132,7 +137,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
         "mainline-2025": null, // CD tables became per master: no per-domain SSID size to match
       },
-      { trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } }, logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
+      { source: "f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)", trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } }, logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
     ),
     check(
       "stall-mismatch",
@@ -145,7 +150,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { source: "f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)", trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",
@@ -153,7 +158,7 @@ export const armSmmuV3: DriverModel = {
       "a stage-2 domain cannot take a master whose PASIDs are attached",
       (c) => p<string>(c, "dom", "stage") === "S2" && c.dev.hwPasid.size > 0,
       { "mainline-2025": fail("EBUSY") },
-      { trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
+      { source: TD1_PATCH, trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
     ),
     check(
       "canwbs",
@@ -161,7 +166,7 @@ export const armSmmuV3: DriverModel = {
       "the domain enforces coherency but the master cannot",
       (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
       { "mainline-2025": fail("EINVAL") },
-      { trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
+      { source: TD1_PATCH, trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
     ),
     check(
       "iopf-unsupported",
@@ -169,7 +174,7 @@ export const armSmmuV3: DriverModel = {
       "the domain wants I/O page faults and this SMMU cannot deliver them",
       (c) => p<boolean>(c, "dom", "iopf") && !p<boolean>(c, "inst", "sva"),
       { "mainline-2025": fail("EOPNOTSUPP") },
-      { trip: { domain: { iopf: true }, firstAttach: false } },
+      { source: TD1_PATCH, trip: { domain: { iopf: true }, firstAttach: false } },
     ),
     check(
       "stall-multi-stream",
@@ -177,20 +182,20 @@ export const armSmmuV3: DriverModel = {
       "stall-mode faults need a single stream ID",
       (c) => p<boolean>(c, "dom", "iopf") && p<boolean>(c, "dev", "stallEnabled") && p<number>(c, "dev", "numStreams") !== 1,
       { "mainline-2025": fail("EOPNOTSUPP") },
-      { trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
+      { source: TD1_PATCH, trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
     ),
   ],
   setDevPasid: [
     check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
       "mainline-2025": fail("EINVAL"),
-    }, { trip: { domain: { stage: "S2" } } }),
+    }, { source: TD1_PATCH, trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-smmu-mismatch",
       "smmu_domain->smmu != master->smmu",
       "the domain belongs to another SMMU instance",
       foreignOrOtherInstance,
       { "mainline-2025": fail("EINVAL") },
-      { trip: { other: {} }, note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
+      { source: TD1_PATCH, trip: { other: {} }, note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
     ),
     check(
       "pasid-cd-table",
@@ -198,11 +203,11 @@ export const armSmmuV3: DriverModel = {
       "the RID is on a stage-2 domain, so there is no CD table for PASIDs",
       (c) => c.dev.hwDomain !== null && !c.dev.hwDomain.isStatic && c.dev.hwDomain.props["stage"] === "S2",
       { "mainline-2025": fail("EINVAL") },
-      { trip: { before: ridOnS2 } },
+      { source: TD1_PATCH, trip: { before: ridOnS2 } },
     ),
     check("pasid-sva", "SVA domain && !ARM_SMMU_FEAT_SVA", "SVA needs the SVA feature", (c) => c.domain.type === "sva" && !p<boolean>(c, "inst", "sva"), {
       "mainline-2025": fail("EOPNOTSUPP"),
-    }, { trip: { domainType: "sva" } }),
+    }, { source: TD1_PATCH, trip: { domainType: "sva" } }),
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],
   allocDomain(c) {

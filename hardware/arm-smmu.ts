@@ -41,6 +41,9 @@ import {
 import { neg } from "../lib/errno";
 import type { Device, Domain, IommuInstance, Kernel } from "../lib/model";
 
+/** TD1 06/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com (TD1 06/20)";
+
 const instanceProps: PropDoc[] = [
   { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
   { name: "stage2", kernel: "ARM_SMMU_FEAT_TRANS_S2", what: "stage-2 translation supported", default: true },
@@ -115,6 +118,7 @@ export const armSmmu: DriverModel = {
         "mainline-2025": null,
       },
       {
+        source: "seed 000 (Kevin Tian: not converted by v1); seed 002 (Robin Murphy: no IOMMU at all); e7080665c977 (removed, v6.8)",
         variants: {
           // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, C.4):
           // EMEDIUMTYPE, the dev_err turned into dev_dbg.
@@ -135,6 +139,7 @@ export const armSmmu: DriverModel = {
         "pre-2022": fail("ENODEV"),
       },
       {
+        source: TD1_PATCH,
         trip: { dev: { probed: false } },
         note: "TD1 06/20 moves the !cfg test into arm_smmu_test_dev and drops it from attach_dev, so under test-dev-2025 it is a test_dev-only check.",
       },
@@ -152,6 +157,7 @@ export const armSmmu: DriverModel = {
         "pre-2022": fail("EINVAL"),
       },
       {
+        source: TD1_PATCH,
         trip: { other: { aarch64Fmt: false }, firstAttach: false },
         note: "test-dev-2025 follows D.1 (fmt NONE -> EINVAL in test_dev). TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
       },
@@ -164,6 +170,7 @@ export const armSmmu: DriverModel = {
       // INFERRED (not in the fact sheet): a resource failure, the same -ENOSPC in every era.
       { "2014-nesting": fail("ENOSPC") },
       {
+        source: TD1_PATCH,
         trip: { inst: { contextBanks: 2 }, firstAttach: false },
         // A resource allocation: it stays in attach_dev under test_dev (TD1 keeps the domain init there).
         phase: "attach",
@@ -185,6 +192,7 @@ export const armSmmu: DriverModel = {
         // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
       },
       {
+        source: `f4a147735793 (v6.2: silent EINVAL); seed 002; ${TD1_PATCH}`,
         logArgs: domainThenDeviceInstance,
         variants: emediumtypeV6,
         note: "emediumtype-2022 follows the kit's reading of the proposal (EMEDIUMTYPE + dev_dbg). The posted v1-v3 left this path as EINVAL + dev_err; v6 converted it to a silent EMEDIUMTYPE (variant arm-smmu:emediumtype-v6). The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
@@ -199,6 +207,7 @@ export const armSmmu: DriverModel = {
       noCfg,
       { "mainline-2025": fail("ENODEV") },
       {
+        source: TD1_PATCH,
         trip: { domainType: "identity", dev: { probed: false } },
         note: "TD1 06/20: arm_smmu_test_dev checks !cfg first and then returns 0 for the identity and blocked domains; the check leaves arm_smmu_attach_dev_type.",
       },

@@ -51,6 +51,7 @@ export const exynosIommu: DriverModel = {
         "mainline-2025": null, // 2023 identity conversion: no check
       },
       {
+        source: "0004ffbc5eb0 (torvalds/linux exynos-iommu.c, v3.17-v4.0)",
         // firstAttach: false - in 2014 "first" sits on its DMA mapping and would refuse (EEXIST).
         trip: { noIommu: true, firstAttach: false },
         phase: "attach",
@@ -66,7 +67,7 @@ export const exynosIommu: DriverModel = {
         "2014-nesting": fail("EEXIST", devErr("is already attached!")),
         "pre-2022": null, // v5.x detaches from the old domain instead (detach-old)
       },
-      { trip: { firstAttach: false }, phase: "attach", note: "2014 era INFERRED for the fact sheet's 'older versions'." },
+      { source: "0004ffbc5eb0 (torvalds/linux exynos-iommu.c, v3.17-v4.0: __sysmmu_enable)", trip: { firstAttach: false }, phase: "attach", note: "2014 era INFERRED for the fact sheet's 'older versions'." },
     ),
     effect(
       "detach-old",

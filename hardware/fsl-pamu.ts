@@ -30,6 +30,9 @@ import {
 import { neg } from "../lib/errno";
 import type { Kernel } from "../lib/model";
 
+/** TD1 15/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "a54211182e22db598b2a26f589e8f5f34ad78f98.1760312725.git.nicolinc@nvidia.com (TD1 15/20)";
+
 /** PAACE_NUMBER_ENTRIES: size of the primary PAACE table (INFERRED value 0x500). */
 const PAACE_NUMBER_ENTRIES = 0x500;
 /** OME_NUMBER_ENTRIES: operation mapping entries (INFERRED value 16). */
@@ -72,6 +75,7 @@ export const fslPamu: DriverModel = {
         "einval-6.2": fail("ENODEV", prDbg(missingText)),
       },
       {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
         trip: { dev: { hasLiodn: false } },
         // attach_dev programs the LIODNs it reads, so it keeps the guard under test_dev (INFERRED).
         phase: "both",
@@ -85,7 +89,7 @@ export const fslPamu: DriverModel = {
       "the LIODN is beyond the PAACE table",
       onPaging((c) => dp<number>(c, "liodn") >= PAACE_NUMBER_ENTRIES),
       { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
-      { trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
+      { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
     ),
     check(
       "bad-omi",
@@ -94,6 +98,7 @@ export const fslPamu: DriverModel = {
       onPaging((c) => dp<number>(c, "omi") >= OME_NUMBER_ENTRIES),
       { "pre-2022": fail("EINVAL"), "einval-6.2": fail("ENODEV") },
       {
+        source: "bd7ebb771935 (fsl_pamu.c pamu_config_ppaace: EINVAL to ENODEV)",
         trip: { dev: { omi: OME_NUMBER_ENTRIES } },
         note: "UNCERTAIN: the attach path is believed to pass omi = ~0 (no operation mapping), which would make this path unreachable; the device property `omi` stands in for a bad index so the row can be run.",
       },

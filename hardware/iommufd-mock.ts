@@ -43,6 +43,9 @@ const domainProps: PropDoc[] = [
 
 const dom = (c: StepCtx, n: string) => prop<boolean>(c.domain.props, domainProps, n);
 
+/** TD1 18/20 "iommufd/selftest: Implement mock_domain_nop_test": its "-" lines are the 2025 attach bodies. */
+const TD1_MOCK = "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)";
+
 /** mock_dev_enable_iopf(): an IOPF domain needs the IOPF queue. Shared by attach_dev and set_dev_pasid. */
 const iopfNoQueue = (id: string) =>
   check(
@@ -51,7 +54,7 @@ const iopfNoQueue = (id: string) =>
     "the domain wants I/O page faults and the mock IOMMU has no IOPF queue",
     (c) => c.inst !== null && dom(c, "iopf") && !prop<boolean>(c.inst.props, instanceProps, "iopfQueue"),
     { "einval-6.2": null, "mainline-2025": fail("ENODEV") },
-    { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false } },
+    { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false }, source: TD1_MOCK },
   );
 
 /** mdev->pasid_1024_fake_error, per mock device. */
@@ -77,7 +80,7 @@ export const iommufdMock: DriverModel = {
       "a dirty-tracking domain cannot take a device that cannot track dirty pages",
       (c) => dom(c, "dirtyTracking") && prop<boolean>(c.dev.props, deviceProps, "noDirty"),
       { "einval-6.2": null, "mainline-2025": fail("EINVAL") },
-      { trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "E-19 (iommufd_dirty_tracking.enforce_dirty)." },
+      { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "E-19 (iommufd_dirty_tracking.enforce_dirty)." },
     ),
     check(
       "nested-no-vdevice",
@@ -85,7 +88,7 @@ export const iommufdMock: DriverModel = {
       "a nested domain on a vIOMMU needs the device's vdevice id",
       (c) => c.domain.type === "nested" && dom(c, "viommu") && !prop<boolean>(c.dev.props, deviceProps, "vdevice"),
       { "einval-6.2": null, "mainline-2025": fail("ENOENT") },
-      { trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "E-31 (iommufd_viommu.viommu_alloc_nested_iopf): ENOENT until vdevice_alloc." },
+      { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "E-31 (iommufd_viommu.viommu_alloc_nested_iopf): ENOENT until vdevice_alloc." },
     ),
     iopfNoQueue("iopf-no-queue"),
   ],

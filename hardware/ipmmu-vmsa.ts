@@ -34,6 +34,9 @@ import {
 } from "../lib/driver";
 import type { IommuInstance, Kernel } from "../lib/model";
 
+/** TD1 11/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "9460b6fc29dc82ac38bdb5769e37c4814d8f2ad0.1760312725.git.nicolinc@nvidia.com (TD1 11/20)";
+
 const instanceProps: PropDoc[] = [
   {
     name: "root",
@@ -116,6 +119,7 @@ export const ipmmuVmsa: DriverModel = {
         "test-dev-2025": fail("ENXIO", devDbg(noMmuText)),
       },
       {
+        source: TD1_PATCH,
         // A device of another driver has a (foreign) private pointer: the mismatch check answers (INFERRED).
         when: noIommu,
         note: "TD1 11/20 removes the test from attach_dev; the model keeps it there too for the no-IOMMU path (INFERRED: the core runs test_dev first on every public path).",
@@ -128,6 +132,7 @@ export const ipmmuVmsa: DriverModel = {
       (c) => unfinalised(c) && contextsFull(c),
       CONTEXT_POOL,
       {
+        source: TD1_PATCH,
         trip: { inst: { contexts: 2 }, firstAttach: false },
         // TD1 11/20 leaves the context allocation in attach_dev only; an EBUSY there breaks the
         // proposal's rule that attach_dev fails only with ENOMEM/ENOSPC after test_dev passed.
@@ -137,6 +142,7 @@ export const ipmmuVmsa: DriverModel = {
     ),
     effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", initContext),
     instanceMismatch("mmu-mismatch", "domain->mmu != mmu", mismatchRows("EINVAL", mismatchText), {
+      source: `f4a147735793 (v6.2: silent EINVAL); ${TD1_PATCH}`,
       logArgs: deviceThenDomainInstance,
       variants: emediumtypeV6,
       note: "Print dropped by f4a147735793 (einval-6.2). TD1 11/20 moves the test into ipmmu_domain_test_device (only once domain->mmu is set).",

@@ -56,6 +56,7 @@ export const mtkIommuV1: DriverModel = {
         "pre-2022": fakeSuccess,
       },
       {
+        source: "11cd45ac86fb (gregkh/linux mtk_iommu_v1.c: return 0); seed 000 (Kevin Tian: 'the current code sounds incorrect')",
         trip: { firstAttach: false },
         phase: "attach",
         variants: {

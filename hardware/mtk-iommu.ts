@@ -74,6 +74,7 @@ export const mtkIommu: DriverModel = {
       (c) => c.inst !== null && dev(c, "iovaRegion") < 0,
       regionRows,
       {
+        source: "ce7d3b2f6f39 (gregkh/linux mtk_iommu.c); 42368f4fb509f19681681cbc41e5ef1d2b320437.1760312725.git.nicolinc@nvidia.com (TD1 09/20)",
         trip: { dev: { iovaRegion: -1 } },
         // The larb form prints larb id and port mask; the %pad form's arguments are not modelled.
         logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [dev(c, "larbId"), dev(c, "portMask")] : []),

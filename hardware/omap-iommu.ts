@@ -27,6 +27,9 @@ import {
   translating,
 } from "../lib/driver";
 
+/** TD1 16/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "dbd15c7ba6c601289e3d1102653e827beecd1d34.1760312725.git.nicolinc@nvidia.com (TD1 16/20)";
+
 const deviceProps: PropDoc[] = [
   {
     name: "iommus",
@@ -64,6 +67,7 @@ export const omapIommu: DriverModel = {
         "test-dev-2025": fail("ENODEV", devDbg(noIommuText)),
       },
       {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
         // attach_dev walks arch_data, so the guard stays there under test_dev (INFERRED).
         note: "A device of another driver is treated like one with no OMAP IOMMU (INFERRED: before the core owner check its private data would be misread).",
       },
@@ -81,7 +85,7 @@ export const omapIommu: DriverModel = {
         "einval-6.2": fail("EINVAL", devErr(attachedText)),
         "test-dev-2025": fail("EINVAL", devDbg(attachedText)),
       },
-      { trip: {} },
+      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {} },
     ),
     check(
       "no-iommus",
@@ -93,6 +97,7 @@ export const omapIommu: DriverModel = {
         "einval-6.2": fail("ENODEV"),
       },
       {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
         trip: { dev: { iommus: 0 }, firstAttach: false },
         note:
           "INFERRED: not reachable in the real driver once the first check passes (the count starts at arch_data->iommu_dev); the device property `iommus` stands in for an empty list so the row can be run. Kept by the EMEDIUMTYPE proposal as a device-specific path (INFERRED).",

@@ -34,6 +34,7 @@ export const rockchipIommu: DriverModel = {
       "a 'virtual device' (e.g. drm) with no Rockchip IOMMU: the paging attach returns 0 and programs nothing",
       { "pre-2022": fakeSuccess },
       {
+        source: "03f732f89034 (torvalds/linux rockchip-iommu.c, v4.x: if (!iommu) return 0)",
         // attach_dev looks the IOMMU up and cannot go on without it, so the guard stays there.
         note:
           "INFERRED: the paging attach was not read (fact sheet F). The identity attach's comment about 'virtual devices' (e.g. drm) points to the driver's allowance for devices with no IOMMU; the paging attach is taken to let them 'attach' by returning 0 without touching any hardware, where the newer identity attach refuses them with ENODEV. A device of another driver is treated the same way (the real lookup would read another driver's private data).",
@@ -48,6 +49,7 @@ export const rockchipIommu: DriverModel = {
       // The static identity domain exists from the 2023 conversion on (mainline-2025 here).
       { "pre-2022": null, "mainline-2025": fail("ENODEV") },
       {
+        source: "a3e5b29f778a8d728879a8d7972f00e0abe1b6ff.1760312725.git.nicolinc@nvidia.com (TD1 13/20)",
         trip: { noIommu: true, domainType: "identity" },
         // TD1 moves it into test_dev; attach_dev still dereferences the IOMMU (INFERRED).
         note: "TD1 rockchip patch: the check runs in test_dev; rk_iommu_identity_attach keeps the guard because it uses the IOMMU (INFERRED).",

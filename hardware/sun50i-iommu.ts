@@ -32,7 +32,7 @@ export const sun50iIommu: DriverModel = {
       // INFERRED for every era before mainline-2025 (not read); a device-specific ENODEV, so the
       // EMEDIUMTYPE proposal and the EINVAL series had no reason to change it.
       { "pre-2022": fail("ENODEV") },
-      { note: "TD1 runs it in test_dev; attach_dev keeps it, as it needs the IOMMU it looks up. A device of another driver is treated like one with no sun50i IOMMU (INFERRED)." },
+      { source: "3f3fc58f88c15120d278f278351acda9de63bfa3.1760312725.git.nicolinc@nvidia.com (TD1 12/20)", note: "TD1 runs it in test_dev; attach_dev keeps it, as it needs the IOMMU it looks up. A device of another driver is treated like one with no sun50i IOMMU (INFERRED)." },
     ),
   ],
   ...noPasidCoherencyOrNesting,

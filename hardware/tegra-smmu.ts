@@ -30,6 +30,9 @@ import {
   translating,
 } from "../lib/driver";
 
+/** TD1 20/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "7c06a0d6165e69b7a8aac10e5b8aea45c8e020f1.1760312725.git.nicolinc@nvidia.com (TD1 20/20)";
+
 const deviceProps: PropDoc[] = [
   { name: "numIds", kernel: "fwspec->num_ids", what: "stream (swgroup) IDs of the master; 0: none", default: 1 },
 ];
@@ -56,7 +59,7 @@ export const tegraSmmu: DriverModel = {
         "pre-2022": fail("ENOENT"), // INFERRED (not read); mainline-2025 per the fact sheet
         "test-dev-2025": null, // TD1 20/20 removes it from attach_dev; test_dev's test is no-ids
       },
-      { trip: { noIommu: true } },
+      { source: TD1_PATCH, trip: { noIommu: true } },
     ),
     check(
       "no-ids",
@@ -67,7 +70,7 @@ export const tegraSmmu: DriverModel = {
         "pre-2022": fail("ENODEV"), // 2014 and einval-6.2 the same (INFERRED, not read)
         "test-dev-2025": fail("ENOENT"), // TD1's errno fix: one ENOENT for both cases
       },
-      { trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },
+      { source: TD1_PATCH, trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },
     ),
   ],
   staticAttach: [
@@ -81,7 +84,7 @@ export const tegraSmmu: DriverModel = {
         // TD1 removes it; the identity domain's test_dev is tegra_smmu_domain_test_dev (ENOENT).
         "test-dev-2025": null,
       },
-      { trip: { noIommu: true, domainType: "identity" } },
+      { source: TD1_PATCH, trip: { noIommu: true, domainType: "identity" } },
     ),
   ],
   // tegra_smmu_domain_alloc: UNMANAGED only before 2023; "identity" stands for no domain there.

@@ -105,6 +105,7 @@ export const virtioIommu: DriverModel = {
         "mainline-2025": null,
       },
       {
+        source: "bd7ebb771935 (v6.2: EINVAL to ENODEV)",
         trip: { inst: { granule: "64K" }, firstAttach: false },
         logArgs: (c) => [hex(granule(c.inst!)), hex(pageSize(c.inst!))],
       },
@@ -120,7 +121,7 @@ export const virtioIommu: DriverModel = {
         // Moved into viommu_domain_alloc_paging(dev) with the rest of the finalise.
         "mainline-2025": null,
       },
-      { trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
+      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
     ),
     allocStep(
       "identity-map",
@@ -137,6 +138,7 @@ export const virtioIommu: DriverModel = {
     ),
     effect("finalise", "viommu_domain_finalise(vdev, domain)", "a fresh domain takes this vIOMMU and a domain ID", finaliseOnFirstAttach(), LAZY_FINALISE),
     instanceMismatch("foreign-viommu", "vdomain->viommu != vdev->viommu", mismatchRows("EXDEV", "cannot attach to foreign vIOMMU"), {
+      source: "f4a147735793 (v6.2: silent EINVAL); 562f5a6c9f55066dd50f95210e5669e256852d36.1760312725.git.nicolinc@nvidia.com (TD1 19/20)",
       variants: emediumtypeV6,
       note: "EXDEV + dev_err until f4a147735793 made it a silent EINVAL (v6.2). TD1 19/20 moves it into viommu_domain_test_dev.",
     }),
