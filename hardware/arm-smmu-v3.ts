@@ -28,6 +28,9 @@ import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
 
 /** TD1 03/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+/** f4a147735793 dropped the prints; Nicolin Chen's follow-up (9 Nov 2022) brought them back as dev_dbg. */
+const EINVAL_SERIES = "f4a147735793 (v6.2: silent EINVAL)";
+const PRINTS_RESTORED = "20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)";
 const TD1_PATCH = "f52e8079148a673641d2858700c49fa0c81022aa.1760312725.git.nicolinc@nvidia.com (TD1 03/20)";
 
 const instanceProps: PropDoc[] = [
@@ -112,13 +115,14 @@ export const armSmmuV3: DriverModel = {
         "pre-2022": fail("ENXIO", devErr(mismatchText)),
         // Converted by the proposal (INFERRED per path: the v2 diff converted this driver).
         "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(mismatchText)),
-        // f4a147735793 dropped the print; Nicolin Chen's follow-up (9 Nov 2022, Fixes: f4a147735793)
-        // brought it back as dev_dbg - taken to be in the released v6.2 (INFERRED).
+        // f4a147735793 dropped the print; Nicolin Chen's follow-up (9 Nov 2022, Fixes: f4a147735793,
+        // acked by Will Deacon 14 Nov 2022) brought it back as dev_dbg - taken to be in the released
+        // v6.2 (INFERRED: the merge of the follow-up was not read).
         "einval-6.2": fail("EINVAL", devDbg(mismatchText)),
         "mainline-2025": fail("EINVAL"),
       },
       {
-        source: `f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon); 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
+        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}; 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
         trip: { other: {} },
         // The fix (Apr 2025) predates TD1's base, so the variant stops at mainline-2025.
         variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess, "test-dev-2025": fail("EINVAL") } },
@@ -137,7 +141,12 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
         "mainline-2025": null, // CD tables became per master: no per-domain SSID size to match
       },
-      { source: "f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)", trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } }, logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
+      {
+        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`,
+        trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } },
+        // The kernel passes smmu_domain->s1_cfg.s1cdmax first, then master->ssid_bits (f4a147735793's "-" lines).
+        logArgs: (c) => [p<number>(c, "dom", "s1cdmax"), p<number>(c, "dev", "ssidBits")],
+      },
     ),
     check(
       "stall-mismatch",
@@ -150,7 +159,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { source: "f4a147735793 (v6.2: silent EINVAL); 20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)", trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",

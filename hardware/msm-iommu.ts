@@ -41,9 +41,9 @@ export const msmIommu: DriverModel = {
   title: "Qualcomm MSM IOMMU",
   file: "drivers/iommu/msm_iommu.c",
   opsName: "msm_iommu_ops",
-  // INFERRED: the name of the msm test_dev function in TD1 was not quoted in the fact sheet.
   staticBlocked: false, // no ops->blocked_domain (INFERRED): the core blocks with an empty paging domain
-  fn: { attach: "msm_iommu_attach_dev", testDev: "msm_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // TD1 14/20 names its test_dev msm_iommu_domain_test_dev.
+  fn: { attach: "msm_iommu_attach_dev", testDev: "msm_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: drivers/iommu/msm_iommu.c predates 2014; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
   instanceProps: [],
