@@ -170,14 +170,6 @@ export const armSmmuV3: DriverModel = {
       { source: TD1_PATCH, trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
     ),
     check(
-      "canwbs",
-      "enforce_cache_coherency && !arm_smmu_master_canwbs(master)",
-      "the domain enforces coherency but the master cannot",
-      (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
-      { "mainline-2025": fail("EINVAL") },
-      { source: TD1_PATCH, trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
-    ),
-    check(
       "iopf-unsupported",
       "iopf domain && !CONFIG_ARM_SMMU_V3_SVA",
       "the domain wants I/O page faults and this SMMU cannot deliver them",
@@ -193,19 +185,29 @@ export const armSmmuV3: DriverModel = {
       { "mainline-2025": fail("EOPNOTSUPP") },
       { source: TD1_PATCH, trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
     ),
+    // After the IOPF checks: arm_smmu_attach_prepare() enables IOPF first and tests CANWBS under
+    // devices_lock (its error path is err_iopf), and TD1 03/20's test_dev keeps that order.
+    check(
+      "canwbs",
+      "enforce_cache_coherency && !arm_smmu_master_canwbs(master)",
+      "the domain enforces coherency but the master cannot",
+      (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
+      { "mainline-2025": fail("EINVAL") },
+      { source: TD1_PATCH, trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
+    ),
   ],
   setDevPasid: [
-    check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
-      "mainline-2025": fail("EINVAL"),
-    }, { source: TD1_PATCH, trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-smmu-mismatch",
       "smmu_domain->smmu != master->smmu",
       "the domain belongs to another SMMU instance",
       foreignOrOtherInstance,
       { "mainline-2025": fail("EINVAL") },
-      { source: TD1_PATCH, trip: { other: {} }, note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
+      { source: TD1_PATCH, trip: { other: {} }, note: "arm_smmu_s1_set_dev_pasid() and arm_smmu_set_pasid() both test it (TD1 03/20's \"-\" lines); the kernel tests it before the stage." },
     ),
+    check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
+      "mainline-2025": fail("EINVAL"),
+    }, { source: TD1_PATCH, trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-cd-table",
       "CD table not in the STE && SID domain neither identity nor blocked",

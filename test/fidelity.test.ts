@@ -7,6 +7,8 @@
  *   iommu data %d") when omap_iommu_attach_init() finds no IOMMU; in test_dev the test is silent.
  * - bd7ebb771935: pamu_config_ppaace() prints pr_debug("bad operation mapping index: %d").
  * - TD1 15/20 (a5421118...): fsl_pamu_attach_device() no longer tests the LIODN under test_dev.
+ * - TD1 03/20 (f52e8079...): arm-smmu-v3 tests IOPF support before CANWBS (arm_smmu_attach_prepare
+ *   enables IOPF first; test_dev keeps the order).
  * - TD1 13/20, 14/20, 16/20: the test_dev functions are rk_iommu_identity_test_dev,
  *   msm_iommu_domain_test_dev and omap_iommu_domain_test_dev.
  */
@@ -91,6 +93,19 @@ test("test_dev function names as posted in TD1 (13/20, 14/20, 16/20)", () => {
   const d = domainAlloc(k, { dev: dut, type: "unmanaged" }) as Domain;
   assert.is(iommuAttachDevice(k, d, dut), 0);
   assert.ok(k.trace!.some((e) => e.fn === "msm_iommu_domain_test_dev"));
+});
+
+test("arm-smmu-v3: a domain that wants IOPF and enforces coherency is refused for IOPF first (TD1 03/20)", () => {
+  for (const era of ["mainline-2025", "test-dev-2025"] as const) {
+    const k = new Kernel({ era });
+    buildPlatform(k, {
+      instances: [{ id: "smmu0", driver: "arm-smmu-v3", props: { sva: false } }],
+      devices: [{ id: "dut", instance: "smmu0", props: { canwbs: false } }],
+    });
+    const dut = k.devices.get("dut")!;
+    const d = domainAlloc(k, { dev: dut, props: { iopf: true, enforceCacheCoherency: true } }) as Domain;
+    assert.is(errnoName(iommuAttachDevice(k, d, dut)), "EOPNOTSUPP", era);
+  }
 });
 
 test.run();
