@@ -1,7 +1,7 @@
 /**
  * AMD-Vi: drivers/iommu/amd/iommu.c (drivers/iommu/amd_iommu.c before v5.10),
  * amd_iommu_attach_device() / attach_device(), and the SVA set_dev_pasid of
- * drivers/iommu/amd/pasid.c. Fact sheet D.1 "amd" and D.2; the test-dev-2025 rows follow TD1
+ * drivers/iommu/amd/pasid.c. Sources: 79218fd0b38b and TD1 05/20; the test-dev-2025 rows follow TD1
  * patch 05/20 "iommu/amd: Implement test_dev callbacks to domain ops" (read: it moves the dirty
  * check into amd_iommu_test_device and the SVA checks into iommu_sva_test_dev, and returns
  * -ENOMEM on the kzalloc failure).
@@ -65,7 +65,7 @@ const iommuV2Default = check(
   (c) => dp<boolean>(c, "iommuV2") && c.dev.group?.defaultDomain?.type !== "identity",
   {
     "pre-2022": fail("EINVAL"),
-    // INFERRED: converted by the proposal (an incompatibility; the fact sheet does not say).
+    // INFERRED: converted by the proposal (an incompatibility; not read).
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
     // INFERRED: the amd_iommu_v2 module and PD_IOMMUV2_MASK were removed in 2023 (~v6.6).
@@ -149,7 +149,7 @@ export const amdIommu: DriverModel = {
       {
         source: TD1_PATCH,
         trip: { inst: { pasid: true }, domainType: "sva", dev: { pasidEnabled: false } },
-        note: "The core refuses PASID 0 and PASIDs >= max_pasids first (K-9, K-10), so through the core only 'PASID not enabled' reaches this row (dev_data->max_pasids taken equal to dev->iommu->max_pasids, INFERRED).",
+        note: "The core refuses PASID 0 and PASIDs >= max_pasids first (iommu_attach_device_pasid), so through the core only 'PASID not enabled' reaches this row (dev_data->max_pasids taken equal to dev->iommu->max_pasids, INFERRED).",
       },
     ),
     allocStep(

@@ -1,7 +1,7 @@
 /**
  * Apple DART (the IOMMUs of Apple silicon: USB, PCIe, display, ...): drivers/iommu/apple-dart.c,
  * apple_dart_attach_dev() (split into paging / identity / blocked attach callbacks in 2023).
- * Fact sheet D.1 "apple-dart" and D.2. Added in v5.15 (2021), so it starts at pre-2022.
+ * Sources: EMEDIUMTYPE v1 (20220606061927.26049-1-nicolinc@nvidia.com) and TD1 10/20. Added in v5.15 (2021), so it starts at pre-2022.
  *
  * Two DART properties decide what a device can be attached to:
  * - the DART page size: M1 DARTs use 16 KiB pages. On a kernel with smaller pages

@@ -1,7 +1,7 @@
 /**
  * Arm SMMUv3: drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c, arm_smmu_attach_dev().
- * Fact sheet D.1 "arm-smmu-v3" and D.2. The driver first appeared in v4.2 (2015), so it does
- * not exist in 2014-nesting (INFERRED from its history, not from the fact sheet).
+ * Sources: f4a147735793, 20221109184636.14264-1-nicolinc@nvidia.com and TD1 03/20 (per row). The driver first appeared in v4.2 (2015), so it does
+ * not exist in 2014-nesting (INFERRED from its history).
  */
 import {
   check,

@@ -1,7 +1,6 @@
 /**
  * Arm SMMU v1/v2 (MMU-400/401/500 and the Qualcomm variants): drivers/iommu/arm/arm-smmu/arm-smmu.c
  * (drivers/iommu/arm-smmu.c until 2020), arm_smmu_attach_dev() and arm_smmu_init_domain_context().
- * Fact sheet D.1 "arm-smmu (v2)", D.2 and C.4.
  *
  * The driver the 2014 nesting uAPI was written for: f5c9ecebaf2a (VFIO_TYPE1_NESTING_IOMMU, Will
  * Deacon) sets DOMAIN_ATTR_NESTING on every new type1 domain, and arm_smmu_domain_set_attr()
@@ -11,7 +10,7 @@
  * context format and a context bank (arm_smmu_init_domain_context), even after the move to
  * domain_alloc_paging.
  *
- * Robin Murphy's point in the EMEDIUMTYPE review (C.4): the real incompatibility is
+ * Robin Murphy's point in the EMEDIUMTYPE v4 review (seed 002): the real incompatibility is
  * smmu_domain->smmu != smmu; the fwspec check failing means the device has no IOMMU at all. The
  * model follows it: the fwspec check is a "no IOMMU" guard (ENXIO kept in 2022), the SMMU mismatch
  * is the incompatibility. The fwspec check is gone in mainline-2025: Robin Murphy's "iommu: Clean
@@ -113,18 +112,18 @@ export const armSmmu: DriverModel = {
       "the device has no SMMU of this driver (no fwspec, or another driver's)",
       {
         "pre-2022": fail("ENXIO", devErr(sameBusText)),
-        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (C.4), and the
+        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (seed 000), and the
         // last posting (v6) left it alone after Robin Murphy's review. (v2-v5 had converted it.)
         "mainline-2025": null,
       },
       {
         source: "seed 000 (Kevin Tian: not converted by v1); seed 002 (Robin Murphy: no IOMMU at all); e7080665c977 (removed, v6.8)",
         variants: {
-          // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, C.4):
+          // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, seed 000):
           // EMEDIUMTYPE, the dev_err turned into dev_dbg.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(sameBusText)) },
         },
-        note: "Robin Murphy (C.4): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
+        note: "Robin Murphy (seed 002): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
       },
     ),
     check(
@@ -152,14 +151,14 @@ export const armSmmu: DriverModel = {
       {
         // INFERRED: the context-format choice arrived with the io-pgtable conversion (2015).
         "2014-nesting": null,
-        // INFERRED: D.1 lists it for mainline-2025 only; the same code returned -EINVAL before.
+        // INFERRED: read for mainline-2025 only (TD1 06/20's "-" lines); the same code returned -EINVAL before.
         // Not an incompatibility (no domain would work), so the 2022 proposal leaves it alone.
         "pre-2022": fail("EINVAL"),
       },
       {
         source: TD1_PATCH,
         trip: { other: { aarch64Fmt: false }, firstAttach: false },
-        note: "test-dev-2025 follows D.1 (fmt NONE -> EINVAL in test_dev). TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
+        note: "test-dev-2025: fmt NONE -> EINVAL in test_dev. TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
       },
     ),
     check(
@@ -167,7 +166,7 @@ export const armSmmu: DriverModel = {
       "__arm_smmu_alloc_bitmap(smmu->context_map, start, num_context_banks) == -ENOSPC",
       "every context bank of the SMMU is held by another domain",
       (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= ip<number>(c.inst!, "contextBanks"),
-      // INFERRED (not in the fact sheet): a resource failure, the same -ENOSPC in every era.
+      // INFERRED (only TD1 06/20's context lines show __arm_smmu_alloc_bitmap): a resource failure, the same -ENOSPC in every era.
       { "2014-nesting": fail("ENOSPC") },
       {
         source: TD1_PATCH,
@@ -186,7 +185,7 @@ export const armSmmu: DriverModel = {
       "smmu-mismatch",
       "smmu_domain->smmu != smmu",
       {
-        // 2014: the v3.18-era driver has the same print and -EINVAL (the fact sheet's
+        // 2014: the v3.18-era driver has the same print and -EINVAL (the
         // leaf_smmu != device_smmu of 2013 had INFERRED EINVAL).
         ...mismatchRows("EINVAL", mismatchText),
         // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
@@ -243,8 +242,8 @@ export const armSmmu: DriverModel = {
   },
   notes: [
     "2014-nesting: find_smmu_for_device() stands where the fwspec check is later; DOMAIN_ATTR_NESTING turns a fresh domain into a NESTED one (a stage-2 context on an SMMU with both stages).",
-    "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: not in the fact sheet).",
-    "Variant arm-smmu:emediumtype-converted (what if): in emediumtype-2022 the no-fwspec check returns EMEDIUMTYPE with dev_dbg(\"cannot attach to SMMU, is it on the same bus?\") instead of ENXIO + dev_err; Kevin Tian's review listed this path as missed, and Robin Murphy answered that the real incompatibility is smmu_domain->smmu != smmu (C.4).",
+    "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: only the allocator is shown, in TD1 06/20's context lines).",
+    "Variant arm-smmu:emediumtype-converted (what if): in emediumtype-2022 the no-fwspec check returns EMEDIUMTYPE with dev_dbg(\"cannot attach to SMMU, is it on the same bus?\") instead of ENXIO + dev_err; Kevin Tian's review listed this path as missed, and Robin Murphy answered that the real incompatibility is smmu_domain->smmu != smmu (seed 002).",
   ],
 };
 

@@ -1,6 +1,6 @@
 /**
  * Samsung Exynos System MMU: drivers/iommu/exynos-iommu.c, exynos_iommu_attach_device().
- * Fact sheet D.1 "exynos" and D.2. Not in TD1, so no test_dev.
+ * Not in TD1, so no test_dev.
  *
  * - 2014-nesting (read: torvalds/linux exynos-iommu.c at 0004ffbc5eb0, the v3.17-v4.0 driver):
  *   a master whose System MMU is enabled with another page table -> WARN_ON + EBUSY, then

@@ -1,11 +1,11 @@
 /**
  * Freescale/NXP PAMU (PowerPC QorIQ): drivers/iommu/fsl_pamu_domain.c, fsl_pamu_attach_device()
- * and pamu_config_ppaace() in fsl_pamu.c. Fact sheet D.1 "fsl_pamu" and D.2.
+ * and pamu_config_ppaace() in fsl_pamu.c. Sources: bd7ebb771935 and TD1 15/20.
  *
  * A device is identified by its LIODN(s) from the device tree ("fsl,liodn"); every check is
  * about that identifier, not about the domain, so none of them is an incompatibility:
  *   pre-2022: missing property / LIODN out of range -> pr_debug + EINVAL; bad operation mapping
- *   index -> EINVAL. einval-6.2 and mainline-2025: all ENODEV (EINVAL series v7 3/5, and TD1
+ *   index -> EINVAL. einval-6.2 and mainline-2025: all ENODEV (bd7ebb771935, and TD1
  *   patch 15/20's "-" lines). test-dev-2025: moved into test_dev.
  * The pr_debug texts are the kernel's (bd7ebb771935 and TD1 15/20 quote them), with `%s` for the
  * kernel's `%pOF` (the device-tree node). pr_debug lines are recorded at "dbg" level without a

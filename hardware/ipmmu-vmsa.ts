@@ -1,6 +1,6 @@
 /**
  * Renesas IPMMU-VMSA (R-Car Gen2/Gen3/Gen4, RZ/G): drivers/iommu/ipmmu-vmsa.c,
- * ipmmu_attach_device(). Fact sheet D.1 "ipmmu-vmsa" and D.2. In mainline since v3.17 (2014), so
+ * ipmmu_attach_device(). Sources: f4a147735793 and TD1 11/20 (per row). In mainline since v3.17 (2014), so
  * it exists in 2014-nesting with its pre-2022 attach (INFERRED, apart from the context pool below).
  *
  * An R-Car SoC has one root IPMMU (IPMMU-MM) and several cache IPMMUs (IPMMU-VI, -HC, -DS0, ...)
@@ -75,7 +75,7 @@ const mismatchText = "Can't attach IPMMU %s to domain on IPMMU %s";
 const CONTEXT_POOL: EraRows = {
   // INFERRED: the first driver (2014, R-Car Gen2) used a single context for every domain.
   "2014-nesting": null,
-  // INFERRED: not in the fact sheet. The init failure prints and passes the errno up; no era
+  // INFERRED: not read in any source. The init failure prints and passes the errno up; no era
   // changed it (EBUSY from a full context table, not "attached elsewhere").
   "pre-2022": fail("EBUSY", devErr("Unable to initialize IPMMU context")),
 };
@@ -114,7 +114,7 @@ export const ipmmuVmsa: DriverModel = {
       {
         "pre-2022": fail("ENXIO", devErr(noMmuText)),
         // emediumtype-2022 inherits: not an incompatibility; the proposal did not touch it.
-        // einval-6.2 and mainline-2025 keep dev_err + ENXIO (D.1).
+        // einval-6.2 and mainline-2025 keep dev_err + ENXIO (TD1 11/20's "-" lines).
         // TD1 11/20 (ipmmu_domain_test_device): dev_dbg + ENXIO.
         "test-dev-2025": fail("ENXIO", devDbg(noMmuText)),
       },

@@ -1,8 +1,8 @@
 /**
  * Qualcomm MSM IOMMU (32-bit Snapdragon): drivers/iommu/msm_iommu.c, msm_iommu_attach_dev().
- * Fact sheet D.1 "msm_iommu" and D.2.
  *
- * Read in the fact sheet: mainline-2025 (the TD1 msm patch's "-" lines): a context of the
+ * Read: mainline-2025 (the "-" lines of TD1 14/20,
+ * a350943e223c56922060fc1ce758997140c14a88.1760312725.git.nicolinc@nvidia.com lines): a context of the
  * IOMMU that already has a context bank number (`master->num`) -> dev_err("domain already
  * attached") + EEXIST; TD1 turns it into EBUSY + dev_dbg in test_dev. Nothing was read for
  * pre-2022 or einval-6.2.
@@ -75,7 +75,7 @@ export const msmIommu: DriverModel = {
   // msm_iommu_domain_alloc took UNMANAGED only; no DMA default domain on 32-bit Arm.
   ...noDmaDefaultDomain,
   notes: [
-    "pre-2022 and einval-6.2 were not read (fact sheet F): the mainline EEXIST + dev_err is assumed there (INFERRED).",
+    "pre-2022 and einval-6.2 were not read (UNVERIFIED): the mainline EEXIST + dev_err is assumed there (INFERRED).",
     "A claimed group's blocking domain is an empty UNMANAGED domain before 2023; it takes the contexts, so a following attach is refused.",
   ],
 };

@@ -1,6 +1,6 @@
 /**
  * MediaTek M4U (MT8173 and later): drivers/iommu/mtk_iommu.c, mtk_iommu_attach_device() and
- * mtk_iommu_domain_finalise(). Fact sheet D.1 "mtk_iommu", D.2; test-dev-2025 from TD1 patch
+ * mtk_iommu_domain_finalise(). Sources: bd7ebb771935, 04cee82e04d2; test-dev-2025 from TD1 patch
  * 09/20 "iommu/mkt_iommu: Implement mtk_iommu_test_device"
  * (42368f4fb509f19681681cbc41e5ef1d2b320437.1760312725.git.nicolinc@nvidia.com), which moves
  * the region-id test into test_dev and leaves the print of mtk_iommu_get_iova_region_id() alone.
@@ -78,7 +78,7 @@ export const mtkIommu: DriverModel = {
         trip: { dev: { iovaRegion: -1 } },
         // The larb form prints larb id and port mask; the %pad form's arguments are not modelled.
         logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [dev(c, "larbId"), dev(c, "portMask")] : []),
-        note: "pre-2022/einval-6.2 row INFERRED from the older mtk_iommu_get_domain_id(); the fact sheet lists the check for mainline-2025 only (errno INFERRED EINVAL there; read as EINVAL + dev_err in the gregkh/linux copy).",
+        note: "pre-2022/einval-6.2 row INFERRED from the older mtk_iommu_get_domain_id(); read for mainline-2025 only (errno INFERRED EINVAL there; read as EINVAL + dev_err in the gregkh/linux copy).",
       },
     ),
     allocStep(

@@ -1,6 +1,6 @@
 /**
  * TI OMAP IOMMU: drivers/iommu/omap-iommu.c, omap_iommu_attach_dev() and
- * omap_iommu_attach_init(). Fact sheet D.1 "omap-iommu" and D.2.
+ * omap_iommu_attach_init(). Sources: bd7ebb771935, f4a147735793 and TD1 16/20.
  *
  * An OMAP domain serves a single client device ("only a single client device can be attached
  * to a domain"): omap_domain->dev is set by the attach and cleared by the detach (the identity
@@ -120,5 +120,5 @@ export const omapIommu: DriverModel = {
   ...noPasidCoherencyOrNesting,
   // omap_iommu_domain_alloc took UNMANAGED only; no DMA default domain on 32-bit Arm.
   ...noDmaDefaultDomain,
-  notes: ["einval-6.2 keeps the dev_err on the EINVAL 'already attached' path (fact sheet D.1), against the kdoc's 'should not log'."],
+  notes: ["einval-6.2 keeps the dev_err on the EINVAL 'already attached' path (f4a147735793 changed only its errno), against the kdoc's 'should not log'."],
 };

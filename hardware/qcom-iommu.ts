@@ -2,7 +2,7 @@
  * Qualcomm "qcom_iommu" (the firmware-managed SMMU of msm8916/msm8996-class SoCs, where
  * TrustZone owns the global registers and Linux only programs its context banks):
  * drivers/iommu/arm/arm-smmu/qcom_iommu.c, qcom_iommu_attach_dev() and qcom_iommu_init_domain().
- * Fact sheet D.1 "qcom_iommu" and D.2. Added in v4.14 (2017), so it starts at pre-2022.
+ * Sources: f4a147735793, e7080665c977 and TD1 07/20 (per row). Added in v4.14 (2017), so it starts at pre-2022.
  *
  * A domain is finalised at its first attach: it takes this IOMMU and the master's context banks
  * (fwspec->ids are the ASIDs), and each context is handed to the secure world once
@@ -86,7 +86,7 @@ export const qcomIommu: DriverModel = {
       "qcom_scm_restore_sec_cfg(sec_id, ctx->asid) fails (qcom_iommu_init_domain)",
       "TrustZone refuses a context bank while a fresh domain is finalised",
       (c) => unfinalised(c) && prop<boolean>(c.dev.props, deviceProps, "secureInitFails"),
-      // Not in the fact sheet (INFERRED): a device-specific firmware failure, the same in every era.
+      // Not read in any source (INFERRED): a device-specific firmware failure, the same in every era.
       { "pre-2022": fail(SCM_ERRNO, devErr("secure init failed: %d")) },
       {
         source: TD1_PATCH,

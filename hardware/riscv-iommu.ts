@@ -1,6 +1,6 @@
 /**
- * RISC-V IOMMU: drivers/iommu/riscv/iommu.c, riscv_iommu_attach_paging_domain(). Fact sheet D.1
- * "riscv" and D.2. Merged in v6.13 (2024), so it exists from mainline-2025 on.
+ * RISC-V IOMMU: drivers/iommu/riscv/iommu.c, riscv_iommu_attach_paging_domain(), read in
+ * the "-" lines of TD1 08/20. Merged in v6.13 (2024), so it exists from mainline-2025 on.
  *
  * A paging domain is not bound to one IOMMU (it keeps a list of "bonds" to every IOMMU it is
  * attached through), but its page-table format is chosen when it is allocated, from the

@@ -1,10 +1,9 @@
 /**
  * Allwinner H6 IOMMU: drivers/iommu/sun50i-iommu.c, sun50i_iommu_attach_device().
- * Fact sheet D.1 "sun50i" and D.2.
  *
- * Read in the fact sheet: only mainline-2025, through TD1 patch 12/20
+ * Read: only mainline-2025, in the "-" lines of TD1 patch 12/20
  * (`sun50i_iommu_domain_test_device`): `!sun50i_iommu_from_dev(dev)` -> ENODEV, silent.
- * pre-2022 was not read (fact sheet F); the driver arrived in v5.8 (2020), and the same lookup
+ * pre-2022 was not read (UNVERIFIED); the driver arrived in v5.8 (2020), and the same lookup
  * is taken to guard its attach from the start (INFERRED).
  *
  * The IOMMU holds one domain at a time (iommu->domain): attaching another one detaches the old
@@ -38,5 +37,5 @@ export const sun50iIommu: DriverModel = {
   ...noPasidCoherencyOrNesting,
   allocDomain: allocTypes(["unmanaged", "dma", "identity"]),
   defaultDomainType: () => "dma",
-  notes: ["pre-2022 and einval-6.2 were not read (fact sheet F): the mainline ENODEV is assumed there (INFERRED)."],
+  notes: ["pre-2022 and einval-6.2 were not read (UNVERIFIED): the mainline ENODEV is assumed there (INFERRED)."],
 };

@@ -1,19 +1,19 @@
 /**
  * NVIDIA Tegra30/114/124/210 SMMU: drivers/iommu/tegra-smmu.c, tegra_smmu_attach_dev() and,
- * from 2023, tegra_smmu_identity_attach(). Fact sheet D.1 "tegra-smmu" and D.2; test-dev-2025
+ * from 2023, tegra_smmu_identity_attach(); mainline-2025 and test-dev-2025
  * from TD1 patch 20/20 "iommu/tegra-smmu: Implement tegra_smmu_domain_test_dev"
  * (7c06a0d6165e69b7a8aac10e5b8aea45c8e020f1.1760312725.git.nicolinc@nvidia.com, read): one
  * test `!fwspec || !fwspec->num_ids` -> ENOENT in test_dev, and both guards removed from
  * tegra_smmu_attach_dev() and from the identity attach.
  *
- * The fact sheet did not read the pre-2022 and einval-6.2 code (section F). Decision, all
+ * The pre-2022 and einval-6.2 code was not read (UNVERIFIED). Decision, all
  * INFERRED: from the 2020 fwspec conversion (v5.10-5.11) the attach already had the mainline
  * shape (!fwspec -> ENOENT, no stream IDs -> ENODEV), and the EINVAL series left it alone (these
  * are device problems, not incompatibilities, so the EMEDIUMTYPE proposal kept them too). The
  * 2014 driver walked the device-tree "iommus" phandles instead of a fwspec: no fwspec test, and
  * a device with no phandle to this SMMU ended with index == 0 -> ENODEV.
  *
- * 32-bit Tegra uses the Arm DMA-IOMMU glue, so groups start on an identity domain (CUR forces
+ * 32-bit Tegra uses the Arm DMA-IOMMU glue, so groups start on an identity domain (mainline 17194cd0dd23 forces
  * IDENTITY for ARM_DMA_USE_IOMMU); before 2023 the driver had UNMANAGED domains only and the kit's
  * identity domain stands for "no domain" (INFERRED stand-in).
  */
@@ -56,7 +56,7 @@ export const tegraSmmu: DriverModel = {
       (c) => translating(c) && noIommu(c),
       {
         "2014-nesting": null, // no fwspec yet: the DT walk finds no IDs (see no-ids)
-        "pre-2022": fail("ENOENT"), // INFERRED (not read); mainline-2025 per the fact sheet
+        "pre-2022": fail("ENOENT"), // INFERRED (not read); mainline-2025 per TD1 20/20's "-" lines
         "test-dev-2025": null, // TD1 20/20 removes it from attach_dev; test_dev's test is no-ids
       },
       { source: TD1_PATCH, trip: { noIommu: true } },
@@ -91,7 +91,7 @@ export const tegraSmmu: DriverModel = {
   ...noDmaDefaultDomain,
   ...noPasidCoherencyOrNesting,
   notes: [
-    "pre-2022 / einval-6.2 rows were not read by the fact sheet: the kit takes the mainline-2025 shape back to the 2020 fwspec conversion (INFERRED).",
-    "Not modelled: ASID exhaustion (tegra_smmu_alloc_asid() -> ENOSPC when every address space is taken; Tegra30 has 4), a resource failure outside the fact sheet.",
+    "pre-2022 / einval-6.2 rows were not read (UNVERIFIED): the kit takes the mainline-2025 shape back to the 2020 fwspec conversion (INFERRED).",
+    "Not modelled: ASID exhaustion (tegra_smmu_alloc_asid() -> ENOSPC when every address space is taken; Tegra30 has 4), a resource failure not read in any source.",
   ],
 };

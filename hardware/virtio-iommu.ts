@@ -1,6 +1,6 @@
 /**
  * virtio-iommu, the paravirtual IOMMU of a VM: drivers/iommu/virtio-iommu.c, viommu_attach_dev()
- * and viommu_domain_finalise(). Fact sheet D.1 "virtio-iommu" and D.2. Added in v5.3 (2019), so
+ * and viommu_domain_finalise(). Sources: bd7ebb771935, f4a147735793, 04cee82e04d2, TD1 19/20. Added in v5.3 (2019), so
  * it starts at pre-2022.
  *
  * Until the move to domain_alloc_paging a domain is finalised at its first attach: it takes the
@@ -116,7 +116,7 @@ export const virtioIommu: DriverModel = {
       "the vIOMMU has no free domain ID",
       (c) => unfinalised(c) && idsFull(c.k, c.inst!),
       {
-        // ida_alloc_range()'s -ENOSPC is passed up unchanged (not in the fact sheet, INFERRED per era).
+        // ida_alloc_range()'s -ENOSPC is passed up unchanged (INFERRED per era: not read).
         "pre-2022": fail("ENOSPC"),
         // Moved into viommu_domain_alloc_paging(dev) with the rest of the finalise.
         "mainline-2025": null,

@@ -3,6 +3,8 @@
  * a commit id, a release tag, a Message-ID or a seed file (several separated by "; ", each
  * optionally followed by a comment in parentheses). `drivers --json` and `matrix --json` carry it.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DRIVERS } from "../hardware/registry";
@@ -73,6 +75,24 @@ test("every row of matrix --json has a well-formed source (except the pending dr
   assert.equal([...new Set(bad)], []);
   // The JSON the CLI prints is these rows: the field is there even when empty.
   assert.ok(rows.every((r) => typeof JSON.parse(JSON.stringify(r)).source === "string"));
+});
+
+test("every core rule in lib/core (each exported function) names its source in its doc comment", () => {
+  const dir = path.resolve(__dirname, "../lib/core");
+  const bad: string[] = [];
+  let rules = 0;
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".ts") && x !== "args.ts")) {
+    const text = fs.readFileSync(path.join(dir, f), "utf8");
+    for (const m of text.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*?\*\/)\nexport function (\w+)|\nexport function (\w+)/g)) {
+      rules++;
+      const name = m[2] ?? m[3];
+      const src = m[1] ? /Source: (.*)\.$/m.exec(m[1].replace(/\s*\*\/$/, ""))?.[1] : undefined;
+      const problem = sourceProblem(src);
+      if (problem) bad.push(`${f} ${name}: ${problem}`);
+    }
+  }
+  assert.ok(rules > 25, `only ${rules} rules found`);
+  assert.equal(bad, []);
 });
 
 test("the pending list names only drivers that still lack a source somewhere (empty it at merge)", () => {
