@@ -65,17 +65,17 @@ const iommuV2Default = check(
   (c) => dp<boolean>(c, "iommuV2") && c.dev.group?.defaultDomain?.type !== "identity",
   {
     "pre-2022": fail("EINVAL"),
-    // INFERRED: converted by the proposal (an incompatibility; not read).
+    // Converted by the proposal: its amd/iommu.c hunk turns attach_device's -EINVAL into -EMEDIUMTYPE.
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
     // INFERRED: the amd_iommu_v2 module and PD_IOMMUV2_MASK were removed in 2023 (~v6.6).
     "mainline-2025": null,
   },
   {
-    source: "79218fd0b38b (diff context of attach_device)",
+    source: "20220606061927.26049-1-nicolinc@nvidia.com (EMEDIUMTYPE series: attach_device's EINVAL in its '-' lines)",
     trip: { domain: { iommuV2: true }, firstAttach: false },
     note:
-      "Inside attach_device(), after the device was detached from its old domain: a refusal leaves it with no domain. 2014's form tested dev_data->passthrough, the same condition (INFERRED).",
+      "Inside attach_device(), after the device was detached from its old domain: a refusal leaves it with no domain. Only PCI devices are tested. Until v5.x the test read dev_data->passthrough (the same condition); from the v2 page-table support (~v6.0) it applies only with amd_iommu_pgtable == AMD_IOMMU_V1, the default (the v2 mode is not modelled). Read in stored copies of amd/iommu.c and the EMEDIUMTYPE diffs.",
   },
 );
 
