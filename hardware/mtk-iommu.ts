@@ -78,7 +78,7 @@ export const mtkIommu: DriverModel = {
         trip: { dev: { iovaRegion: -1 } },
         // The larb form prints larb id and port mask; the %pad form's arguments are not modelled.
         logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [dev(c, "larbId"), dev(c, "portMask")] : []),
-        note: "pre-2022/einval-6.2 row INFERRED from the older mtk_iommu_get_domain_id(); read for mainline-2025 only (errno INFERRED EINVAL there; read as EINVAL + dev_err in the gregkh/linux copy).",
+        note: "Both prints read: mtk_iommu_get_domain_id() printed the dma-ranges form and returned -EINVAL (a dma-ranges-less device or a one-region SoC gets region 0); the larb/port patch replaced it with the larb form, still -EINVAL. The era of that switch (~2023) is INFERRED. The v5.13-era attach also began with `if (!data) return -ENODEV` (not modelled: the core's owner check answers first from 2023).",
       },
     ),
     allocStep(
