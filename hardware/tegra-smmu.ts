@@ -6,13 +6,13 @@
  * test `!fwspec || !fwspec->num_ids` -> ENOENT in test_dev, and both guards removed from
  * tegra_smmu_attach_dev() and from the identity attach.
  *
- * The pre-2022 and einval-6.2 code was not read (UNVERIFIED). Decision, all
- * INFERRED: from the 2020 fwspec conversion (v5.10-5.11) the attach already had the mainline
- * shape (!fwspec -> ENOENT, no stream IDs -> ENODEV), and the EINVAL series left it alone (these
- * are device problems, not incompatibilities, so the EMEDIUMTYPE proposal kept them too). The
- * 2014 driver walked the device-tree "iommus" phandles instead of a fwspec: no fwspec test, and
- * a device with no phandle to this SMMU ended with index == 0 -> ENODEV.
- *
+ * Read for the older eras: the 2020 fwspec conversion ("iommu/tegra-smmu: Use fwspec in
+ * tegra_smmu_(de)attach_dev", Nicolin Chen; its diff in stored postings, and a stored post-
+ * conversion copy of the file): `!fwspec` -> ENOENT, no stream ID -> ENODEV, the mainline shape.
+ * Before it (torvalds/linux tegra-smmu.c at 002957020e52, ~v5.8, and the 2014 driver by
+ * inference) the attach walked the device-tree "iommus" phandles: no fwspec test, and a device
+ * with no phandle to this SMMU ended with index == 0 -> ENODEV. The EINVAL series left these
+ * device problems alone (they are not in its diffs). *
  * 32-bit Tegra uses the Arm DMA-IOMMU glue, so groups start on an identity domain (mainline 17194cd0dd23 forces
  * IDENTITY for ARM_DMA_USE_IOMMU); before 2023 the driver had UNMANAGED domains only and the kit's
  * identity domain stands for "no domain" (INFERRED stand-in).
@@ -56,10 +56,10 @@ export const tegraSmmu: DriverModel = {
       (c) => translating(c) && noIommu(c),
       {
         "2014-nesting": null, // no fwspec yet: the DT walk finds no IDs (see no-ids)
-        "pre-2022": fail("ENOENT"), // INFERRED (not read); mainline-2025 per TD1 20/20's "-" lines
+        "pre-2022": fail("ENOENT"), // the 2020 fwspec conversion; still in TD1 20/20's "-" lines
         "test-dev-2025": null, // TD1 20/20 removes it from attach_dev; test_dev's test is no-ids
       },
-      { source: TD1_PATCH, trip: { noIommu: true } },
+      { source: `v5.11 (the fwspec conversion); ${TD1_PATCH}`, trip: { noIommu: true } },
     ),
     check(
       "no-ids",
@@ -67,10 +67,10 @@ export const tegraSmmu: DriverModel = {
       "no stream ID of the device belongs to this SMMU",
       (c) => translating(c) && (c.inst === null || prop<number>(c.dev.props, deviceProps, "numIds") === 0),
       {
-        "pre-2022": fail("ENODEV"), // 2014 and einval-6.2 the same (INFERRED, not read)
+        "pre-2022": fail("ENODEV"), // 2014 (DT walk, 002957020e52) and einval-6.2 the same
         "test-dev-2025": fail("ENOENT"), // TD1's errno fix: one ENOENT for both cases
       },
-      { source: TD1_PATCH, trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },
+      { source: `002957020e52 (torvalds/linux tegra-smmu.c, the DT-walk attach: index == 0 -> ENODEV); ${TD1_PATCH}`, trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },
     ),
   ],
   staticAttach: [
@@ -91,7 +91,7 @@ export const tegraSmmu: DriverModel = {
   ...noDmaDefaultDomain,
   ...noPasidCoherencyOrNesting,
   notes: [
-    "pre-2022 / einval-6.2 rows were not read (UNVERIFIED): the kit takes the mainline-2025 shape back to the 2020 fwspec conversion (INFERRED).",
+    "pre-2022 / einval-6.2 rows: the mainline-2025 shape, which the 2020 fwspec conversion introduced (read in its diff and a stored copy); the conversion's release (v5.11) is INFERRED.",
     "Not modelled: ASID exhaustion (tegra_smmu_alloc_asid() -> ENOSPC when every address space is taken; Tegra30 has 4), a resource failure not read in any source.",
   ],
 };
