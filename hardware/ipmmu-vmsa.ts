@@ -75,8 +75,9 @@ const mismatchText = "Can't attach IPMMU %s to domain on IPMMU %s";
 const CONTEXT_POOL: EraRows = {
   // INFERRED: the first driver (2014, R-Car Gen2) used a single context for every domain.
   "2014-nesting": null,
-  // INFERRED: not read in any source. The init failure prints and passes the errno up; no era
-  // changed it (EBUSY from a full context table, not "attached elsewhere").
+  // Read in stored pre-2023 copies of ipmmu_attach_device(): a failed ipmmu_domain_init_context()
+  // prints dev_err("Unable to initialize IPMMU context") and passes its errno up; no era changed
+  // it. EBUSY for a full context table is INFERRED (ipmmu_domain_allocate_context() not read).
   "pre-2022": fail("EBUSY", devErr("Unable to initialize IPMMU context")),
 };
 
