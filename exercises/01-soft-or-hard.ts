@@ -9,7 +9,7 @@
  * when "incompatible" has ONE errno a caller can recognise: a *soft* failure. Any other errno is a
  * *hard* failure, and the request fails.
  *
- * Which errno is soft depends on the era (fact sheet, section 1 and C.2):
+ * Which errno is soft depends on the era (notebooks/sources.md, "The eras"):
  *   - 2014-nesting and pre-2022: no contract at all. Drivers said "incompatible" with ENXIO,
  *     EINVAL, EBUSY, EXDEV, EFAULT, EOPNOTSUPP ... and the same errnos also meant real errors,
  *     so a caller could trust none of them: every failure is hard.
@@ -28,7 +28,7 @@
  * errno the kit knows, and on real attaches played through the core. (The library has the
  * answer in lib/outcome.ts and lib/eras.ts - write yours without looking.)
  *
- * Sources: fact sheet sections 1, C.1, C.2; commit 00208852d351 ("iommu: Add return value rules
+ * Sources: seed 001 (the attach_dev return rules); notebooks/sources.md; commit 00208852d351 ("iommu: Add return value rules
  * to attach_dev op and APIs"); the EMEDIUMTYPE series (20220606061927.26049-1-nicolinc@nvidia.com).
  */
 import type { EraId } from "../lib/index";

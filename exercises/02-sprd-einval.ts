@@ -30,7 +30,7 @@
  * through the real core (lib/matrix.ts runTrip), and then iommufd's domain search on two sprd
  * IOMMUs in einval-6.2.
  *
- * Sources: fact sheet D.1 "sprd-iommu", D.2, C.4 (Kevin Tian's list); commit f4a147735793;
+ * Sources: seed 000 (Kevin Tian's list of drivers EMEDIUMTYPE v1 missed); commit f4a147735793;
  * series "iommu: Define EINVAL as device/domain incompatibility" (20220913082448.31120-1-nicolinc@nvidia.com).
  */
 import { devErr, type EraRows, fail } from "../lib/driver";

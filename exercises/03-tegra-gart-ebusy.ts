@@ -24,7 +24,7 @@
  *    lib/driver.ts returns the eras from `first` up to, not including, `removedIn`.
  * The checks put both into the real driver and play the check's recipe through the core.
  *
- * Sources: fact sheet D.1 "tegra-gart", D.2, C.4; commits f4a147735793 and c46294490131.
+ * Sources: seed 000 (Kevin Tian's list: gart returns EBUSY); commits f4a147735793 and c46294490131.
  */
 import { type EraRows, erasFrom, fail } from "../lib/driver";
 import type { EraId } from "../lib/index";

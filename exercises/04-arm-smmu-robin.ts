@@ -36,7 +36,7 @@
  * The checks play both checks' recipes (a device with no SMMU; a device behind a second SMMU)
  * through the core in every era, then run iommufd on two SMMUs in einval-6.2.
  *
- * Sources: fact sheet C.4, D.1 "arm-smmu (v2)", A.2; commit a9c362db3920.
+ * Sources: seed 002 (Robin Murphy's review of EMEDIUMTYPE v4); commits a9c362db3920 and e7080665c977.
  */
 import { devDbg, devErr, type EraRows, fail } from "../lib/driver";
 

@@ -30,7 +30,7 @@
  * tables through the core in every era, with and without the variant, then VFIO type1 in
  * emediumtype-2022 and iommufd in mainline-2025 on two functions with different ranges.
  *
- * Sources: fact sheet D.1 "s390-iommu", D.2, C.4; the proposal's v6
+ * Sources: seed 000 (Kevin Tian's list: s390); the proposal's v6
  * (20220815181437.28127-1-nicolinc@nvidia.com); TD1's s390 patch (cover.1760312725.git.nicolinc@nvidia.com).
  */
 import { type EraRows, fail } from "../lib/driver";

@@ -12,7 +12,7 @@
  * Any other domain gets 0 - "attached" - while the hardware keeps translating with the DMA
  * mapping. The caller (VFIO, iommufd, a kernel driver) believes the device is isolated by its
  * domain. Nothing in the return value shows it; only the hardware state does. The kit models this
- * KNOWN BUG as a "fake success": ret 0, dev.hwDomain unchanged (fact sheet D.1; still there in
+ * KNOWN BUG as a "fake success": ret 0, dev.hwDomain unchanged (seed 000; still there in
  * 2025, gregkh/linux @11cd45ac86fb).
  * When the 2022 review suggested turning it into an error, Lu Baolu asked whether changing a
  * success into a failure was itself a bug - and nothing changed. So a fixed mtk_iommu_v1 is a
@@ -28,7 +28,7 @@
  * The checks use your detector on real attaches, then turn your variant on (as
  * "mtk-iommu-v1:exercise-fix") and play the check and an iommufd attach through the core.
  *
- * Sources: fact sheet D.1 "mtk_iommu_v1", C.4 (Lu Baolu's question), F;
+ * Sources: seed 000 (Kevin Tian: "the current code sounds incorrect which should return an error");
  * drivers/iommu/mtk_iommu_v1.c @ 11cd45ac86fbaf5eca08515e0d03130c59fd08ac.
  */
 import type { EraRows } from "../lib/driver";

@@ -29,7 +29,8 @@
  * with other errnos - and compare what each returned, which hwpt it chose, the counters, the
  * hwpts left in the IOAS and the kernel log.
  *
- * Sources: fact sheet B.2; drivers/iommu/iommufd/device.c; commit 00208852d351.
+ * Sources: drivers/iommu/iommufd/device.c (iommufd_device_auto_get_domain); commit 00208852d351;
+ * notebooks/sources.md.
  */
 import { domainFree, type Device, type Kernel, type Props } from "../lib/index";
 import { type AutoResult, type DoAttach, hwptPagingAlloc, type Ioas, type IommufdCtx } from "../lib/consumers/iommufd";

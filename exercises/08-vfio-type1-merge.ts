@@ -29,7 +29,7 @@
  * to a VT-d unit; VT-d units with different snooping) with your loop and with the library's,
  * and compare outcome, counters, domains and kernel log.
  *
- * Sources: fact sheet B.1 and section 1; drivers/vfio/vfio_iommu_type1.c,
+ * Sources: notebooks/sources.md (which consumer reads which errno); drivers/vfio/vfio_iommu_type1.c,
  * vfio_iommu_type1_attach_group().
  */
 import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";

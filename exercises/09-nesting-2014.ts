@@ -29,7 +29,7 @@
  * and v2 containers on arm-smmu (can nest) and ipmmu-vmsa (cannot) machines of 2014, and pre-2022
  * SMMUv3, with your code and with the library's type1, and compare.
  *
- * Sources: commit f5c9ecebaf2a; commit 35890f85573c; fact sheet B.1 and F.
+ * Sources: commit f5c9ecebaf2a; commit 35890f85573c; seed 004 (the 2014 RFC v2 thread).
  */
 import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";
 

@@ -47,8 +47,9 @@
  * kit's drivers.
  *
  * Sources: TD1 cover letter (cover.1760312725.git.nicolinc@nvidia.com) and patch 02/20
- * (32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com); fact sheet C.3,
- * D.1 "ipmmu-vmsa" and "arm-smmu (v2)".
+ * (32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com); TD1 11/20
+ * (9460b6fc29dc82ac38bdb5769e37c4814d8f2ad0.1760312725.git.nicolinc@nvidia.com) and 06/20
+ * (ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com).
  */
 export type Phase = "test" | "attach" | "both";
 

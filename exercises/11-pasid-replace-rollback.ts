@@ -20,7 +20,7 @@
  * by its driver. And iommu_replace_device_pasid() records the new domain in the group's
  * pasid_array only when every device took it.
  *
- * The iommufd selftest mock driver fakes a failure for this (E-26): the second set_dev_pasid of
+ * The iommufd selftest mock driver fakes a failure for this (tools/testing/selftests/iommu): the second set_dev_pasid of
  * PASID 1024 on a mock device fails with -ENOMEM, then the next call succeeds again.
  *
  * Task
@@ -32,7 +32,7 @@
  * (a group of two mock devices; PASID 1024 and an ordinary PASID) and compare the return value,
  * each device's PASID, the group's pasid_array and the kernel log.
  *
- * Sources: fact sheet A.7, C.1, E-26; 20240328122958.83332-1-yi.l.liu@intel.com;
+ * Sources: tools/testing/selftests/iommu/iommufd.c; 20240328122958.83332-1-yi.l.liu@intel.com;
  * 20241106154606.9564-2-yi.l.liu@intel.com ("iommu: Pass old domain to set_dev_pasid op").
  */
 import { driverSetDevPasid } from "../lib/driver";

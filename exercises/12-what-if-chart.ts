@@ -36,7 +36,7 @@
  * The checks recompute the experiment with the library and compare the rows (in any order), then
  * check the spec's structure and that the SVG renders.
  *
- * Sources: commits 48e7b8e284e5 and be5a2d3f8f97; fact sheet D.1 "arm-smmu-v3", B.1, B.2;
+ * Sources: commits 48e7b8e284e5 and be5a2d3f8f97; notebooks/sources.md (the two consumers);
  * lib/chart/specs.ts (barChart) and lib/chart/render.ts (renderSvg).
  */
 import type { DeviceSpec, InstanceSpec } from "../lib/index";

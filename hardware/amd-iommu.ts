@@ -1,7 +1,7 @@
 /**
  * AMD-Vi: drivers/iommu/amd/iommu.c (drivers/iommu/amd_iommu.c before v5.10),
  * amd_iommu_attach_device() / attach_device(), and the SVA set_dev_pasid of
- * drivers/iommu/amd/pasid.c. Fact sheet D.1 "amd" and D.2; the test-dev-2025 rows follow TD1
+ * drivers/iommu/amd/pasid.c. Sources: 79218fd0b38b and TD1 05/20; the test-dev-2025 rows follow TD1
  * patch 05/20 "iommu/amd: Implement test_dev callbacks to domain ops" (read: it moves the dirty
  * check into amd_iommu_test_device and the SVA checks into iommu_sva_test_dev, and returns
  * -ENOMEM on the kzalloc failure).
@@ -27,6 +27,9 @@ import {
 } from "../lib/driver";
 import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
+
+/** TD1 05/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "6ce261ebacddec3a528c5b303a40476aad422dd5.1760312725.git.nicolinc@nvidia.com (TD1 05/20)";
 
 const instanceProps: PropDoc[] = [
   { name: "passthrough", kernel: "iommu=pt / amd_iommu_def_domain_type()", what: "devices start on an identity (passthrough) domain", default: false },
@@ -62,16 +65,17 @@ const iommuV2Default = check(
   (c) => dp<boolean>(c, "iommuV2") && c.dev.group?.defaultDomain?.type !== "identity",
   {
     "pre-2022": fail("EINVAL"),
-    // INFERRED: converted by the proposal (an incompatibility; the fact sheet does not say).
+    // Converted by the proposal: its amd/iommu.c hunk turns attach_device's -EINVAL into -EMEDIUMTYPE.
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
     // INFERRED: the amd_iommu_v2 module and PD_IOMMUV2_MASK were removed in 2023 (~v6.6).
     "mainline-2025": null,
   },
   {
+    source: "20220606061927.26049-1-nicolinc@nvidia.com (EMEDIUMTYPE series: attach_device's EINVAL in its '-' lines)",
     trip: { domain: { iommuV2: true }, firstAttach: false },
     note:
-      "Inside attach_device(), after the device was detached from its old domain: a refusal leaves it with no domain. 2014's form tested dev_data->passthrough, the same condition (INFERRED).",
+      "Inside attach_device(), after the device was detached from its old domain: a refusal leaves it with no domain. Only PCI devices are tested. Until v5.x the test read dev_data->passthrough (the same condition); from the v2 page-table support (~v6.0) it applies only with amd_iommu_pgtable == AMD_IOMMU_V1, the default (the v2 mode is not modelled). Read in stored copies of amd/iommu.c and the EMEDIUMTYPE diffs.",
   },
 );
 
@@ -98,6 +102,7 @@ export const amdIommu: DriverModel = {
         "einval-6.2": null, // 79218fd0b38b: probe already does both checks
       },
       {
+        source: "79218fd0b38b (dropped for v6.2: probe already checks)",
         trip: { noIommu: true },
         note:
           "check_device() and the rlookup are two tests in the source; check_device() already includes the rlookup, so one row models both. A device of another driver is taken to fail them the same way (INFERRED).",
@@ -109,7 +114,7 @@ export const amdIommu: DriverModel = {
       "the domain tracks dirty pages and this device's IOMMU cannot set dirty bits",
       (c) => c.inst !== null && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "hdSupport"),
       { "mainline-2025": fail("EINVAL") },
-      { trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
+      { source: TD1_PATCH, trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
     ),
     effect("detach-first", "if (dev_data->domain) detach_device(dev)", "the device leaves its old domain before attach_device() runs", detachFirst),
     iommuV2Default,
@@ -122,6 +127,7 @@ export const amdIommu: DriverModel = {
       (c) => c.domain.type !== "sva",
       { "mainline-2025": fail("EOPNOTSUPP") },
       {
+        source: "17194cd0dd23 (iommu.c: no set_dev_pasid op gives EOPNOTSUPP)",
         trip: { inst: { pasid: true } },
         note:
           "The core's test (iommu_attach_device_pasid): the kit's core asks per driver whether set_dev_pasid exists, not per domain type, so the driver answers for its paging domains here (INFERRED placement, same errno).",
@@ -141,8 +147,9 @@ export const amdIommu: DriverModel = {
       (c) => c.pasid === null || c.pasid === 0 || c.pasid >= c.dev.maxPasids || !prop<boolean>(c.dev.props, deviceProps, "pasidEnabled"),
       { "mainline-2025": fail("EINVAL") },
       {
+        source: TD1_PATCH,
         trip: { inst: { pasid: true }, domainType: "sva", dev: { pasidEnabled: false } },
-        note: "The core refuses PASID 0 and PASIDs >= max_pasids first (K-9, K-10), so through the core only 'PASID not enabled' reaches this row (dev_data->max_pasids taken equal to dev->iommu->max_pasids, INFERRED).",
+        note: "The core refuses PASID 0 and PASIDs >= max_pasids first (iommu_attach_device_pasid), so through the core only 'PASID not enabled' reaches this row (dev_data->max_pasids taken equal to dev->iommu->max_pasids, INFERRED).",
       },
     ),
     allocStep(

@@ -1,7 +1,7 @@
 /**
  * Apple DART (the IOMMUs of Apple silicon: USB, PCIe, display, ...): drivers/iommu/apple-dart.c,
  * apple_dart_attach_dev() (split into paging / identity / blocked attach callbacks in 2023).
- * Fact sheet D.1 "apple-dart" and D.2. Added in v5.15 (2021), so it starts at pre-2022.
+ * Sources: EMEDIUMTYPE v1 (20220606061927.26049-1-nicolinc@nvidia.com) and TD1 10/20. Added in v5.15 (2021), so it starts at pre-2022.
  *
  * Two DART properties decide what a device can be attached to:
  * - the DART page size: M1 DARTs use 16 KiB pages. On a kernel with smaller pages
@@ -29,6 +29,9 @@ import {
 } from "../lib/driver";
 import { neg } from "../lib/errno";
 import type { Device, IommuInstance, Kernel } from "../lib/model";
+
+/** TD1 10/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "f38a0630f32f842f4c00f7191b47b19a75747af2.1760312725.git.nicolinc@nvidia.com (TD1 10/20)";
 
 const instanceProps: PropDoc[] = [
   { name: "pgsize", kernel: "dart->pgsize", what: "page size of the DART's page tables, e.g. \"16K\" (M1) or \"4K\"", default: "16K" },
@@ -67,6 +70,7 @@ export const appleDart: DriverModel = {
       (c) => c.inst !== null && c.domain.type !== "identity" && forceBypass(c.inst),
       EMEDIUMTYPE_CONVERTED,
       {
+        source: `20220606061927.26049-1-nicolinc@nvidia.com (EMEDIUMTYPE v1); ${TD1_PATCH}`,
         trip: { inst: { pgsize: "4K", kernelPageSize: "4K" }, other: { pgsize: "16K", kernelPageSize: "4K" } },
         note: "Mainline checks dart->pgsize > PAGE_SIZE in apple_dart_finalize_domain() on every paging attach (and at domain_alloc_paging, so a domain is never allocated for such a device); TD1 10/20 moves it into apple_dart_test_dev_paging.",
       },
@@ -78,7 +82,7 @@ export const appleDart: DriverModel = {
       noBypass,
       // Moved to the static identity domain's attach in 2023 (identity-no-bypass below).
       { ...EMEDIUMTYPE_CONVERTED, "mainline-2025": null },
-      { trip: { other: { supportsBypass: false }, domainType: "identity" } },
+      { source: "20220606061927.26049-1-nicolinc@nvidia.com (EMEDIUMTYPE v1)", trip: { other: { supportsBypass: false }, domainType: "identity" } },
     ),
     effect("finalise", "apple_dart_finalize_domain(domain, cfg)", "a fresh domain takes the stream maps (DARTs) of its first master", finaliseOnFirstAttach()),
     instanceMismatch(
@@ -88,6 +92,7 @@ export const appleDart: DriverModel = {
       // not touch it (its diffstat changes only the two bypass checks).
       { "pre-2022": fail("EINVAL") },
       {
+        source: TD1_PATCH,
         when: (c) => translating(c) && foreignOrOtherInstance(c),
         note: "Only paging domains add stream maps; identity and blocked attaches program bypass/block directly. TD1 10/20 moves the test into apple_dart_test_dev_paging (once the domain is finalised).",
       },
@@ -100,7 +105,7 @@ export const appleDart: DriverModel = {
       "the static identity domain on a DART that cannot bypass",
       noBypass,
       { "mainline-2025": fail("EINVAL") },
-      { trip: { other: { supportsBypass: false }, domainType: "identity" }, note: "TD1 10/20 moves it into apple_dart_test_dev_identity." },
+      { source: TD1_PATCH, trip: { other: { supportsBypass: false }, domainType: "identity" }, note: "TD1 10/20 moves it into apple_dart_test_dev_identity." },
     ),
   ],
   allocDomain(c) {

@@ -1,7 +1,7 @@
 /**
  * Arm SMMUv3: drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c, arm_smmu_attach_dev().
- * Fact sheet D.1 "arm-smmu-v3" and D.2. The driver first appeared in v4.2 (2015), so it does
- * not exist in 2014-nesting (INFERRED from its history, not from the fact sheet).
+ * Sources: f4a147735793, 20221109184636.14264-1-nicolinc@nvidia.com and TD1 03/20 (per row). The driver first appeared in v4.2 (2015), so it does
+ * not exist in 2014-nesting (INFERRED from its history).
  */
 import {
   check,
@@ -26,6 +26,12 @@ import { domainAlloc } from "../lib/core/domain";
 import { iommuAttachDevicePasid } from "../lib/core/pasid";
 import { neg } from "../lib/errno";
 import type { Device, Domain, Kernel } from "../lib/model";
+
+/** TD1 03/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+/** f4a147735793 dropped the prints; Nicolin Chen's follow-up (9 Nov 2022) brought them back as dev_dbg. */
+const EINVAL_SERIES = "f4a147735793 (v6.2: silent EINVAL)";
+const PRINTS_RESTORED = "20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)";
+const TD1_PATCH = "f52e8079148a673641d2858700c49fa0c81022aa.1760312725.git.nicolinc@nvidia.com (TD1 03/20)";
 
 const instanceProps: PropDoc[] = [
   { name: "coherent", kernel: "ARM_SMMU_FEAT_COHERENCY", what: "table walks and DMA are cache coherent", default: true },
@@ -84,6 +90,7 @@ export const armSmmuV3: DriverModel = {
   domainProps,
   attach: [
     check("no-fwspec", "!fwspec", "the device has no IOMMU firmware description", noIommu, { "pre-2022": fail("ENOENT") }, {
+      source: TD1_PATCH,
       trip: { noIommu: true },
       // attach_dev dereferences the fwspec, so the guard stays there under test_dev (INFERRED).
       phase: "both",
@@ -108,12 +115,14 @@ export const armSmmuV3: DriverModel = {
         "pre-2022": fail("ENXIO", devErr(mismatchText)),
         // Converted by the proposal (INFERRED per path: the v2 diff converted this driver).
         "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(mismatchText)),
-        // f4a147735793 dropped the print; Nicolin Chen's follow-up (9 Nov 2022, Fixes: f4a147735793)
-        // brought it back as dev_dbg - taken to be in the released v6.2 (INFERRED).
+        // f4a147735793 dropped the print; Nicolin Chen's follow-up (9 Nov 2022, Fixes: f4a147735793,
+        // acked by Will Deacon 14 Nov 2022) brought it back as dev_dbg - taken to be in the released
+        // v6.2 (INFERRED: the merge of the follow-up was not read).
         "einval-6.2": fail("EINVAL", devDbg(mismatchText)),
         "mainline-2025": fail("EINVAL"),
       },
       {
+        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}; 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
         trip: { other: {} },
         // The fix (Apr 2025) predates TD1's base, so the variant stops at mainline-2025.
         variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess, "test-dev-2025": fail("EINVAL") } },
@@ -132,7 +141,12 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
         "mainline-2025": null, // CD tables became per master: no per-domain SSID size to match
       },
-      { trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } }, logArgs: (c) => [p<number>(c, "dev", "ssidBits"), p<number>(c, "dom", "s1cdmax")] },
+      {
+        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`,
+        trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } },
+        // The kernel passes smmu_domain->s1_cfg.s1cdmax first, then master->ssid_bits (f4a147735793's "-" lines).
+        logArgs: (c) => [p<number>(c, "dom", "s1cdmax"), p<number>(c, "dev", "ssidBits")],
+      },
     ),
     check(
       "stall-mismatch",
@@ -145,7 +159,7 @@ export const armSmmuV3: DriverModel = {
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",
@@ -153,15 +167,7 @@ export const armSmmuV3: DriverModel = {
       "a stage-2 domain cannot take a master whose PASIDs are attached",
       (c) => p<string>(c, "dom", "stage") === "S2" && c.dev.hwPasid.size > 0,
       { "mainline-2025": fail("EBUSY") },
-      { trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
-    ),
-    check(
-      "canwbs",
-      "enforce_cache_coherency && !arm_smmu_master_canwbs(master)",
-      "the domain enforces coherency but the master cannot",
-      (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
-      { "mainline-2025": fail("EINVAL") },
-      { trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
+      { source: TD1_PATCH, trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
     ),
     check(
       "iopf-unsupported",
@@ -169,7 +175,7 @@ export const armSmmuV3: DriverModel = {
       "the domain wants I/O page faults and this SMMU cannot deliver them",
       (c) => p<boolean>(c, "dom", "iopf") && !p<boolean>(c, "inst", "sva"),
       { "mainline-2025": fail("EOPNOTSUPP") },
-      { trip: { domain: { iopf: true }, firstAttach: false } },
+      { source: TD1_PATCH, trip: { domain: { iopf: true }, firstAttach: false } },
     ),
     check(
       "stall-multi-stream",
@@ -177,32 +183,42 @@ export const armSmmuV3: DriverModel = {
       "stall-mode faults need a single stream ID",
       (c) => p<boolean>(c, "dom", "iopf") && p<boolean>(c, "dev", "stallEnabled") && p<number>(c, "dev", "numStreams") !== 1,
       { "mainline-2025": fail("EOPNOTSUPP") },
-      { trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
+      { source: TD1_PATCH, trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
+    ),
+    // After the IOPF checks: arm_smmu_attach_prepare() enables IOPF first and tests CANWBS under
+    // devices_lock (its error path is err_iopf), and TD1 03/20's test_dev keeps that order.
+    check(
+      "canwbs",
+      "enforce_cache_coherency && !arm_smmu_master_canwbs(master)",
+      "the domain enforces coherency but the master cannot",
+      (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
+      { "mainline-2025": fail("EINVAL") },
+      { source: TD1_PATCH, trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
     ),
   ],
   setDevPasid: [
-    check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
-      "mainline-2025": fail("EINVAL"),
-    }, { trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-smmu-mismatch",
       "smmu_domain->smmu != master->smmu",
       "the domain belongs to another SMMU instance",
       foreignOrOtherInstance,
       { "mainline-2025": fail("EINVAL") },
-      { trip: { other: {} }, note: "Not listed in the fact sheet for set_dev_pasid; modelled like the RID path (INFERRED)." },
+      { source: TD1_PATCH, trip: { other: {} }, note: "arm_smmu_s1_set_dev_pasid() and arm_smmu_set_pasid() both test it (TD1 03/20's \"-\" lines); the kernel tests it before the stage." },
     ),
+    check("pasid-non-s1", "smmu_domain->stage != ARM_SMMU_DOMAIN_S1", "only stage-1 domains can be attached to a PASID", (c) => !s1(c), {
+      "mainline-2025": fail("EINVAL"),
+    }, { source: TD1_PATCH, trip: { domain: { stage: "S2" } } }),
     check(
       "pasid-cd-table",
       "CD table not in the STE && SID domain neither identity nor blocked",
       "the RID is on a stage-2 domain, so there is no CD table for PASIDs",
       (c) => c.dev.hwDomain !== null && !c.dev.hwDomain.isStatic && c.dev.hwDomain.props["stage"] === "S2",
       { "mainline-2025": fail("EINVAL") },
-      { trip: { before: ridOnS2 } },
+      { source: TD1_PATCH, trip: { before: ridOnS2 } },
     ),
     check("pasid-sva", "SVA domain && !ARM_SMMU_FEAT_SVA", "SVA needs the SVA feature", (c) => c.domain.type === "sva" && !p<boolean>(c, "inst", "sva"), {
       "mainline-2025": fail("EOPNOTSUPP"),
-    }, { trip: { domainType: "sva" } }),
+    }, { source: TD1_PATCH, trip: { domainType: "sva" } }),
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],
   allocDomain(c) {

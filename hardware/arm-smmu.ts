@@ -1,7 +1,6 @@
 /**
  * Arm SMMU v1/v2 (MMU-400/401/500 and the Qualcomm variants): drivers/iommu/arm/arm-smmu/arm-smmu.c
  * (drivers/iommu/arm-smmu.c until 2020), arm_smmu_attach_dev() and arm_smmu_init_domain_context().
- * Fact sheet D.1 "arm-smmu (v2)", D.2 and C.4.
  *
  * The driver the 2014 nesting uAPI was written for: f5c9ecebaf2a (VFIO_TYPE1_NESTING_IOMMU, Will
  * Deacon) sets DOMAIN_ATTR_NESTING on every new type1 domain, and arm_smmu_domain_set_attr()
@@ -11,7 +10,7 @@
  * context format and a context bank (arm_smmu_init_domain_context), even after the move to
  * domain_alloc_paging.
  *
- * Robin Murphy's point in the EMEDIUMTYPE review (C.4): the real incompatibility is
+ * Robin Murphy's point in the EMEDIUMTYPE v4 review (seed 002): the real incompatibility is
  * smmu_domain->smmu != smmu; the fwspec check failing means the device has no IOMMU at all. The
  * model follows it: the fwspec check is a "no IOMMU" guard (ENXIO kept in 2022), the SMMU mismatch
  * is the incompatibility. The fwspec check is gone in mainline-2025: Robin Murphy's "iommu: Clean
@@ -40,6 +39,9 @@ import {
 } from "../lib/driver";
 import { neg } from "../lib/errno";
 import type { Device, Domain, IommuInstance, Kernel } from "../lib/model";
+
+/** TD1 06/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com (TD1 06/20)";
 
 const instanceProps: PropDoc[] = [
   { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
@@ -110,17 +112,18 @@ export const armSmmu: DriverModel = {
       "the device has no SMMU of this driver (no fwspec, or another driver's)",
       {
         "pre-2022": fail("ENXIO", devErr(sameBusText)),
-        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (C.4), and the
+        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (seed 000), and the
         // last posting (v6) left it alone after Robin Murphy's review. (v2-v5 had converted it.)
         "mainline-2025": null,
       },
       {
+        source: "seed 000 (Kevin Tian: not converted by v1); seed 002 (Robin Murphy: no IOMMU at all); e7080665c977 (removed, v6.8)",
         variants: {
-          // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, C.4):
+          // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, seed 000):
           // EMEDIUMTYPE, the dev_err turned into dev_dbg.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(sameBusText)) },
         },
-        note: "Robin Murphy (C.4): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
+        note: "Robin Murphy (seed 002): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
       },
     ),
     check(
@@ -135,6 +138,7 @@ export const armSmmu: DriverModel = {
         "pre-2022": fail("ENODEV"),
       },
       {
+        source: TD1_PATCH,
         trip: { dev: { probed: false } },
         note: "TD1 06/20 moves the !cfg test into arm_smmu_test_dev and drops it from attach_dev, so under test-dev-2025 it is a test_dev-only check.",
       },
@@ -147,13 +151,14 @@ export const armSmmu: DriverModel = {
       {
         // INFERRED: the context-format choice arrived with the io-pgtable conversion (2015).
         "2014-nesting": null,
-        // INFERRED: D.1 lists it for mainline-2025 only; the same code returned -EINVAL before.
+        // INFERRED: read for mainline-2025 only (TD1 06/20's "-" lines); the same code returned -EINVAL before.
         // Not an incompatibility (no domain would work), so the 2022 proposal leaves it alone.
         "pre-2022": fail("EINVAL"),
       },
       {
+        source: TD1_PATCH,
         trip: { other: { aarch64Fmt: false }, firstAttach: false },
-        note: "test-dev-2025 follows D.1 (fmt NONE -> EINVAL in test_dev). TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
+        note: "test-dev-2025: fmt NONE -> EINVAL in test_dev. TD1 06/20 as posted only tests the format of an already initialised domain and turns the init-time check into WARN_ON (INFERRED simplification).",
       },
     ),
     check(
@@ -161,9 +166,10 @@ export const armSmmu: DriverModel = {
       "__arm_smmu_alloc_bitmap(smmu->context_map, start, num_context_banks) == -ENOSPC",
       "every context bank of the SMMU is held by another domain",
       (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= ip<number>(c.inst!, "contextBanks"),
-      // INFERRED (not in the fact sheet): a resource failure, the same -ENOSPC in every era.
+      // INFERRED (only TD1 06/20's context lines show __arm_smmu_alloc_bitmap): a resource failure, the same -ENOSPC in every era.
       { "2014-nesting": fail("ENOSPC") },
       {
+        source: TD1_PATCH,
         trip: { inst: { contextBanks: 2 }, firstAttach: false },
         // A resource allocation: it stays in attach_dev under test_dev (TD1 keeps the domain init there).
         phase: "attach",
@@ -179,12 +185,13 @@ export const armSmmu: DriverModel = {
       "smmu-mismatch",
       "smmu_domain->smmu != smmu",
       {
-        // 2014: the v3.18-era driver has the same print and -EINVAL (the fact sheet's
+        // 2014: the v3.18-era driver has the same print and -EINVAL (the
         // leaf_smmu != device_smmu of 2013 had INFERRED EINVAL).
         ...mismatchRows("EINVAL", mismatchText),
         // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
       },
       {
+        source: `f4a147735793 (v6.2: silent EINVAL); seed 002; ${TD1_PATCH}`,
         logArgs: domainThenDeviceInstance,
         variants: emediumtypeV6,
         note: "emediumtype-2022 follows the kit's reading of the proposal (EMEDIUMTYPE + dev_dbg). The posted v1-v3 left this path as EINVAL + dev_err; v6 converted it to a silent EMEDIUMTYPE (variant arm-smmu:emediumtype-v6). The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
@@ -199,6 +206,7 @@ export const armSmmu: DriverModel = {
       noCfg,
       { "mainline-2025": fail("ENODEV") },
       {
+        source: TD1_PATCH,
         trip: { domainType: "identity", dev: { probed: false } },
         note: "TD1 06/20: arm_smmu_test_dev checks !cfg first and then returns 0 for the identity and blocked domains; the check leaves arm_smmu_attach_dev_type.",
       },
@@ -234,8 +242,8 @@ export const armSmmu: DriverModel = {
   },
   notes: [
     "2014-nesting: find_smmu_for_device() stands where the fwspec check is later; DOMAIN_ATTR_NESTING turns a fresh domain into a NESTED one (a stage-2 context on an SMMU with both stages).",
-    "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: not in the fact sheet).",
-    "Variant arm-smmu:emediumtype-converted (what if): in emediumtype-2022 the no-fwspec check returns EMEDIUMTYPE with dev_dbg(\"cannot attach to SMMU, is it on the same bus?\") instead of ENXIO + dev_err; Kevin Tian's review listed this path as missed, and Robin Murphy answered that the real incompatibility is smmu_domain->smmu != smmu (C.4).",
+    "Context banks are a finite pool per SMMU: every finalised translating domain holds one until it is freed; running out is -ENOSPC (INFERRED: only the allocator is shown, in TD1 06/20's context lines).",
+    "Variant arm-smmu:emediumtype-converted (what if): in emediumtype-2022 the no-fwspec check returns EMEDIUMTYPE with dev_dbg(\"cannot attach to SMMU, is it on the same bus?\") instead of ENXIO + dev_err; Kevin Tian's review listed this path as missed, and Robin Murphy answered that the real incompatibility is smmu_domain->smmu != smmu (seed 002).",
   ],
 };
 

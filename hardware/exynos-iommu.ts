@@ -1,9 +1,12 @@
 /**
  * Samsung Exynos System MMU: drivers/iommu/exynos-iommu.c, exynos_iommu_attach_device().
- * Fact sheet D.1 "exynos" and D.2. Not in TD1, so no test_dev.
+ * Not in TD1, so no test_dev.
  *
- * - 2014-nesting: the "older versions" of the fact sheet (INFERRED to be the 2014 driver):
- *   no System MMU -> dev_err + ENODEV; a master already attached -> dev_err + EEXIST.
+ * - 2014-nesting (read: torvalds/linux exynos-iommu.c at 0004ffbc5eb0, the v3.17-v4.0 driver):
+ *   a master whose System MMU is enabled with another page table -> WARN_ON + EBUSY, then
+ *   dev_err("%s: Failed to attach IOMMU with pgtable %pa"). A master with no System MMU hits
+ *   BUG_ON(!has_sysmmu(dev)) in __exynos_sysmmu_enable(): a kernel BUG the kit does not model,
+ *   so that row keeps the older drivers' dev_err("has no sysmmu device.") + ENODEV (UNVERIFIED).
  * - pre-2022 (v5.x): no System MMU -> ENODEV, silent; the master is detached from its old
  *   domain first, so "already attached" is gone.
  * - einval-6.2: not in the EINVAL series' diffs: unchanged (INFERRED).
@@ -25,6 +28,9 @@ import {
   noInstance,
   noPasidCoherencyOrNesting,
 } from "../lib/driver";
+
+/** exynos_iommu_attach_device()'s print when the System MMU refuses (v3.17-v4.0). */
+const attachFailedText = "%s: Failed to attach IOMMU with pgtable %pa";
 
 export const exynosIommu: DriverModel = {
   id: "exynos-iommu",
@@ -51,22 +57,30 @@ export const exynosIommu: DriverModel = {
         "mainline-2025": null, // 2023 identity conversion: no check
       },
       {
+        source: "0004ffbc5eb0 (torvalds/linux exynos-iommu.c, v3.17-v4.0)",
         // firstAttach: false - in 2014 "first" sits on its DMA mapping and would refuse (EEXIST).
         trip: { noIommu: true, firstAttach: false },
         phase: "attach",
-        note: "A device of another driver is treated like one without a System MMU (INFERRED: it would misread the other driver's private data).",
+        note: "2014-nesting UNVERIFIED: the v3.17-v4.0 driver has no such test (BUG_ON(!has_sysmmu(dev)) in __exynos_sysmmu_enable()); the row keeps the older drivers' dev_err + ENODEV. pre-2022 ENODEV not read. A device of another driver is treated like one without a System MMU (INFERRED: it would misread the other driver's private data).",
       },
     ),
     check(
       "already-attached",
-      "owner->domain (the System MMU is already enabled for the master)",
+      "pgtable != data->pgtable (__sysmmu_enable: already enabled with another page table)",
       "the master is still attached to another domain",
       (c) => c.inst !== null && c.dev.hwDomain !== null && c.dev.hwDomain !== c.domain,
       {
-        "2014-nesting": fail("EEXIST", devErr("is already attached!")),
+        // __sysmmu_enable() returns -EBUSY under WARN_ON; exynos_iommu_attach_device() then prints.
+        "2014-nesting": { errno: "EBUSY", warn: true, log: devErr(attachFailedText) },
         "pre-2022": null, // v5.x detaches from the old domain instead (detach-old)
       },
-      { trip: { firstAttach: false }, phase: "attach", note: "2014 era INFERRED for the fact sheet's 'older versions'." },
+      {
+        source: "0004ffbc5eb0 (torvalds/linux exynos-iommu.c, v3.17-v4.0: __sysmmu_enable, exynos_iommu_attach_device)",
+        trip: { firstAttach: false },
+        phase: "attach",
+        logArgs: () => ["exynos_iommu_attach_device"],
+        note: "Read in the v3.17-v4.0 driver (the 2014-nesting era): WARN_ON + EBUSY, then dev_err; the System MMU's own dev_dbg(\"already enabled\") is not modelled, and %pa (the page table address) stays unfilled. The same domain again returns 1 there (not modelled).",
+      },
     ),
     effect(
       "detach-old",

@@ -1,14 +1,15 @@
 /**
  * Freescale/NXP PAMU (PowerPC QorIQ): drivers/iommu/fsl_pamu_domain.c, fsl_pamu_attach_device()
- * and pamu_config_ppaace() in fsl_pamu.c. Fact sheet D.1 "fsl_pamu" and D.2.
+ * and pamu_config_ppaace() in fsl_pamu.c. Sources: bd7ebb771935 and TD1 15/20.
  *
  * A device is identified by its LIODN(s) from the device tree ("fsl,liodn"); every check is
  * about that identifier, not about the domain, so none of them is an incompatibility:
  *   pre-2022: missing property / LIODN out of range -> pr_debug + EINVAL; bad operation mapping
- *   index -> EINVAL. einval-6.2 and mainline-2025: all ENODEV (EINVAL series v7 3/5, and TD1
+ *   index -> EINVAL. einval-6.2 and mainline-2025: all ENODEV (bd7ebb771935, and TD1
  *   patch 15/20's "-" lines). test-dev-2025: moved into test_dev.
- * The printk texts are not quoted in the fact sheet; the ones below are the model's (INFERRED).
- * pr_debug lines are recorded at "dbg" level without a device name.
+ * The pr_debug texts are the kernel's (bd7ebb771935 and TD1 15/20 quote them), with `%s` for the
+ * kernel's `%pOF` (the device-tree node). pr_debug lines are recorded at "dbg" level without a
+ * device name.
  *
  * PowerPC had no DMA default domain: the model gives the groups an identity default domain,
  * standing for "no domain" before 2023 and for the PLATFORM domain after (INFERRED). The
@@ -30,6 +31,9 @@ import {
 import { neg } from "../lib/errno";
 import type { Kernel } from "../lib/model";
 
+/** TD1 15/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "a54211182e22db598b2a26f589e8f5f34ad78f98.1760312725.git.nicolinc@nvidia.com (TD1 15/20)";
+
 /** PAACE_NUMBER_ENTRIES: size of the primary PAACE table (INFERRED value 0x500). */
 const PAACE_NUMBER_ENTRIES = 0x500;
 /** OME_NUMBER_ENTRIES: operation mapping entries (INFERRED value 16). */
@@ -47,13 +51,14 @@ const onPaging = (f: (c: StepCtx) => boolean) => (c: StepCtx) => translating(c) 
 
 const missingText = "missing fsl,liodn property at %s";
 const rangeText = "Invalid liodn %d, attach device failed for %s";
+const omiText = "bad operation mapping index: %d";
 
 export const fslPamu: DriverModel = {
   id: "fsl-pamu",
   title: "Freescale PAMU",
   file: "drivers/iommu/fsl_pamu_domain.c",
   opsName: "fsl_pamu_ops",
-  // INFERRED: the name of the PAMU test_dev function in TD1 was not quoted in the fact sheet.
+  // TD1 15/20 names its test_dev fsl_pamu_domain_test_device.
   fn: { attach: "fsl_pamu_attach_device", testDev: "fsl_pamu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: merged in v3.13 (2013); its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
@@ -72,9 +77,10 @@ export const fslPamu: DriverModel = {
         "einval-6.2": fail("ENODEV", prDbg(missingText)),
       },
       {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
         trip: { dev: { hasLiodn: false } },
-        // attach_dev programs the LIODNs it reads, so it keeps the guard under test_dev (INFERRED).
-        phase: "both",
+        // TD1 15/20 moves both LIODN tests into fsl_pamu_domain_test_device and drops them from
+        // fsl_pamu_attach_device (which then trusts test_dev): test_dev only under test-dev-2025.
         logArgs: (c) => [c.dev.id],
         note: "A device with no PAMU at all (or of another driver) has no LIODN either (INFERRED).",
       },
@@ -85,15 +91,17 @@ export const fslPamu: DriverModel = {
       "the LIODN is beyond the PAACE table",
       onPaging((c) => dp<number>(c, "liodn") >= PAACE_NUMBER_ENTRIES),
       { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
-      { trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
+      { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
     ),
     check(
       "bad-omi",
       "omi >= OME_NUMBER_ENTRIES (pamu_config_ppaace)",
       "the operation mapping index is out of range",
       onPaging((c) => dp<number>(c, "omi") >= OME_NUMBER_ENTRIES),
-      { "pre-2022": fail("EINVAL"), "einval-6.2": fail("ENODEV") },
+      { "pre-2022": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
       {
+        source: "bd7ebb771935 (fsl_pamu.c pamu_config_ppaace: EINVAL to ENODEV, pr_debug kept)",
+        logArgs: (c) => [dp<number>(c, "omi")],
         trip: { dev: { omi: OME_NUMBER_ENTRIES } },
         note: "UNCERTAIN: the attach path is believed to pass omi = ~0 (no operation mapping), which would make this path unreachable; the device property `omi` stands in for a bad index so the row can be run.",
       },
@@ -116,6 +124,6 @@ export const fslPamu: DriverModel = {
   },
   notes: [
     "Every PAMU check is about the device's LIODN, so the EMEDIUMTYPE proposal is taken to leave them as EINVAL (INFERRED).",
-    "The printk texts are the model's; the fact sheet only says pr_debug (INFERRED).",
+    "The pr_debug texts are the kernel's (bd7ebb771935, TD1 15/20), with %s standing for %pOF.",
   ],
 };

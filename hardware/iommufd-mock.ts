@@ -1,15 +1,15 @@
 /**
  * The iommufd selftest mock IOMMU: drivers/iommu/iommufd/selftest.c (CONFIG_IOMMUFD_TEST),
- * mock_domain_nop_attach() and mock_domain_set_dev_pasid_nop(). Fact sheet D.1 "iommufd
- * selftest mock driver" and section E (the selftests that run against it).
+ * mock_domain_nop_attach() and mock_domain_set_dev_pasid_nop(), read in the "-" lines of TD1 18/20,
+ * and the iommufd selftests that run against it (tools/testing/selftests/iommu/iommufd.c).
  *
  * Modelled paths (all mainline-2025; TD1 moves the attach checks into mock_domain_nop_test):
- * - dirty-tracking domain (domain->dirty_ops) on a MOCK_FLAGS_DEVICE_NO_DIRTY device -> EINVAL (E-19);
- *   allocating such a domain for that device is refused earlier with EOPNOTSUPP (E-20, allocDomain);
- * - nested domain on a vIOMMU where the device has no vdevice -> the vdev-id lookup's ENOENT (E-31);
+ * - dirty-tracking domain (domain->dirty_ops) on a MOCK_FLAGS_DEVICE_NO_DIRTY device -> EINVAL (iommufd_dirty_tracking.enforce_dirty);
+ *   allocating such a domain for that device is refused earlier with EOPNOTSUPP (allocDomain);
+ * - nested domain on a vIOMMU where the device has no vdevice -> the vdev-id lookup's ENOENT (iommufd_viommu.viommu_alloc_nested_iopf);
  * - IOPF-capable domain and no IOPF queue -> ENODEV (attach and set_dev_pasid);
  * - set_dev_pasid of PASID 1024: the first call succeeds and arms a flag, the next one clears it
- *   and fakes ENOMEM, so that the core's PASID rollback can be tested (E-26).
+ *   and fakes ENOMEM, so that the core's PASID rollback can be tested (the PASID selftests).
  *
  * Eras. INFERRED: iommufd and its selftest arrived in v6.2, so the mock exists from einval-6.2
  * on; but dirty tracking (≈v6.7), IOPF, nesting/vIOMMU and the PASID selftests came later, so in
@@ -43,6 +43,9 @@ const domainProps: PropDoc[] = [
 
 const dom = (c: StepCtx, n: string) => prop<boolean>(c.domain.props, domainProps, n);
 
+/** TD1 18/20 "iommufd/selftest: Implement mock_domain_nop_test": its "-" lines are the 2025 attach bodies. */
+const TD1_MOCK = "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)";
+
 /** mock_dev_enable_iopf(): an IOPF domain needs the IOPF queue. Shared by attach_dev and set_dev_pasid. */
 const iopfNoQueue = (id: string) =>
   check(
@@ -51,7 +54,7 @@ const iopfNoQueue = (id: string) =>
     "the domain wants I/O page faults and the mock IOMMU has no IOPF queue",
     (c) => c.inst !== null && dom(c, "iopf") && !prop<boolean>(c.inst.props, instanceProps, "iopfQueue"),
     { "einval-6.2": null, "mainline-2025": fail("ENODEV") },
-    { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false } },
+    { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false }, source: TD1_MOCK },
   );
 
 /** mdev->pasid_1024_fake_error, per mock device. */
@@ -77,7 +80,7 @@ export const iommufdMock: DriverModel = {
       "a dirty-tracking domain cannot take a device that cannot track dirty pages",
       (c) => dom(c, "dirtyTracking") && prop<boolean>(c.dev.props, deviceProps, "noDirty"),
       { "einval-6.2": null, "mainline-2025": fail("EINVAL") },
-      { trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "E-19 (iommufd_dirty_tracking.enforce_dirty)." },
+      { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "Selftest iommufd_dirty_tracking.enforce_dirty." },
     ),
     check(
       "nested-no-vdevice",
@@ -85,7 +88,7 @@ export const iommufdMock: DriverModel = {
       "a nested domain on a vIOMMU needs the device's vdevice id",
       (c) => c.domain.type === "nested" && dom(c, "viommu") && !prop<boolean>(c.dev.props, deviceProps, "vdevice"),
       { "einval-6.2": null, "mainline-2025": fail("ENOENT") },
-      { trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "E-31 (iommufd_viommu.viommu_alloc_nested_iopf): ENOENT until vdevice_alloc." },
+      { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "Selftest iommufd_viommu.viommu_alloc_nested_iopf: ENOENT until vdevice_alloc." },
     ),
     iopfNoQueue("iopf-no-queue"),
   ],
@@ -111,9 +114,9 @@ export const iommufdMock: DriverModel = {
     const req = c.req;
     const now = FEATURE_ERAS.includes(c.k.era.id);
     if (!TYPES.includes(c.type) && !(now && c.type === "nested")) return neg("ENOMEM");
-    // Allocation flags the era does not know are refused like unknown hwpt_alloc flags (E-17).
+    // Allocation flags the era does not know are refused like unknown hwpt_alloc flags (the selftests' unknown-flag cases).
     if (!now && (req["dirtyTracking"] === true || req["iopf"] === true || req["viommu"] === true)) return neg("EOPNOTSUPP");
-    // E-20: dirty tracking refused at allocation time for a NO_DIRTY device.
+    // Selftests: dirty tracking refused at allocation time for a NO_DIRTY device.
     if (req["dirtyTracking"] === true && c.dev && prop<boolean>(c.dev.props, deviceProps, "noDirty")) return neg("EOPNOTSUPP");
     return { props: { ...req }, instance: c.inst };
   },
@@ -124,8 +127,7 @@ export const iommufdMock: DriverModel = {
   enforceCacheCoherency: null,
   enableNesting: nestingUnsupported,
   defaultDomainType() {
-    // mock_ops.default_domain is the static mock_blocking_domain (INFERRED, not in the fact
-    // sheet): a mock device sits blocked until iommufd attaches it.
+    // mock_ops.default_domain is the static mock_blocking_domain (INFERRED, not read): a mock device sits blocked until iommufd attaches it.
     return "blocked";
   },
   notes: [

@@ -1,6 +1,6 @@
 /**
  * Renesas IPMMU-VMSA (R-Car Gen2/Gen3/Gen4, RZ/G): drivers/iommu/ipmmu-vmsa.c,
- * ipmmu_attach_device(). Fact sheet D.1 "ipmmu-vmsa" and D.2. In mainline since v3.17 (2014), so
+ * ipmmu_attach_device(). Sources: f4a147735793 and TD1 11/20 (per row). In mainline since v3.17 (2014), so
  * it exists in 2014-nesting with its pre-2022 attach (INFERRED, apart from the context pool below).
  *
  * An R-Car SoC has one root IPMMU (IPMMU-MM) and several cache IPMMUs (IPMMU-VI, -HC, -DS0, ...)
@@ -33,6 +33,9 @@ import {
   unfinalised,
 } from "../lib/driver";
 import type { IommuInstance, Kernel } from "../lib/model";
+
+/** TD1 11/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "9460b6fc29dc82ac38bdb5769e37c4814d8f2ad0.1760312725.git.nicolinc@nvidia.com (TD1 11/20)";
 
 const instanceProps: PropDoc[] = [
   {
@@ -72,8 +75,9 @@ const mismatchText = "Can't attach IPMMU %s to domain on IPMMU %s";
 const CONTEXT_POOL: EraRows = {
   // INFERRED: the first driver (2014, R-Car Gen2) used a single context for every domain.
   "2014-nesting": null,
-  // INFERRED: not in the fact sheet. The init failure prints and passes the errno up; no era
-  // changed it (EBUSY from a full context table, not "attached elsewhere").
+  // Read in stored pre-2023 copies of ipmmu_attach_device(): a failed ipmmu_domain_init_context()
+  // prints dev_err("Unable to initialize IPMMU context") and passes its errno up; no era changed
+  // it. EBUSY for a full context table is INFERRED (ipmmu_domain_allocate_context() not read).
   "pre-2022": fail("EBUSY", devErr("Unable to initialize IPMMU context")),
 };
 
@@ -111,11 +115,12 @@ export const ipmmuVmsa: DriverModel = {
       {
         "pre-2022": fail("ENXIO", devErr(noMmuText)),
         // emediumtype-2022 inherits: not an incompatibility; the proposal did not touch it.
-        // einval-6.2 and mainline-2025 keep dev_err + ENXIO (D.1).
+        // einval-6.2 and mainline-2025 keep dev_err + ENXIO (TD1 11/20's "-" lines).
         // TD1 11/20 (ipmmu_domain_test_device): dev_dbg + ENXIO.
         "test-dev-2025": fail("ENXIO", devDbg(noMmuText)),
       },
       {
+        source: TD1_PATCH,
         // A device of another driver has a (foreign) private pointer: the mismatch check answers (INFERRED).
         when: noIommu,
         note: "TD1 11/20 removes the test from attach_dev; the model keeps it there too for the no-IOMMU path (INFERRED: the core runs test_dev first on every public path).",
@@ -128,6 +133,7 @@ export const ipmmuVmsa: DriverModel = {
       (c) => unfinalised(c) && contextsFull(c),
       CONTEXT_POOL,
       {
+        source: TD1_PATCH,
         trip: { inst: { contexts: 2 }, firstAttach: false },
         // TD1 11/20 leaves the context allocation in attach_dev only; an EBUSY there breaks the
         // proposal's rule that attach_dev fails only with ENOMEM/ENOSPC after test_dev passed.
@@ -137,6 +143,7 @@ export const ipmmuVmsa: DriverModel = {
     ),
     effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", initContext),
     instanceMismatch("mmu-mismatch", "domain->mmu != mmu", mismatchRows("EINVAL", mismatchText), {
+      source: `f4a147735793 (v6.2: silent EINVAL); ${TD1_PATCH}`,
       logArgs: deviceThenDomainInstance,
       variants: emediumtypeV6,
       note: "Print dropped by f4a147735793 (einval-6.2). TD1 11/20 moves the test into ipmmu_domain_test_device (only once domain->mmu is set).",

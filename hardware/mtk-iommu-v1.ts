@@ -1,14 +1,14 @@
 /**
  * MediaTek M4U generation one (MT2701, MT7623): drivers/iommu/mtk_iommu_v1.c,
  * mtk_iommu_v1_attach_device() (mtk_iommu_attach_device() before the 2022 "v1" renaming).
- * Fact sheet D.1 "mtk_iommu_v1", D.2, C.4 and F.
  *
  * KNOWN BUG, modelled on purpose: the hardware has one page table for all its masters, and
  * attach_dev only accepts "the domain created internally" (the 32-bit Arm DMA mapping made by
  * arm_iommu_create_mapping()). Any other domain gets `return 0`: the caller is told the device
  * is attached while the hardware keeps translating with the DMA mapping. Unchanged in every era
- * (gregkh/linux @11cd45ac86fb still has the silent return 0). The EMEDIUMTYPE v2 review
- * (C.4) did not convert it: Lu Baolu asked whether turning that success into a failure was a bug.
+ * (gregkh/linux @11cd45ac86fb still has the silent return 0). Kevin Tian's review of
+ * EMEDIUMTYPE v1 (seed 000) put it first among the missed drivers: "the current code sounds
+ * incorrect which should return an error"; no posting changed it.
  * The driver is not in TD1, so it has no test_dev and the path stays in attach_dev.
  *
  * The kit has no probe_finalize: the group's DMA default domain stands for the internal
@@ -51,23 +51,24 @@ export const mtkIommuV1: DriverModel = {
       "not the domain the driver created internally for the DMA API: KNOWN BUG, returns 0 without attaching",
       (c) => c.domain.type !== "dma",
       {
-        // "Only allow the domain created internally." Kept by the EMEDIUMTYPE proposal (C.4),
+        // "Only allow the domain created internally." Kept by the EMEDIUMTYPE proposal (seed 000),
         // not touched by the EINVAL series, still there in 2025: inherited by every era.
         "pre-2022": fakeSuccess,
       },
       {
+        source: "11cd45ac86fb (gregkh/linux mtk_iommu_v1.c: return 0); seed 000 (Kevin Tian: 'the current code sounds incorrect')",
         trip: { firstAttach: false },
         phase: "attach",
         variants: {
-          // UNVERIFIED (fact sheet F): one copy of the file of unclear origin (it uses kzalloc_obj,
+          // UNVERIFIED: one copy of the file of unclear origin (it uses kzalloc_obj,
           // so a 2026-era tree) warns and still returns 0, via mtk_iommu_v1_get_mapping().
           "warn-foreign-domain": { "mainline-2025": { ...fakeSuccess, log: devWarn("Ignoring attach request for foreign domain") } },
-          // What if the 2022 proposal had turned the return 0 into an error (questioned by Lu
-          // Baolu, C.4). The dev_dbg text is the kit's own wording (the driver printed nothing).
+          // What if the 2022 proposal had turned the return 0 into an error (as Kevin Tian's
+          // review of v1 asked, seed 000). The dev_dbg text is the kit's own wording (the driver printed nothing).
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("only the domain created internally can be attached")) },
         },
         note:
-          "KNOWN BUG: a fake success - the caller sees 0, the device stays on the DMA mapping. Variant mtk-iommu-v1:warn-foreign-domain (UNVERIFIED, fact sheet F) adds dev_warn(\"Ignoring attach request for foreign domain\") from mainline-2025 on, still returning 0.",
+          "KNOWN BUG: a fake success - the caller sees 0, the device stays on the DMA mapping. Variant mtk-iommu-v1:warn-foreign-domain (UNVERIFIED: one copy of the file of unclear origin) adds dev_warn(\"Ignoring attach request for foreign domain\") from mainline-2025 on, still returning 0.",
       },
     ),
     allocStep(
@@ -85,6 +86,6 @@ export const mtkIommuV1: DriverModel = {
   notes: [
     "mtk_iommu_v1 reports success for any domain it did not create itself (KNOWN BUG, every era): VFIO, iommufd and kernel users believe the device is isolated by their domain while it keeps using the DMA mapping.",
     "The blocking domain: mainline's ops have no blocked_domain (INFERRED), so the core attaches an empty paging domain, which this driver also fakes.",
-    "Variant mtk-iommu-v1:emediumtype-converted (what if): in emediumtype-2022 the foreign-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording) instead of the fake success; Lu Baolu asked whether turning that success into a failure was a bug (C.4). The empty paging domain the core uses for blocking is refused too, so claiming DMA ownership fails.",
+    "Variant mtk-iommu-v1:emediumtype-converted (what if): in emediumtype-2022 the foreign-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording) instead of the fake success; Kevin Tian's review of v1 called the return 0 incorrect (seed 000), yet no posting changed it. The empty paging domain the core uses for blocking is refused too, so claiming DMA ownership fails.",
   ],
 };

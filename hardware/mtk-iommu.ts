@@ -1,6 +1,6 @@
 /**
  * MediaTek M4U (MT8173 and later): drivers/iommu/mtk_iommu.c, mtk_iommu_attach_device() and
- * mtk_iommu_domain_finalise(). Fact sheet D.1 "mtk_iommu", D.2; test-dev-2025 from TD1 patch
+ * mtk_iommu_domain_finalise(). Sources: bd7ebb771935, 04cee82e04d2; test-dev-2025 from TD1 patch
  * 09/20 "iommu/mkt_iommu: Implement mtk_iommu_test_device"
  * (42368f4fb509f19681681cbc41e5ef1d2b320437.1760312725.git.nicolinc@nvidia.com), which moves
  * the region-id test into test_dev and leaves the print of mtk_iommu_get_iova_region_id() alone.
@@ -74,10 +74,11 @@ export const mtkIommu: DriverModel = {
       (c) => c.inst !== null && dev(c, "iovaRegion") < 0,
       regionRows,
       {
+        source: "ce7d3b2f6f39 (gregkh/linux mtk_iommu.c); 42368f4fb509f19681681cbc41e5ef1d2b320437.1760312725.git.nicolinc@nvidia.com (TD1 09/20)",
         trip: { dev: { iovaRegion: -1 } },
         // The larb form prints larb id and port mask; the %pad form's arguments are not modelled.
         logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [dev(c, "larbId"), dev(c, "portMask")] : []),
-        note: "pre-2022/einval-6.2 row INFERRED from the older mtk_iommu_get_domain_id(); the fact sheet lists the check for mainline-2025 only (errno INFERRED EINVAL there; read as EINVAL + dev_err in the gregkh/linux copy).",
+        note: "Both prints read: mtk_iommu_get_domain_id() printed the dma-ranges form and returned -EINVAL (a dma-ranges-less device or a one-region SoC gets region 0); the larb/port patch replaced it with the larb form, still -EINVAL. The era of that switch (~2023) is INFERRED. The v5.13-era attach also began with `if (!data) return -ENODEV` (not modelled: the core's owner check answers first from 2023).",
       },
     ),
     allocStep(

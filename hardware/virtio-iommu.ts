@@ -1,6 +1,6 @@
 /**
  * virtio-iommu, the paravirtual IOMMU of a VM: drivers/iommu/virtio-iommu.c, viommu_attach_dev()
- * and viommu_domain_finalise(). Fact sheet D.1 "virtio-iommu" and D.2. Added in v5.3 (2019), so
+ * and viommu_domain_finalise(). Sources: bd7ebb771935, f4a147735793, 04cee82e04d2, TD1 19/20. Added in v5.3 (2019), so
  * it starts at pre-2022.
  *
  * Until the move to domain_alloc_paging a domain is finalised at its first attach: it takes the
@@ -105,6 +105,7 @@ export const virtioIommu: DriverModel = {
         "mainline-2025": null,
       },
       {
+        source: "bd7ebb771935 (v6.2: EINVAL to ENODEV)",
         trip: { inst: { granule: "64K" }, firstAttach: false },
         logArgs: (c) => [hex(granule(c.inst!)), hex(pageSize(c.inst!))],
       },
@@ -115,12 +116,12 @@ export const virtioIommu: DriverModel = {
       "the vIOMMU has no free domain ID",
       (c) => unfinalised(c) && idsFull(c.k, c.inst!),
       {
-        // ida_alloc_range()'s -ENOSPC is passed up unchanged (not in the fact sheet, INFERRED per era).
+        // ida_alloc_range()'s -ENOSPC is passed up unchanged (INFERRED per era: not read).
         "pre-2022": fail("ENOSPC"),
         // Moved into viommu_domain_alloc_paging(dev) with the rest of the finalise.
         "mainline-2025": null,
       },
-      { trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
+      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
     ),
     allocStep(
       "identity-map",
@@ -137,6 +138,7 @@ export const virtioIommu: DriverModel = {
     ),
     effect("finalise", "viommu_domain_finalise(vdev, domain)", "a fresh domain takes this vIOMMU and a domain ID", finaliseOnFirstAttach(), LAZY_FINALISE),
     instanceMismatch("foreign-viommu", "vdomain->viommu != vdev->viommu", mismatchRows("EXDEV", "cannot attach to foreign vIOMMU"), {
+      source: "f4a147735793 (v6.2: silent EINVAL); 562f5a6c9f55066dd50f95210e5669e256852d36.1760312725.git.nicolinc@nvidia.com (TD1 19/20)",
       variants: emediumtypeV6,
       note: "EXDEV + dev_err until f4a147735793 made it a silent EINVAL (v6.2). TD1 19/20 moves it into viommu_domain_test_dev.",
     }),

@@ -443,7 +443,7 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
  * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg, and
  * f4a147735793 made it a silent EINVAL.
  *
- * The emediumtype-2022 era follows the fact sheet (section 1, C.4): converted paths return
+ * The emediumtype-2022 era follows the reviews (seed 000, seed 002): converted paths return
  * EMEDIUMTYPE with dev_dbg (v2's print style), and the paths Kevin Tian found missed (s390,
  * sprd, tegra-gart, arm-smmu's fwspec check) keep their pre-2022 behaviour. No single posting
  * had exactly that shape; two variants show others: "<driver>:emediumtype-converted" converts

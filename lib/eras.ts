@@ -1,6 +1,6 @@
 /**
  * The eras of the attach error contract. Each era is one coherent kernel (core + drivers +
- * consumers) as described in the fact sheet, section 1. Behaviour that changed between eras
+ * consumers) as described in notebooks/sources.md, "The eras". Behaviour that changed between eras
  * is read from `features` here, never from era-id comparisons scattered through the code.
  */
 import type { ErrnoName } from "./errno";
@@ -128,7 +128,7 @@ export const ERAS: Record<EraId, Era> = {
     dates: "up to about v5.19",
     merged: true,
     parent: "2014-nesting",
-    sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "T62 core shape (INFERRED for older cores)"],
+    sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "00208852d351 core shape (iommu.c of v6.2; INFERRED for older cores)"],
     summary:
       "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EOPNOTSUPP, EINVAL, or a silent 0), usually with dev_err.",
     features: { ...PRE },
@@ -172,12 +172,12 @@ export const ERAS: Record<EraId, Era> = {
   "mainline-2025": {
     id: "mainline-2025",
     title: "Mainline 2025: owner check, rollback, PASID, reset window",
-    dates: "2023 - early 2026 (CUR snapshot 17194cd0dd23)",
+    dates: "2023 - early 2026 (snapshot 17194cd0dd23)",
     merged: true,
     parent: "einval-6.2",
     sources: [
       "a9c362db3920 iommu: Validate that devices match domains",
-      "CUR drivers/iommu/iommu.c @17194cd0dd23",
+      "drivers/iommu/iommu.c @17194cd0dd23",
       "5d5388b0e190 iommu: Lock group->mutex in iommu_deferred_attach()",
       "c279e83953d9 pci_dev_reset_iommu_prepare",
     ],

@@ -92,6 +92,8 @@ export interface MatrixRow {
   observed: Observed | null;
   agrees: boolean | null;
   note?: string;
+  /** Where the check's behaviour comes from (commit, tag, Message-ID or seed; "" when the row has none). */
+  source: string;
 }
 
 function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep): MatrixRow[] {
@@ -121,6 +123,7 @@ function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep): MatrixRow[]
       observed,
       agrees: declared && observed ? agrees(observed, declared) : null,
       ...(note ? { note } : {}),
+      source: check.source ?? "",
     });
   }
   return out;

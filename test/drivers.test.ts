@@ -122,9 +122,9 @@ const armRows: Row[] = [
     op: "attach",
     setup: (era, v) => smmu(era, v, { first: { ssidBits: 0 }, dut: { ssidBits: 5 } }),
     expect: {
-      "pre-2022": printed("EINVAL", "err", "cannot attach to incompatible domain (5 SSID bits != 0)", "detached"),
-      "emediumtype-2022": printed("EMEDIUMTYPE", "dbg", "cannot attach to incompatible domain (5 SSID bits != 0)", "detached"),
-      "einval-6.2": printed("EINVAL", "dbg", "cannot attach to incompatible domain (5 SSID bits != 0)", "detached"),
+      "pre-2022": printed("EINVAL", "err", "cannot attach to incompatible domain (0 SSID bits != 5)", "detached"),
+      "emediumtype-2022": printed("EMEDIUMTYPE", "dbg", "cannot attach to incompatible domain (0 SSID bits != 5)", "detached"),
+      "einval-6.2": printed("EINVAL", "dbg", "cannot attach to incompatible domain (0 SSID bits != 5)", "detached"),
       // Not among the mainline checks (D.1): the CD table is per master.
       ...cur(silent("0", "attached")),
     },

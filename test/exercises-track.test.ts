@@ -33,7 +33,7 @@ test("track.json: valid, at least 12 exercises, numbered in order, prerequisites
   assert.ok(ids.length >= 12, `only ${ids.length} exercises`);
   assert.equal(ids, [...ids].sort());
   for (const e of track.exercises) {
-    assert.ok(e.sources.some((s) => s.kind !== "fact-sheet"), `${e.id}: cite a commit, Message-ID, series or kernel file, not only the fact sheet`);
+    assert.ok(e.sources.some((s) => s.kind !== "sources-page"), `${e.id}: cite a commit, Message-ID, series, kernel file or seed, not only the sources page`);
     assert.ok(e.hint.length > 40, `${e.id}: the hint is too short to help`);
   }
 });

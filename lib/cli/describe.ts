@@ -35,6 +35,8 @@ function stepData(d: DriverModel, s: Step) {
     perEra,
     ...(s.variants ? { variants: Object.keys(s.variants).map((v) => `${d.id}:${v}`) } : {}),
     ...(s.note ? { note: s.note } : {}),
+    // Always present (empty when a row has none yet), so that a missing source shows in the JSON.
+    source: s.source ?? "",
   };
 }
 

@@ -176,8 +176,8 @@ export class IommufdFile {
       ptId,
       (dev) => (h) => {
         const m = this.pasidMap(dev);
-        if (m.get(pasid) === h) return 0; // idempotent (E-23)
-        if (!h.pasidCompat) return neg("EINVAL"); // HWPT not allocated with IOMMU_HWPT_ALLOC_PASID (E-27)
+        if (m.get(pasid) === h) return 0; // idempotent (the iommufd PASID selftests)
+        if (!h.pasidCompat) return neg("EINVAL"); // HWPT not allocated with IOMMU_HWPT_ALLOC_PASID (the iommufd PASID selftests)
         const ret = iommuAttachDevicePasid(this.k, h.domain, dev, pasid, `h${++this.handles}`);
         if (!ret) m.set(pasid, h);
         return ret;

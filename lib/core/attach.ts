@@ -18,6 +18,7 @@ const { opsCompatible } = testDev;
 /**
  * __iommu_attach_group(domain, group): EBUSY while another non-core domain owns the group;
  * from mainline-2025 the owner check on the first device (EINVAL); then set the domain.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline); a9c362db3920 (the owner check).
  */
 export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
   return k.call("__iommu_attach_group", { domain: domain.id, group: g.id }, () => {
@@ -30,14 +31,20 @@ export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
   });
 }
 
-/** iommu_attach_group(domain, group). "EINVAL can be treated as a soft failure" since 00208852d351. */
+/**
+ * iommu_attach_group(domain, group). "EINVAL can be treated as a soft failure" since 00208852d351.
+ * Source: 00208852d351 (iommu.c of the v6.2 core, with the soft-failure kdoc); 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
   argDomain(k, domain, "iommuAttachGroup");
   argGroup(k, g, "iommuAttachGroup");
   return k.call("iommu_attach_group", { domain: domain.id, group: g.id }, () => __iommuAttachGroup(k, domain, g));
 }
 
-/** iommu_attach_device(domain, dev): only for a group of exactly one device (the singleton rule). */
+/**
+ * iommu_attach_device(domain, dev): only for a group of exactly one device (the singleton rule).
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
   argDomain(k, domain, "iommuAttachDevice");
   argDevice(k, dev, "iommuAttachDevice");
@@ -49,7 +56,10 @@ export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
   });
 }
 
-/** iommu_detach_device(domain, dev): WARN and do nothing unless dev's singleton group is on `domain`. */
+/**
+ * iommu_detach_device(domain, dev): WARN and do nothing unless dev's singleton group is on `domain`.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void {
   argDomain(k, domain, "iommuDetachDevice");
   argDevice(k, dev, "iommuDetachDevice");
@@ -62,7 +72,10 @@ export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void 
   });
 }
 
-/** iommu_detach_group(domain, group): back to the core domain; the domain argument is ignored. */
+/**
+ * iommu_detach_group(domain, group): back to the core domain; the domain argument is ignored.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuDetachGroup(k: Kernel, domain: Domain | null, g: Group): void {
   argGroup(k, g, "iommuDetachGroup");
   k.call("iommu_detach_group", { domain: domain?.id ?? "NULL", group: g.id }, () => {
@@ -72,9 +85,10 @@ export function iommuDetachGroup(k: Kernel, domain: Domain | null, g: Group): vo
 }
 
 /**
- * iommu_group_replace_domain (addb665924f3, ~v6.3) / iommu_replace_group_handle (CUR): switch
+ * iommu_group_replace_domain (addb665924f3, ~v6.3) / iommu_replace_group_handle (mainline, 17194cd0dd23): switch
  * domains without passing through blocking, with no EBUSY non-core check. The rollback of
  * __iommu_group_set_domain_internal keeps the old domain on error.
+ * Source: a98e622f41d76b64f5a7d0c758d8bda5e8043013.1675320212.git.nicolinc@nvidia.com (v1, 1 Feb 2023); addb665924f3; 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function iommuReplaceGroup(k: Kernel, g: Group, domain: Domain | null): Ret {
   argGroup(k, g, "iommuReplaceGroup");

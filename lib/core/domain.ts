@@ -24,6 +24,7 @@ export interface DomainAllocRequest {
  * iommu_domain_alloc(bus) before ~v6.11, iommu_paging_domain_alloc(dev) after: the driver's
  * domain_alloc decides the properties and, for device-based allocation, the instance.
  * Returns the domain or a negative errno (a NULL return is reported as ENOMEM).
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function domainAlloc(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   argKernel(k, "domainAlloc");
@@ -62,7 +63,10 @@ function allocChecked(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   return made ?? ret;
 }
 
-/** Where a domain is in use: group RIDs, device hardware, PASIDs. Empty when it can be freed. */
+/**
+ * Where a domain is in use: group RIDs, device hardware, PASIDs. Empty when it can be freed.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline: what iommu_domain_free's callers must have undone).
+ */
 export function domainUsers(k: Kernel, d: Domain): string[] {
   const out: string[] = [];
   for (const g of k.groupsOn(d)) out.push(`group ${g.id}`);
@@ -74,6 +78,7 @@ export function domainUsers(k: Kernel, d: Domain): string[] {
 /**
  * iommu_domain_free(). The kernel trusts its caller; the model prints a WARN when a domain
  * is freed while still in use, because that is a use-after-free in the real kernel.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function domainFree(k: Kernel, d: Domain): void {
   argDomain(k, d, "domainFree");
@@ -86,7 +91,10 @@ export function domainFree(k: Kernel, d: Domain): void {
   });
 }
 
-/** ops->blocked_domain / ops->identity_domain: one static domain per driver, never freed. */
+/**
+ * ops->blocked_domain / ops->identity_domain: one static domain per driver, never freed.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline: ops->blocked_domain, ops->identity_domain).
+ */
 export function staticDomain(k: Kernel, driver: DriverModel, type: "blocked" | "identity"): Domain {
   let s = k.staticDomains.get(driver.id);
   if (!s) {
@@ -114,6 +122,7 @@ function groupDriver(g: Group): DriverModel | null {
  * __iommu_group_alloc_blocking_domain(). Mainline uses the driver's static blocked domain, or
  * an empty paging domain whose errno is passed up; the 6.2 core allocated a BLOCKED, then an
  * UNMANAGED domain and reported any failure as EINVAL.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function allocBlockingDomain(k: Kernel, g: Group): Ret {
   if (g.blockingDomain) return 0;
@@ -141,6 +150,7 @@ function allocDefaultDomain(k: Kernel, g: Group): Domain | Ret {
  * iommu_setup_default_domain(): allocate the group's default domain and make the first attach.
  * "Drivers are not allowed to fail the first domain attach": MUST_SUCCEED under WARN_ON.
  * A device whose attach is deferred (kdump) is skipped until iommu_deferred_attach().
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function setupDefaultDomain(k: Kernel, g: Group): Ret {
   return k.call("iommu_setup_default_domain", { group: g.id }, () => {

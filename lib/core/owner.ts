@@ -1,7 +1,7 @@
 /**
  * DMA ownership: iommu_group_claim_dma_owner / iommu_device_claim_dma_owner and release.
  * A user-space driver (VFIO, iommufd) claims the group, which moves it to the blocking domain.
- * Modelled from the CUR and T62 cores. The API arrived in ~v5.19 (Lu Baolu's DMA ownership
+ * Modelled from the mainline (17194cd0dd23) and v6.2 (00208852d351) cores. The API arrived in ~v5.19 (Lu Baolu's DMA ownership
  * series), so it does not exist in 2014-nesting and pre-2022: older VFIO checked group
  * viability itself and attached from the default domain.
  */
@@ -26,7 +26,10 @@ function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
   });
 }
 
-/** iommu_group_claim_dma_owner(group, owner): EPERM when already claimed, EBUSY when on a non-default domain. */
+/**
+ * iommu_group_claim_dma_owner(group, owner): EPERM when already claimed, EBUSY when on a non-default domain.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret {
   argGroup(k, g, "iommuGroupClaimDmaOwner");
   requireOwnership(k, "iommu_group_claim_dma_owner");
@@ -37,7 +40,10 @@ export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret
   });
 }
 
-/** iommu_device_claim_dma_owner(dev, owner): the same owner may claim again (owner_cnt++). */
+/**
+ * iommu_device_claim_dma_owner(dev, owner): the same owner may claim again (owner_cnt++).
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuDeviceClaimDmaOwner(k: Kernel, dev: Device, owner: string): Ret {
   argDevice(k, dev, "iommuDeviceClaimDmaOwner");
   requireOwnership(k, "iommu_device_claim_dma_owner");
@@ -61,7 +67,10 @@ function releaseDmaOwnership(k: Kernel, g: Group): void {
   if (g.defaultDomain) groupSetDomainNofail(k, g, g.defaultDomain);
 }
 
-/** iommu_group_release_dma_owner(group). */
+/**
+ * iommu_group_release_dma_owner(group).
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
   argGroup(k, g, "iommuGroupReleaseDmaOwner");
   requireOwnership(k, "iommu_group_release_dma_owner");
@@ -71,7 +80,10 @@ export function iommuGroupReleaseDmaOwner(k: Kernel, g: Group): void {
   });
 }
 
-/** iommu_device_release_dma_owner(dev): the last reference releases the group. */
+/**
+ * iommu_device_release_dma_owner(dev): the last reference releases the group.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuDeviceReleaseDmaOwner(k: Kernel, dev: Device): void {
   argDevice(k, dev, "iommuDeviceReleaseDmaOwner");
   requireOwnership(k, "iommu_device_release_dma_owner");

@@ -1,5 +1,5 @@
 /**
- * PASID attach, replace and detach (CUR): iommu_attach_device_pasid,
+ * PASID attach, replace and detach (mainline, 17194cd0dd23): iommu_attach_device_pasid,
  * iommu_replace_device_pasid, iommu_detach_device_pasid and __iommu_set_group_pasid.
  * set_dev_pasid kdoc: "The pasid of the device should be left in the old config in error case."
  */
@@ -36,6 +36,7 @@ function removeDevPasid(k: Kernel, dev: Device, pasid: number, domain: Domain): 
 /**
  * __iommu_set_group_pasid(domain, group, pasid, old): set_dev_pasid on every PASID-capable device;
  * on failure undo only the devices that succeeded (Yi Liu, Mar 2024): back to `old`, or removed.
+ * Source: 20240328122958.83332-1-yi.l.liu@intel.com (undo only the devices that succeeded); 20241106154606.9564-2-yi.l.liu@intel.com (old passed to set_dev_pasid); 20250520011937.3230557-1-tdave@nvidia.com (devices without PASID skipped); 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function iommuSetGroupPasid(k: Kernel, domain: Domain, g: Group, pasid: number, old: Domain | null): Ret {
   return k.call("__iommu_set_group_pasid", { domain: domain.id, group: g.id, pasid, old: old?.id ?? "NULL" }, () => {
@@ -66,7 +67,10 @@ function checkMaxPasids(g: Group, pasid: number): boolean {
   return g.devices.some((d) => d.maxPasids > 0 && pasid >= d.maxPasids);
 }
 
-/** iommu_attach_device_pasid(domain, dev, pasid, handle): never overwrites an attached PASID (EBUSY). */
+/**
+ * iommu_attach_device_pasid(domain, dev, pasid, handle): never overwrites an attached PASID (EBUSY).
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline); 32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com (TD1 02/20).
+ */
 export function iommuAttachDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number, handle: string | null = null): Ret {
   requirePasidEra(k, "iommu_attach_device_pasid");
   argDomain(k, domain, "iommuAttachDevicePasid");
@@ -93,7 +97,10 @@ export function iommuAttachDevicePasid(k: Kernel, domain: Domain, dev: Device, p
   });
 }
 
-/** iommu_replace_device_pasid(domain, dev, pasid, handle): the PASID must be attached; old config kept on error. */
+/**
+ * iommu_replace_device_pasid(domain, dev, pasid, handle): the PASID must be attached; old config kept on error.
+ * Source: 20241106154606.9564-2-yi.l.liu@intel.com; 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number, handle: string | null = "handle"): Ret {
   requirePasidEra(k, "iommu_replace_device_pasid");
   argDomain(k, domain, "iommuReplaceDevicePasid");
@@ -126,7 +133,10 @@ export function iommuReplaceDevicePasid(k: Kernel, domain: Domain, dev: Device, 
   });
 }
 
-/** iommu_detach_device_pasid(domain, dev, pasid): every device's PASID goes to the blocked domain. */
+/**
+ * iommu_detach_device_pasid(domain, dev, pasid): every device's PASID goes to the blocked domain.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function iommuDetachDevicePasid(k: Kernel, domain: Domain, dev: Device, pasid: number): void {
   requirePasidEra(k, "iommu_detach_device_pasid");
   argDomain(k, domain, "iommuDetachDevicePasid");

@@ -11,7 +11,10 @@ import { allocBlockingDomain, staticDomain } from "./domain";
 import { __iommuAttachDevice } from "./set-domain";
 import { domainTestDevice } from "./test-dev";
 
-/** iommu_deferred_attach(dev, domain): the DMA API's first use finishes a deferred default-domain attach. */
+/**
+ * iommu_deferred_attach(dev, domain): the DMA API's first use finishes a deferred default-domain attach.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 5d5388b0e190 (locked, with the reset check); 32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com (TD1 02/20).
+ */
 export function iommuDeferredAttach(k: Kernel, dev: Device, domain: Domain): Ret {
   argDevice(k, dev, "iommuDeferredAttach");
   argDomain(k, domain, "iommuDeferredAttach");
@@ -35,7 +38,10 @@ function requireResetEra(k: Kernel, what: string): void {
   }
 }
 
-/** pci_dev_reset_iommu_prepare(pdev): park RID and PASIDs on the blocking domain, keep group->domain. */
+/**
+ * pci_dev_reset_iommu_prepare(pdev): park RID and PASIDs on the blocking domain, keep group->domain.
+ * Source: c279e83953d9; cover.1765834788.git.nicolinc@nvidia.com (v8, 15 Dec 2025).
+ */
 export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
   argDevice(k, dev, "pciDevResetIommuPrepare");
   requireResetEra(k, "pci_dev_reset_iommu_prepare");
@@ -58,7 +64,10 @@ export function pciDevResetIommuPrepare(k: Kernel, dev: Device): Ret {
   });
 }
 
-/** pci_dev_reset_iommu_done(pdev): re-attach group->domain and the PASIDs under WARN_ON. */
+/**
+ * pci_dev_reset_iommu_done(pdev): re-attach group->domain and the PASIDs under WARN_ON.
+ * Source: c279e83953d9; cover.1765834788.git.nicolinc@nvidia.com (v8, 15 Dec 2025).
+ */
 export function pciDevResetIommuDone(k: Kernel, dev: Device): void {
   argDevice(k, dev, "pciDevResetIommuDone");
   requireResetEra(k, "pci_dev_reset_iommu_done");

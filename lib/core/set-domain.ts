@@ -2,7 +2,7 @@
  * The heart of drivers/iommu/iommu.c: moving a group, device by device, to a new domain.
  * Ordering, rollback and MUST_SUCCEED live here and nowhere else.
  *
- * Eras without `rollback` (the 6.2 core, T62, and older by inference) walk the devices and
+ * Eras without `rollback` (the 6.2 core, iommu.c at 00208852d351, and older by inference) walk the devices and
  * stop at the first error, leaving the devices before it on the new domain while
  * group->domain still names the old one: the historical inconsistency is reproduced on purpose.
  */
@@ -18,7 +18,10 @@ const { driverAttachDev } = driver;
 /** IOMMU_SET_DOMAIN_MUST_SUCCEED (bit 0). */
 export const MUST_SUCCEED = 1;
 
-/** __iommu_attach_device(domain, dev, old): call the driver, record what the hardware got. */
+/**
+ * __iommu_attach_device(domain, dev, old): call the driver, record what the hardware got.
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline); fd714986e4e4 (the old argument).
+ */
 export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old: Domain | null): Ret {
   return k.call("__iommu_attach_device", { domain: domain.id, dev: dev.id }, () => {
     const res = driverAttachDev(k, domain, dev, old);
@@ -35,8 +38,9 @@ export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old:
 }
 
 /**
- * __iommu_device_set_domain(group, dev, new, old, flags) (CUR). In eras before it existed the
+ * __iommu_device_set_domain(group, dev, new, old, flags) (mainline, 17194cd0dd23). In eras before it existed the
  * same walk calls __iommu_attach_device directly (iommu_group_do_attach_device).
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline: require_direct, deferred attach, MUST_SUCCEED); 32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com (TD1 02/20).
  */
 export function deviceSetDomain(k: Kernel, g: Group, dev: Device, nd: Domain, old: Domain | null, flags: number): Ret {
   const f = k.features;
@@ -79,6 +83,7 @@ export function deviceSetDomain(k: Kernel, g: Group, dev: Device, nd: Domain, ol
  * `nd`. Mainline: on error, devices before the failing one go back to group->domain (under
  * MUST_SUCCEED and WARN_ON) and group->domain is unchanged; with MUST_SUCCEED the walk goes on
  * and group->domain becomes `nd` anyway. test-dev-2025: every device is tested first.
+ * Source: 00208852d351 (iommu.c of the v6.2 core: no revert); 17194cd0dd23 (iommu.c, early-2026 mainline: err_revert); 2b33598e666d (the failing device is not reverted).
  */
 export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: number): Ret {
   const f = k.features;
@@ -89,7 +94,7 @@ export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: n
     if (!f.rollback) {
       for (const dev of g.devices) {
         const ret = deviceSetDomain(k, g, dev, nd, g.domain, flags);
-        if (ret) return ret; // no revert: earlier devices stay on nd (T62, INFERRED)
+        if (ret) return ret; // no revert: earlier devices stay on nd (00208852d351, INFERRED)
       }
       k.setGroupDomain(g, nd);
       return 0;
@@ -119,12 +124,18 @@ export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: n
   });
 }
 
-/** __iommu_group_set_domain(): flags = 0. */
+/**
+ * __iommu_group_set_domain(): flags = 0.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function groupSetDomain(k: Kernel, g: Group, nd: Domain): Ret {
   return groupSetDomainInternal(k, g, nd, 0);
 }
 
-/** __iommu_group_set_domain_nofail(): MUST_SUCCEED under WARN_ON. */
+/**
+ * __iommu_group_set_domain_nofail(): MUST_SUCCEED under WARN_ON.
+ * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
+ */
 export function groupSetDomainNofail(k: Kernel, g: Group, nd: Domain): void {
   const ret = groupSetDomainInternal(k, g, nd, MUST_SUCCEED);
   k.warnOn(ret !== 0, "__iommu_group_set_domain_nofail");
@@ -134,6 +145,7 @@ export function groupSetDomainNofail(k: Kernel, g: Group, nd: Domain): void {
  * __iommu_group_set_core_domain(): back to the blocking domain when the group is owned,
  * otherwise to the default domain. Mainline uses the nofail variant; 6.2 printed
  * WARN "iommu driver failed to attach the default/blocking domain".
+ * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function groupSetCoreDomain(k: Kernel, g: Group): void {
   const target = g.owner ? g.blockingDomain : g.defaultDomain;

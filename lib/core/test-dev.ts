@@ -7,11 +7,15 @@ import { neg, type Ret } from "../errno";
 import { driverTestDev } from "../driver";
 import type { Device, Domain, Kernel } from "../model";
 
-/** domain_iommu_ops_compatible(dev_iommu_ops(dev), domain): the owner check of a9c362db3920. */
+/**
+ * domain_iommu_ops_compatible(dev_iommu_ops(dev), domain): the owner check of a9c362db3920.
+ * Source: a9c362db3920; 2031c469f816 (Fixes tag of domain_iommu_ops_compatible).
+ */
 export function opsCompatible(dev: Device, domain: Domain): boolean {
   return dev.instance !== null && domain.owner === dev.instance.driver;
 }
 
+/** Source: 32ce256a2ece5d63e99d5858f953586859818ffc.1760312725.git.nicolinc@nvidia.com (TD1 02/20). */
 export function domainTestDevice(k: Kernel, domain: Domain, dev: Device, pasid: number | null, old: Domain | null): Ret {
   return k.call("__iommu_domain_test_device", { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => {
     if (!opsCompatible(dev, domain)) return neg("EINVAL");

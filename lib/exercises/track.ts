@@ -13,8 +13,11 @@ const EraId = z.enum(ERA_IDS);
 
 export const SourceSchema = z
   .object({
-    /** commit id, mailing-list Message-ID, series title, kernel file, or a section of the fact sheet. */
-    kind: z.enum(["commit", "message-id", "series", "kernel-file", "fact-sheet"]),
+    /**
+     * What a student can open: a commit id, a mailing-list Message-ID, a series title, a kernel
+     * file, a seed message (`seed 000`..`seed 004`) or the project's own notebooks/sources.md.
+     */
+    kind: z.enum(["commit", "message-id", "series", "kernel-file", "seed", "sources-page"]),
     ref: z.string().min(1),
     note: z.string().min(1).optional(),
   })

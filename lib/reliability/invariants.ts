@@ -27,7 +27,7 @@ function rid(g: Group, dev: Device): string | null {
   if (dev.fakeAttach) return null; // a driver's fake success: the historical bug, not a core broken promise
   if (dev.wedged) return null; // the kernel WARNed: a must-succeed attach failed (a driver bug)
   if (dev.inReset) return dev.hwDomain === g.resettingDomain ? null : `device ${dev.id} is not parked on the blocking domain during its reset`;
-  // A kdump device keeps the previous kernel's tables until its first successful attach. CUR
+  // A kdump device keeps the previous kernel's tables until its first successful attach. Mainline (17194cd0dd23)
   // clears attach_deferred before an attach that may fail, and does not revert the failing
   // device, so such a device can stay without any kernel domain (not a broken promise).
   if (dev.deferredAtBoot && dev.hwDomain === null) return null;

@@ -1,8 +1,9 @@
 /**
- * fsl-pamu against the fact sheet (D.1 "fsl_pamu", D.2):
- *   pre-2022: missing fsl,liodn / LIODN >= PAACE_NUMBER_ENTRIES -> pr_debug + EINVAL; bad omi -> EINVAL
- *   einval-6.2 and mainline-2025: all ENODEV (EINVAL series v7 3/5; TD1 patch 15/20)
- *   test-dev-2025: the same, in test_dev
+ * fsl-pamu against bd7ebb771935 (v6.2, "iommu: Regulate EINVAL in ->attach_dev callback functions")
+ * and TD1 15/20 (a54211182e22db598b2a26f589e8f5f34ad78f98.1760312725.git.nicolinc@nvidia.com):
+ *   pre-2022: missing fsl,liodn / LIODN >= PAACE_NUMBER_ENTRIES / bad omi -> pr_debug + EINVAL
+ *   einval-6.2 and mainline-2025: all ENODEV (bd7ebb771935; TD1 15/20's "-" lines)
+ *   test-dev-2025: the same, in test_dev (attach_dev no longer tests the LIODN)
  * pr_debug lines are "dbg" lines. INFERRED cells: 2014-nesting = pre-2022, and the EMEDIUMTYPE
  * proposal leaves these device-specific paths at EINVAL.
  */
@@ -22,7 +23,8 @@ const zoo = (old: string, now: string) => ({
 referenceRows("fsl-pamu", {
   "missing-liodn": zoo("EINVAL/dbg", "ENODEV/dbg"),
   "liodn-range": zoo("EINVAL/dbg", "ENODEV/dbg"),
-  "bad-omi": zoo("EINVAL", "ENODEV"),
+  // pamu_config_ppaace() prints pr_debug("bad operation mapping index: %d") (bd7ebb771935's context).
+  "bad-omi": zoo("EINVAL/dbg", "ENODEV/dbg"),
 });
 
 /** A QorIQ T4240: DPAA frame manager and a SATA controller behind PAMU; the SATA node lacks fsl,liodn. */
