@@ -102,9 +102,8 @@ export function cli(argv: string[]): number {
   try {
     return main(argv);
   } catch (e) {
-    // A command that threw InputError has loaded the scenario loader already: requiring it here costs nothing.
-    const { InputError } = require("../scenario/load") as typeof import("../scenario/load");
-    if (e instanceof InputError || e instanceof UsageError) {
+    // Only a command that has loaded the scenario loader throws InputError: requiring it then costs nothing.
+    if (e instanceof UsageError || e instanceof (require("../scenario/load") as typeof import("../scenario/load")).InputError) {
       console.error(`iommu-lab: ${e.message}${e instanceof UsageError ? ` (${e.command ?? "iommu-lab"} --help for usage)` : ""}`);
       return 2;
     }
