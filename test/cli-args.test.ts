@@ -14,6 +14,9 @@ import { closest, helpText, parseCommand, UsageError } from "../lib/cli/args";
 import { COMMANDS } from "../lib/cli/commands";
 import { inertVariantWarnings, variantChanges } from "../lib/cli/variants";
 import { lookupDriver } from "../hardware/registry";
+import type { SweepResult } from "../lib/sweep/index";
+import { sweepHtml, sweepText } from "../lib/sweep/report";
+import type { SweepRow } from "../lib/sweep/tally";
 
 const root = path.resolve(__dirname, "..");
 const example = path.join(root, "hardware/platforms/arm-server-2x-smmuv3.json");
@@ -162,6 +165,28 @@ test("parseCommand: values, repeatable flags, did-you-mean distance", () => {
   assert.is(closest("zzzzzz", ["trace", "json"]), undefined);
   assert.throws(() => parseCommand(COMMANDS.eras, ["--json", "--json=1"]), (e: unknown) => e instanceof UsageError && /takes no value/.test(e.message));
   assert.match(helpText(COMMANDS.run), /--variant DRIVER:NAME .*\(repeatable\)/);
+});
+
+/** A sweep result of one cell: every device probed ok (probeSpam err/warn lines) and attached. */
+function oneCell(probeOutcome: string, probeSpam: number): SweepResult {
+  const row = (phase: SweepRow["phase"], outcome: string, spamLines: number): SweepRow => ({ consumer: "direct", era: "pre-2022", variant: "baseline", seed: 1, phase, outcome, errno: "", devices: 10, requests: 10, attempts: 10, softFailures: 0, domainsAllocated: 1, logLines: spamLines, spamLines });
+  return {
+    experiment: { name: "x", description: "", platform: "p", devices: 10, consumers: ["direct"], eras: ["pre-2022"], variants: [[]], seeds: [1], contextSize: 0, engine: "compressed" } as SweepResult["experiment"],
+    rows: [row("probe", probeOutcome, probeSpam), row("attach", "ok", 3)],
+    stats: [],
+  };
+}
+
+test("sweep summary: the probe column appears filled when a probe failed or printed, and not at all otherwise", () => {
+  const clean = sweepText(oneCell("ok", 0));
+  assert.not.match(clean, /probe failed/);
+  assert.match(clean, /\nprobe: every device probed onto its default domain with no err\/warn line \(in every cell\)$/);
+  assert.not.match(sweepHtml(oneCell("ok", 0), []), /probe failed/);
+  const noisy = sweepText(oneCell("ok", 4));
+  assert.match(noisy, /probe failed\/spam\n/);
+  assert.match(noisy, / 0\/4$/m);
+  assert.match(sweepText(oneCell("hard-failure", 0)), / 10\/0$/m);
+  assert.match(sweepHtml(oneCell("ok", 4), []), /<td>0 \/ 4<\/td><\/tr>/);
 });
 
 function script(name: string, ...args: string[]) {
