@@ -7,15 +7,21 @@
  * argument), 1 internal error.
  */
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import { ERA_IDS, isEraId, type EraId } from "../eras";
 import { closest, helpText, parseCommand, projectVersion, quote, UsageError } from "./args";
 import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./commands";
 
-/* eslint-disable @typescript-eslint/no-require-imports -- the lazy loading is the point */
+/**
+ * Loads a command's module when it runs: CommonJS `require` under Node (tsx, the bundle), and
+ * one made by createRequire under Deno, whose ES modules have none (only then is import.meta read).
+ */
+const req: NodeJS.Require = typeof require === "function" ? require : createRequire(import.meta.url);
 const load = {
-  describe: () => require("./describe") as typeof import("./describe"),
-  run: () => require("./run") as typeof import("./run"),
-  sweep: () => require("../sweep/cli") as typeof import("../sweep/cli"),
+  describe: () => req("./describe.ts") as typeof import("./describe"),
+  run: () => req("./run.ts") as typeof import("./run"),
+  sweep: () => req("../sweep/cli.ts") as typeof import("../sweep/cli"),
+  inputError: () => (req("../scenario/load.ts") as typeof import("../scenario/load")).InputError,
 };
 
 function isCommand(c: string): c is CommandName {
@@ -102,9 +108,18 @@ export function cli(argv: string[]): number {
   try {
     return main(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`iommu-lab: ${e.message} (${e.command ?? "iommu-lab"} --help for usage)`);
+      return 2;
+    }
+    // Deno refusing a permission (NotCapable; PermissionDenied before Deno 2): its own message names the flag to add.
+    if (e instanceof Error && (e.name === "NotCapable" || e.name === "PermissionDenied")) {
+      console.error(`iommu-lab: ${e.message.split("\n")[0]}`);
+      return 2;
+    }
     // Only a command that has loaded the scenario loader throws InputError: requiring it then costs nothing.
-    if (e instanceof UsageError || e instanceof (require("../scenario/load") as typeof import("../scenario/load")).InputError) {
-      console.error(`iommu-lab: ${e.message}${e instanceof UsageError ? ` (${e.command ?? "iommu-lab"} --help for usage)` : ""}`);
+    if (e instanceof load.inputError()) {
+      console.error(`iommu-lab: ${e.message}`);
       return 2;
     }
     console.error(`iommu-lab: internal error: ${(e as Error).message}`);
