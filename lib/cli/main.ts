@@ -13,15 +13,17 @@ import { closest, helpText, parseCommand, projectVersion, quote, UsageError } fr
 import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./commands";
 
 /**
- * Loads a command's module when it runs: CommonJS `require` under Node (tsx, the bundle), and
- * one made by createRequire under Deno, whose ES modules have none (only then is import.meta read).
+ * A command's module is loaded when it runs: by CommonJS `require` under Node (tsx, and bundlers,
+ * which follow these literal require calls), and under Deno, whose ES modules have no `require`,
+ * by one made with createRequire (only then is import.meta read; tslab never loads this file).
  */
-const req: NodeJS.Require = typeof require === "function" ? require : createRequire(import.meta.url);
+const deno = (file: string): unknown => createRequire(import.meta.url)(file);
+const cjs = typeof require === "function";
 const load = {
-  describe: () => req("./describe.ts") as typeof import("./describe"),
-  run: () => req("./run.ts") as typeof import("./run"),
-  sweep: () => req("../sweep/cli.ts") as typeof import("../sweep/cli"),
-  inputError: () => (req("../scenario/load.ts") as typeof import("../scenario/load")).InputError,
+  describe: () => (cjs ? require("./describe") : deno("./describe.ts")) as typeof import("./describe"),
+  run: () => (cjs ? require("./run") : deno("./run.ts")) as typeof import("./run"),
+  sweep: () => (cjs ? require("../sweep/cli") : deno("../sweep/cli.ts")) as typeof import("../sweep/cli"),
+  inputError: () => ((cjs ? require("../scenario/load") : deno("../scenario/load.ts")) as typeof import("../scenario/load")).InputError,
 };
 
 function isCommand(c: string): c is CommandName {
