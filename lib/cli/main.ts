@@ -30,14 +30,20 @@ function isCommand(c: string): c is CommandName {
   return Object.prototype.hasOwnProperty.call(COMMANDS, c);
 }
 
+/** Prints a help or version text: exit code 0. */
+function say(text: string): number {
+  console.log(text);
+  return 0;
+}
+
 function main(argv: string[]): number {
   const [first, ...rest] = argv;
   if (first === undefined) {
     console.log(globalHelp(projectVersion()));
     return 2;
   }
-  if (first === "--help" || first === "-h") return void console.log(globalHelp(projectVersion())), 0;
-  if (first === "--version" || first === "-v") return void console.log(projectVersion()), 0;
+  if (first === "--help" || first === "-h") return say(globalHelp(projectVersion()));
+  if (first === "--version" || first === "-v") return say(projectVersion());
   if (first.startsWith("-")) {
     const flag = first.split("=")[0]!;
     const cmd = rest.find(isCommand) ?? (Object.keys(COMMANDS) as CommandName[]).find((c) => flag.slice(2) in COMMANDS[c].flags);
@@ -52,10 +58,9 @@ function main(argv: string[]): number {
   if (cmd === "help") {
     const { values, positionals } = parseCommand(COMMANDS.help, rest, elsewhere);
     const topic = values.help ? "help" : positionals[0];
-    if (topic === undefined) return void console.log(globalHelp(projectVersion())), 0;
+    if (topic === undefined) return say(globalHelp(projectVersion()));
     if (!isCommand(topic)) throw new UsageError(`unknown command ${quote(topic)} (commands: ${Object.keys(COMMANDS).join(", ")})`);
-    console.log(helpText(COMMANDS[topic]));
-    return 0;
+    return say(helpText(COMMANDS[topic]));
   }
   // With --out the output goes to a file, written to a temporary name and renamed into place,
   // so a failure never leaves a half-written file behind.
@@ -68,21 +73,21 @@ function main(argv: string[]): number {
   switch (cmd) {
     case "eras": {
       const { values } = parseCommand(COMMANDS.eras, rest, elsewhere);
-      if (values.help) return void console.log(helpText(COMMANDS.eras)), 0;
+      if (values.help) return say(helpText(COMMANDS.eras));
       const d = load.describe();
       emit(values.out, values.json ? JSON.stringify(d.erasData(), null, 2) : d.erasText());
       return 0;
     }
     case "drivers": {
       const { values } = parseCommand(COMMANDS.drivers, rest, elsewhere);
-      if (values.help) return void console.log(helpText(COMMANDS.drivers)), 0;
+      if (values.help) return say(helpText(COMMANDS.drivers));
       const d = load.describe();
       emit(values.out, values.json ? JSON.stringify(d.driversData(), null, 2) : d.driversText());
       return 0;
     }
     case "matrix": {
       const { values } = parseCommand(COMMANDS.matrix, rest, elsewhere);
-      if (values.help) return void console.log(helpText(COMMANDS.matrix)), 0;
+      if (values.help) return say(helpText(COMMANDS.matrix));
       const d = load.describe();
       const rows = d.matrixData();
       emit(values.out, values.json ? JSON.stringify(rows, null, 2) : values.csv ? d.matrixCsv(rows) : d.matrixText(rows));
@@ -90,15 +95,15 @@ function main(argv: string[]): number {
     }
     case "sweep": {
       const { values, positionals } = parseCommand(COMMANDS.sweep, rest, elsewhere);
-      if (values.help) return void console.log(helpText(COMMANDS.sweep)), 0;
+      if (values.help) return say(helpText(COMMANDS.sweep));
       const workers = values.workers === undefined ? undefined : Number(values.workers);
-      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers: expected an integer from 1 to 64, got ${quote(values.workers!)}`);
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers: expected an integer from 1 to 64, got ${quote(values.workers!)}`, COMMANDS.sweep.name);
       return load.sweep().sweepCli(positionals[0]!, { out: values.out, json: values.json, csv: values.csv, workers });
     }
     case "run": {
       const { values, positionals } = parseCommand(COMMANDS.run, rest, elsewhere);
-      if (values.help) return void console.log(helpText(COMMANDS.run)), 0;
-      if (values.era !== undefined && !isEraId(values.era)) throw new UsageError(`--era: unknown era ${quote(values.era)} (expected one of: ${ERA_IDS.join(", ")})`);
+      if (values.help) return say(helpText(COMMANDS.run));
+      if (values.era !== undefined && !isEraId(values.era)) throw new UsageError(`--era: unknown era ${quote(values.era)} (expected one of: ${ERA_IDS.join(", ")})`, COMMANDS.run.name);
       const r = load.run().runCommand(positionals[0]!, { era: values.era as EraId | undefined, variants: values.variant, trace: values.trace === true });
       emit(values.out, values.json ? JSON.stringify(r, null, 2) : load.run().runText(r));
       return 0;
