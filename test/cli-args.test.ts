@@ -47,6 +47,7 @@ test("an unknown flag: exit 2, one line, did you mean", () => {
   usageError(["eras", "--frobnicate"], /unknown option --frobnicate \(/);
   usageError(["eras", "-x"], /unknown option -x \(/);
   usageError(["rnu"], /unknown command "rnu"; did you mean run\?/);
+  usageError(["run", example, "--era", "einval-6.3"], /--era: unknown era "einval-6\.3"; did you mean einval-6\.2\? \(expected one of: 2014-nesting, /);
 });
 
 test("extra and missing arguments: exit 2", () => {

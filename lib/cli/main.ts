@@ -103,7 +103,10 @@ function main(argv: string[]): number {
     case "run": {
       const { values, positionals } = parseCommand(COMMANDS.run, rest, elsewhere);
       if (values.help) return say(helpText(COMMANDS.run));
-      if (values.era !== undefined && !isEraId(values.era)) throw new UsageError(`--era: unknown era ${quote(values.era)} (expected one of: ${ERA_IDS.join(", ")})`, COMMANDS.run.name);
+      if (values.era !== undefined && !isEraId(values.era)) {
+        const near = closest(values.era, ERA_IDS);
+        throw new UsageError(`--era: unknown era ${quote(values.era)}${near ? `; did you mean ${near}?` : ""} (expected one of: ${ERA_IDS.join(", ")})`, COMMANDS.run.name);
+      }
       const r = load.run().runCommand(positionals[0]!, { era: values.era as EraId | undefined, variants: values.variant, trace: values.trace === true });
       emit(values.out, values.json ? JSON.stringify(r, null, 2) : load.run().runText(r));
       return 0;
