@@ -26,6 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { barChart, renderSvg } from "../lib/chart";
+import { parseScriptArgs } from "../lib/cli/args";
 import { table } from "../lib/cli/table";
 import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../lib/sweep/index";
 
@@ -285,9 +286,21 @@ async function main(): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
+// "--child N W" is how cliSweep starts its fresh processes; everything else is the user's.
 if (argv[0] === "--child") void child(argv[1]!, Number(argv[2]));
-else
+else {
+  parseScriptArgs(
+    {
+      name: "npm run bench --",
+      summary: "How fast the sweep engine is: attempts per second against the practical limit, sweep wall time for 10^4..10^6 devices and peak memory per device, printed as a table and as JSON (several minutes).",
+      flags: {},
+      notes: "Writes the growth chart to build/bench/sweep-growth.svg. Not a test: nothing passes or fails.",
+      examples: ["npm run bench", "npm run bench > bench.txt"],
+    },
+    argv,
+  );
   main().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });
+}

@@ -62,7 +62,9 @@ fi
 # `deno jupyter --install` would write under ~/.local/share, so the kernelspec is written here,
 # with absolute paths like tslab's. DENO_DIR keeps Deno's compile cache inside the project too;
 # DENO_NO_UPDATE_CHECK stops the kernel from asking the network for a newer Deno.
+# The pinned binary (Linux x86-64), else a Deno the user installed (other platforms; see README "Deno").
 deno_bin="$root/node_modules/@deno/linux-x64-glibc/deno"
+if [ ! -x "$deno_bin" ] && command -v deno >/dev/null; then deno_bin="$(command -v deno)"; fi
 deno_spec="$JUPYTER_PATH/kernels/deno/kernel.json"
 deno_json="$(node -e '
   const [bin, dir] = process.argv.slice(1);
@@ -76,7 +78,7 @@ deno_json="$(node -e '
 # Deno comes as an optional dependency with its binary for Linux x86-64 (the registry here has
 # no other platform's build); elsewhere the tslab kernel still works and the Deno one is skipped.
 if [ ! -x "$deno_bin" ]; then
-  echo "setup: no Deno binary ($deno_bin: the optional package @deno/linux-x64-glibc); skipping the Deno kernel" >&2
+  echo "setup: no Deno binary ($deno_bin: the optional package @deno/linux-x64-glibc, nor deno on PATH); skipping the Deno kernel" >&2
 elif [ "$(cat "$deno_spec" 2>/dev/null)" != "$deno_json" ]; then
   echo "setup: writing the Deno kernelspec to $JUPYTER_PATH/kernels/deno"
   mkdir -p "$(dirname "$deno_spec")"

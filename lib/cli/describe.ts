@@ -1,9 +1,10 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
 import { DRIVERS } from "../../hardware/registry";
-import { lookupRows, type DriverModel, type Step } from "../driver";
+import { lookupRows, type DriverModel, type Step, type Verdict } from "../driver";
 import { ERA_IDS, ERAS } from "../eras";
 import { cellText, computeMatrix, type MatrixRow } from "../matrix";
 import { table } from "./table";
+import { driverVariantChanges } from "./variants";
 
 export function erasData() {
   return ERA_IDS.map((id) => {
@@ -13,10 +14,14 @@ export function erasData() {
 }
 
 export function erasText(): string {
-  return table(
-    ["era", "merged", "dates", "title"],
-    erasData().map((e) => [e.id, e.merged ? "yes" : "no", e.dates, e.title]),
-  );
+  const eras = erasData();
+  const out = [table(["era", "merged", "dates", "title"], eras.map((e) => [e.id, e.merged ? "yes" : "no", e.dates, e.title])), "", "sources:"];
+  for (const e of eras) out.push(`  ${e.id}`, ...e.sources.map((src) => `    ${src}`));
+  return out.join("\n");
+}
+
+function verdictData(v: Verdict | null): { errno: string; log: string | null; warn: boolean } | null {
+  return v ? { errno: v.errno === 0 ? "0 (fake success)" : v.errno, log: v.log ? v.log.level : null, warn: v.warn === true } : null;
 }
 
 function stepData(d: DriverModel, s: Step) {
@@ -25,7 +30,7 @@ function stepData(d: DriverModel, s: Step) {
   for (const e of ERA_IDS) {
     if (!d.exists.includes(e)) continue;
     const v = lookupRows(s.rows, e) ?? null;
-    perEra[e] = v ? { errno: v.errno === 0 ? "0 (fake success)" : v.errno, log: v.log ? v.log.level : null, warn: v.warn === true } : null;
+    perEra[e] = verdictData(v);
   }
   return {
     kind: s.kind,
@@ -52,6 +57,7 @@ export function driversData() {
     attach: d.attach.map((s) => stepData(d, s)),
     staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
     setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
+    variants: driverVariantChanges(d).map(({ variant, changes }) => ({ id: variant, changes: changes.map((c) => ({ ...c, from: verdictData(c.from), to: verdictData(c.to) })) })),
     ...(d.notes ? { notes: d.notes } : {}),
   }));
 }
@@ -65,8 +71,13 @@ export function driversText(): string {
       .map((s) => [s.id, ...ERA_IDS.map((e) => cell(s.perEra?.[e]))]);
     out.push(
       table(["  check", ...ERA_IDS], rows.map((r) => ["  " + r[0]!, ...r.slice(1)])),
-      "",
     );
+    if (d.variants.length) out.push("  variants (iommu-lab run --variant ID):");
+    for (const v of d.variants) {
+      const what = v.changes.map((c) => `${c.check} in ${c.era}: ${cell(c.from)} -> ${cell(c.to)}`);
+      out.push(`    ${v.id}: ${what.length ? what.join("; ") : "changes no check in any era"}`);
+    }
+    out.push("");
   }
   out.push("cells: errno/printk level (dbg = dev_dbg, err = dev_err); '-' = check absent; blank = driver absent");
   return out.join("\n");

@@ -1,130 +1,116 @@
 /**
- * The `iommu-lab` command line.
- *   iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace]
- *   iommu-lab eras [--json]
- *   iommu-lab drivers [--json]
- *   iommu-lab matrix [--csv|--json]
- *   iommu-lab sweep <experiment.json> [--out DIR] [--json|--csv] [--workers N]
- * Exit codes: 0 done, 2 bad input (message names the file and JSON path), 1 internal error.
+ * The `iommu-lab` command line: `iommu-lab <command> [arguments] [options]`, commands declared in
+ * ./commands (run, eras, drivers, matrix, sweep, help), parsed by ./args. A command's module is
+ * loaded only when it runs, so `--help`, `--version` and usage errors answer without loading
+ * the library.
+ * Exit codes: 0 done, 2 bad input or usage (one line naming the file and JSON path, or the
+ * argument), 1 internal error.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
-import { ERA_IDS, isEraId } from "../eras";
-import { formatLine } from "../log";
-import { LabArgumentError } from "../model";
-import { InputError, loadScenario } from "../scenario/load";
-import { runScenario, type RunResult } from "../scenario/run";
-import { sweepCli } from "../sweep/cli";
-import { driversData, driversText, erasData, erasText, matrixCsv, matrixData, matrixText } from "./describe";
-import { table } from "./table";
+import { createRequire } from "node:module";
+import { ERA_IDS, isEraId, type EraId } from "../eras";
+import { closest, helpText, parseCommand, projectVersion, quote, UsageError } from "./args";
+import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./commands";
 
-const USAGE = `usage:
-  iommu-lab run <scenario.json> [--era ID] [--variant driver:name]... [--json] [--trace] [--out FILE]
-  iommu-lab eras [--json]
-  iommu-lab drivers [--json]
-  iommu-lab matrix [--csv|--json]
-  iommu-lab sweep <experiment.json> [--out DIR] [--json|--csv] [--workers N]
-eras: ${ERA_IDS.join(", ")}`;
+/**
+ * A command's module is loaded when it runs: by CommonJS `require` under Node (tsx, and bundlers,
+ * which follow these literal require calls), and under Deno, whose ES modules have no `require`,
+ * by one made with createRequire (only then is import.meta read; tslab never loads this file).
+ */
+const deno = (file: string): unknown => createRequire(import.meta.url)(file);
+const cjs = typeof require === "function";
+const load = {
+  describe: () => (cjs ? require("./describe") : deno("./describe.ts")) as typeof import("./describe"),
+  run: () => (cjs ? require("./run") : deno("./run.ts")) as typeof import("./run"),
+  sweep: () => (cjs ? require("../sweep/cli") : deno("../sweep/cli.ts")) as typeof import("../sweep/cli"),
+  inputError: () => ((cjs ? require("../scenario/load") : deno("../scenario/load.ts")) as typeof import("../scenario/load")).InputError,
+};
 
-class UsageError extends Error {}
+function isCommand(c: string): c is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, c);
+}
 
-function runText(r: RunResult): string {
-  const rows = r.steps.map((s) => [
-    String(s.index),
-    s.op,
-    s.target,
-    s.errno === "0" ? "0" : s.errno === "-" ? "-" : `-${s.errno}`,
-    s.domain ?? "-",
-    s.outcome,
-    s.attempts !== undefined ? `${s.attempts}/${s.softFailures}/${s.domainsAllocated}` : "",
-  ]);
-  const out = [`scenario: ${r.scenario}`, `era: ${r.era}${r.variants.length ? `  variants: ${r.variants.join(", ")}` : ""}`, ""];
-  out.push(table(["#", "op", "target", "result", "domain", "outcome", "tries/soft/new"], rows), "");
-  for (const s of r.steps) {
-    if (!s.log.length && !s.detail) continue;
-    out.push(`step ${s.index} (${s.op} ${s.target}):`);
-    if (s.detail) out.push(`  ${s.detail}`);
-    for (const l of s.log) out.push(`  ${formatLine(l)}`);
-  }
-  const by = Object.entries(r.summary.byOutcome).map(([k, v]) => `${k} ${v}`).join(", ");
-  out.push("", `summary: ${r.summary.steps} steps (${by}); ${r.summary.logLines} log lines, ${r.summary.spamLines} at err/warn level; ${r.summary.domainsAllocated} domains allocated`);
-  return out.join("\n");
+/** Prints a help or version text: exit code 0. */
+function say(text: string): number {
+  console.log(text);
+  return 0;
 }
 
 function main(argv: string[]): number {
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          era: { type: "string" },
-          variant: { type: "string", multiple: true },
-          json: { type: "boolean" },
-          csv: { type: "boolean" },
-          trace: { type: "boolean" },
-          out: { type: "string" },
-          workers: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })();
-  const [cmd, ...rest] = positionals;
-  if (values.help || !cmd) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    console.log(globalHelp(projectVersion()));
+    return 2;
+  }
+  if (first === "--help" || first === "-h") return say(globalHelp(projectVersion()));
+  if (first === "--version" || first === "-v") return say(projectVersion());
+  if (first.startsWith("-")) {
+    const flag = first.split("=")[0]!;
+    const cmd = rest.find(isCommand) ?? (Object.keys(COMMANDS) as CommandName[]).find((c) => flag.slice(2) in COMMANDS[c].flags);
+    throw new UsageError(flag.startsWith("--") && cmd && flag.slice(2) in COMMANDS[cmd].flags ? `${flag} goes after the command (iommu-lab ${cmd} ... ${flag})` : `unknown option ${quote(first)}; expected a command first`);
+  }
+  if (!isCommand(first)) {
+    const near = closest(first, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command ${quote(first)}${near ? `; did you mean ${near}?` : ""} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+  }
+  const cmd = first;
+  const elsewhere = (flag: string) => commandsWithFlag(cmd, flag);
+  if (cmd === "help") {
+    const { values, positionals } = parseCommand(COMMANDS.help, rest, elsewhere);
+    const topic = values.help ? "help" : positionals[0];
+    if (topic === undefined) return say(globalHelp(projectVersion()));
+    if (!isCommand(topic)) throw new UsageError(`unknown command ${quote(topic)} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    return say(helpText(COMMANDS[topic]));
   }
   // With --out the output goes to a file, written to a temporary name and renamed into place,
   // so a failure never leaves a half-written file behind.
-  const emit = (s: string) => {
-    if (!values.out) return console.log(s);
-    const tmp = `${values.out}.${process.pid}.tmp`;
+  const emit = (out: string | undefined, s: string) => {
+    if (!out) return console.log(s);
+    const tmp = `${out}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, s + "\n");
-    fs.renameSync(tmp, values.out);
+    fs.renameSync(tmp, out);
   };
-  const print = (data: unknown, text: () => string) => emit(values.json ? JSON.stringify(data, null, 2) : text());
   switch (cmd) {
-    case "eras":
-      print(erasData(), erasText);
+    case "eras": {
+      const { values } = parseCommand(COMMANDS.eras, rest, elsewhere);
+      if (values.help) return say(helpText(COMMANDS.eras));
+      const d = load.describe();
+      emit(values.out, values.json ? JSON.stringify(d.erasData(), null, 2) : d.erasText());
       return 0;
-    case "drivers":
-      print(driversData(), driversText);
+    }
+    case "drivers": {
+      const { values } = parseCommand(COMMANDS.drivers, rest, elsewhere);
+      if (values.help) return say(helpText(COMMANDS.drivers));
+      const d = load.describe();
+      emit(values.out, values.json ? JSON.stringify(d.driversData(), null, 2) : d.driversText());
       return 0;
+    }
     case "matrix": {
-      const rows = matrixData();
-      emit(values.json ? JSON.stringify(rows, null, 2) : values.csv ? matrixCsv(rows) : matrixText(rows));
+      const { values } = parseCommand(COMMANDS.matrix, rest, elsewhere);
+      if (values.help) return say(helpText(COMMANDS.matrix));
+      const d = load.describe();
+      const rows = d.matrixData();
+      emit(values.out, values.json ? JSON.stringify(rows, null, 2) : values.csv ? d.matrixCsv(rows) : d.matrixText(rows));
       return 0;
     }
     case "sweep": {
-      if (rest.length !== 1) throw new UsageError("sweep takes exactly one experiment file");
+      const { values, positionals } = parseCommand(COMMANDS.sweep, rest, elsewhere);
+      if (values.help) return say(helpText(COMMANDS.sweep));
       const workers = values.workers === undefined ? undefined : Number(values.workers);
-      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers: expected an integer from 1 to 64, got "${values.workers}"`);
-      return sweepCli(rest[0]!, { out: values.out, json: values.json, csv: values.csv, workers });
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers: expected an integer from 1 to 64, got ${quote(values.workers!)}`, COMMANDS.sweep.name);
+      return load.sweep().sweepCli(positionals[0]!, { out: values.out, json: values.json, csv: values.csv, workers });
     }
     case "run": {
-      if (rest.length !== 1) throw new UsageError("run takes exactly one scenario file");
-      if (values.era !== undefined && !isEraId(values.era)) throw new UsageError(`--era: unknown era "${values.era}" (expected one of: ${ERA_IDS.join(", ")})`);
-      const file = rest[0]!;
-      const s = loadScenario(file);
-      let r: RunResult;
-      try {
-        r = runScenario(s, {
-          ...(values.era ? { era: values.era as (typeof ERA_IDS)[number] } : {}),
-          ...(values.variant ? { variants: values.variant } : {}),
-          trace: values.trace === true,
-        });
-      } catch (e) {
-        if (e instanceof LabArgumentError) throw new InputError(file, e.message);
-        throw e;
+      const { values, positionals } = parseCommand(COMMANDS.run, rest, elsewhere);
+      if (values.help) return say(helpText(COMMANDS.run));
+      if (values.era !== undefined && !isEraId(values.era)) {
+        const near = closest(values.era, ERA_IDS);
+        throw new UsageError(`--era: unknown era ${quote(values.era)}${near ? `; did you mean ${near}?` : ""} (expected one of: ${ERA_IDS.join(", ")})`, COMMANDS.run.name);
       }
-      print(r, () => runText(r));
+      const r = load.run().runCommand(positionals[0]!, { era: values.era as EraId | undefined, variants: values.variant, trace: values.trace === true });
+      emit(values.out, values.json ? JSON.stringify(r, null, 2) : load.run().runText(r));
       return 0;
     }
-    default:
-      throw new UsageError(`unknown command "${cmd}"`);
   }
 }
 
@@ -132,8 +118,18 @@ export function cli(argv: string[]): number {
   try {
     return main(argv);
   } catch (e) {
-    if (e instanceof InputError || e instanceof UsageError) {
-      console.error(`iommu-lab: ${e.message}${e instanceof UsageError ? " (iommu-lab --help for usage)" : ""}`);
+    if (e instanceof UsageError) {
+      console.error(`iommu-lab: ${e.message} (${e.command ?? "iommu-lab"} --help for usage)`);
+      return 2;
+    }
+    // Deno refusing a permission (NotCapable; PermissionDenied before Deno 2): its own message names the flag to add.
+    if (e instanceof Error && (e.name === "NotCapable" || e.name === "PermissionDenied")) {
+      console.error(`iommu-lab: ${e.message.split("\n")[0]}`);
+      return 2;
+    }
+    // Only a command that has loaded the scenario loader throws InputError: requiring it then costs nothing.
+    if (e instanceof load.inputError()) {
+      console.error(`iommu-lab: ${e.message}`);
       return 2;
     }
     console.error(`iommu-lab: internal error: ${(e as Error).message}`);

@@ -140,7 +140,9 @@ export function readInputFile(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new InputError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    // Node gives an errno code; Deno's permission errors (NotCapable) have none, and their message says which flag to add.
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(file, `cannot read the file (${err.code ?? err.message.split("\n")[0]})`);
   }
 }
 

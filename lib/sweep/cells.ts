@@ -11,7 +11,7 @@ import { LabArgumentError } from "../model";
 import { InputError } from "../scenario/load";
 import { countingDrivers, type EngineOptions, knowCountingDrivers, runCompressed } from "./compressed";
 import { type Fleet, makeFleet } from "./fleet";
-import type { Experiment } from "./load";
+import { type Experiment, PRESET_DIR } from "./load";
 import { runReference } from "./reference";
 import { SweepLimitError } from "./runner";
 import type { Cell, CellResult } from "./tally";
@@ -91,11 +91,14 @@ function defaultWorkers(cells: number, devices: number): number {
   return Math.max(1, Math.min(os.availableParallelism() - 1, cells));
 }
 
-/**
- * Workers load the library through tsx's require hook, found next to this file: Node only.
- * Deno's notebook kernel runs sweeps in its own thread.
- */
+/** Under Deno (its notebook kernel) sweeps run in one thread unless workers are asked for. */
 const NODE = typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
+/**
+ * A worker thread's entry: under Node worker.cjs (tsx's require hook, then worker-main.ts); Deno
+ * runs worker-main.ts itself, found from the project root as the preset folder is (its ES modules
+ * have no __dirname, and import.meta would not compile for tslab's CommonJS).
+ */
+const WORKER_ENTRY = NODE ? path.join(__dirname, "worker.cjs") : path.join(PRESET_DIR, "..", "..", "lib", "sweep", "worker-main.ts");
 
 /** Progress over cells whose sizes are learnt as they start (an estimate stands in until then). */
 class Progress {
@@ -121,9 +124,6 @@ export async function runCells(exp: Experiment, opts: RunOptions = {}): Promise<
   const cells = sweepCells(exp);
   const engine = opts.engine ?? "compressed";
   const progress = new Progress(cells.length, exp.devices, opts.onProgress);
-  if (!NODE && opts.workers !== undefined && opts.workers > 1) {
-    throw new LabArgumentError(`runSweep: workers: ${opts.workers} needs Node's worker threads; under Deno use workers: 1 (or leave it out)`);
-  }
   const workers = Math.min(opts.workers ?? defaultWorkers(cells.length, exp.devices), cells.length);
   if (workers <= 1) {
     const cache = new FleetCache(exp);
@@ -183,7 +183,7 @@ async function runInWorkers(exp: Experiment, cells: Cell[], n: number, init: Omi
   };
   const pool: Worker[] = [];
   for (let i = 0; i < n - 1; i++) {
-    const w = new Worker(path.join(__dirname, "worker.cjs"), { workerData: { ...init, exp } satisfies WorkerInit });
+    const w = new Worker(WORKER_ENTRY, { workerData: { ...init, exp } satisfies WorkerInit });
     pool.push(w);
     const feed = () => {
       const c = take();

@@ -7,6 +7,7 @@
  * terminal and the sweep takes more than a second.
  */
 import { SingleBar } from "cli-progress";
+import { inertVariantWarnings } from "../cli/variants";
 import { InputError } from "../scenario/load";
 import { LabArgumentError } from "../model";
 import { loadExperiment } from "./load";
@@ -53,6 +54,8 @@ async function finish(file: string, result: SweepResult, opts: SweepCliOptions):
 /** Returns 2 for bad input found before the run; otherwise 0 now and the real code when the run ends. */
 export function sweepCli(file: string, opts: SweepCliOptions): number {
   const exp = loadExperiment(file); // throws InputError: exit 2, nothing written
+  // A variant inert in every era of the sweep only relabels the baseline: say so.
+  for (const w of inertVariantWarnings(exp.variants.flat(), exp.eras)) console.error(`iommu-lab: warning: ${w}`);
   const progress = new Progress();
   runSweep(exp, { ...(opts.workers ? { workers: opts.workers } : {}), onProgress: (d, t) => progress.update(d, t) })
     .then(async (result) => {

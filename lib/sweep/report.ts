@@ -63,18 +63,27 @@ export function sweepText(result: SweepResult): string {
     `platform: ${e.platform}; ${e.devices} devices; consumers: ${e.consumers.join(", ")}${e.contextSize ? `; ${e.contextSize} groups per context` : ""}`,
     "",
   ];
-  const rows = summarise(result.rows).map((c) => [
+  const sum = summarise(result.rows);
+  const probe = probeColumn(sum);
+  const rows = sum.map((c) => [
     ...c.label,
     [...c.attach].map(([o, n]) => `${o} ${n}`).join(", "),
     String(c.attempts),
     String(c.soft),
     String(c.domains),
     String(c.spam),
-    c.probeFailed || c.probeSpam ? `${c.probeFailed}/${c.probeSpam}` : "",
+    ...(probe ? [`${c.probeFailed}/${c.probeSpam}`] : []),
   ]);
-  const t = table(["consumer", "era", "variant", "seed", "devices by outcome", "attempts", "soft", "domains", "spam", "probe failed/spam"], rows);
-  return [...head, t].join("\n");
+  const t = table(["consumer", "era", "variant", "seed", "devices by outcome", "attempts", "soft", "domains", "spam", ...(probe ? ["probe failed/spam"] : [])], rows);
+  return [...head, t, ...(probe ? [] : ["", PROBE_CLEAN])].join("\n");
 }
+
+/** The probe column is shown only when some cell has a failed probe or a probe err/warn line. */
+function probeColumn(sum: readonly CellSummary[]): boolean {
+  return sum.some((c) => c.probeFailed > 0 || c.probeSpam > 0);
+}
+
+const PROBE_CLEAN = "probe: every device probed onto its default domain with no err/warn line (in every cell)";
 
 export interface ChartFile {
   file: string;
@@ -143,10 +152,11 @@ function esc(s: string): string {
 export function sweepHtml(result: SweepResult, charts: readonly ChartFile[]): string {
   const e = result.experiment;
   const sum = summarise(result.rows);
-  const th = ["consumer", "era", "variant", "seed", "devices by outcome", "attempts", "soft failures", "domains", "err/warn lines", "probe failed / spam"];
+  const probe = probeColumn(sum);
+  const th = ["consumer", "era", "variant", "seed", "devices by outcome", "attempts", "soft failures", "domains", "err/warn lines", ...(probe ? ["probe failed / spam"] : [])];
   const tr = sum.map(
     (c) =>
-      `<tr>${[...c.label, [...c.attach].map(([o, n]) => `${o} ${n}`).join(", "), String(c.attempts), String(c.soft), String(c.domains), String(c.spam), `${c.probeFailed} / ${c.probeSpam}`]
+      `<tr>${[...c.label, [...c.attach].map(([o, n]) => `${o} ${n}`).join(", "), String(c.attempts), String(c.soft), String(c.domains), String(c.spam), ...(probe ? [`${c.probeFailed} / ${c.probeSpam}`] : [])]
         .map((x) => `<td>${esc(x)}</td>`)
         .join("")}</tr>`,
   );
@@ -171,7 +181,7 @@ ${charts.map((c) => `<figure>\n${c.svg}\n<figcaption>${esc(c.title)}</figcaption
 <tr>${th.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>
 ${tr.join("\n")}
 </table>
-<p>The tidy table is in sweep.csv and sweep.json next to this page.</p>
+${probe ? "" : `<p>${esc(PROBE_CLEAN)}.</p>\n`}<p>The tidy table is in sweep.csv and sweep.json next to this page.</p>
 </body>
 </html>
 `;

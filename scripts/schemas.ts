@@ -1,0 +1,72 @@
+/**
+ * `npm run schemas`: writes schemas/scenario.schema.json and schemas/experiment.schema.json, the
+ * JSON Schemas of scenario and experiment files, for editors (a file's "$schema" key points at
+ * them: VS Code then completes and checks it). Generated from the zod schemas the loaders use
+ * (z.toJSONSchema, draft-07 for the widest editor support), with what zod cannot know added as
+ * enums: driver ids, "driver:variant" names. Eras and ops come from the zod enums and literals.
+ * test/schemas.test.ts checks the committed files are current.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { DRIVERS } from "../hardware/registry";
+import { ScenarioSchema } from "../lib/scenario/schema";
+import { ExperimentSchema } from "../lib/sweep/schema";
+import { driverVariants } from "../lib/sweep/load";
+
+export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
+
+type Json = { [k: string]: unknown };
+
+/** The object at a path of property names, or an error naming the path (the zod schema changed shape). */
+function at(schema: Json, keys: readonly string[]): Json {
+  let node: unknown = schema;
+  for (const k of keys) {
+    node = (node as Json | undefined)?.[k];
+    if (typeof node !== "object" || node === null) throw new Error(`schemas: no ${keys.join(".")} in the generated schema`);
+  }
+  return node as Json;
+}
+
+function enumOf(values: readonly string[], descriptions: readonly string[]): Json {
+  return { enum: [...values], enumDescriptions: [...descriptions] };
+}
+
+function generate(schema: z.ZodType, title: string, description: string, addEnums: (s: Json) => void): string {
+  const s = z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as Json;
+  addEnums(s);
+  const { $schema, ...rest } = s;
+  return JSON.stringify({ $schema, title, description, ...rest }, null, 2) + "\n";
+}
+
+/** The two schema files, by file name, as they should be on disk. */
+export function buildSchemas(): Record<string, string> {
+  const drivers = enumOf(
+    DRIVERS.map((d) => d.id),
+    DRIVERS.map((d) => `${d.title} (${d.file})`),
+  );
+  const all = DRIVERS.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`));
+  const variants = enumOf(all, all.map((v) => `"what if" variant of ${v.split(":")[0]} (iommu-lab drivers shows what it changes)`));
+  return {
+    "scenario.schema.json": generate(ScenarioSchema, "iommu-lab scenario", "A machine (IOMMU instances, devices, groups) and a list of steps, for `iommu-lab run` (see the README, \"Scenario files\").", (s) => {
+      Object.assign(at(s, ["properties", "instances", "items", "properties", "driver"]), drivers);
+      Object.assign(at(s, ["properties", "variants", "items"]), variants);
+    }),
+    "experiment.schema.json": generate(ExperimentSchema, "iommu-lab experiment", "A fleet-scale what-if sweep for `iommu-lab sweep` (see the README, \"Experiments\").", (s) => {
+      const gen = ["properties", "platform", "properties", "generate", "properties"];
+      for (const key of ["drivers", "instanceProps", "deviceProps"]) Object.assign(at(s, [...gen, key, "propertyNames"]), drivers);
+      Object.assign(at(s, ["properties", "variants", "items", "items"]), variants);
+    }),
+  };
+}
+
+if (require.main === module) {
+  fs.mkdirSync(SCHEMA_DIR, { recursive: true });
+  for (const [file, text] of Object.entries(buildSchemas())) {
+    const target = path.join(SCHEMA_DIR, file);
+    const tmp = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, target);
+    console.log(`schemas: wrote ${path.relative(process.cwd(), target)}`);
+  }
+}
