@@ -13,7 +13,7 @@ export interface FailureLine {
 }
 
 export interface Failure {
-  kind: "mismatch" | "todo" | "threw" | "library" | "load" | "internal";
+  kind: "mismatch" | "todo" | "threw" | "library" | "load" | "internal" | "timeout" | "crash" | "cheat";
   /** One sentence. */
   message: string;
   /** "exercises/07-iommufd-auto-domain.ts:42" when known. */
@@ -61,6 +61,9 @@ export function explainFailure(e: unknown, ctx: Ctx): Failure {
   if (tr) return { kind: "load", message: `the file does not parse: ${tr.message}`, where: tr.where };
   if (e.name === "LabArgumentError" || e.name === "EraUnavailableError") {
     return { kind: "library", message: `the library refused a call: ${e.message}`, ...(where ? { where } : {}) };
+  }
+  if (e instanceof RangeError && /call stack size/.test(e.message)) {
+    return { kind: "threw", message: "your code called itself without end (RangeError: Maximum call stack size exceeded)", where: where ?? ctx.file };
   }
   if (where) return { kind: "threw", message: `your code threw ${e.name}: ${e.message}`, where };
   if (e.message.startsWith("internal:")) return { kind: "internal", message: `the test itself failed (please report): ${e.message.slice(9).trim()}` };

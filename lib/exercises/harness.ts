@@ -34,16 +34,27 @@ export interface Check<M> {
   run(m: M, ctx: CheckContext): void | Promise<void>;
 }
 
+/**
+ * What the student is asked to write, so the file may not take it from the library: `names` are
+ * library exports it may not import (the function the exercise rebuilds), `modules` are import
+ * paths it may not use at all (e.g. "hardware/" for the driver rows it is asked to write).
+ */
+export interface OwnWork {
+  names?: readonly string[];
+  modules?: readonly string[];
+}
+
 export interface ExerciseSpec<M = unknown> {
   id: string;
   checks: ReadonlyArray<Check<M>>;
+  ownWork?: OwnWork;
 }
 
 /** Set by the checker while it loads test files, so that they do not register with uvu. */
 export const RUNNER_FLAG = "__iommuLabExerciseRunner";
 
-export function defineExercise<M>(id: string, checks: Array<Check<M>>): ExerciseSpec<M> {
-  const spec: ExerciseSpec<M> = { id, checks };
+export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork): ExerciseSpec<M> {
+  const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}) };
   const g = globalThis as Record<string, unknown>;
   if (g["UVU_DEFER"] && !g[RUNNER_FLAG]) registerWithUvu(spec);
   return spec;

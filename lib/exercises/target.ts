@@ -39,7 +39,11 @@ export function relativeToRoot(file: string): string {
  * Only the exercise file is reloaded; the library stays cached, which keeps a re-check fast.
  */
 export function loadTarget<T>(id: string, dir: TargetDir = targetDirFromEnv()): T {
-  const file = targetFile(id, dir);
+  return loadFile<T>(targetFile(id, dir));
+}
+
+/** Load a module file afresh (absolute path). */
+export function loadFile<T>(file: string): T {
   const resolved = require.resolve(file);
   delete require.cache[resolved];
   return require(resolved) as T;
