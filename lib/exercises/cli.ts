@@ -24,7 +24,7 @@ import { CheckWorker, DEFAULT_TIMEOUT_MS } from "./isolate";
 import { type Progress, readProgress, resetProgress, writeProgress } from "./progress";
 import { exerciseLabel, failureReport, hintText, listText, makeStyle, passedLine, progressBar, referenceLine, type Style } from "./report";
 import { checkExercises, type ExerciseResult } from "./runner";
-import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
+import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile, targetRoot } from "./target";
 import { loadTrack, type Track, TrackError, type TrackExercise } from "./track";
 
 export interface CliOptions {
@@ -234,7 +234,7 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
     }
   };
 
-  fs.watch(path.join(PROJECT_ROOT, "exercises"), (_event, name) => {
+  fs.watch(targetRoot("exercises"), (_event, name) => {
     if (!name || !String(name).endsWith(".ts")) return;
     const id = String(name).slice(0, -3);
     if (idx(id) < 0) return;

@@ -72,6 +72,13 @@ export function failureReport(ex: TrackExercise, r: ExerciseResult, s: Style): s
     out.push(`  ${s.dim(`(${todos.length} of ${r.checks.length} checks stop at the TODO)`)}`);
     return out.join("\n");
   }
+  const stopped = failed.find((c) => c.failure?.kind === "timeout" || c.failure?.kind === "crash");
+  if (stopped) {
+    // One clear line at the file; the later checks were not run.
+    out.push(`  ${formatFailure(stopped.failure!)}`);
+    out.push(`  ${s.dim(`(in the check "${stopped.name}"; the checks after it were not run)`)}`);
+    return out.join("\n");
+  }
   out.push(`  ${failed.length} of ${r.checks.length} checks fail:`);
   for (const c of r.checks) {
     if (c.ok) {

@@ -106,7 +106,9 @@ export async function runChecks(id: string, dir: TargetDir, opts: RunOptions = {
 /** Merge a type check into a run: type errors make the exercise unsolved whatever the checks said. */
 export function withTypecheck(r: Omit<ExerciseResult, "typeErrors">, tc: TypecheckResult | null): ExerciseResult {
   const typeErrors = tc ? tc.diagnostics.filter((d) => d.file === r.file) : [];
-  return { ...r, typeErrors, status: typeErrors.length ? "type-error" : r.status };
+  // Code that never ended or crashed the worker is the more urgent news: keep that report.
+  const stopped = [r.loadFailure, ...r.checks.map((c) => c.failure)].some((f) => f?.kind === "timeout" || f?.kind === "crash");
+  return { ...r, typeErrors, status: typeErrors.length && !stopped ? "type-error" : r.status };
 }
 
 /**

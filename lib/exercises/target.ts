@@ -24,9 +24,18 @@ export function targetDirFromEnv(): TargetDir {
   return v;
 }
 
+/**
+ * The folder of `dir`. IOMMU_LAB_EXERCISES (an absolute path) stands in for exercises/: the
+ * checker's own tests run it on a copy of the starters with bad code in them.
+ */
+export function targetRoot(dir: TargetDir): string {
+  const alt = process.env["IOMMU_LAB_EXERCISES"];
+  return dir === "exercises" && alt ? path.resolve(alt) : path.join(PROJECT_ROOT, dir);
+}
+
 /** Absolute path of an exercise's file in `dir`. */
 export function targetFile(id: string, dir: TargetDir): string {
-  return path.join(PROJECT_ROOT, dir, `${id}.ts`);
+  return path.join(targetRoot(dir), `${id}.ts`);
 }
 
 /** The path as a student reads it: "exercises/07-iommufd-auto-domain.ts". */
