@@ -44,6 +44,9 @@ export interface OwnWork {
   modules?: readonly string[];
 }
 
+/** Driver-data exercises write rows the registered drivers already hold: the driver files are off limits. */
+export const DRIVER_DATA: OwnWork = { modules: ["hardware/"], names: ["lookupDriver", "DRIVERS"] };
+
 export interface ExerciseSpec<M = unknown> {
   id: string;
   checks: ReadonlyArray<Check<M>>;

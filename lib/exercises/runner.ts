@@ -72,7 +72,9 @@ export async function runChecks(id: string, dir: TargetDir, opts: RunOptions = {
   const ctx: CheckContext = { id, dir, file };
   opts.onPhase?.("load");
   const spec = loadSpec(id);
-  const cheat = ownWorkImported(fs.readFileSync(abs, "utf8"), spec.ownWork ?? {});
+  // The reference solutions, the tests and the checker itself are never a student's to import.
+  const own = { names: spec.ownWork?.names ?? [], modules: [...(spec.ownWork?.modules ?? []), "solutions/", "test/", "lib/exercises/harness", "lib/exercises/runner"] };
+  const cheat = ownWorkImported(fs.readFileSync(abs, "utf8"), own);
   if (cheat) {
     const loadFailure: Failure = { kind: "cheat", message: cheat.message, where: `${file}:${cheat.line}` };
     return { id, dir, file, status: "failed", checks: [], loadFailure, ms: Date.now() - t0 };

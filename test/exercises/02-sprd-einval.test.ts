@@ -4,7 +4,7 @@
  * iommufd's auto-domain search on two sprd IOMMUs in einval-6.2.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch } from "../../lib/exercises/harness";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/02-sprd-einval";
 
@@ -38,4 +38,4 @@ export default defineExercise<M>("02-sprd-einval", [
       expectFields(got, want, "IOMMU_DEVICE_ATTACH of device b", "iommufd tries the existing auto domain first; a silent EINVAL makes it move on without an error line in the kernel log.");
     },
   },
-]);
+], DRIVER_DATA);

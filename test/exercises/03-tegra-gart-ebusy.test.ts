@@ -3,7 +3,7 @@
  * played through the core in every era against the registered driver.
  */
 import { ERA_IDS } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
+import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../lib/exercises/harness";
 import type * as Solution from "../../solutions/03-tegra-gart-ebusy";
 
 type M = typeof Solution;
@@ -36,4 +36,4 @@ export default defineExercise<M>("03-tegra-gart-ebusy", [
         why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, C.4); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
       }),
   },
-]);
+], DRIVER_DATA);

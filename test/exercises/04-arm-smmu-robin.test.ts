@@ -3,7 +3,7 @@
  * core in every era with the student's two tables in place; then iommufd on two SMMUs.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch } from "../../lib/exercises/harness";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/04-arm-smmu-robin";
 
@@ -52,4 +52,4 @@ export default defineExercise<M>("04-arm-smmu-robin", [
       expectFields(got, want, "IOMMU_DEVICE_ATTACH (a and c behind SMMU i0, b behind i1)", "A silent EINVAL lets iommufd try the next domain without filling the kernel log.");
     },
   },
-]);
+], DRIVER_DATA);

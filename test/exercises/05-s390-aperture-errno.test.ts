@@ -4,7 +4,7 @@
  * difference: VFIO type1's proposed try-existing-first loop (emediumtype-2022) and iommufd (mainline).
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch } from "../../lib/exercises/harness";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { group, logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/05-s390-aperture-errno";
 
@@ -87,4 +87,4 @@ export default defineExercise<M>("05-s390-aperture-errno", [
       expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), "IOMMU_DEVICE_ATTACH of f0 then f1", "The search still moves on (EINVAL), but the WARN_ON splat lands in the log every time.");
     },
   },
-]);
+], DRIVER_DATA);

@@ -105,4 +105,4 @@ export default defineExercise<M>("07-iommufd-auto-domain", [
     name: "EMEDIUMTYPE is a hard failure for iommufd",
     run: (m) => compare(m, "mainline-2025", [["a", realAttach], ["c", firstAnswers("EMEDIUMTYPE")]], undefined, "EMEDIUMTYPE was the 2022 proposal, never merged; iommufd only knows the v6.2 contract (EINVAL)."),
   },
-]);
+], { names: ["autoGetDomain", "iommufdDeviceAttachIoas"] });

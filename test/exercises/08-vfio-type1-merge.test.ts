@@ -54,4 +54,4 @@ export default defineExercise<M>("08-vfio-type1-merge", [
       }
     },
   },
-]);
+], { names: ["vfioType1AttachGroup"] });

@@ -52,4 +52,4 @@ export default defineExercise<M>("09-nesting-2014", [
       });
     },
   },
-]);
+], { names: ["vfioType1AttachGroup"] });

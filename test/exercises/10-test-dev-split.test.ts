@@ -5,7 +5,7 @@
 import { buildPlatform, type Domain, domainAlloc, type Device, iommuAttachDevice, Kernel } from "../../lib/index";
 import { __iommuAttachDevice } from "../../lib/core/set-domain";
 import { type CheckStep, driverTestDev } from "../../lib/driver";
-import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch } from "../../lib/exercises/harness";
+import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import type * as Solution from "../../solutions/10-test-dev-split";
 
 type M = typeof Solution;
@@ -105,7 +105,7 @@ export default defineExercise<M>("10-test-dev-split", [
     name: "arm-smmu: no free context bank - ENOSPC from attach_dev, as the new kdoc allows",
     run: (m) => compareTrip(m, "arm-smmu", "cb-exhausted", "attach of a new domain when every context bank is taken", "ENOSPC (\"non-ENOMEM type of resource allocation failure\") is one of the errnos attach_dev may still return, and the bank is allocated there: the check stays in attach_dev only."),
   },
-]);
+], DRIVER_DATA);
 
 /** The registered phases of the exercise's checks (their ids, for validating the export). */
 function registeredPhases(d: DriverId): Record<string, string> {

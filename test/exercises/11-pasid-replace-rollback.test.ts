@@ -81,4 +81,4 @@ export default defineExercise<M>("11-pasid-replace-rollback", [
       }
     },
   },
-]);
+], { names: ["iommuSetGroupPasid", "iommuReplaceDevicePasid", "iommuAttachDevicePasid"] });
