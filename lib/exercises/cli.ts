@@ -41,6 +41,8 @@ export interface CliOptions {
   help: boolean;
   typecheck: boolean;
   timeoutMs: number;
+  /** The seed of the generated cases (IOMMU_LAB_SEED for the worker). */
+  seed: number | null;
 }
 
 export const USAGE = `Usage: npm run check [-- OPTIONS]
@@ -52,6 +54,7 @@ export const USAGE = `Usage: npm run check [-- OPTIONS]
   --only ID        check one exercise; with --json, print a machine-readable report
   --reset ID       restore exercise ID's starter from git (asks first; --yes does not ask)
   --reset          forget the saved progress (.progress.json)
+  --seed N         the seed of the generated cases (the checker prints the one it used)
   --timeout S      stop a check after S seconds (default ${DEFAULT_TIMEOUT_MS / 1000}): an endless loop ends there
   --solutions      run the same checks against solutions/ (teachers, CI)
   --no-typecheck   skip the TypeScript compiler (faster, but type errors go unnoticed)
@@ -76,6 +79,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
         reset: { type: "boolean" },
         yes: { type: "boolean", short: "y" },
         timeout: { type: "string" },
+        seed: { type: "string" },
         "no-typecheck": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -94,7 +98,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
     if (!(sec > 0 && sec <= 600)) return `--timeout takes seconds between 0 and 600, not "${v.timeout}"`;
     timeoutMs = Math.round(sec * 1000);
   }
+  if (v.seed !== undefined && !/^-?\d+$/.test(v.seed)) return `--seed takes an integer, not "${v.seed}"`;
   const o: CliOptions = {
+    seed: v.seed === undefined ? null : Number(v.seed),
     hint: Boolean(v.hint),
     hintId: v.hint ? (pos[0] ?? null) : null,
     watch: Boolean(v.watch),
@@ -341,6 +347,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  if (opts.seed !== null) process.env["IOMMU_LAB_SEED"] = String(opts.seed); // read in the worker
   const dir: TargetDir = opts.solutions ? "solutions" : "exercises";
   const find = (key: string): TrackExercise | null => {
     const ex = findExercise(track, key);

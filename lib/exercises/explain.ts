@@ -46,13 +46,14 @@ function transformError(e: Error): { where: string; message: string } | null {
   return { where: `${rel}:${m[2]}`, message: m[4]!.trim() };
 }
 
-function isMismatch(e: unknown): e is Error & { items: FailureLine[]; why?: string } {
+function isMismatch(e: unknown): e is Error & { items: FailureLine[]; why?: string; context?: string } {
   return e instanceof Error && e.name === "Mismatch" && Array.isArray((e as { items?: unknown }).items);
 }
 
 export function explainFailure(e: unknown, ctx: Ctx): Failure {
   if (isMismatch(e)) {
-    return { kind: "mismatch", message: e.items.length === 1 ? "One result differs from what the exercise asks for." : `${e.items.length} results differ from what the exercise asks for.`, lines: e.items, ...(e.why ? { why: e.why } : {}) };
+    const n = e.items.length === 1 ? "One result differs" : `${e.items.length} results differ`;
+    return { kind: "mismatch", message: e.context ? `${n} in ${e.context}` : `${n} from what the exercise asks for.`, lines: e.items, ...(e.why ? { why: e.why } : {}) };
   }
   if (!(e instanceof Error)) return { kind: "threw", message: `your code threw ${String(e)} (not an Error object)` };
   const where = locate(e.stack, ctx.file);
@@ -73,7 +74,7 @@ export function explainFailure(e: unknown, ctx: Ctx): Failure {
 /** A failure as plain text (used by uvu runs and by the checker's report). */
 export function formatFailure(f: Failure, indent = ""): string {
   const out: string[] = [];
-  out.push(`${indent}${f.where ? `${f.where}: ` : ""}${f.message}`);
+  out.push(`${indent}${f.where ? `${f.where}: ` : ""}${f.message.split("\n").join(`\n${indent}`)}`);
   for (const l of f.lines ?? []) {
     out.push(`${indent}  ${l.what}`);
     out.push(`${indent}    expected:  ${l.expected}`);

@@ -96,11 +96,14 @@ export class Mismatch extends Error {
   readonly items: MismatchItem[];
   /** One sentence explaining why the expected behaviour is the right one. */
   readonly why: string | undefined;
-  constructor(items: MismatchItem[], why?: string) {
+  /** The situation it happened in, when the check generated it (with the seed to repeat it). */
+  readonly context: string | undefined;
+  constructor(items: MismatchItem[], why?: string, context?: string) {
     super(items.map((i) => `${i.what}: expected ${i.expected}, got ${i.got}`).join("; "));
     this.name = "Mismatch";
     this.items = items;
     this.why = why;
+    this.context = context;
   }
 }
 
