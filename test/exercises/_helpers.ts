@@ -18,7 +18,9 @@ import {
   type VfioIommuType,
   vfioType1AttachGroup,
 } from "../../lib/index";
-import { expectFields, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness";
+import { effect, type Step } from "../../lib/driver";
+import { neg } from "../../lib/errno";
+import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
 
 export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
   const k = new Kernel({ era, variants, trace: false });
@@ -119,6 +121,33 @@ export function compareType1(
     }
   }
   if (items.length) throw new Mismatch(items, why);
+}
+
+// ---- Faults at any position ------------------------------------------------------------------------
+
+/** The n-th attach_dev call to a consumer's domain (1-based, per kernel, over every driver given) fails with `errno`. */
+export interface Fault {
+  at: number;
+  errno: "EINVAL" | "ENOMEM" | "EBUSY" | "ENXIO" | "ENOSPC";
+}
+
+/**
+ * Run `fn` with a fault injected in front of the attach_dev steps of `drivers`: the student's code
+ * and the library then meet the same failure at the same call, wherever it falls (a merge, the
+ * re-attach to the new domain, the n-th device of a group). Counted per kernel, so twin kernels
+ * run side by side each get their own.
+ */
+export function withAttachFault<T>(drivers: readonly string[], fault: Fault | null, fn: () => T): T {
+  if (!fault || !drivers.length) return fn();
+  const calls = new WeakMap<object, number>();
+  const step: Step = effect("injected-fault", "fault injection (exercise test)", `the attach_dev call #${fault.at} fails with ${fault.errno}`, (c) => {
+    if (c.domain.isStatic || c.domain.id.includes("@")) return 0; // default and blocking domains (probe, detach) do not count
+    const n = (calls.get(c.k) ?? 0) + 1;
+    calls.set(c.k, n);
+    return n === fault.at ? neg(fault.errno) : 0;
+  });
+  const patchAll = (ds: readonly string[]): T => (ds.length ? withDriverPatch(ds[0]!, { attach: [step, ...registeredDriver(ds[0]!).attach] }, () => patchAll(ds.slice(1))) : fn());
+  return patchAll([...new Set(drivers)]);
 }
 
 export { show };
