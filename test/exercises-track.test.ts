@@ -126,7 +126,7 @@ test("npm run check: stops at the first unsolved exercise, in words, and saves t
   const progress = path.join(tmp, "progress.json");
   try {
     const r = check([], progress);
-    assert.is(r.code, 0, r.out);
+    assert.is(r.code, 1, `an unsolved track exits 1 (rustlings):\n${r.out}`);
     assert.match(r.out, /✗ 01 /);
     assert.match(r.out, /exercises\/01-soft-or-hard\.ts:\d+: TODO/);
     assert.match(r.out, new RegExp(`0/${ids.length}`));
@@ -139,8 +139,12 @@ test("npm run check: stops at the first unsolved exercise, in words, and saves t
     assert.is(h.code, 0);
     assert.ok(h.out.includes(track.exercises[0]!.hint.split(" ").slice(0, 4).join(" ")), h.out);
     assert.match(h.out, /00208852d351/);
-    const l = check(["--list"], progress);
+    // --list re-checks: a progress file that claims more is not believed.
+    fs.writeFileSync(progress, JSON.stringify({ version: 1, solved: ids.slice(0, 3), current: ids[3], updated: "" }));
+    const l = check(["--list", "--no-typecheck"], progress);
     assert.match(l.out, /→ 01-soft-or-hard/);
+    assert.not.match(l.out, /✓ 01-soft-or-hard/);
+    assert.is(l.code, 1);
     const bad = check(["--frobnicate"], progress);
     assert.is(bad.code, 2);
     assert.match(bad.out, /unknown option --frobnicate/);
@@ -161,6 +165,34 @@ test("npm run check -- --solutions: every reference solution passes (exit 0), pr
     const rep = JSON.parse(one.out.trim().split("\n").pop()!) as { id: string; passed: boolean; text: string };
     assert.is(rep.id, "07-iommufd-auto-domain");
     assert.ok(rep.passed, rep.text);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("npm run check -- --reset ID restores the committed starter (only with --yes when not asked), nothing else", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-reset-"));
+  const id = "02-sprd-einval";
+  const mine = "export const domainHasDeviceRows = {}; // my attempt\n";
+  try {
+    fs.writeFileSync(path.join(tmp, `${id}.ts`), mine);
+    fs.writeFileSync(path.join(tmp, "notes.txt"), "keep me");
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, IOMMU_LAB_EXERCISES: tmp, NO_COLOR: "1" } });
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
+    const refused = run(["--reset", "02"]);
+    assert.is(refused.code, 2, refused.out);
+    assert.match(refused.out, /add --yes/);
+    assert.is(fs.readFileSync(path.join(tmp, `${id}.ts`), "utf8"), mine, "changed without confirmation");
+    const done = run(["--reset", "02", "--yes"]);
+    assert.is(done.code, 0, done.out);
+    const committed = spawnSync("git", ["show", `HEAD:exercises/${id}.ts`], { cwd: PROJECT_ROOT, encoding: "utf8" }).stdout;
+    assert.is(fs.readFileSync(path.join(tmp, `${id}.ts`), "utf8"), committed);
+    assert.is(fs.readFileSync(path.join(tmp, "notes.txt"), "utf8"), "keep me");
+    const kept = /Your version is in (\S+)\./.exec(done.out);
+    assert.ok(kept && fs.readFileSync(kept[1]!, "utf8") === mine, `the student's version was not kept: ${done.out}`);
+    fs.rmSync(path.dirname(kept![1]!), { recursive: true, force: true });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

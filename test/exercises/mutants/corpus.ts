@@ -30,11 +30,12 @@ export const MUTANTS: Record<string, Mutant[]> = {
     { name: "cheat: delegates to classifyRet", class: "cheat", text: 'import { classifyRet, type EraId, Kernel } from "../lib/index";\nexport type AttachClass = "ok" | "soft-failure" | "hard-failure";\nexport function classify(era: EraId, ret: number): AttachClass {\n  return classifyRet(new Kernel({ era, trace: false }), ret);\n}\n', expect: "write classifyRet() yourself" },
   ],
   "02-sprd-einval": [
-    { name: "v6.2 keeps the error line", class: "value", edits: [['"einval-6.2": fail("EINVAL"),', '"einval-6.2": fail("EINVAL", devErr(alreadyText)),']], expect: "in einval-6.2" },
+    { name: "v6.2 keeps the error line", class: "value", edits: [['"einval-6.2": fail("EINVAL"),', '"einval-6.2": fail("EINVAL", prErr(alreadyText)),']], expect: "in einval-6.2" },
     { name: "converted to EMEDIUMTYPE in 2022 (the patch missed sprd)", class: "wrong", edits: [['"einval-6.2": fail("EINVAL"),', '"emediumtype-2022": fail("EMEDIUMTYPE"),\n  "einval-6.2": fail("EINVAL"),']], expect: "in emediumtype-2022" },
     { name: "the check never goes away", class: "path", edits: [['  "mainline-2025": null,\n', ""]], expect: "in mainline-2025" },
-    { name: "any text for the error line", class: "value", edits: [['fail("EINVAL", devErr(alreadyText))', 'fail("EINVAL", devErr("oops"))']], expect: "oops" },
-    { name: "EBUSY before 2022", class: "wrong", edits: [['"pre-2022": fail("EINVAL", devErr', '"pre-2022": fail("EBUSY", devErr']], expect: "returned -EBUSY" },
+    { name: "any text for the error line", class: "value", edits: [['fail("EINVAL", prErr(alreadyText))', 'fail("EINVAL", prErr("oops"))']], expect: "oops" },
+    { name: "dev_err instead of pr_err (the line names the device)", class: "value", edits: [['import { type EraRows, fail, prErr } from "../lib/driver";', 'import { devErr, type EraRows, fail } from "../lib/driver";'], ['fail("EINVAL", prErr(alreadyText))', 'fail("EINVAL", devErr(alreadyText))']], expect: "dut: There's already" },
+    { name: "EBUSY before 2022", class: "wrong", edits: [['"pre-2022": fail("EINVAL", prErr', '"pre-2022": fail("EBUSY", prErr']], expect: "returned -EBUSY" },
     { name: "cheat: the registered rows", class: "cheat", text: DRIVER_CHEAT('export const alreadyText = "x";\nexport const domainHasDeviceRows = (lookupDriver("sprd-iommu")!.attach.find((s) => s.kind === "check" && s.id === "domain-has-device") as { rows: unknown }).rows;\n'), expect: "do not import from it" },
   ],
   "03-tegra-gart-ebusy": [
