@@ -13,7 +13,6 @@
  * only prints, so an endless loop in an exercise never freezes the checker or watch mode's keys.
  * It writes to exercises/ only when asked to restore a starter (--reset ID).
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -24,7 +23,7 @@ import { CheckWorker, DEFAULT_TIMEOUT_MS } from "./isolate";
 import { type Progress, readProgress, resetProgress, writeProgress } from "./progress";
 import { exerciseLabel, failureReport, hintText, listText, makeStyle, passedLine, progressBar, referenceLine, type Style } from "./report";
 import { checkExercises, type ExerciseResult } from "./runner";
-import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile, targetRoot } from "./target";
+import { committedStarter, relativeToRoot, type TargetDir, targetFile, targetRoot } from "./target";
 import { loadTrack, type Track, TrackError, type TrackExercise } from "./track";
 
 export interface CliOptions {
@@ -265,15 +264,6 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
     });
   }
   return new Promise<never>(() => undefined);
-}
-
-/** The starter as committed (git show HEAD:exercises/ID.ts); null when git has no such file. */
-function committedStarter(id: string): string | null {
-  try {
-    return execFileSync("git", ["show", `HEAD:exercises/${id}.ts`], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  } catch {
-    return null;
-  }
 }
 
 async function confirm(question: string): Promise<boolean> {

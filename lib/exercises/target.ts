@@ -3,6 +3,7 @@
  * reference). The same tests run against both. Outside the checker the environment variable
  * EXERCISES_DIR picks the folder; the normal test suite leaves it unset and so checks solutions/.
  */
+import { execFileSync } from "child_process";
 import * as path from "path";
 
 export type TargetDir = "exercises" | "solutions";
@@ -56,4 +57,16 @@ export function loadFile<T>(file: string): T {
   const resolved = require.resolve(file);
   delete require.cache[resolved];
   return require(resolved) as T;
+}
+
+/**
+ * The starter as committed (`git show HEAD:exercises/ID.ts`), whatever the student has done to
+ * their copy since; null when there is no git or no such file.
+ */
+export function committedStarter(id: string): string | null {
+  try {
+    return execFileSync("git", ["show", `HEAD:exercises/${id}.ts`], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return null;
+  }
 }
