@@ -202,7 +202,7 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
   stdout.log(footer(track, state.solved.length, state.current, state.ms, s, true));
   worker.close();
   worker = new CheckWorker();
-  worker.warm();
+  worker.warm(state.current ? [state.current.id] : []);
   let timer: NodeJS.Timeout | null = null;
   let busy = false;
   const pending = new Set<string>();
@@ -233,7 +233,7 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
       // The next save gets a clean worker, started now (the student's module state goes with the old one).
       worker.close();
       worker = new CheckWorker();
-      worker.warm();
+      worker.warm(state.current ? [state.current.id] : []);
       busy = false;
       if (pending.size) void recheck(false);
     }

@@ -51,13 +51,18 @@ export interface ExerciseSpec<M = unknown> {
   id: string;
   checks: ReadonlyArray<Check<M>>;
   ownWork?: OwnWork;
+  /**
+   * Library-only work that makes the first check fast (e.g. loading Vega), run by a watch-mode
+   * worker before the student saves. Never runs student code.
+   */
+  prepare?: () => Promise<unknown>;
 }
 
 /** Set by the checker while it loads test files, so that they do not register with uvu. */
 export const RUNNER_FLAG = "__iommuLabExerciseRunner";
 
-export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork): ExerciseSpec<M> {
-  const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}) };
+export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork, prepare?: () => Promise<unknown>): ExerciseSpec<M> {
+  const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}), ...(prepare ? { prepare } : {}) };
   const g = globalThis as Record<string, unknown>;
   if (g["UVU_DEFER"] && !g[RUNNER_FLAG]) registerWithUvu(spec);
   return spec;

@@ -48,10 +48,13 @@ export class CheckWorker {
   private w: Worker | null = null;
   private ready: Promise<void> | null = null;
 
-  /** Start the worker now (and load the library), so that the next run starts at once. */
-  warm(): void {
+  /**
+   * Start the worker now (and load the library, and the checks of `preload`), so that the next
+   * run starts at once.
+   */
+  warm(preload: readonly string[] = []): void {
     if (this.w) return;
-    const w = new Worker(BOOT, { eval: true, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    const w = new Worker(BOOT, { eval: true, stdout: false, stderr: false, workerData: { preload }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     w.unref(); // an idle worker never keeps the checker alive
     this.w = w;
     this.ready = new Promise<void>((resolve, reject) => {

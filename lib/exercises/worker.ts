@@ -3,8 +3,8 @@
  * loads the library once, then runs one exercise per request and says which phase it is in, so
  * that the main thread can time each check and stop this thread when one never ends.
  */
-import { parentPort } from "worker_threads";
-import { runChecks } from "./runner";
+import { parentPort, workerData } from "worker_threads";
+import { loadSpec, runChecks } from "./runner";
 import type { WorkerReply, WorkerRequest } from "./isolate";
 
 const port = parentPort;
@@ -17,4 +17,15 @@ port.on("message", (req: WorkerRequest) => {
     (e: unknown) => send({ type: "internal", message: e instanceof Error ? e.message : String(e) }),
   );
 });
-send({ type: "ready" });
+// The checks of the exercise the student is on, loaded (and prepared) before they save: a re-check
+// then only loads their file. Then the worker says it is ready.
+async function preload(ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await loadSpec(id).prepare?.();
+    } catch {
+      // reported by the run itself
+    }
+  }
+}
+void preload((workerData as { preload?: string[] } | null)?.preload ?? []).then(() => send({ type: "ready" }));
