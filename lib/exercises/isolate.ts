@@ -114,14 +114,14 @@ export class CheckWorker {
         const name = phase.slice(phase.indexOf(":", 6) + 1);
         return { ...base, status: "failed", checks: [...checks, { name, ok: false, failure: f }] };
       };
-      const arm = () => {
+      const arm = (ms: number) => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => finish(failAt({ kind: "timeout", message: timeoutMessage(timeoutMs), where: file }), true), timeoutMs);
+        timer = setTimeout(() => finish(failAt({ kind: "timeout", message: timeoutMessage(timeoutMs), where: file }), true), ms);
       };
       const onMessage = (m: WorkerReply) => {
         if (m.type === "phase") {
           phase = m.phase;
-          arm();
+          arm(timeoutMs);
         } else if (m.type === "outcome") checks.push(m.outcome);
         else if (m.type === "result") finish(m.result, false);
         else if (m.type === "internal") finish(new Error(m.message), true);
@@ -135,7 +135,9 @@ export class CheckWorker {
       w.on("message", onMessage);
       w.on("error", onError);
       w.on("exit", onExit);
-      arm();
+      // Until the first phase the worker loads the exercise's checks (the kit's code, not the
+      // student's): a looser limit, so that a loaded machine does not pass for an endless loop.
+      arm(Math.max(timeoutMs, 30_000));
       w.postMessage(req);
     });
   }

@@ -70,7 +70,6 @@ export async function runChecks(id: string, dir: TargetDir, opts: RunOptions = {
   const abs = opts.file ?? targetFile(id, dir);
   const file = relativeToRoot(abs);
   const ctx: CheckContext = { id, dir, file };
-  opts.onPhase?.("load");
   const spec = loadSpec(id);
   // The reference solutions, the tests and the checker itself are never a student's to import.
   const own = { names: spec.ownWork?.names ?? [], modules: [...(spec.ownWork?.modules ?? []), "solutions/", "test/", "lib/exercises/harness", "lib/exercises/runner"] };
@@ -80,6 +79,7 @@ export async function runChecks(id: string, dir: TargetDir, opts: RunOptions = {
     return { id, dir, file, status: "failed", checks: [], loadFailure, ms: Date.now() - t0 };
   }
   let mod: unknown;
+  opts.onPhase?.("load"); // from here on, the student's code runs (its top level first)
   try {
     mod = loadFile<unknown>(abs);
   } catch (e) {
