@@ -384,7 +384,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!ex) return 2;
     const rep = await checkOnly(ex, dir, opts.typecheck, opts.timeoutMs);
     if (opts.json) stdout.log(JSON.stringify(rep));
-    else stdout.log(rep.passed ? passedLine(ex, rep.result, s) : failureReport(ex, rep.result, s));
+    else stdout.log(rep.passed ? passedLine(ex, rep.result, s) + (dir === "exercises" ? `\n${referenceLine(ex.id, s)}` : "") : failureReport(ex, rep.result, s));
     return rep.passed ? 0 : 1;
   }
 
