@@ -1,7 +1,8 @@
 /**
  * Exercise 07: the student's autoGetDomain() against the library's, on twin kernels: real
  * attaches (two SMMUv3 instances, einval-6.2 and mainline-2025), a manually allocated hwpt that
- * must be skipped, and attach strategies that fail with EBUSY or EMEDIUMTYPE (hard failures).
+ * must be skipped, and attach strategies that fail with EBUSY or EMEDIUMTYPE (hard failures);
+ * then generated searches (1-3 SMMUs, up to 5 devices, any candidate answering any errno).
  */
 import { type Device, type EraId, errnoName, type Kernel, neg } from "../../lib/index";
 import { autoGetDomain, type AutoResult, type DoAttach, type Hwpt, hwptAttach, hwptPagingAlloc, iommufdBind, Ioas, IommufdCtx } from "../../lib/consumers/iommufd";

@@ -1,6 +1,8 @@
 /**
  * Exercise 08: the student's allocate-then-merge loop inside vfio_iommu_type1_attach_group(),
- * against the library's type1 on twin kernels (lib/consumers/vfio-type1.ts).
+ * against the library's type1 on twin kernels (lib/consumers/vfio-type1.ts): hand-written
+ * machines, then generated ones (1-3 IOMMUs, groups of 1-3 devices, an attach_dev failure
+ * injected at any position: a merge, the re-attach to the new domain, the n-th device).
  */
 import type { EraId } from "../../lib/index";
 import { defineExercise, expectExport } from "../../lib/exercises/harness";

@@ -1,6 +1,9 @@
 /**
  * Exercise 11: the student's replaceDevicePasid()/setGroupPasid() against the library's
- * iommu_replace_device_pasid() on twin kernels with a two-device group of iommufd mock devices.
+ * iommu_replace_device_pasid() on twin kernels with a two-device group of iommufd mock devices;
+ * then groups of 1-3 devices, attach (old = NULL) or replace, with set_dev_pasid failing on any
+ * device (and the way back failing or not), comparing the devices' PASID tables, the record, the
+ * log and the set_dev_pasid calls with their arguments.
  */
 import { type Domain, domainAlloc, type EraId, errnoName, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, buildPlatform } from "../../lib/index";
 import { iommuSetGroupPasid } from "../../lib/core/pasid";

@@ -1,6 +1,7 @@
 /**
- * Exercise 12: the experiment's rows (recomputed here with the library), the chart spec's
- * structure, and the SVG rendering.
+ * Exercise 12: the experiment's rows (recomputed here with the library, also with a driver
+ * changed so that copied rows fail), the chart spec's structure and data, and the SVG read back
+ * (its labels), each for rows the experiment never produces.
  */
 import { isDeepStrictEqual } from "util";
 import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Kernel, type Outcome, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
