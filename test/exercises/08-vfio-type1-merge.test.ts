@@ -4,60 +4,18 @@
  * machines, then generated ones (1-3 IOMMUs, groups of 1-3 devices, an attach_dev failure
  * injected at any position: a merge, the re-attach to the new domain, the n-th device).
  */
-import type { EraId } from "../../lib/index";
+import type { EraId, VfioIommuType } from "../../lib/index";
 import { defineExercise, expectExport } from "../../lib/exercises/harness";
-import { differential, fc } from "../../lib/exercises/differential";
-import { compareType1, type Fault, machine, twoInstances, type Type1Loop, withAttachFault } from "./_helpers";
+import { differential } from "../../lib/exercises/differential";
+import { compareType1, compareType1Case, describeType1Case, machine, twoInstances, type Type1Case, type1CaseArb, type Type1Loop, type Type1Unit } from "./_helpers";
 import type * as Solution from "../../solutions/08-vfio-type1-merge";
 
 type M = typeof Solution;
 const loop = (m: M): Type1Loop => (k, c, g, t) => m.allocateThenMerge(k, c, g, t);
 
-// ---- Generated cases ----------------------------------------------------------------------------
-
-/** An IOMMU instance: an SMMUv3, or a VT-d unit that can force snooping or not. */
-type Unit = "smmu" | "vtd" | "vtd-nosnoop";
-interface Case {
-  era: EraId;
-  units: Unit[];
-  /** Groups in attach order: the unit they sit behind and how many devices they have. */
-  groups: Array<{ unit: number; devices: number }>;
-  fault: Fault | null;
-}
-
-const UNIT = {
-  smmu: { driver: "arm-smmu-v3", props: {} },
-  vtd: { driver: "intel-vtd", props: {} },
-  "vtd-nosnoop": { driver: "intel-vtd", props: { snoopControl: false } },
-} as const;
-
-const unitArb = fc.oneof({ arbitrary: fc.constant<Unit>("smmu"), weight: 3 }, { arbitrary: fc.constant<Unit>("vtd"), weight: 1 }, { arbitrary: fc.constant<Unit>("vtd-nosnoop"), weight: 1 });
-const caseArb: fc.Arbitrary<Case> = fc.array(unitArb, { minLength: 1, maxLength: 3 }).chain((units) =>
-  fc.record({
-    era: fc.constantFrom<EraId>("pre-2022", "einval-6.2", "mainline-2025"),
-    units: fc.constant(units),
-    groups: fc.array(fc.record({ unit: fc.integer({ min: 0, max: units.length - 1 }), devices: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4 }),
-    fault: fc.option(fc.record({ at: fc.integer({ min: 1, max: 7 }), errno: fc.constantFrom<Fault["errno"]>("EINVAL", "ENOMEM", "EBUSY", "ENXIO") }), { freq: 2 }),
-  }),
-);
-
-function describeCase(c: Case): string {
-  const units = c.units.map((u, i) => `u${i}: ${u === "smmu" ? "SMMUv3" : u === "vtd" ? "VT-d" : "VT-d without snoop control"}`).join(", ");
-  const groups = c.groups.map((g, i) => `g${i} (${g.devices} device${g.devices > 1 ? "s" : ""} behind u${g.unit})`).join(", then ");
-  return `${c.era}; ${units}; VFIO_GROUP_SET_CONTAINER of ${groups}${c.fault ? `; attach_dev call #${c.fault.at} fails with -${c.fault.errno}` : ""}`;
-}
-
-function compareCase(m: M, c: Case): void {
-  const make = () =>
-    machine(
-      c.era,
-      c.units.map((u, i) => ({ id: `u${i}`, driver: UNIT[u].driver, props: UNIT[u].props })),
-      c.groups.flatMap((g, i) => Array.from({ length: g.devices }, (_, j) => ({ id: `g${i}d${j}`, instance: `u${g.unit}`, group: `g${i}` }))),
-    );
-  withAttachFault(c.units.map((u) => UNIT[u].driver), c.fault, () =>
-    compareType1(loop(m), make, c.groups.map((_, i) => `g${i}`), "v2", c.era, "Allocate, attach, then try every existing domain with the same ops and coherency in turn; a failed merge (whatever its errno) goes back to the new domain and on to the next candidate; a failed re-attach ends the request."),
-  );
-}
+const WHY = "Allocate, attach, then try every existing domain with the same ops and coherency in turn; a failed merge (whatever its errno) goes back to the new domain and on to the next candidate; a failed re-attach ends the request.";
+const GEN = { eras: ["pre-2022", "einval-6.2", "mainline-2025"] as EraId[], units: ["arm-smmu-v3", "intel-vtd", "intel-vtd-nosnoop"] as Type1Unit[], containers: ["v2"] as VfioIommuType[] };
+const compareCase = (m: M, c: Type1Case) => compareType1Case(loop(m), c, WHY);
 
 export default defineExercise<M>("08-vfio-type1-merge", [
   {
@@ -105,14 +63,14 @@ export default defineExercise<M>("08-vfio-type1-merge", [
   },
   {
     name: "three SMMUv3s: the merge into the first domain fails, the second one is the match",
-    run: (m) => compareCase(m, { era: "mainline-2025", units: ["smmu", "smmu", "smmu"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }, { unit: 1, devices: 2 }], fault: null }),
+    run: (m) => compareCase(m, { era: "mainline-2025", container: "v2", units: ["arm-smmu-v3", "arm-smmu-v3", "arm-smmu-v3"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }, { unit: 1, devices: 2 }], fault: null }),
   },
   {
     name: "the re-attach to the new domain after a failed merge fails too: the request fails and frees the new domain",
-    run: (m) => compareCase(m, { era: "mainline-2025", units: ["smmu", "smmu"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }], fault: { at: 4, errno: "ENOMEM" } }),
+    run: (m) => compareCase(m, { era: "mainline-2025", container: "v2", units: ["arm-smmu-v3", "arm-smmu-v3"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }], fault: { at: 4, errno: "ENOMEM" } }),
   },
   {
     name: "generated: 1-3 IOMMUs, groups of 1-3 devices, a failing attach_dev call at any position",
-    run: (m) => differential(caseArb, (c) => compareCase(m, c), describeCase),
+    run: (m) => differential(type1CaseArb(GEN), (c) => compareCase(m, c), describeType1Case),
   },
 ], { names: ["vfioType1AttachGroup"] });

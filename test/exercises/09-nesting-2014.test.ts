@@ -4,7 +4,8 @@
  */
 import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
 import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
-import { compareType1, type Type1Loop, twoInstances } from "./_helpers";
+import { differential } from "../../lib/exercises/differential";
+import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/09-nesting-2014";
 
 type M = typeof Solution;
@@ -60,6 +61,14 @@ export default defineExercise<M>("09-nesting-2014", [
           why: "Call the driver through k.call(...) with the era's name (the attribute API until it became iommu_enable_nesting), and before the attach: nesting must be requested while the domain is still unfinalised.",
         });
       }
+    },
+  },
+  {
+    name: "generated: nesting and v2 containers on arm-smmu/ipmmu-vmsa (2014) and SMMUv3 (pre-2022), groups of 1-3 devices, a failure at any position",
+    run: (m) => {
+      const why = "Every new domain of a nesting container asks for nesting before its first attach; a refusal frees it and fails the request; v2 containers never ask.";
+      differential(type1CaseArb({ eras: ["2014-nesting"], units: ["arm-smmu", "ipmmu-vmsa"], containers: ["nesting", "v2"] }), (c) => compareType1Case(loop(m), c, why, stage), describeType1Case, { runs: 30 });
+      differential(type1CaseArb({ eras: ["pre-2022"], units: ["arm-smmu-v3"], containers: ["nesting", "v2"] }), (c) => compareType1Case(loop(m), c, why, stage), describeType1Case, { runs: 30 });
     },
   },
 ], { names: ["vfioType1AttachGroup"] });
