@@ -19,7 +19,7 @@ export default defineExercise<M>("02-sprd-einval", [
     name: "the check behaves as in history in every era (errno, log line, attach state)",
     run: (m) =>
       compareTripAcrossEras("sprd-iommu", "domain-has-device", { "domain-has-device": { rows: m.domainHasDeviceRows } }, {
-        why: "pre-2022: pr_err + EINVAL; the EMEDIUMTYPE patch missed sprd (C.4), so 2022 is unchanged; f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
+        why: "pre-2022: pr_err + EINVAL; the EMEDIUMTYPE patch missed sprd (Kevin Tian's review listed it), so 2022 is unchanged; f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
       }),
   },
   {

@@ -33,7 +33,7 @@ export default defineExercise<M>("03-tegra-gart-ebusy", [
       compareTripAcrossEras("tegra-gart", "other-active-domain", { "other-active-domain": { rows: m.otherActiveDomainRows } }, {
         eras: ERA_IDS,
         extra: { exists: m.gartEras },
-        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, C.4); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
+        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, as Kevin Tian's review noted); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
       }),
   },
 ], DRIVER_DATA);

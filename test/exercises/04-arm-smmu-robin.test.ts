@@ -23,7 +23,7 @@ export default defineExercise<M>("04-arm-smmu-robin", [
     name: "a device with no SMMU at all: a hard ENXIO with its error line, until the core's owner check made the test redundant",
     run: (m) =>
       compareTripAcrossEras("arm-smmu", "no-fwspec", changes(m), {
-        why: "Robin Murphy (C.4): a failed fwspec check means the device has no IOMMU at all - no other domain would work, so it is not the soft failure. The 2023 cleanup removed it.",
+        why: "Robin Murphy, reviewing the EINVAL series: a failed fwspec check means the device has no IOMMU at all - no other domain would work, so it is not the soft failure. The 2023 cleanup removed it.",
       }),
   },
   {

@@ -34,7 +34,7 @@ export default defineExercise<M>("05-s390-aperture-errno", [
     name: "\"dma-range\": a silent EINVAL while the check exists, none in mainline",
     run: (m) =>
       compareTripAcrossEras("s390-iommu", "dma-range", dmaRange(m), {
-        why: "s390 never printed here; the EMEDIUMTYPE patch missed it (Kevin Tian, C.4); v6.2 did not touch it; mainline replaced it with the overlap check.",
+        why: "s390 never printed here; the EMEDIUMTYPE patch missed it (Kevin Tian's review); v6.2 did not touch it; mainline replaced it with the overlap check.",
       }),
   },
   {
@@ -49,7 +49,7 @@ export default defineExercise<M>("05-s390-aperture-errno", [
     name: "\"aperture-overlap\": mainline's EINVAL under WARN_ON",
     run: (m) =>
       compareTripAcrossEras("s390-iommu", "aperture-overlap", apertureOverlap(m), {
-        why: "Mainline refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL (D.1); TD1 moves the same WARN_ON into test_dev.",
+        why: "Mainline refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL; TD1 moves the same WARN_ON into test_dev.",
       }),
   },
   {

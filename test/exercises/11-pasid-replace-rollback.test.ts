@@ -162,14 +162,14 @@ export default defineExercise<M>("11-pasid-replace-rollback", [
     },
   },
   {
-    name: "E-26: the first device fails (faked ENOMEM) - the PASID keeps pointing at the old domain everywhere",
+    name: "the selftest mock's PASID 1024 error: the first device fails (faked ENOMEM) - the PASID keeps pointing at the old domain everywhere",
     run: (m) => compare(m, "mainline-2025", MOCK_FAKE_ERROR_PASID, 1, "\"The pasid of the device should be left in the old config in error case\": nothing moved, so the record must not move either."),
   },
   {
     name: "the second device fails: the first one is put back, and when even that fails, WARN and remove",
     run: (m) => {
       for (const era of ["mainline-2025", "test-dev-2025"] as EraId[]) {
-        compare(m, era, MOCK_FAKE_ERROR_PASID, 2, "Replace #2 programs mock-a, then mock-b fails; mock-a must go back to the old domain - the mock fails that call too, so the core WARNs and removes mock-a's PASID (the follow-up case of E-26).");
+        compare(m, era, MOCK_FAKE_ERROR_PASID, 2, "Replace #2 programs mock-a, then mock-b fails; mock-a must go back to the old domain - the mock fails that call too, so the core WARNs and removes mock-a's PASID (the selftest's follow-up case).");
       }
     },
   },
