@@ -191,10 +191,10 @@ test("npm run check -- --solutions: every reference solution passes (exit 0), pr
 });
 
 test("npm run check -- --reset ID restores the committed starter (only with --yes when not asked), nothing else", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-reset-"));
   const id = "02-sprd-einval";
-  const mine = "export const domainHasDeviceRows = {}; // my attempt\n";
   if (committedStarter(id) === null) return; // not a git checkout: nothing to restore from
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-reset-"));
+  const mine = "export const domainHasDeviceRows = {}; // my attempt\n";
   try {
     fs.writeFileSync(path.join(tmp, `${id}.ts`), mine);
     fs.writeFileSync(path.join(tmp, "notes.txt"), "keep me");
