@@ -4,6 +4,7 @@
  * iommufd's auto-domain search on two sprd IOMMUs in einval-6.2.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
+import { compareFleets } from "../../lib/exercises/differential";
 import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/02-sprd-einval";
@@ -37,5 +38,9 @@ export default defineExercise<M>("02-sprd-einval", [
       const got = withChecksPatch("sprd-iommu", { "domain-has-device": { rows: m.domainHasDeviceRows } }, run);
       expectFields(got, want, "IOMMU_DEVICE_ATTACH of device b", "iommufd tries the existing auto domain first; a silent EINVAL makes it move on without an error line in the kernel log.");
     },
+  },
+  {
+    name: "generated: fleets of 1-3 sprd IOMMUs and up to 4 devices, VFIO or iommufd, every era",
+    run: (m) => compareFleets("sprd-iommu", ["domain-has-device"], { "domain-has-device": { rows: m.domainHasDeviceRows } }),
   },
 ], DRIVER_DATA);

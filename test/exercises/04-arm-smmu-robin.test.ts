@@ -3,6 +3,7 @@
  * core in every era with the student's two tables in place; then iommufd on two SMMUs.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
+import { compareFleets } from "../../lib/exercises/differential";
 import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/04-arm-smmu-robin";
@@ -51,5 +52,9 @@ export default defineExercise<M>("04-arm-smmu-robin", [
       const got = withChecksPatch("arm-smmu", changes(m), run);
       expectFields(got, want, "IOMMU_DEVICE_ATTACH (a and c behind SMMU i0, b behind i1)", "A silent EINVAL lets iommufd try the next domain without filling the kernel log.");
     },
+  },
+  {
+    name: "generated: fleets of 1-3 SMMUs and up to 4 devices, VFIO or iommufd, every era",
+    run: (m) => compareFleets("arm-smmu", ["no-fwspec", "smmu-mismatch"], changes(m)),
   },
 ], DRIVER_DATA);

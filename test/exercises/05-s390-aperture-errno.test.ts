@@ -4,6 +4,7 @@
  * difference: VFIO type1's proposed try-existing-first loop (emediumtype-2022) and iommufd (mainline).
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
+import { compareFleets } from "../../lib/exercises/differential";
 import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { group, logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/05-s390-aperture-errno";
@@ -85,6 +86,13 @@ export default defineExercise<M>("05-s390-aperture-errno", [
         return out;
       };
       expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), "IOMMU_DEVICE_ATTACH of f0 then f1", "The search still moves on (EINVAL), but the WARN_ON splat lands in the log every time.");
+    },
+  },
+  {
+    name: "generated: fleets of zPCI functions with the recipes' ranges, VFIO or iommufd, every era (with and without the v6 variant)",
+    run: (m) => {
+      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m));
+      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m), { variants: [V6] });
     },
   },
 ], DRIVER_DATA);
