@@ -22,7 +22,7 @@
  * `domainHasDeviceRows` is the per-era table of the driver's "domain-has-device" check, written
  * with the combinators of lib/driver.ts:
  *     fail("EINVAL")                    a silent -EINVAL
- *     fail("EINVAL", devErr(text))      -EINVAL with an error line
+ *     fail("EINVAL", prErr(text))       -EINVAL with an error line (pr_err: no device name)
  *     null                              the check does not exist from this era on
  * An era without a row inherits its parent's row (pre-2022 -> emediumtype-2022 and einval-6.2;
  * einval-6.2 -> mainline-2025 -> test-dev-2025). Complete the table so that the driver follows
@@ -33,11 +33,11 @@
  * Sources: seed 000 (Kevin Tian's list of drivers EMEDIUMTYPE v1 missed); commit f4a147735793;
  * series "iommu: Define EINVAL as device/domain incompatibility" (20220913082448.31120-1-nicolinc@nvidia.com).
  */
-import { devErr, type EraRows, fail } from "../lib/driver";
+import { type EraRows, fail, prErr } from "../lib/driver";
 
 export const alreadyText = "There's already a device attached to this domain.";
 
 export const domainHasDeviceRows: EraRows = {
-  "pre-2022": fail("EINVAL", devErr(alreadyText)),
+  "pre-2022": fail("EINVAL", prErr(alreadyText)), // pr_err: the line names no device
   // TODO: add the rows for the einval-6.2 contract and for the 2023 rework.
 };

@@ -5,12 +5,12 @@
  * pre-2022. f4a147735793 keeps EINVAL and drops the print; the 2023 rework drops the check, and
  * mainline-2025 / test-dev-2025 inherit that.
  */
-import { devErr, type EraRows, fail } from "../lib/driver";
+import { type EraRows, fail, prErr } from "../lib/driver";
 
 export const alreadyText = "There's already a device attached to this domain.";
 
 export const domainHasDeviceRows: EraRows = {
-  "pre-2022": fail("EINVAL", devErr(alreadyText)),
+  "pre-2022": fail("EINVAL", prErr(alreadyText)), // pr_err: the line names no device
   "einval-6.2": fail("EINVAL"),
   "mainline-2025": null,
 };

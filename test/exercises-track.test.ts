@@ -15,7 +15,7 @@ import { explainFailure, formatFailure, locate } from "../lib/exercises/explain"
 import { mismatch } from "../lib/exercises/harness";
 import { progressBar } from "../lib/exercises/report";
 import { runChecks } from "../lib/exercises/runner";
-import { PROJECT_ROOT } from "../lib/exercises/target";
+import { committedStarter, PROJECT_ROOT } from "../lib/exercises/target";
 import { exerciseFiles, loadTrack, TrackSchema } from "../lib/exercises/track";
 import { parseTscOutput } from "../lib/exercises/typecheck";
 import { TodoError } from "../lib/exercises/todo";
@@ -54,16 +54,36 @@ test("exercises/, solutions/ and test/exercises/ mirror the track file for file"
   for (const id of ids) for (const f of Object.values(exerciseFiles(id))) assert.ok(fs.existsSync(f), f);
 });
 
+/**
+ * The starters as committed, not as the student's copy is now: `npm test` stays green in a
+ * student's tree after they solve an exercise. Without git (an exported tree), the files as they are.
+ */
+const starterDir = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-starters-"));
+const starterFile = (id: string): string => {
+  const file = path.join(starterDir, `${id}.ts`);
+  if (!fs.existsSync(file)) {
+    const text = committedStarter(id) ?? fs.readFileSync(exerciseFiles(id).exercises, "utf8");
+    fs.writeFileSync(file, text.replace(/from "\.\.\//g, `from "${PROJECT_ROOT}/`));
+  }
+  return file;
+};
+/** A student folder holding every committed starter (the checker's IOMMU_LAB_EXERCISES). */
+const starters = (): string => {
+  for (const id of ids) starterFile(id);
+  return starterDir;
+};
+test.after(() => fs.rmSync(starterDir, { recursive: true, force: true }));
+
 test("every starter carries a clearly marked TODO; no solution does", () => {
   for (const id of ids) {
-    assert.match(fs.readFileSync(exerciseFiles(id).exercises, "utf8"), /TODO/, `${id}: starter without TODO`);
+    assert.match(fs.readFileSync(starterFile(id), "utf8"), /TODO/, `${id}: starter without TODO`);
     assert.not.match(fs.readFileSync(exerciseFiles(id).solutions, "utf8"), /TODO/, `${id}: solution with a TODO`);
   }
 });
 
 for (const id of ids) {
   test(`${id}: the starter FAILS its checks, for the right reason`, async () => {
-    const r = await runChecks(id, "exercises");
+    const r = await runChecks(id, "exercises", { file: starterFile(id) });
     assert.is.not(r.status, "passed", `${id}: the starter passes every check - the tests do not test the exercise`);
     assert.is.not(r.status, "load-error", `${id}: the starter does not load: ${r.loadFailure ? formatFailure(r.loadFailure) : ""}`);
     const failed = r.checks.filter((c) => !c.ok);
@@ -116,7 +136,7 @@ function check(args: string[], progress: string) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
-    env: { ...process.env, IOMMU_LAB_PROGRESS: progress, NO_COLOR: "1" },
+    env: { ...process.env, IOMMU_LAB_PROGRESS: progress, IOMMU_LAB_EXERCISES: starters(), NO_COLOR: "1" },
   });
   return { code: r.status, out: r.stdout + r.stderr };
 }
@@ -126,9 +146,9 @@ test("npm run check: stops at the first unsolved exercise, in words, and saves t
   const progress = path.join(tmp, "progress.json");
   try {
     const r = check([], progress);
-    assert.is(r.code, 0, r.out);
+    assert.is(r.code, 1, `an unsolved track exits 1 (rustlings):\n${r.out}`);
     assert.match(r.out, /✗ 01 /);
-    assert.match(r.out, /exercises\/01-soft-or-hard\.ts:\d+: TODO/);
+    assert.match(r.out, /01-soft-or-hard\.ts:\d+: TODO/);
     assert.match(r.out, new RegExp(`0/${ids.length}`));
     assert.not.match(r.out, /\n\s+at .*\(/, "a stack trace leaked");
     assert.not.match(r.out, /✗ 02 /, "went past the first unsolved exercise");
@@ -139,8 +159,12 @@ test("npm run check: stops at the first unsolved exercise, in words, and saves t
     assert.is(h.code, 0);
     assert.ok(h.out.includes(track.exercises[0]!.hint.split(" ").slice(0, 4).join(" ")), h.out);
     assert.match(h.out, /00208852d351/);
-    const l = check(["--list"], progress);
+    // --list re-checks: a progress file that claims more is not believed.
+    fs.writeFileSync(progress, JSON.stringify({ version: 1, solved: ids.slice(0, 3), current: ids[3], updated: "" }));
+    const l = check(["--list", "--no-typecheck"], progress);
     assert.match(l.out, /→ 01-soft-or-hard/);
+    assert.not.match(l.out, /✓ 01-soft-or-hard/);
+    assert.is(l.code, 1);
     const bad = check(["--frobnicate"], progress);
     assert.is(bad.code, 2);
     assert.match(bad.out, /unknown option --frobnicate/);
@@ -166,12 +190,43 @@ test("npm run check -- --solutions: every reference solution passes (exit 0), pr
   }
 });
 
+test("npm run check -- --reset ID restores the committed starter (only with --yes when not asked), nothing else", () => {
+  const id = "02-sprd-einval";
+  if (committedStarter(id) === null) return; // not a git checkout: nothing to restore from
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-reset-"));
+  const mine = "export const domainHasDeviceRows = {}; // my attempt\n";
+  try {
+    fs.writeFileSync(path.join(tmp, `${id}.ts`), mine);
+    fs.writeFileSync(path.join(tmp, "notes.txt"), "keep me");
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, IOMMU_LAB_EXERCISES: tmp, NO_COLOR: "1" } });
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
+    const refused = run(["--reset", "02"]);
+    assert.is(refused.code, 2, refused.out);
+    assert.match(refused.out, /add --yes/);
+    assert.is(fs.readFileSync(path.join(tmp, `${id}.ts`), "utf8"), mine, "changed without confirmation");
+    const done = run(["--reset", "02", "--yes"]);
+    assert.is(done.code, 0, done.out);
+    const committed = spawnSync("git", ["show", `HEAD:exercises/${id}.ts`], { cwd: PROJECT_ROOT, encoding: "utf8" }).stdout;
+    assert.is(fs.readFileSync(path.join(tmp, `${id}.ts`), "utf8"), committed);
+    assert.is(fs.readFileSync(path.join(tmp, "notes.txt"), "utf8"), "keep me");
+    const kept = /Your version is in (\S+)\./.exec(done.out);
+    assert.ok(kept && fs.readFileSync(kept[1]!, "utf8") === mine, `the student's version was not kept: ${done.out}`);
+    fs.rmSync(path.dirname(kept![1]!), { recursive: true, force: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test("checkExercise() (the notebook form) returns the checker's report as text", async () => {
   const { checkExercise } = await import("../lib/exercises/notebook");
   const rep = checkExercise("02", { solutions: true });
   assert.ok(rep.passed, rep.text);
   assert.match(String(rep), /✓ 02 sprd-iommu/);
+  process.env["IOMMU_LAB_EXERCISES"] = starters();
   const starter = checkExercise("02-sprd-einval");
+  delete process.env["IOMMU_LAB_EXERCISES"];
   assert.not.ok(starter.passed);
   assert.match(starter.text, /expected: {2}returned -EINVAL, printed nothing/);
 });

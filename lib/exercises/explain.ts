@@ -13,7 +13,7 @@ export interface FailureLine {
 }
 
 export interface Failure {
-  kind: "mismatch" | "todo" | "threw" | "library" | "load" | "internal";
+  kind: "mismatch" | "todo" | "threw" | "library" | "load" | "internal" | "timeout" | "crash" | "cheat";
   /** One sentence. */
   message: string;
   /** "exercises/07-iommufd-auto-domain.ts:42" when known. */
@@ -46,13 +46,14 @@ function transformError(e: Error): { where: string; message: string } | null {
   return { where: `${rel}:${m[2]}`, message: m[4]!.trim() };
 }
 
-function isMismatch(e: unknown): e is Error & { items: FailureLine[]; why?: string } {
+function isMismatch(e: unknown): e is Error & { items: FailureLine[]; why?: string; context?: string } {
   return e instanceof Error && e.name === "Mismatch" && Array.isArray((e as { items?: unknown }).items);
 }
 
 export function explainFailure(e: unknown, ctx: Ctx): Failure {
   if (isMismatch(e)) {
-    return { kind: "mismatch", message: e.items.length === 1 ? "One result differs from what the exercise asks for." : `${e.items.length} results differ from what the exercise asks for.`, lines: e.items, ...(e.why ? { why: e.why } : {}) };
+    const n = e.items.length === 1 ? "One result differs" : `${e.items.length} results differ`;
+    return { kind: "mismatch", message: e.context ? `${n} in ${e.context}` : `${n} from what the exercise asks for.`, lines: e.items, ...(e.why ? { why: e.why } : {}) };
   }
   if (!(e instanceof Error)) return { kind: "threw", message: `your code threw ${String(e)} (not an Error object)` };
   const where = locate(e.stack, ctx.file);
@@ -62,6 +63,9 @@ export function explainFailure(e: unknown, ctx: Ctx): Failure {
   if (e.name === "LabArgumentError" || e.name === "EraUnavailableError") {
     return { kind: "library", message: `the library refused a call: ${e.message}`, ...(where ? { where } : {}) };
   }
+  if (e instanceof RangeError && /call stack size/.test(e.message)) {
+    return { kind: "threw", message: "your code called itself without end (RangeError: Maximum call stack size exceeded)", where: where ?? ctx.file };
+  }
   if (where) return { kind: "threw", message: `your code threw ${e.name}: ${e.message}`, where };
   if (e.message.startsWith("internal:")) return { kind: "internal", message: `the test itself failed (please report): ${e.message.slice(9).trim()}` };
   return { kind: "threw", message: `${e.name}: ${e.message}` };
@@ -70,7 +74,7 @@ export function explainFailure(e: unknown, ctx: Ctx): Failure {
 /** A failure as plain text (used by uvu runs and by the checker's report). */
 export function formatFailure(f: Failure, indent = ""): string {
   const out: string[] = [];
-  out.push(`${indent}${f.where ? `${f.where}: ` : ""}${f.message}`);
+  out.push(`${indent}${f.where ? `${f.where}: ` : ""}${f.message.split("\n").join(`\n${indent}`)}`);
   for (const l of f.lines ?? []) {
     out.push(`${indent}  ${l.what}`);
     out.push(`${indent}    expected:  ${l.expected}`);

@@ -34,16 +34,35 @@ export interface Check<M> {
   run(m: M, ctx: CheckContext): void | Promise<void>;
 }
 
+/**
+ * What the student is asked to write, so the file may not take it from the library: `names` are
+ * library exports it may not import (the function the exercise rebuilds), `modules` are import
+ * paths it may not use at all (e.g. "hardware/" for the driver rows it is asked to write).
+ */
+export interface OwnWork {
+  names?: readonly string[];
+  modules?: readonly string[];
+}
+
+/** Driver-data exercises write rows the registered drivers already hold: the driver files are off limits. */
+export const DRIVER_DATA: OwnWork = { modules: ["hardware/"], names: ["lookupDriver", "DRIVERS"] };
+
 export interface ExerciseSpec<M = unknown> {
   id: string;
   checks: ReadonlyArray<Check<M>>;
+  ownWork?: OwnWork;
+  /**
+   * Library-only work that makes the first check fast (e.g. loading Vega), run by a watch-mode
+   * worker before the student saves. Never runs student code.
+   */
+  prepare?: () => Promise<unknown>;
 }
 
 /** Set by the checker while it loads test files, so that they do not register with uvu. */
 export const RUNNER_FLAG = "__iommuLabExerciseRunner";
 
-export function defineExercise<M>(id: string, checks: Array<Check<M>>): ExerciseSpec<M> {
-  const spec: ExerciseSpec<M> = { id, checks };
+export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork, prepare?: () => Promise<unknown>): ExerciseSpec<M> {
+  const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}), ...(prepare ? { prepare } : {}) };
   const g = globalThis as Record<string, unknown>;
   if (g["UVU_DEFER"] && !g[RUNNER_FLAG]) registerWithUvu(spec);
   return spec;
@@ -82,11 +101,14 @@ export class Mismatch extends Error {
   readonly items: MismatchItem[];
   /** One sentence explaining why the expected behaviour is the right one. */
   readonly why: string | undefined;
-  constructor(items: MismatchItem[], why?: string) {
+  /** The situation it happened in, when the check generated it (with the seed to repeat it). */
+  readonly context: string | undefined;
+  constructor(items: MismatchItem[], why?: string, context?: string) {
     super(items.map((i) => `${i.what}: expected ${i.expected}, got ${i.got}`).join("; "));
     this.name = "Mismatch";
     this.items = items;
     this.why = why;
+    this.context = context;
   }
 }
 
@@ -139,11 +161,12 @@ const LEVEL_WORDS: Record<string, string> = {
 };
 
 /** What one attach did, as the matrix recipes observe it. */
-export function observedText(o: Observed | null): string {
+export function observedText(o: TripObserved | null): string {
   if (o === null) return "nothing: the driver does not exist in this era";
   if (o.errno.startsWith("setup:")) return `the set-up of the scenario failed with ${o.errno.slice(6)}`;
   const ret = o.errno === "0" ? "returned 0" : `returned -${o.errno}`;
-  const log = o.levels.length ? `printed ${o.levels.map((l) => LEVEL_WORDS[l] ?? l).join(" and ")}` : "printed nothing";
+  const words = o.levels.map((l) => LEVEL_WORDS[l] ?? l).join(" and ");
+  const log = o.levels.length ? `printed ${words}${o.lines?.length ? ` (${o.lines.map((l) => `"${l}"`).join(", ")})` : ""}` : "printed nothing";
   const state = o.attached ? "the device is attached" : o.errno === "0" ? "the device is NOT attached (a fake success)" : "the device is not attached";
   return `${ret}, ${log}, ${state}`;
 }
@@ -200,13 +223,29 @@ export function withChecksPatch<T>(driverId: string, changes: Readonly<Record<st
   return withDriverPatch(driverId, { ...extra, [list]: patchedSteps(driverId, changes, list) } as Partial<DriverModel>, fn);
 }
 
+/** What a trip recipe did, with the text of the lines it printed (the recipe itself keeps only their levels). */
+export interface TripObserved extends Observed {
+  lines?: string[];
+}
+
 /** Play a check's trip recipe (lib/matrix.ts) through the core; null when the driver does not exist in the era. */
-export function playTrip(driverId: string, checkId: string, era: EraId, opts: { op?: TripOp; variants?: readonly string[]; list?: StepList } = {}): Observed | null {
+export function playTrip(driverId: string, checkId: string, era: EraId, opts: { op?: TripOp; variants?: readonly string[]; list?: StepList } = {}): TripObserved | null {
   const d = registeredDriver(driverId);
   if (!d.exists.includes(era)) return null;
   const c = registeredCheck(driverId, checkId, opts.list ?? "attach");
   if (!c.trip) throw new Error(`internal: ${driverId} check ${checkId} has no trip recipe`);
-  return runTrip(d, c.trip, opts.op ?? "attach", era, opts.variants ?? []);
+  // The recipe's own set-up hook hands over its kernel: the lines printed after it are the call's.
+  let kernel: { log: readonly LogLine[] } | null = null;
+  let from = 0;
+  const before = c.trip.before;
+  const trip = { ...c.trip, before: (k: Parameters<NonNullable<typeof before>>[0], x: Parameters<NonNullable<typeof before>>[1]) => {
+    before?.(k, x);
+    kernel = k;
+    from = k.log.length;
+  } };
+  const o = runTrip(d, trip, opts.op ?? "attach", era, opts.variants ?? []);
+  const k = kernel as { log: readonly LogLine[] } | null;
+  return k && o.levels.length ? { ...o, lines: k.log.slice(from).map(formatLine) } : o;
 }
 
 export interface CompareOptions {
@@ -228,8 +267,11 @@ export function compareTripAcrossEras(driverId: string, tripCheck: string, chang
   const items: MismatchItem[] = [];
   for (const era of opts.eras ?? ERA_IDS) {
     const variants = opts.variants ?? [];
-    const want = opts.want && era in opts.want ? opts.want[era]! : playTrip(driverId, tripCheck, era, { variants });
-    const got = withChecksPatch(driverId, changes, () => playTrip(driverId, tripCheck, era, { variants }), "attach", opts.extra ?? {});
+    const handWritten = opts.want !== undefined && era in opts.want;
+    const want: TripObserved | null = handWritten ? opts.want![era]! : playTrip(driverId, tripCheck, era, { variants });
+    let got = withChecksPatch(driverId, changes, () => playTrip(driverId, tripCheck, era, { variants }), "attach", opts.extra ?? {});
+    // A hand-written expectation gives levels only; the library's own run gives the log text as well.
+    if (handWritten && got) got = { errno: got.errno, levels: got.levels, attached: got.attached };
     if (!isDeepStrictEqual(got, want)) {
       items.push({ what: `${opts.label ?? `${driverId} "${tripCheck}"`} in ${era}${variants.length ? ` [${variants.join(", ")}]` : ""}`, expected: observedText(want), got: observedText(got) });
     }

@@ -2,6 +2,7 @@
  * The checker's words: a result per exercise, the progress bar, the hint. Plain text, with
  * colours only when the output is a terminal (and NO_COLOR is not set).
  */
+import { styleText } from "util";
 import { formatFailure } from "./explain";
 import type { ExerciseResult } from "./runner";
 import { eraLabel, type Track, type TrackExercise } from "./track";
@@ -15,9 +16,12 @@ export interface Style {
   cyan(s: string): string;
 }
 
+type Format = Parameters<typeof styleText>[0];
+
+/** node:util's styleText when `color` (a terminal without NO_COLOR), plain text otherwise. */
 export function makeStyle(color: boolean): Style {
-  const wrap = (open: number, close: number) => (s: string) => (color ? `\u001b[${open}m${s}\u001b[${close}m` : s);
-  return { bold: wrap(1, 22), dim: wrap(2, 22), green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
+  const wrap = (f: Format) => (s: string) => (color ? styleText(f, s) : s);
+  return { bold: wrap("bold"), dim: wrap("dim"), green: wrap("green"), red: wrap("red"), yellow: wrap("yellow"), cyan: wrap("cyan") };
 }
 
 export const PLAIN: Style = makeStyle(false);
@@ -37,6 +41,11 @@ export function passedLine(ex: TrackExercise, r: ExerciseResult, s: Style): stri
   return `${s.green("✓")} ${exerciseLabel(ex)} ${s.dim(`(${r.checks.length} checks, ${r.ms} ms)`)}`;
 }
 
+/** What a student reads after a pass: the reference to compare with. */
+export function referenceLine(id: string, s: Style): string {
+  return `  ${s.dim(`solved - compare with the reference solution: solutions/${id}.ts`)}`;
+}
+
 /** The full report of an unsolved exercise: what it is about, then what failed. */
 export function failureReport(ex: TrackExercise, r: ExerciseResult, s: Style): string {
   const out: string[] = [];
@@ -51,6 +60,7 @@ export function failureReport(ex: TrackExercise, r: ExerciseResult, s: Style): s
     return out.join("\n");
   }
   if (r.loadFailure) {
+    if (r.loadFailure.kind === "cheat") out.push(`  ${s.yellow("Not your own code:")}`);
     out.push(formatFailure(r.loadFailure, "  "));
     return out.join("\n");
   }
@@ -60,6 +70,13 @@ export function failureReport(ex: TrackExercise, r: ExerciseResult, s: Style): s
     const f = todos[0]!.failure!;
     out.push(`  ${s.yellow("Not written yet")}: ${f.where ? `${f.where}: ` : ""}${f.message}`);
     out.push(`  ${s.dim(`(${todos.length} of ${r.checks.length} checks stop at the TODO)`)}`);
+    return out.join("\n");
+  }
+  const stopped = failed.find((c) => c.failure?.kind === "timeout" || c.failure?.kind === "crash");
+  if (stopped) {
+    // One clear line at the file; the later checks were not run.
+    out.push(`  ${formatFailure(stopped.failure!)}`);
+    out.push(`  ${s.dim(`(in the check "${stopped.name}"; the checks after it were not run)`)}`);
     return out.join("\n");
   }
   out.push(`  ${failed.length} of ${r.checks.length} checks fail:`);

@@ -44,4 +44,4 @@ export default defineExercise<M>("01-soft-or-hard", [
       compare(m, cases, "The same hardware situation (two SMMUs) gives ENXIO before 2022, EMEDIUMTYPE in the proposal and EINVAL from v6.2: only the last two are soft.");
     },
   },
-]);
+], { names: ["classifyRet", "ERAS", "Kernel"] });

@@ -4,7 +4,8 @@
  * iommufd's auto-domain search on two sprd IOMMUs in einval-6.2.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch } from "../../lib/exercises/harness";
+import { compareFleets } from "../../lib/exercises/differential";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/02-sprd-einval";
 
@@ -19,7 +20,7 @@ export default defineExercise<M>("02-sprd-einval", [
     name: "the check behaves as in history in every era (errno, log line, attach state)",
     run: (m) =>
       compareTripAcrossEras("sprd-iommu", "domain-has-device", { "domain-has-device": { rows: m.domainHasDeviceRows } }, {
-        why: "pre-2022: pr_err + EINVAL; the EMEDIUMTYPE patch missed sprd (C.4), so 2022 is unchanged; f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
+        why: "pre-2022: pr_err + EINVAL; the EMEDIUMTYPE patch missed sprd (Kevin Tian's review listed it), so 2022 is unchanged; f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
       }),
   },
   {
@@ -38,4 +39,8 @@ export default defineExercise<M>("02-sprd-einval", [
       expectFields(got, want, "IOMMU_DEVICE_ATTACH of device b", "iommufd tries the existing auto domain first; a silent EINVAL makes it move on without an error line in the kernel log.");
     },
   },
-]);
+  {
+    name: "generated: fleets of 1-3 sprd IOMMUs and up to 4 devices, VFIO or iommufd, every era",
+    run: (m) => compareFleets("sprd-iommu", ["domain-has-device"], { "domain-has-device": { rows: m.domainHasDeviceRows } }),
+  },
+], DRIVER_DATA);

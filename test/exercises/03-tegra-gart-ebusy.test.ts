@@ -3,7 +3,8 @@
  * played through the core in every era against the registered driver.
  */
 import { ERA_IDS } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
+import { compareFleets } from "../../lib/exercises/differential";
+import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../lib/exercises/harness";
 import type * as Solution from "../../solutions/03-tegra-gart-ebusy";
 
 type M = typeof Solution;
@@ -33,7 +34,11 @@ export default defineExercise<M>("03-tegra-gart-ebusy", [
       compareTripAcrossEras("tegra-gart", "other-active-domain", { "other-active-domain": { rows: m.otherActiveDomainRows } }, {
         eras: ERA_IDS,
         extra: { exists: m.gartEras },
-        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, C.4); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
+        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, as Kevin Tian's review noted); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
       }),
   },
-]);
+  {
+    name: "generated: fleets of 1-3 GARTs and up to 4 devices, VFIO or iommufd, every era the GART exists in",
+    run: (m) => compareFleets("tegra-gart", ["other-active-domain"], { "other-active-domain": { rows: m.otherActiveDomainRows } }),
+  },
+], DRIVER_DATA);

@@ -3,7 +3,8 @@
  * core in every era with the student's two tables in place; then iommufd on two SMMUs.
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch } from "../../lib/exercises/harness";
+import { compareFleets } from "../../lib/exercises/differential";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { logLines, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/04-arm-smmu-robin";
 
@@ -23,7 +24,7 @@ export default defineExercise<M>("04-arm-smmu-robin", [
     name: "a device with no SMMU at all: a hard ENXIO with its error line, until the core's owner check made the test redundant",
     run: (m) =>
       compareTripAcrossEras("arm-smmu", "no-fwspec", changes(m), {
-        why: "Robin Murphy (C.4): a failed fwspec check means the device has no IOMMU at all - no other domain would work, so it is not the soft failure. The 2023 cleanup removed it.",
+        why: "Robin Murphy, reviewing the EINVAL series: a failed fwspec check means the device has no IOMMU at all - no other domain would work, so it is not the soft failure. The 2023 cleanup removed it.",
       }),
   },
   {
@@ -52,4 +53,8 @@ export default defineExercise<M>("04-arm-smmu-robin", [
       expectFields(got, want, "IOMMU_DEVICE_ATTACH (a and c behind SMMU i0, b behind i1)", "A silent EINVAL lets iommufd try the next domain without filling the kernel log.");
     },
   },
-]);
+  {
+    name: "generated: fleets of 1-3 SMMUs and up to 4 devices, VFIO or iommufd, every era",
+    run: (m) => compareFleets("arm-smmu", ["no-fwspec", "smmu-mismatch"], changes(m)),
+  },
+], DRIVER_DATA);

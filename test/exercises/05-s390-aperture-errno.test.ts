@@ -4,7 +4,8 @@
  * difference: VFIO type1's proposed try-existing-first loop (emediumtype-2022) and iommufd (mainline).
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch } from "../../lib/exercises/harness";
+import { compareFleets } from "../../lib/exercises/differential";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { group, logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/05-s390-aperture-errno";
 
@@ -12,10 +13,10 @@ type M = typeof Solution;
 
 const V6 = "s390-iommu:emediumtype-v6";
 
-const changes = (m: M) => ({
-  "dma-range": { rows: m.dmaRangeRows, variants: { "emediumtype-v6": m.proposalV6Rows } },
-  "aperture-overlap": { rows: m.apertureOverlapRows },
-});
+// Each row's own check patches only that row, so that its failure names the row at fault.
+const dmaRange = (m: M) => ({ "dma-range": { rows: m.dmaRangeRows, variants: { "emediumtype-v6": m.proposalV6Rows } } });
+const apertureOverlap = (m: M) => ({ "aperture-overlap": { rows: m.apertureOverlapRows } });
+const changes = (m: M) => ({ ...dmaRange(m), ...apertureOverlap(m) });
 
 /** Two zPCI functions with the ranges of the check's own recipe: f1 starts where f0 ends. */
 function functions(era: "emediumtype-2022" | "mainline-2025", variants: string[]): Kernel {
@@ -33,14 +34,14 @@ export default defineExercise<M>("05-s390-aperture-errno", [
   {
     name: "\"dma-range\": a silent EINVAL while the check exists, none in mainline",
     run: (m) =>
-      compareTripAcrossEras("s390-iommu", "dma-range", changes(m), {
-        why: "s390 never printed here; the EMEDIUMTYPE patch missed it (Kevin Tian, C.4); v6.2 did not touch it; mainline replaced it with the overlap check.",
+      compareTripAcrossEras("s390-iommu", "dma-range", dmaRange(m), {
+        why: "s390 never printed here; the EMEDIUMTYPE patch missed it (Kevin Tian's review); v6.2 did not touch it; mainline replaced it with the overlap check.",
       }),
   },
   {
     name: "\"dma-range\" with the variant s390-iommu:emediumtype-v6: EMEDIUMTYPE in the proposal's era only",
     run: (m) =>
-      compareTripAcrossEras("s390-iommu", "dma-range", changes(m), {
+      compareTripAcrossEras("s390-iommu", "dma-range", dmaRange(m), {
         variants: [V6],
         why: "The proposal's last posting (v6, 15 Aug 2022) converted this path to a silent EMEDIUMTYPE; no other era changes.",
       }),
@@ -48,8 +49,8 @@ export default defineExercise<M>("05-s390-aperture-errno", [
   {
     name: "\"aperture-overlap\": mainline's EINVAL under WARN_ON",
     run: (m) =>
-      compareTripAcrossEras("s390-iommu", "aperture-overlap", changes(m), {
-        why: "Mainline refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL (D.1); TD1 moves the same WARN_ON into test_dev.",
+      compareTripAcrossEras("s390-iommu", "aperture-overlap", apertureOverlap(m), {
+        why: "Mainline refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL; TD1 moves the same WARN_ON into test_dev.",
       }),
   },
   {
@@ -87,4 +88,11 @@ export default defineExercise<M>("05-s390-aperture-errno", [
       expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), "IOMMU_DEVICE_ATTACH of f0 then f1", "The search still moves on (EINVAL), but the WARN_ON splat lands in the log every time.");
     },
   },
-]);
+  {
+    name: "generated: fleets of zPCI functions with the recipes' ranges, VFIO or iommufd, every era (with and without the v6 variant)",
+    run: (m) => {
+      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m));
+      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m), { variants: [V6] });
+    },
+  },
+], DRIVER_DATA);

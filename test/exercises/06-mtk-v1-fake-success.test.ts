@@ -4,7 +4,7 @@
  * recipe in every era, and an iommufd attach in mainline-2025.
  */
 import { domainAlloc, type Domain, type EraId, iommuAttachDevice, IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, withChecksPatch } from "../../lib/exercises/harness";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import type { Observed } from "../../lib/matrix";
 import { machine, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/06-mtk-v1-fake-success";
@@ -74,4 +74,4 @@ export default defineExercise<M>("06-mtk-v1-fake-success", [
       expectFields(withChecksPatch("mtk-iommu-v1", withFix(m), run), { outcome: "hard-failure", errno: "EINVAL", "hwpts left in the IOAS": 0, "log lines": 0 }, "IOMMU_DEVICE_ATTACH of cam with the fix", "The only domain iommufd can offer is foreign to the M4U: with the fix the ioctl fails (and the new hwpt is destroyed) instead of pretending.");
     },
   },
-]);
+], DRIVER_DATA);

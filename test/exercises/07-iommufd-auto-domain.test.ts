@@ -1,12 +1,14 @@
 /**
  * Exercise 07: the student's autoGetDomain() against the library's, on twin kernels: real
  * attaches (two SMMUv3 instances, einval-6.2 and mainline-2025), a manually allocated hwpt that
- * must be skipped, and attach strategies that fail with EBUSY or EMEDIUMTYPE (hard failures).
+ * must be skipped, and attach strategies that fail with EBUSY or EMEDIUMTYPE (hard failures);
+ * then generated searches (1-3 SMMUs, up to 5 devices, any candidate answering any errno).
  */
 import { type Device, type EraId, errnoName, type Kernel, neg } from "../../lib/index";
 import { autoGetDomain, type AutoResult, type DoAttach, type Hwpt, hwptAttach, hwptPagingAlloc, iommufdBind, Ioas, IommufdCtx } from "../../lib/consumers/iommufd";
 import { defineExercise, expectExport, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness";
-import { logLines, twoInstances } from "./_helpers";
+import { differential, fc } from "../../lib/exercises/differential";
+import { logLines, machine, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/07-iommufd-auto-domain";
 
 type M = typeof Solution;
@@ -44,9 +46,9 @@ function summary(e: Env, r: AutoResult, from: number): Record<string, unknown> {
 }
 
 /** Play the same requests with both searches; report the first request where anything differs. */
-function compare(m: M, era: EraId, requests: Array<[string, Strategy]>, setup: (e: Env) => void = () => undefined, why?: string): void {
-  const mine = env(era);
-  const ref = env(era);
+function compare(m: M, era: EraId, requests: Array<[string, Strategy]>, setup: (e: Env) => void = () => undefined, why?: string, make: (era: EraId) => Env = env): void {
+  const mine = make(era);
+  const ref = make(era);
   setup(mine);
   setup(ref);
   for (const [id, strategy] of requests) {
@@ -64,6 +66,54 @@ function compare(m: M, era: EraId, requests: Array<[string, Strategy]>, setup: (
     }
     if (items.length) throw new Mismatch(items, why);
   }
+}
+
+// ---- Generated cases ----------------------------------------------------------------------------
+
+type Answer = "EINVAL" | "EBUSY" | "ENOMEM" | "EMEDIUMTYPE";
+interface Request {
+  /** The SMMU the device sits behind. */
+  smmu: number;
+  /** The n-th auto hwpt tried answers this errno without reaching the driver (null: every attempt is real). */
+  answer: { at: number; errno: Answer } | null;
+}
+interface Case {
+  era: EraId;
+  smmus: number;
+  manualFirst: boolean;
+  requests: Request[];
+}
+
+const caseArb: fc.Arbitrary<Case> = fc.integer({ min: 1, max: 3 }).chain((smmus) =>
+  fc.record({
+    era: fc.constantFrom<EraId>("einval-6.2", "mainline-2025"),
+    smmus: fc.constant(smmus),
+    manualFirst: fc.boolean(),
+    requests: fc.array(
+      fc.record({
+        smmu: fc.integer({ min: 0, max: smmus - 1 }),
+        answer: fc.option(fc.record({ at: fc.integer({ min: 0, max: 3 }), errno: fc.constantFrom<Answer>("EINVAL", "EBUSY", "ENOMEM", "EMEDIUMTYPE") }), { freq: 2 }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+  }),
+);
+
+function describeCase(c: Case): string {
+  const reqs = c.requests.map((r, i) => `d${i} behind SMMU i${r.smmu}${r.answer ? ` (auto hwpt #${r.answer.at} answers -${r.answer.errno})` : ""}`);
+  return `${c.era}, ${c.smmus} SMMUv3 instance(s)${c.manualFirst ? ", a manual hwpt allocated first" : ""}; IOMMU_DEVICE_ATTACH of ${reqs.join(", then ")}`;
+}
+
+function compareCase(m: M, c: Case): void {
+  const make = (era: EraId): Env => {
+    const k = machine(era, Array.from({ length: c.smmus }, (_, i) => ({ id: `i${i}`, driver: "arm-smmu-v3" })), c.requests.map((r, i) => ({ id: `d${i}`, instance: `i${r.smmu}` })));
+    return { k, ctx: new IommufdCtx(), ioas: new Ioas("ioas0"), dev: (id) => k.devices.get(id)! };
+  };
+  const strategy = (r: Request): Strategy => (e, dev) => (h: Hwpt) => (r.answer && e.ioas.hwpts.filter((x) => x.autoDomain).indexOf(h) === r.answer.at ? neg(r.answer.errno) : hwptAttach(e.k, e.ctx, h, dev));
+  const setup = (e: Env) => {
+    if (c.manualFirst && typeof hwptPagingAlloc(e.k, e.ctx, e.ioas, e.dev("d0"), {}, false) === "number") throw new Error("internal: manual hwpt allocation failed");
+  };
+  compare(m, c.era, c.requests.map((r, i) => [`d${i}`, strategy(r)]), setup, "Every auto hwpt is a candidate, in order, whichever one fits: skip those that answer EINVAL and go on; stop at the first success or at any other errno.", make);
 }
 
 export default defineExercise<M>("07-iommufd-auto-domain", [
@@ -102,7 +152,18 @@ export default defineExercise<M>("07-iommufd-auto-domain", [
     },
   },
   {
+    name: "the second of two candidates fits: the search goes on after the first one's EINVAL",
+    run: (m) => compare(m, "mainline-2025", [["a", realAttach], ["b", realAttach], ["c", realAttach]], undefined, "After an EINVAL the search continues with the next hwpt (continue, not break): b's hwpt is found after a's refused.", (era) => {
+      const k = machine(era, [{ id: "i0", driver: "arm-smmu-v3" }, { id: "i1", driver: "arm-smmu-v3" }], [{ id: "a", instance: "i0" }, { id: "b", instance: "i1" }, { id: "c", instance: "i1" }]);
+      return { k, ctx: new IommufdCtx(), ioas: new Ioas("ioas0"), dev: (id) => k.devices.get(id)! };
+    }),
+  },
+  {
+    name: "generated: 1-3 SMMUs, up to 5 devices, any candidate may fit or answer any errno",
+    run: (m) => differential(caseArb, (c) => compareCase(m, c), describeCase),
+  },
+  {
     name: "EMEDIUMTYPE is a hard failure for iommufd",
     run: (m) => compare(m, "mainline-2025", [["a", realAttach], ["c", firstAnswers("EMEDIUMTYPE")]], undefined, "EMEDIUMTYPE was the 2022 proposal, never merged; iommufd only knows the v6.2 contract (EINVAL)."),
   },
-]);
+], { names: ["autoGetDomain", "iommufdDeviceAttachIoas"] });

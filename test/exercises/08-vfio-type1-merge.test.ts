@@ -1,14 +1,21 @@
 /**
  * Exercise 08: the student's allocate-then-merge loop inside vfio_iommu_type1_attach_group(),
- * against the library's type1 on twin kernels (lib/consumers/vfio-type1.ts).
+ * against the library's type1 on twin kernels (lib/consumers/vfio-type1.ts): hand-written
+ * machines, then generated ones (1-3 IOMMUs, groups of 1-3 devices, an attach_dev failure
+ * injected at any position: a merge, the re-attach to the new domain, the n-th device).
  */
-import type { EraId } from "../../lib/index";
+import type { EraId, VfioIommuType } from "../../lib/index";
 import { defineExercise, expectExport } from "../../lib/exercises/harness";
-import { compareType1, machine, twoInstances, type Type1Loop } from "./_helpers";
+import { differential } from "../../lib/exercises/differential";
+import { compareType1, compareType1Case, describeType1Case, machine, twoInstances, type Type1Case, type1CaseArb, type Type1Loop, type Type1Unit } from "./_helpers";
 import type * as Solution from "../../solutions/08-vfio-type1-merge";
 
 type M = typeof Solution;
 const loop = (m: M): Type1Loop => (k, c, g, t) => m.allocateThenMerge(k, c, g, t);
+
+const WHY = "Allocate, attach, then try every existing domain with the same ops and coherency in turn; a failed merge (whatever its errno) goes back to the new domain and on to the next candidate; a failed re-attach ends the request.";
+const GEN = { eras: ["pre-2022", "einval-6.2", "mainline-2025"] as EraId[], units: ["arm-smmu-v3", "intel-vtd", "intel-vtd-nosnoop"] as Type1Unit[], containers: ["v2"] as VfioIommuType[] };
+const compareCase = (m: M, c: Type1Case) => compareType1Case(loop(m), c, WHY);
 
 export default defineExercise<M>("08-vfio-type1-merge", [
   {
@@ -54,4 +61,16 @@ export default defineExercise<M>("08-vfio-type1-merge", [
       }
     },
   },
-]);
+  {
+    name: "three SMMUv3s: the merge into the first domain fails, the second one is the match",
+    run: (m) => compareCase(m, { era: "mainline-2025", container: "v2", units: ["arm-smmu-v3", "arm-smmu-v3", "arm-smmu-v3"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }, { unit: 1, devices: 2 }], fault: null }),
+  },
+  {
+    name: "the re-attach to the new domain after a failed merge fails too: the request fails and frees the new domain",
+    run: (m) => compareCase(m, { era: "mainline-2025", container: "v2", units: ["arm-smmu-v3", "arm-smmu-v3"], groups: [{ unit: 0, devices: 1 }, { unit: 1, devices: 1 }], fault: { at: 4, errno: "ENOMEM" } }),
+  },
+  {
+    name: "generated: 1-3 IOMMUs, groups of 1-3 devices, a failing attach_dev call at any position",
+    run: (m) => differential(type1CaseArb(GEN), (c) => compareCase(m, c), describeType1Case),
+  },
+], { names: ["vfioType1AttachGroup"] });

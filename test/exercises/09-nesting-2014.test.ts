@@ -2,9 +2,10 @@
  * Exercise 09: type1's newDomain() with the 2014 nesting rule (f5c9ecebaf2a), inside the
  * allocate-then-merge loop, against the library's type1 on twin kernels; plus the trace name.
  */
-import { buildPlatform, type Group, Kernel, VfioContainer } from "../../lib/index";
-import { defineExercise, expectExport, expectSame } from "../../lib/exercises/harness";
-import { compareType1, type Type1Loop, twoInstances } from "./_helpers";
+import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
+import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
+import { differential } from "../../lib/exercises/differential";
+import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers";
 import type * as Solution from "../../solutions/09-nesting-2014";
 
 type M = typeof Solution;
@@ -37,19 +38,37 @@ export default defineExercise<M>("09-nesting-2014", [
     run: (m) => compareType1(loop(m), () => twoInstances("pre-2022", "arm-smmu-v3"), ["a", "b", "c"], "nesting", "pre-2022 arm-smmu-v3, nesting container", "The nesting type lived until v6.13; SMMUv3 accepts nesting on a domain not yet finalised.", stage),
   },
   {
-    name: "the request is traced as iommu_domain_set_attr(DOMAIN_ATTR_NESTING) in 2014",
+    name: "the request is traced as in each era: iommu_domain_set_attr(DOMAIN_ATTR_NESTING) in 2014, iommu_enable_nesting later",
     run: (m) => {
-      const k = new Kernel({ era: "2014-nesting" });
-      buildPlatform(k, { instances: [{ id: "i0", driver: "arm-smmu" }], devices: [{ id: "a", instance: "i0" }] });
-      const t = { attempts: 0, soft: 0, allocated: 0 };
-      const from = k.trace!.length;
-      m.allocateThenMerge(k, new VfioContainer("c0", "nesting"), k.groups.get("a")!, t);
-      const calls = k.trace!.slice(from).map((e) => e.fn);
-      const want = ["iommu_domain_set_attr(DOMAIN_ATTR_NESTING)", "iommu_attach_group"];
-      expectSame(calls.filter((f) => want.includes(f)), want, "the calls of one nesting request, in order", {
-        show: (v) => (v.length ? v.join(" then ") : "neither call"),
-        why: "Call the driver through k.call(...) with the 2014 name, and before the attach: nesting must be requested while the domain is still unfinalised.",
-      });
+      const NAMES = ["iommu_domain_set_attr(DOMAIN_ATTR_NESTING)", "iommu_enable_nesting", "iommu_attach_group"];
+      for (const era of ERA_IDS) {
+        const driver = era === "2014-nesting" ? "arm-smmu" : "arm-smmu-v3";
+        const make = () => {
+          const k = new Kernel({ era });
+          buildPlatform(k, { instances: [{ id: "i0", driver }], devices: [{ id: "a", instance: "i0" }] });
+          return k;
+        };
+        const ref = make();
+        if (!ref.features.vfioNestingType || !registeredDriver(driver).exists.includes(era)) continue;
+        const from = ref.trace!.length;
+        vfioType1AttachGroup(ref, new VfioContainer("c0", "nesting"), ref.groups.get("a")!);
+        const want = ref.trace!.slice(from).map((e) => e.fn).filter((f) => NAMES.includes(f));
+        const mine = make();
+        m.allocateThenMerge(mine, new VfioContainer("c0", "nesting"), mine.groups.get("a")!, { attempts: 0, soft: 0, allocated: 0 });
+        const got = mine.trace!.slice(from).map((e) => e.fn).filter((f) => NAMES.includes(f));
+        expectSame(got, want, `${era}, ${driver}: the calls of one nesting request, in order`, {
+          show: (v) => (v.length ? v.join(" then ") : "neither call"),
+          why: "Call the driver through k.call(...) with the era's name (the attribute API until it became iommu_enable_nesting), and before the attach: nesting must be requested while the domain is still unfinalised.",
+        });
+      }
     },
   },
-]);
+  {
+    name: "generated: nesting and v2 containers on arm-smmu/ipmmu-vmsa (2014) and SMMUv3 (pre-2022), groups of 1-3 devices, a failure at any position",
+    run: (m) => {
+      const why = "Every new domain of a nesting container asks for nesting before its first attach; a refusal frees it and fails the request; v2 containers never ask.";
+      differential(type1CaseArb({ eras: ["2014-nesting"], units: ["arm-smmu", "ipmmu-vmsa"], containers: ["nesting", "v2"] }), (c) => compareType1Case(loop(m), c, why, stage), describeType1Case, { runs: 30 });
+      differential(type1CaseArb({ eras: ["pre-2022"], units: ["arm-smmu-v3"], containers: ["nesting", "v2"] }), (c) => compareType1Case(loop(m), c, why, stage), describeType1Case, { runs: 30 });
+    },
+  },
+], { names: ["vfioType1AttachGroup"] });

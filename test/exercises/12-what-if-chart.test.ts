@@ -1,10 +1,14 @@
 /**
- * Exercise 12: the experiment's rows (recomputed here with the library), the chart spec's
- * structure, and the SVG rendering.
+ * Exercise 12: the experiment's rows (recomputed here with the library, also with a driver
+ * changed so that copied rows fail), the chart spec's structure and data, and the SVG read back
+ * (its labels), each for rows the experiment never produces.
  */
 import { isDeepStrictEqual } from "util";
 import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Kernel, type Outcome, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { defineExercise, expectExport, expectSame, mismatch, show } from "../../lib/exercises/harness";
+import { effect } from "../../lib/driver";
+import { neg } from "../../lib/errno";
+import { barChart, renderSvg } from "../../lib/chart";
+import { defineExercise, expectExport, expectSame, mismatch, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
 import type * as Solution from "../../solutions/12-what-if-chart";
 
 type M = typeof Solution;
@@ -37,6 +41,9 @@ function expectedRows(): Row[] {
   return rows;
 }
 
+/** Rows the experiment never produces: a spec and an SVG must be made of the rows they are given. */
+const otherRows = (): Row[] => [...expectedRows().map((r) => ({ ...r, count: r.count + 1 })), { consumer: "iommufd", variant: "none", outcome: "what-if-outcome", count: 3 }];
+
 const key = (r: Row) => `${r.consumer} | ${r.variant} | ${r.outcome}`;
 const sorted = (rows: readonly Row[]) => [...rows].sort((x, y) => key(x).localeCompare(key(y)));
 const rowsText = (rows: readonly Row[]) => (rows.length ? rows.map((r) => `${key(r)}: ${r.count}`).join("; ") : "no rows");
@@ -61,9 +68,25 @@ export default defineExercise<M>("12-what-if-chart", [
     },
   },
   {
-    name: "chartSpec(rows): a grouped bar chart built with barChart()",
+    name: "runExperiment() runs the experiment: with device c's attaches refused (-EBUSY), its counts follow",
     run: (m) => {
-      const rows = expectedRows();
+      // A what-if of the what-if: the rows must come from running the kernel, not from a copy of its output.
+      const busyC = effect("injected-fault", "fault injection (exercise test)", "every attach of device c fails with EBUSY", (c) => (c.dev.id === "c" && !c.domain.isStatic && !c.domain.id.includes("@") ? neg("EBUSY") : 0));
+      const run = <T>(fn: () => T) => withDriverPatch("arm-smmu-v3", { attach: [busyC, ...registeredDriver("arm-smmu-v3").attach] }, fn);
+      const want = run(expectedRows);
+      const got = run(() => m.runExperiment());
+      if (!Array.isArray(got)) throw mismatch("runExperiment()", "an array of rows", show(got));
+      const clean = got.map((r) => ({ consumer: r.consumer, variant: r.variant, outcome: r.outcome, count: r.count }));
+      expectSame(sorted(clean), sorted(want), "runExperiment() with device c refused (consumer | variant | outcome: count)", {
+        show: rowsText,
+        why: "The rows are counted from what the kernel did on this run: hard-coded rows do not follow a change in the driver.",
+      });
+    },
+  },
+  {
+    name: "chartSpec(rows): a grouped bar chart built with barChart(), of the rows it is given",
+    run: (m) => {
+      const rows = otherRows();
       const spec = m.chartSpec(rows) as Record<string, unknown>;
       const enc = (spec["encoding"] ?? {}) as Record<string, { field?: string } | undefined>;
       const mark = spec["mark"] as { type?: string } | string | undefined;
@@ -84,11 +107,16 @@ export default defineExercise<M>("12-what-if-chart", [
     },
   },
   {
-    name: "chartSvg(rows): the chart renders to SVG",
+    name: "chartSvg(rows): the chart of the rows it is given, rendered by Vega",
     run: async (m) => {
-      const svg = await m.chartSvg(expectedRows());
+      const rows = otherRows();
+      const svg = await m.chartSvg(rows);
       if (typeof svg !== "string" || !svg.trimStart().startsWith("<svg")) throw mismatch("chartSvg(rows)", "an SVG document (a string starting with <svg)", typeof svg === "string" ? `"${svg.slice(0, 40)}..."` : typeof svg);
-      if (!svg.includes("fake-success")) throw mismatch("the rendered chart", "an x-axis label \"fake-success\"", "no such label: is x the outcome field, with the rows of the experiment?");
+      // Read the picture back: every outcome of these rows is an axis label, and the title is the spec's.
+      const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]!);
+      const title = String((m.chartSpec(rows) as { title?: unknown }).title ?? "");
+      const missing = [...new Set(rows.map((r) => r.outcome)), ...(title ? [title] : [])].filter((w) => !labels.some((l) => l.includes(w.slice(0, 40))));
+      if (missing.length) throw mismatch("the rendered chart's text", `a label for every outcome of the rows given and the title (${show(missing)} among them)`, labels.length ? `${labels.length} labels without ${show(missing)}` : "no <text> labels at all", "Render the spec of the rows you are given with the library: renderSvg(chartSpec(rows)).");
     },
   },
-]);
+], undefined, () => renderSvg(barChart({ title: "warm-up", data: [{ x: "a", y: 1 }], x: "x", y: "y" })));

@@ -18,7 +18,10 @@ import {
   type VfioIommuType,
   vfioType1AttachGroup,
 } from "../../lib/index";
-import { expectFields, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness";
+import { effect, type Step } from "../../lib/driver";
+import { neg } from "../../lib/errno";
+import { fc } from "../../lib/exercises/differential";
+import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
 
 export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
   const k = new Kernel({ era, variants, trace: false });
@@ -119,6 +122,80 @@ export function compareType1(
     }
   }
   if (items.length) throw new Mismatch(items, why);
+}
+
+// ---- Faults at any position ------------------------------------------------------------------------
+
+/** The n-th attach_dev call to a consumer's domain (1-based, per kernel, over every driver given) fails with `errno`. */
+export interface Fault {
+  at: number;
+  errno: "EINVAL" | "ENOMEM" | "EBUSY" | "ENXIO" | "ENOSPC";
+}
+
+/**
+ * Run `fn` with a fault injected in front of the attach_dev steps of `drivers`: the student's code
+ * and the library then meet the same failure at the same call, wherever it falls (a merge, the
+ * re-attach to the new domain, the n-th device of a group). Counted per kernel, so twin kernels
+ * run side by side each get their own.
+ */
+export function withAttachFault<T>(drivers: readonly string[], fault: Fault | null, fn: () => T): T {
+  if (!fault || !drivers.length) return fn();
+  const calls = new WeakMap<object, number>();
+  const step: Step = effect("injected-fault", "fault injection (exercise test)", `the attach_dev call #${fault.at} fails with ${fault.errno}`, (c) => {
+    if (c.domain.isStatic || c.domain.id.includes("@")) return 0; // default and blocking domains (probe, detach) do not count
+    const n = (calls.get(c.k) ?? 0) + 1;
+    calls.set(c.k, n);
+    return n === fault.at ? neg(fault.errno) : 0;
+  });
+  const patchAll = (ds: readonly string[]): T => (ds.length ? withDriverPatch(ds[0]!, { attach: [step, ...registeredDriver(ds[0]!).attach] }, () => patchAll(ds.slice(1))) : fn());
+  return patchAll([...new Set(drivers)]);
+}
+
+// ---- Generated type1 cases (exercises 08 and 09) ------------------------------------------------------
+
+/** An IOMMU instance of a type1 case: a driver, or VT-d without snoop control. */
+export type Type1Unit = "arm-smmu-v3" | "arm-smmu" | "ipmmu-vmsa" | "intel-vtd" | "intel-vtd-nosnoop";
+
+export interface Type1Case {
+  era: EraId;
+  container: VfioIommuType;
+  units: Type1Unit[];
+  /** Groups in attach order: the unit they sit behind and how many devices they have. */
+  groups: Array<{ unit: number; devices: number }>;
+  fault: Fault | null;
+}
+
+const unitSpec = (u: Type1Unit): { driver: string; props: InstanceSpec["props"] } => (u === "intel-vtd-nosnoop" ? { driver: "intel-vtd", props: { snoopControl: false } } : { driver: u, props: {} });
+
+/** Machines of 1-3 units (the first unit kind three times as likely), 1-4 groups of 1-3 devices, maybe a fault. */
+export function type1CaseArb(o: { eras: readonly EraId[]; units: readonly Type1Unit[]; containers: readonly VfioIommuType[] }): fc.Arbitrary<Type1Case> {
+  const unit = fc.oneof({ arbitrary: fc.constant(o.units[0]!), weight: 3 }, ...o.units.slice(1).map((u) => ({ arbitrary: fc.constant(u), weight: 1 })));
+  return fc.array(unit, { minLength: 1, maxLength: 3 }).chain((units) =>
+    fc.record({
+      era: fc.constantFrom(...o.eras),
+      container: fc.constantFrom(...o.containers),
+      units: fc.constant(units),
+      groups: fc.array(fc.record({ unit: fc.integer({ min: 0, max: units.length - 1 }), devices: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4 }),
+      fault: fc.option(fc.record({ at: fc.integer({ min: 1, max: 7 }), errno: fc.constantFrom<Fault["errno"]>("EINVAL", "ENOMEM", "EBUSY", "ENXIO") }), { freq: 2 }),
+    }),
+  );
+}
+
+export function describeType1Case(c: Type1Case): string {
+  const units = c.units.map((u, i) => `u${i}: ${u === "intel-vtd-nosnoop" ? "intel-vtd without snoop control" : u}`).join(", ");
+  const groups = c.groups.map((g, i) => `g${i} (${g.devices} device${g.devices > 1 ? "s" : ""} behind u${g.unit})`).join(", then ");
+  return `${c.era}; ${units}; VFIO_GROUP_SET_CONTAINER (${c.container} container) of ${groups}${c.fault ? `; attach_dev call #${c.fault.at} fails with -${c.fault.errno}` : ""}`;
+}
+
+/** The case on twin kernels: the student's loop inside the library's type1 wrapper, and the library's own. */
+export function compareType1Case(loop: Type1Loop, c: Type1Case, why: string, extra?: (k: Kernel, g: Group) => Record<string, unknown>): void {
+  const make = () =>
+    machine(
+      c.era,
+      c.units.map((u, i) => ({ id: `u${i}`, ...unitSpec(u) })),
+      c.groups.flatMap((g, i) => Array.from({ length: g.devices }, (_, j) => ({ id: `g${i}d${j}`, instance: `u${g.unit}`, group: `g${i}` }))),
+    );
+  withAttachFault(c.units.map((u) => unitSpec(u).driver), c.fault, () => compareType1(loop, make, c.groups.map((_, i) => `g${i}`), c.container, c.era, why, extra));
 }
 
 export { show };

@@ -1,0 +1,145 @@
+/**
+ * The checker survives bad student code (issue #18): an endless loop, a promise that never
+ * settles, a throw at load and a stack overflow each give one line at the exercise's file and a
+ * non-zero exit within the time limit, with --only, the full run and --watch (which must still
+ * quit on a signal). The student's folder is a temporary copy (IOMMU_LAB_EXERCISES): solutions
+ * for 01-06 so that the full run reaches 07, the starters after that, and the bad file.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ownWorkImported } from "../lib/exercises/cheats";
+import { PROJECT_ROOT } from "../lib/exercises/target";
+import { loadTrack } from "../lib/exercises/track";
+
+const ids = loadTrack().exercises.map((e) => e.id);
+const abs = (text: string) => text.replace(/from "\.\.\//g, `from "${PROJECT_ROOT}/`);
+
+/** A student folder: solutions up to `upTo` (exclusive), starters after, `bad` for one file. */
+function studentDir(upTo: number, bad: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-iso-"));
+  ids.forEach((id, i) => {
+    const from = path.join(PROJECT_ROOT, i < upTo ? "solutions" : "exercises", `${id}.ts`);
+    fs.writeFileSync(path.join(dir, `${id}.ts`), abs(bad[id] ?? fs.readFileSync(from, "utf8")));
+  });
+  return dir;
+}
+
+function check(dir: string, args: string[]) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", "--timeout", "2", ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
+}
+
+const solution07 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "07-iommufd-auto-domain.ts"), "utf8");
+const solution12 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "12-what-if-chart.ts"), "utf8");
+
+const BAD: Array<{ what: string; id: string; text: string; line: RegExp }> = [
+  {
+    what: "an endless loop",
+    id: "07-iommufd-auto-domain",
+    text: solution07.replace("for (const hwpt of ioas.hwpts) {", "for (const hwpt of ioas.hwpts) {\n      while (hwpt) r.attempts++;"),
+    line: /07-iommufd-auto-domain\.ts: your code did not finish within 2 s \(an endless loop\?\)/,
+  },
+  {
+    what: "a promise that never settles",
+    id: "12-what-if-chart",
+    text: solution12.replace("return renderSvg(chartSpec(rows));", "return new Promise<string>(() => void chartSpec(rows));"),
+    line: /12-what-if-chart\.ts: your code did not finish within 2 s \(an endless loop\?\)/,
+  },
+  {
+    what: "a throw at load",
+    id: "07-iommufd-auto-domain",
+    text: `${solution07}\nthrow new Error("half-written");\n`,
+    line: /07-iommufd-auto-domain\.ts:\d+: the file could not be loaded: your code threw Error: half-written/,
+  },
+  {
+    what: "a stack overflow",
+    id: "07-iommufd-auto-domain",
+    text: solution07.replace("export function autoGetDomain(", "function depth(n: number): number {\n  return depth(n + 1) + 1;\n}\nexport function autoGetDomain(").replace("r.attempts++;", "r.attempts += depth(0);"),
+    line: /07-iommufd-auto-domain\.ts(:\d+)?: your code called itself without end \(RangeError: Maximum call stack size exceeded\)/,
+  },
+];
+
+for (const b of BAD) {
+  test(`${b.what}: one line at the file and exit 1, with --only and in the full run`, () => {
+    const dir = studentDir(ids.indexOf(b.id), { [b.id]: b.text });
+    try {
+      const only = check(dir, ["--only", b.id.slice(0, 2), "--no-typecheck"]);
+      assert.is(only.code, 1, only.out);
+      assert.match(only.out, b.line);
+      assert.not.match(only.out, /\n\s+at .*\(/, "a stack trace leaked");
+      const full = check(dir, []);
+      assert.is(full.code, 1, full.out);
+      assert.match(full.out, b.line);
+      assert.match(full.out, new RegExp(`✓ ${ids[ids.indexOf(b.id) - 1]!.slice(0, 2)} `), "the exercises before it were not reported");
+      assert.match(full.out, new RegExp(`${ids.indexOf(b.id)}/${ids.length}`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("--watch: an endless loop saved in an exercise is reported, the watcher goes on and quits on Ctrl-C", async () => {
+  const id = "07-iommufd-auto-domain";
+  const dir = studentDir(ids.indexOf(id), {});
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/check.ts", "--watch", "--timeout", "2", "--no-typecheck"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  const until = async (re: RegExp, ms: number) => {
+    const t0 = Date.now();
+    while (!re.test(out)) {
+      if (Date.now() - t0 > ms) throw new Error(`waited ${ms} ms for ${re}; output:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    await until(/Watching exercises/, 30_000);
+    fs.writeFileSync(path.join(dir, `${id}.ts`), abs(BAD[0]!.text));
+    await until(/did not finish within 2 s/, 20_000);
+    await until(/Watching exercises[\s\S]*did not finish[\s\S]*Watching exercises/, 10_000);
+    // A save that fixes it is picked up by the fresh worker.
+    fs.writeFileSync(path.join(dir, `${id}.ts`), abs(solution07));
+    await until(/✓ 07 [\s\S]*Watching exercises[^\n]*08-/, 20_000);
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    assert.is(await exited, 0);
+    assert.ok(Date.now() - t0 < 5000, "Ctrl-C took too long");
+  } finally {
+    child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("own work: importing or re-exporting the function the exercise asks for is refused, with the line", () => {
+  const own = { names: ["autoGetDomain"] };
+  const cheats = [
+    `export { autoGetDomain } from "../lib/consumers/iommufd";`,
+    `import { hwptAttach, autoGetDomain as lib } from "../lib/consumers/iommufd";\nexport const autoGetDomain = lib;`,
+    `import * as lib from "../lib/consumers/iommufd";\nexport function autoGetDomain(...a: Parameters<typeof lib.autoGetDomain>) { return lib.autoGetDomain(...a); }`,
+    `export * from "../lib/consumers/iommufd";`,
+    `// a comment\nconst lib = require("../lib/consumers/iommufd");\nexport const autoGetDomain = lib["autoGetDomain"];`,
+  ];
+  for (const c of cheats) assert.ok(ownWorkImported(c, own), `not caught:\n${c}`);
+  assert.is(ownWorkImported(cheats[4]!, own)!.line, 2);
+  // The honest starter and solution, and a comment that names the function, are fine.
+  for (const dirName of ["exercises", "solutions"]) assert.is(ownWorkImported(fs.readFileSync(path.join(PROJECT_ROOT, dirName, "07-iommufd-auto-domain.ts"), "utf8"), own), null);
+  assert.is(ownWorkImported(`// import { autoGetDomain } from "../lib/consumers/iommufd"\nimport * as lib from "../lib/index";\nexport function autoGetDomain() { return lib.neg("EINVAL"); }`, own), null);
+  assert.ok(ownWorkImported(`import { lookupDriver } from "../hardware/registry";`, { modules: ["hardware/"] }));
+});
+
+test.run();
