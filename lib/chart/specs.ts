@@ -103,7 +103,7 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
 /** Font sizes for the book (axis and legend text >= 12 px at the chart's own size). */
 export const READABLE = {
   axis: { labelFontSize: 12, titleFontSize: 13 },
-  legend: { labelFontSize: 12, titleFontSize: 12 },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260, titleLimit: 260 },
   header: { labelFontSize: 12, titleFontSize: 13 },
   title: { fontSize: 14 },
 } as const;
@@ -122,8 +122,13 @@ export interface GridChartOptions {
   text?: string;
   /** Fixed colours per `color` value, in legend order (name every value the data has). */
   colors?: Record<string, string>;
-  xTitle?: string;
-  yTitle?: string;
+  xTitle?: string | null;
+  yTitle?: string | null;
+  /** Legend title (default: the `color` field's name). */
+  colorTitle?: string;
+  /** Order of the columns / rows (values not listed follow in order of appearance). */
+  xOrder?: readonly string[];
+  yOrder?: readonly string[];
   /** Cell size in px (default 64 x 20). */
   cellWidth?: number;
   cellHeight?: number;
@@ -134,12 +139,14 @@ export interface GridChartOptions {
  * label inside. Rows and columns keep the order in which they first appear in `data`.
  */
 export function gridChart(opts: GridChartOptions): VegaLiteSpec {
-  const { title, data, x, y, color, text, colors, xTitle, yTitle, cellWidth = 64, cellHeight = 20 } = opts;
+  const { title, data, x, y, color, text, colors, xTitle, yTitle, colorTitle, xOrder, yOrder, cellWidth = 64, cellHeight = 20 } = opts;
+  const order = (field: string, first: readonly string[] | undefined) =>
+    first ? [...first, ...data.map((r) => String(r[field])).filter((v, i, all) => !first.includes(v) && all.indexOf(v) === i)] : null;
   const xs = new Set(data.map((r) => String(r[x]))).size;
   const ys = new Set(data.map((r) => String(r[y]))).size;
   const enc = {
-    x: { field: x, type: "nominal", sort: null, axis: { labelAngle: -30, orient: "top" }, ...(xTitle !== undefined ? { title: xTitle } : {}) },
-    y: { field: y, type: "nominal", sort: null, ...(yTitle !== undefined ? { title: yTitle } : {}) },
+    x: { field: x, type: "nominal", sort: order(x, xOrder), axis: { labelAngle: -30, orient: "top" }, ...(xTitle !== undefined ? { title: xTitle } : {}) },
+    y: { field: y, type: "nominal", sort: order(y, yOrder), ...(yTitle !== undefined ? { title: yTitle } : {}) },
   };
   const layers: Array<Record<string, unknown>> = [
     {
@@ -150,6 +157,7 @@ export function gridChart(opts: GridChartOptions): VegaLiteSpec {
           type: "nominal",
           sort: null,
           ...(colors ? { scale: { domain: Object.keys(colors), range: Object.values(colors) } } : {}),
+          ...(colorTitle !== undefined ? { title: colorTitle } : {}),
         },
         tooltip: [x, y, color, ...(text && text !== color ? [text] : [])].map((f) => ({ field: f, type: "nominal" })),
       },
