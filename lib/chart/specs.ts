@@ -102,7 +102,7 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
 
 /** Font sizes for the book (axis and legend text >= 12 px at the chart's own size). */
 export const READABLE = {
-  axis: { labelFontSize: 12, titleFontSize: 13 },
+  axis: { labelFontSize: 12, titleFontSize: 13, labelLimit: 320 },
   legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260, titleLimit: 260 },
   header: { labelFontSize: 12, titleFontSize: 13 },
   title: { fontSize: 14 },
