@@ -111,12 +111,19 @@ type Tab = Awaited<ReturnType<BrowserContext["newPage"]>>;
 /** What every chapter page must have, and the no-overflow rule; the problems found. */
 async function chapterProblems(tab: Tab): Promise<string[]> {
   const problems: string[] = [];
-  const wide = await tab.$$eval(".cell, .cell .outputs > *, .cell .input", (els) => {
-    const page = (els[0]?.ownerDocument.documentElement.clientWidth ?? 0) + 1;
-    return els
-      .map((el, i) => ({ i, cls: el.className, right: Math.round(el.getBoundingClientRect().right) }))
-      .filter((e) => e.right > page)
-      .map((e) => `${e.cls || "block"} #${e.i} ends at ${e.right} px`);
+  // A block is too wide when its box, or content that spills out of it (overflow visible),
+  // reaches past the page's right edge; content scrolled inside its block is fine.
+  const wide = await tab.$$eval(".cell, .cell .outputs > *, .cell .outputs pre, .cell .input, .cell table", (els) => {
+    const doc = els[0]?.ownerDocument;
+    const page = (doc?.documentElement.clientWidth ?? 0) + 1;
+    const found = els.flatMap((el, i) => {
+      const box = el.getBoundingClientRect();
+      const spills = doc?.defaultView?.getComputedStyle(el).overflowX === "visible" ? el.scrollWidth - el.clientWidth : 0;
+      const right = Math.round(box.right + Math.max(0, spills));
+      return right > page ? [`${el.tagName.toLowerCase()}.${String(el.className).replace(/ /g, ".")} #${i} reaches ${right} px`] : [];
+    });
+    const docWidth = doc?.documentElement.scrollWidth ?? 0;
+    return docWidth > page ? [`the page scrolls sideways (${docWidth} px)`, ...found] : found;
   });
   for (const w of wide.slice(0, 5)) problems.push(`wider than the page: ${w}`);
   if (wide.length > 5) problems.push(`... and ${wide.length - 5} more blocks wider than the page`);
