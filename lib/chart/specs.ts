@@ -94,6 +94,8 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
     // Copy the rows so later changes to the caller's array do not alter the spec.
     data: { values: data.map((row) => ({ ...row })) },
     ...(transform.length ? { transform } : {}),
+    // One stacked bar per x value: Vega-Lite's default 20 px band is too thin to read.
+    ...(stacked && color !== undefined && column === undefined ? { width: { step: 56 } } : {}),
     mark: { type: "bar" },
     encoding,
     config: READABLE,
@@ -102,8 +104,8 @@ export function barChart(opts: BarChartOptions): VegaLiteSpec {
 
 /** Font sizes for the book (axis and legend text >= 12 px at the chart's own size). */
 export const READABLE = {
-  axis: { labelFontSize: 12, titleFontSize: 13, labelLimit: 320 },
-  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260, titleLimit: 260 },
+  axis: { labelFontSize: 12, titleFontSize: 13, labelLimit: 640 },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 480, titleLimit: 480 },
   header: { labelFontSize: 12, titleFontSize: 13 },
   title: { fontSize: 14 },
 } as const;
