@@ -1,7 +1,12 @@
 // `npm run book`: the static HTML book of the notebooks, in build/book/ (git-ignored).
 //
 //   build/book/index.html   contents: one line per chapter (its first heading), linked
-//   build/book/NN-x.html    one page per notebooks/*.ipynb, from its COMMITTED outputs
+//   build/book/NN-x.html    one page per notebooks/*.ipynb, from its COMMITTED outputs, with a
+//                           table of contents of its sections and a link to download it
+//   build/book/NN-x.ipynb   the notebook itself (the download)
+//   build/book/sources.html, glossary.html
+//                           notebooks/sources.md and notebooks/glossary.md, when they exist
+//                           (links to the .md files from the chapters then go to these pages)
 //   build/book/book.css     the only stylesheet (scripts/book/book.css)
 //
 // Nothing is executed: `npm run notebooks` re-runs the notebooks, this only converts them, with
@@ -117,13 +122,48 @@ function rewriteLinks(html: string, pages: Set<string>): string {
     const [target, ...frag] = href.split("#");
     const hash = frag.length > 0 ? `#${frag.join("#")}` : "";
     const abs = path.resolve(NOTEBOOK_DIR, decodeURIComponent(target));
-    if (path.dirname(abs) === NOTEBOOK_DIR && abs.endsWith(".ipynb")) {
-      const page = `${path.basename(abs, ".ipynb")}.html`;
+    if (path.dirname(abs) === NOTEBOOK_DIR && (abs.endsWith(".ipynb") || abs.endsWith(".md"))) {
+      const page = `${path.basename(abs, path.extname(abs))}.html`;
       if (pages.has(page)) return `${head}${page}${hash}"`;
     }
     if (!abs.startsWith(ROOT + path.sep)) return all;
     const rel = path.relative(BOOK_DIR, abs).split(path.sep).map(encodeURIComponent).join("/");
     return `${head}${rel}${hash}"`;
+  });
+}
+
+/** The pages made from notebooks/*.md (reference pages the chapters link to), when present. */
+export const REFERENCE_PAGES = ["sources", "glossary"] as const;
+
+/** The id and text of each h2 of a converted page (nbconvert gives headings ids). */
+export function sectionHeadings(html: string): Array<{ id: string; text: string }> {
+  const out: Array<{ id: string; text: string }> = [];
+  for (const m of html.matchAll(/<h2\b[^>]*\bid="([^"]+)"[^>]*>([\s\S]*?)<\/h2>/g)) {
+    out.push({ id: m[1], text: htmlToText(m[2].replace(/<a class="anchor-link"[^>]*>[\s\S]*?<\/a>/g, "")) });
+  }
+  return out;
+}
+
+/**
+ * The page's own table of contents (its h2 sections) and the download link of its notebook,
+ * placed after the first markdown cell (the title and learning goals).
+ */
+function addPageToc(html: string, ipynb: string | null): string {
+  const sections = sectionHeadings(html);
+  const items = sections.map((h) => `<li><a href="#${h.id}">${escapeHtml(h.text)}</a></li>`).join("\n");
+  const toc = `<nav class="page-toc" aria-label="On this page">
+${ipynb ? `<p class="download"><a href="${ipynb}" download>Download this notebook (${ipynb})</a></p>\n` : ""}${items ? `<p class="toc-title">On this page</p>\n<ol>\n${items}\n</ol>\n` : ""}</nav>`;
+  const end = html.indexOf("</section>");
+  return end < 0 ? html : `${html.slice(0, end + "</section>".length)}\n${toc}${html.slice(end + "</section>".length)}`;
+}
+
+/** A one-cell notebook holding a markdown file, so nbconvert renders it with the book's template. */
+function markdownNotebook(markdown: string): string {
+  return JSON.stringify({
+    cells: [{ cell_type: "markdown", id: "page", metadata: {}, source: markdown }],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
   });
 }
 
@@ -144,7 +184,8 @@ function nav(chapters: Chapter[], i: number | undefined): string {
   return `<nav class="book-nav">\n${parts.join("\n")}\n</nav>`;
 }
 
-function indexPage(chapters: Chapter[]): string {
+function indexPage(chapters: Chapter[], refs: Chapter[]): string {
+  const refItems = refs.map((c) => `<li><a href="${c.page}">${c.headingHtml}</a></li>`).join("\n");
   const items = chapters
     .map(
       (c) =>
@@ -170,7 +211,7 @@ or <code>npm run notebooks</code> to re-execute them all headless.</p>
 <ol class="chapters">
 ${items}
 </ol>
-</main>
+${refItems ? `<h2>Reference</h2>\n<ul class="reference">\n${refItems}\n</ul>\n` : ""}</main>
 </body>
 </html>
 `;
@@ -200,7 +241,22 @@ export function buildBook(): Chapter[] {
   fs.mkdirSync(path.dirname(BOOK_DIR), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(path.dirname(BOOK_DIR), ".book-"));
   try {
-    nbconvert(notebooks, tmp);
+    const refSources: string[] = [];
+    for (const name of REFERENCE_PAGES) {
+      const md = path.join(NOTEBOOK_DIR, `${name}.md`);
+      if (!fs.existsSync(md)) continue; // written separately; the book builds without it
+      const nb = path.join(tmp, "src", `${name}.ipynb`);
+      fs.mkdirSync(path.dirname(nb), { recursive: true });
+      fs.writeFileSync(nb, markdownNotebook(fs.readFileSync(md, "utf8")));
+      refSources.push(nb);
+    }
+    nbconvert([...notebooks, ...refSources], tmp);
+    const refs: Chapter[] = refSources.map((nb) => {
+      const name = path.basename(nb, ".ipynb");
+      const html = fs.readFileSync(path.join(tmp, `${name}.html`), "utf8");
+      const headingHtml = firstHeading(html) ?? escapeHtml(name);
+      return { name, source: `notebooks/${name}.md`, page: `${name}.html`, headingHtml, headingText: htmlToText(headingHtml) };
+    });
     const pages = notebooks.map((source) => {
       const name = path.basename(source, ".ipynb");
       const html = fs.readFileSync(path.join(tmp, `${name}.html`), "utf8");
@@ -210,19 +266,29 @@ export function buildBook(): Chapter[] {
     });
     const chapters = pages.map((p) => p.chapter);
     const out = new Map<string, string>();
-    const pageNames = new Set(chapters.map((c) => c.page));
+    const pageNames = new Set([...chapters, ...refs].map((c) => c.page));
+    for (const ref of refs) {
+      const html = fs.readFileSync(path.join(tmp, ref.page), "utf8");
+      const page = rewriteLinks(html, pageNames)
+        .replace("<!-- book:title -->", `${escapeHtml(ref.headingText)} · iommu-attach-lab`)
+        .split("<!-- book:nav -->")
+        .join(nav(chapters, undefined));
+      out.set(ref.page, page);
+    }
     pages.forEach(({ chapter, html }, i) => {
-      const page = prefixSvgIds(rewriteLinks(html, pageNames))
+      const ipynb = `${chapter.name}.ipynb`;
+      out.set(ipynb, fs.readFileSync(path.join(ROOT, chapter.source), "utf8"));
+      const page = prefixSvgIds(addPageToc(rewriteLinks(html, pageNames), ipynb))
         .replace("<!-- book:title -->", `${escapeHtml(chapter.headingText)} · iommu-attach-lab`)
         .split("<!-- book:nav -->")
         .join(nav(chapters, i));
       out.set(chapter.page, page);
     });
-    out.set("index.html", indexPage(chapters));
+    out.set("index.html", indexPage(chapters, refs));
     out.set("book.css", fs.readFileSync(path.join(BOOK_SRC, "book.css"), "utf8"));
 
     const problems: string[] = [];
-    for (const [file, text] of out) for (const e of externalLoads(text)) problems.push(`${file}: ${e}`);
+    for (const [file, text] of out) if (file.endsWith(".html")) for (const e of externalLoads(text)) problems.push(`${file}: ${e}`);
     if (problems.length > 0) {
       throw new Error(`book: pages would load external resources:\n  ${problems.join("\n  ")}`);
     }
@@ -243,11 +309,13 @@ export function bookIsStale(): boolean {
   const built = fs.statSync(index).mtimeMs;
   const inputs = [
     ...listNotebooks().map((f) => path.join(ROOT, f)),
+    ...REFERENCE_PAGES.map((n) => path.join(NOTEBOOK_DIR, `${n}.md`)).filter((f) => fs.existsSync(f)),
     __filename,
     ...fs.readdirSync(BOOK_SRC, { recursive: true }).map((f) => path.join(BOOK_SRC, String(f))),
   ];
   if (inputs.some((f) => fs.statSync(f).mtimeMs > built)) return true;
-  const pages = new Set(fs.readdirSync(BOOK_DIR).filter((f) => f.endsWith(".html") && f !== "index.html"));
+  const refPages = REFERENCE_PAGES.map((n) => `${n}.html`) as string[];
+  const pages = new Set(fs.readdirSync(BOOK_DIR).filter((f) => f.endsWith(".html") && f !== "index.html" && !refPages.includes(f)));
   const wanted = listNotebooks().map((f) => `${path.basename(f, ".ipynb")}.html`);
   return wanted.length !== pages.size || wanted.some((p) => !pages.has(p));
 }

@@ -123,6 +123,18 @@ function denoJupyter(): DenoJupyter | undefined {
 }
 
 /**
+ * Shows a mime bundle of strings (e.g. text/html + text/plain) as one display_data output in a
+ * tslab kernel. Returns false elsewhere (no kernel writer), so the caller can print instead. Synchronous,
+ * so output order with console.log is kept; Deno's display is asynchronous and is not used here.
+ */
+export function displayBundle(bundle: Record<string, string>): boolean {
+  const write = tslabWriter();
+  if (!write) return false;
+  write({ data: bundle as unknown as ChartBundle, metadata: {}, transient: {} }, false);
+  return true;
+}
+
+/**
  * Renders `spec` and, in a notebook kernel, shows it as one display_data output carrying the
  * Vega-Lite spec, the SVG and a text summary (and a PNG with `png`). Kernels: tslab (through
  * its internal writer) and Deno (`Deno.jupyter.display(bundle, { raw: true })`). Use it as

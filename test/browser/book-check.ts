@@ -7,6 +7,9 @@
 // anything from outside fails here); one drawn chart per chart output of the notebook (an SVG
 // with a visible box whose data marks have non-empty geometry, or a decoded PNG); navigation
 // links that lead to pages of the book. The contents page must link to every chapter.
+// Chapter pages also: no output block (nor any cell) wider than the page at 1280 px (wide
+// tables scroll inside their block); a "Questions" section with its answers in a <details>, a
+// "Sources" section, a table of contents and a working download link to the notebook.
 // A full-page screenshot of each page goes to build/screenshots/ (artifacts, not committed).
 // Ends with the line "N passed, N failed".
 //
@@ -19,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-import { BOOK_DIR, ROOT, bookIsStale, buildBook, listNotebooks } from "../../scripts/build-book";
+import { BOOK_DIR, REFERENCE_PAGES, ROOT, bookIsStale, buildBook, listNotebooks } from "../../scripts/build-book";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "build", "screenshots");
@@ -103,11 +106,47 @@ interface PageResult {
   ms: number;
 }
 
+type Tab = Awaited<ReturnType<BrowserContext["newPage"]>>;
+
+/** What every chapter page must have, and the no-overflow rule; the problems found. */
+async function chapterProblems(tab: Tab): Promise<string[]> {
+  const problems: string[] = [];
+  // A block is too wide when its box, or content that spills out of it (overflow visible),
+  // reaches past the page's right edge; content scrolled inside its block is fine.
+  const wide = await tab.$$eval(".cell, .cell .outputs > *, .cell .outputs pre, .cell .input, .cell table", (els) => {
+    const doc = els[0]?.ownerDocument;
+    const page = (doc?.documentElement.clientWidth ?? 0) + 1;
+    const found = els.flatMap((el, i) => {
+      const box = el.getBoundingClientRect();
+      const spills = doc?.defaultView?.getComputedStyle(el).overflowX === "visible" ? el.scrollWidth - el.clientWidth : 0;
+      const right = Math.round(box.right + Math.max(0, spills));
+      return right > page ? [`${el.tagName.toLowerCase()}.${String(el.className).replace(/ /g, ".")} #${i} reaches ${right} px`] : [];
+    });
+    const docWidth = doc?.documentElement.scrollWidth ?? 0;
+    return docWidth > page ? [`the page scrolls sideways (${docWidth} px)`, ...found] : found;
+  });
+  for (const w of wide.slice(0, 5)) problems.push(`wider than the page: ${w}`);
+  if (wide.length > 5) problems.push(`... and ${wide.length - 5} more blocks wider than the page`);
+  const sections = await tab.$$eval("h2[id]", (hs) => hs.map((h) => h.id));
+  for (const want of ["Questions", "Sources"]) if (!sections.includes(want)) problems.push(`no "${want}" section`);
+  const answers = await tab.$$eval("h2#Questions", (hs) => {
+    const section = hs[0]?.closest("section");
+    return section ? section.querySelectorAll("details").length : 0;
+  });
+  if (answers < 1) problems.push("the Questions section has no <details> with the answers");
+  const toc = await tab.$$eval("nav.page-toc a[href^='#']", (as) => as.length);
+  if (toc < 3) problems.push(`table of contents with ${toc} entries`);
+  const download = await tab.$$eval("nav.page-toc a[download]", (as) => as.map((a) => a.getAttribute("href") ?? ""));
+  if (download.length !== 1 || !download[0].endsWith(".ipynb")) problems.push(`download link: ${JSON.stringify(download)}`);
+  else if (!fs.existsSync(path.join(BOOK_DIR, decodeURIComponent(download[0])))) problems.push(`download ${download[0]} is not in the book`);
+  return problems;
+}
+
 async function checkPage(
   context: BrowserContext,
   origin: string,
   page: string,
-  expect: { charts: number; links?: string[] },
+  expect: { charts: number; links?: string[]; chapter?: boolean },
   pages: Set<string>,
 ): Promise<PageResult> {
   const started = Date.now();
@@ -173,7 +212,7 @@ async function checkPage(
 
     const hrefs = await tab.$$eval("a[href]", (as) => as.map((a) => a.getAttribute("href") ?? ""));
     const local = hrefs.filter((h) => !/^[a-z][a-z0-9+.-]*:/i.test(h) && !h.startsWith("#") && !h.startsWith("//"));
-    for (const h of local) {
+    for (const h of [...new Set(local)]) {
       const target = decodeURIComponent(h.split("#")[0]);
       if (!target || pages.has(target)) continue;
       // A link to a file of the checkout outside the book (the build makes these relative to
@@ -182,6 +221,7 @@ async function checkPage(
       const inRepo = file.startsWith(ROOT + path.sep) && !file.startsWith(BOOK_DIR + path.sep);
       if (!inRepo || !fs.existsSync(file)) problems.push(`link to a page or file that does not exist: ${h}`);
     }
+    if (expect.chapter) problems.push(...(await chapterProblems(tab)));
     const navLinks = await tab.$$eval(".book-nav a", (as) => as.length);
     if (navLinks < 1) problems.push("no navigation links");
     for (const want of expect.links ?? []) {
@@ -208,7 +248,8 @@ async function main(): Promise<number> {
     buildBook();
   }
   const chapters = listNotebooks().map((nb) => ({ notebook: nb, page: `${path.basename(nb, ".ipynb")}.html` }));
-  const pages = new Set(["index.html", ...chapters.map((c) => c.page)]);
+  const refPages = REFERENCE_PAGES.map((n) => `${n}.html`).filter((p) => fs.existsSync(path.join(BOOK_DIR, p)));
+  const pages = new Set(["index.html", ...refPages, ...chapters.flatMap((c) => [c.page, c.page.replace(/\.html$/, ".ipynb")])]);
   fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(SHOTS, { recursive: true });
 
@@ -223,7 +264,7 @@ async function main(): Promise<number> {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
-      viewport: { width: 1200, height: 900 },
+      viewport: { width: 1280, height: 900 },
       offline: false,
     });
     // Offline proof: only the local server answers; anything else is aborted (and then shows
@@ -235,8 +276,9 @@ async function main(): Promise<number> {
       return route.abort("blockedbyclient");
     });
     results.push(await checkPage(context, origin, "index.html", { charts: 0, links: chapters.map((c) => c.page) }, pages));
+    for (const p of refPages) results.push(await checkPage(context, origin, p, { charts: 0 }, pages));
     for (const c of chapters) {
-      results.push(await checkPage(context, origin, c.page, { charts: chartOutputs(c.notebook) }, pages));
+      results.push(await checkPage(context, origin, c.page, { charts: chartOutputs(c.notebook), chapter: true }, pages));
     }
   } finally {
     await context?.close();
