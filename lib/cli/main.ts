@@ -7,11 +7,11 @@
  *   iommu-lab sweep <experiment.json> [--out DIR] [--json|--csv] [--workers N]
  * Exit codes: 0 done, 2 bad input (message names the file and JSON path), 1 internal error.
  */
-import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ERA_IDS, isEraId } from "../eras";
 import { formatLine } from "../log";
 import { LabArgumentError } from "../model";
+import { writeOutFile } from "../output";
 import { InputError, loadScenario } from "../scenario/load";
 import { runScenario, type RunResult } from "../scenario/run";
 import { sweepCli } from "../sweep/cli";
@@ -77,14 +77,8 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  // With --out the output goes to a file, written to a temporary name and renamed into place,
-  // so a failure never leaves a half-written file behind.
-  const emit = (s: string) => {
-    if (!values.out) return console.log(s);
-    const tmp = `${values.out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, s + "\n");
-    fs.renameSync(tmp, values.out);
-  };
+  // With --out the output goes to a file (never the input), through a temporary file: lib/output.
+  const emit = (s: string) => (values.out === undefined ? console.log(s) : writeOutFile(values.out, s + "\n", cmd === "run" ? rest : []));
   const print = (data: unknown, text: () => string) => emit(values.json ? JSON.stringify(data, null, 2) : text());
   switch (cmd) {
     case "eras":

@@ -18,6 +18,7 @@ import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outc
 import { buildPlatform } from "../platform";
 import type { TraceEvent } from "../trace";
 import type { Scenario, ScenarioStep } from "./schema";
+import "../variants"; // installs the Kernel's variant check
 
 export type StepOutcome = OutcomeClass | "skipped";
 

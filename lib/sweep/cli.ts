@@ -9,7 +9,9 @@
 import { SingleBar } from "cli-progress";
 import { InputError } from "../scenario/load";
 import { LabArgumentError } from "../model";
-import { loadExperiment } from "./load";
+import { experimentInputs, loadExperiment } from "./load";
+import { checkOutDir } from "../output";
+import { oneLine } from "../scenario/text";
 import { runSweep, type SweepResult } from "./index";
 import { sweepCharts, sweepCsv, sweepText, writeSweepOutputs } from "./report";
 import { SweepLimitError } from "./runner";
@@ -42,8 +44,8 @@ class Progress {
   }
 }
 
-async function finish(file: string, result: SweepResult, opts: SweepCliOptions): Promise<void> {
-  if (opts.out) writeSweepOutputs(opts.out, result, await sweepCharts(result));
+async function finish(file: string, result: SweepResult, opts: SweepCliOptions, inputs: readonly string[]): Promise<void> {
+  if (opts.out) writeSweepOutputs(opts.out, result, await sweepCharts(result), inputs);
   if (opts.json) console.log(JSON.stringify(result, null, 2));
   else if (opts.csv) process.stdout.write(sweepCsv(result.rows));
   else if (!opts.out) console.log(sweepText(result));
@@ -53,23 +55,25 @@ async function finish(file: string, result: SweepResult, opts: SweepCliOptions):
 /** Returns 2 for bad input found before the run; otherwise 0 now and the real code when the run ends. */
 export function sweepCli(file: string, opts: SweepCliOptions): number {
   const exp = loadExperiment(file); // throws InputError: exit 2, nothing written
+  const inputs = experimentInputs(exp);
+  if (opts.out !== undefined) checkOutDir(opts.out, inputs); // before any work; checked again when writing
   const progress = new Progress();
   runSweep(exp, { ...(opts.workers ? { workers: opts.workers } : {}), onProgress: (d, t) => progress.update(d, t) })
     .then(async (result) => {
       progress.stop();
-      await finish(file, result, opts);
+      await finish(file, result, opts, inputs);
       process.exitCode = 0;
     })
     .catch((e: unknown) => {
       progress.stop();
       if (e instanceof SweepLimitError) {
-        console.error(`iommu-lab: ${file}: ${e.where}: ${e.message}`);
+        console.error(`iommu-lab: ${oneLine(`${file}: ${e.where}: ${e.message}`)}`);
         process.exitCode = 2;
       } else if (e instanceof InputError) {
         console.error(`iommu-lab: ${e.message}`);
         process.exitCode = 2;
       } else if (e instanceof LabArgumentError) {
-        console.error(`iommu-lab: ${file}: ${e.message}`);
+        console.error(`iommu-lab: ${oneLine(`${file}: ${e.message}`)}`);
         process.exitCode = 2;
       } else {
         console.error(`iommu-lab: internal error: ${(e as Error).message}`);

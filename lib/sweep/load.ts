@@ -11,6 +11,7 @@ import type { DriverModel, PropDoc } from "../driver";
 import { ERA_IDS, ERAS, type EraId } from "../eras";
 import type { InstanceSpec } from "../platform";
 import type { Props } from "../model";
+import { variantProblem } from "../variants";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load";
 import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema";
 
@@ -165,14 +166,7 @@ function driverOrThrow(id: string, file: string, where: string): DriverModel {
   return d;
 }
 
-/** Variant names a driver defines on any of its checks. */
-export function driverVariants(d: DriverModel): string[] {
-  const out = new Set<string>();
-  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) {
-    if (s.kind === "check" && s.variants) for (const v of Object.keys(s.variants)) out.add(v);
-  }
-  return [...out].sort();
-}
+export { driverVariants } from "../variants";
 
 function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
   const out: Props = {};
@@ -280,10 +274,8 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.vfioType !== undefined && !consumers.includes("vfio-type1")) throw err(file, "vfioType", 'applies to the "vfio-type1" consumer only');
   const variants = (x.variants ?? [[]]).map((set, i) =>
     set.map((v, j) => {
-      const [id, name] = v.split(":") as [string, string];
-      const d = driverOrThrow(id, file, `variants[${i}][${j}]`);
-      const known = driverVariants(d);
-      if (!known.includes(name)) throw err(file, `variants[${i}][${j}]`, `${id} has no variant "${name}" (known: ${known.join(", ") || "none"})`);
+      const problem = variantProblem(v);
+      if (problem) throw err(file, `variants[${i}][${j}]`, problem);
       if (set.indexOf(v) !== j) throw err(file, `variants[${i}][${j}]`, `variant ${v} is listed twice in this set`);
       return v;
     }),
@@ -306,6 +298,11 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
     domainsPerContext: x.limits?.domainsPerContext ?? DEFAULT_DOMAINS_PER_CONTEXT,
     drivers,
   };
+}
+
+/** The files a sweep of `exp` reads: its experiment file and its preset (an output must not touch them). */
+export function experimentInputs(exp: Experiment): string[] {
+  return [...(exp.source !== "<experiment>" ? [exp.source] : []), ...(exp.platform.kind === "preset" ? [exp.platform.file] : [])];
 }
 
 /** Read, parse, validate and resolve an experiment file. */
