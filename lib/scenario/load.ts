@@ -16,6 +16,8 @@ import { oneLine, pathKey, quote } from "./text";
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 /** Deepest nesting of arrays and objects in an input file (scenarios and experiments need 5). */
 export const MAX_JSON_DEPTH = 64;
+/** Most device-steps a scenario may ask for: each step counts the devices of the group it acts on. */
+export const MAX_DEVICE_STEPS = 5_000_000;
 /** Keys that name JavaScript's object machinery: a record would drop them silently. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -176,6 +178,8 @@ export function checkReferences(s: Scenario, file: string): void {
   /** Device id -> its instance's id (null: no IOMMU); a map, so a step finds its device in O(1). */
   const devices = new Map<string, string | null>();
   const groups = new Map<string, string | null>();
+  const groupSize = new Map<string, number>();
+  const groupOf = new Map<string, string>();
   s.devices.forEach((d, n) => {
     if (devices.has(d.id)) throw at(`devices[${n}].id`, `duplicate id "${d.id}"`);
     const inst = d.instance ?? null;
@@ -185,11 +189,16 @@ export function checkReferences(s: Scenario, file: string): void {
     const g = d.group ?? d.id;
     if (groups.has(g) && groups.get(g) !== inst) throw at(`devices[${n}].group`, `group "${g}" mixes devices behind different IOMMU instances`);
     groups.set(g, inst);
+    groupSize.set(g, (groupSize.get(g) ?? 0) + 1);
+    groupOf.set(d.id, g);
   });
   const domains = new Set<string>();
   const containers = new Map<string, string>();
+  let work = s.devices.length; // the probe
   s.steps.forEach((st, n) => {
     const p = `steps[${n}]`;
+    const g = "group" in st ? st.group : "device" in st ? groupOf.get(st.device) : undefined;
+    work += g === undefined ? 1 : (groupSize.get(g) ?? 1);
     if ("device" in st && !devices.has(st.device)) throw at(`${p}.device`, `no device "${st.device}"`);
     if ("group" in st && groups.get(st.group) == null) {
       throw at(`${p}.group`, groups.has(st.group) ? `group "${st.group}" has no IOMMU` : `no group "${st.group}" (a device's group is its "group" field, or its own id)`);
@@ -208,6 +217,9 @@ export function checkReferences(s: Scenario, file: string): void {
       containers.set(st.container, t);
     }
   });
+  if (work > MAX_DEVICE_STEPS) {
+    throw at("steps", `the steps act on ${work} devices in all (a step on a group counts its devices); at most ${MAX_DEVICE_STEPS} (limit MAX_DEVICE_STEPS)`);
+  }
 }
 
 /**
