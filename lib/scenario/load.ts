@@ -197,7 +197,7 @@ export function checkReferences(s: Scenario, file: string): void {
   let work = s.devices.length; // the probe
   s.steps.forEach((st, n) => {
     const p = `steps[${n}]`;
-    const g = "group" in st ? st.group : "device" in st ? groupOf.get(st.device) : undefined;
+    const g = "group" in st ? st.group : "device" in st && st.op !== "alloc-domain" ? groupOf.get(st.device) : undefined;
     work += g === undefined ? 1 : (groupSize.get(g) ?? 1);
     if ("device" in st && !devices.has(st.device)) throw at(`${p}.device`, `no device "${st.device}"`);
     if ("group" in st && groups.get(st.group) == null) {
