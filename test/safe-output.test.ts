@@ -27,7 +27,7 @@ function workdir(): string {
   return d;
 }
 
-/** The command in this process (refusals come before any asynchronous work), output caught. */
+/** `run` in this process (it is synchronous), output caught. Sweeps go to a child process. */
 function cliNow(cwd: string, ...args: string[]) {
   const caught = { out: "", err: "" };
   const streams = [process.stdout, process.stderr] as const;
@@ -69,21 +69,22 @@ const oneLine = (r: { code: number | null; err: string }, want: RegExp) => {
 };
 
 test("sweep --out onto a user's folder, '.', the experiment or a folder holding it: exit 2, nothing renamed or deleted", () => {
+  // In child processes started in the temporary folder: a regression must not reach the repository.
   const d = workdir();
   fs.mkdirSync(path.join(d, "mine"));
   fs.writeFileSync(path.join(d, "mine", "notes.txt"), "keep me");
   fs.mkdirSync(path.join(d, ".git"));
   fs.writeFileSync(path.join(d, ".git", "HEAD"), "ref: refs/heads/main\n");
   const before = snapshot(d);
-  oneLine(cliNow(d, "sweep", "e.json", "--out", "mine"), /--out "mine": exists and is not a sweep output/);
-  oneLine(cliNow(d, "sweep", "e.json", "--out", "."), /--out "\.": contains the input file "e\.json"/);
-  oneLine(cliNow(d, "sweep", "e.json", "--out", "e.json"), /--out "e\.json": is the input file/);
-  oneLine(cliNow(path.join(d, "mine"), "sweep", "../e.json", "--out", ".."), /contains the input file/);
+  oneLine(spawn(d, ["sweep", "e.json", "--out", "mine"]), /--out "mine": exists and is not a sweep output/);
+  oneLine(spawn(d, ["sweep", "e.json", "--out", "."]), /--out "\.": contains the input file "e\.json"/);
+  oneLine(spawn(d, ["sweep", "e.json", "--out", "e.json"]), /--out "e\.json": is the input file/);
+  oneLine(spawn(path.join(d, "mine"), ["sweep", "../e.json", "--out", ".."]), /contains the input file/);
   // A folder that holds no input but is not a sweep's either: still refused.
-  oneLine(cliNow(path.join(d, "mine"), "sweep", "../e.json", "--out", "."), /exists and is not a sweep output/);
+  oneLine(spawn(path.join(d, "mine"), ["sweep", "../e.json", "--out", "."]), /exists and is not a sweep output/);
   // A marker with other content is not the sweep's.
   fs.writeFileSync(path.join(d, "mine", SWEEP_MARKER), "something else\n");
-  oneLine(cliNow(d, "sweep", "e.json", "--out", "mine"), /exists and is not a sweep output/);
+  oneLine(spawn(d, ["sweep", "e.json", "--out", "mine"]), /exists and is not a sweep output/);
   fs.rmSync(path.join(d, "mine", SWEEP_MARKER));
   assert.equal(snapshot(d), before);
 });
@@ -97,7 +98,7 @@ test("sweep --out: a folder the sweep wrote is replaced by the next sweep; into 
   const again = spawn(d, ["sweep", "e.json", "--out", "res"]);
   assert.is(again.code, 0, again.err);
   assert.equal(fs.readdirSync(d).sort(), ["e.json", "res", "s.json"]);
-  oneLine(cliNow(d, "sweep", "e.json", "--out", "no/such/res"), /the folder ".*no\/such" does not exist/);
+  oneLine(spawn(d, ["sweep", "e.json", "--out", "no/such/res"]), /the folder ".*no\/such" does not exist/);
 });
 
 test("run --out naming the input (same path, ./path, symlink, hard link), a folder, or a missing folder: exit 2, input intact", () => {
