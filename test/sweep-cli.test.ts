@@ -38,7 +38,7 @@ test("--out writes the CSV, the JSON, SVG charts and an HTML page that embeds th
   assert.is(r.code, 0, r.err);
   assert.is(r.err, "", "no progress bar without a terminal");
   const files = fs.readdirSync(out).sort();
-  assert.equal(files, ["attempts.svg", "domains.svg", "index.html", "outcomes.svg", "spam.svg", "sweep.csv", "sweep.json"]);
+  assert.equal(files, [".iommu-lab-sweep", "attempts.svg", "domains.svg", "index.html", "outcomes.svg", "spam.svg", "sweep.csv", "sweep.json"]);
   const csv = fs.readFileSync(path.join(out, "sweep.csv"), "utf8");
   assert.is(r.out, csv, "--csv prints the same table");
   assert.match(csv.split("\n")[0]!, /^consumer,era,variant,seed,phase,outcome,errno,devices,requests,attempts,softFailures,domainsAllocated,logLines,spamLines$/);
