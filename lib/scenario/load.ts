@@ -82,10 +82,10 @@ export function parseJson(text: string, file: string): unknown {
       onObjectEnd: () => void keys.pop(),
       onObjectProperty: (name, _o, _l, line, col, pathSupplier) => {
         if (problem) return;
-        const where = jsonPath([...pathSupplier(), name]);
         const seen = keys[keys.length - 1]!;
-        if (FORBIDDEN_KEYS.has(name)) problem = at(line, col, where, `the key ${quote(name)} is not allowed`);
-        else if (seen.has(name)) problem = at(line, col, where, `duplicate key ${quote(name)} (JSON keys must be unique in an object)`);
+        const where = () => jsonPath([...pathSupplier(), name]); // built only for an error: it copies the path
+        if (FORBIDDEN_KEYS.has(name)) problem = at(line, col, where(), `the key ${quote(name)} is not allowed`);
+        else if (seen.has(name)) problem = at(line, col, where(), `duplicate key ${quote(name)} (JSON keys must be unique in an object)`);
         seen.add(name);
       },
       onError: (error: ParseErrorCode, _o, _l, line, col) => {
@@ -131,6 +131,7 @@ export function validate<T>(schema: ZodType<T>, data: unknown, file: string): T 
 /** Objects given through the API (not parsed from a file here) get the parser's key check. */
 function refuseForbiddenKeys(data: unknown, path: PropertyKey[], file: string): void {
   if (typeof data !== "object" || data === null) return;
+  if (path.length > MAX_JSON_DEPTH) throw new InputError(`${file}: ${jsonPath(path)}`, `nested more than ${MAX_JSON_DEPTH} levels deep (limit MAX_JSON_DEPTH)`);
   if (Array.isArray(data)) {
     data.forEach((x, i) => refuseForbiddenKeys(x, [...path, i], file));
     return;
@@ -245,11 +246,11 @@ export function readInputFile(file: string): string {
     throw cannot(e);
   }
   try {
-    // Read at most one byte past the limit: the file may have grown since the stat.
-    const buf = Buffer.alloc(Math.min(st.size, MAX_INPUT_BYTES) + 1);
+    // Read at most one byte past the size seen: a file that grew since the stat is not cut short silently.
+    const buf = Buffer.alloc(st.size + 1);
     let n = 0;
     for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
-    if (n > MAX_INPUT_BYTES) throw new InputError(file, `the file has more than ${MAX_INPUT_BYTES} bytes (limit MAX_INPUT_BYTES)`);
+    if (n > st.size) throw new InputError(file, "the file changed while it was read");
     return buf.toString("utf8", 0, n);
   } catch (e) {
     throw e instanceof InputError ? e : cannot(e);
