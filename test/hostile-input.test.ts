@@ -212,6 +212,17 @@ test("sizes are refused from the file's counts before any work, naming the limit
   refused("devices x cells", ["sweep", file(e)], /devices: 2000000 devices x 12 cells .* at most 20000000 \(limit MAX_DEVICE_CELLS\)/);
 });
 
+test("long lists and wide objects are refused while the JSON is read, before it is parsed", () => {
+  const r = refused("8M-item list", ["run", file(`{"name":"x","steps":[${"0,".repeat(8_000_000)}0]}`)], /steps\[100000\]: more than 100000 items in one list \(limit MAX_JSON_ITEMS\)/);
+  assert.ok(r.ms < 5000, `${r.ms} ms`);
+  const keys = Array.from({ length: 1001 }, (_, i) => `"k${i}":1`).join(",");
+  refused("1,001 keys", ["sweep", file(`{"name":"x","platform":{"generate":{"instances":1,"drivers":{${keys}}}}}`)], /platform\.generate\.drivers: more than 1000 keys in one object \(limit MAX_JSON_KEYS\)/);
+  // 100,000 bad steps: the first is reported (zod would describe all of them).
+  const steps = Array.from({ length: 100_000 }, () => ({ op: "attach-device", domain: 1, device: 2 }));
+  const b = refused("100,000 bad steps", ["run", file({ ...scenario(), steps })], /steps\[0\]\.domain: Invalid input: expected string/);
+  assert.ok(b.ms < 5000, `${b.ms} ms`);
+});
+
 test("the loader finds each step's device in O(1): 60k devices and 60k steps load in seconds", () => {
   const devices = Array.from({ length: 60_000 }, (_, i) => ({ id: `d${i}`, instance: "s" }));
   const steps = [{ op: "alloc-domain", id: "x", device: "d0", type: "unmanaged" }, ...devices.slice(1).map((d) => ({ op: "alloc-domain", id: `x${d.id}`, device: d.id }))];

@@ -3,19 +3,23 @@
  * then the references between ids. Every problem becomes an `InputError`.
  */
 import * as fs from "node:fs";
-import { type ParseErrorCode, printParseErrorCode, visit } from "jsonc-parser";
+import { type JSONPath, type ParseErrorCode, printParseErrorCode, visit } from "jsonc-parser";
 import type { ZodType } from "zod";
 import { lookupDriver } from "../../hardware/registry";
 import type { PropDoc } from "../driver";
 import { variantProblem } from "../variants";
 import { propValueProblem } from "./props";
-import { type Scenario, ScenarioSchema } from "./schema";
+import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema";
 import { oneLine, pathKey, quote } from "./text";
 
 /** Largest input file read (see README "Limits"). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 /** Deepest nesting of arrays and objects in an input file (scenarios and experiments need 5). */
 export const MAX_JSON_DEPTH = 64;
+/** Most items in one JSON list (the longest lists a file may hold: 100,000 devices or steps). */
+export const MAX_JSON_ITEMS = 100_000;
+/** Most keys in one JSON object (the widest: a driver mix or a property record). */
+export const MAX_JSON_KEYS = 1_000;
 /** Most device-steps a scenario may ask for: each step counts the devices of the group it acts on. */
 export const MAX_DEVICE_STEPS = 5_000_000;
 /** Keys that name JavaScript's object machinery: a record would drop them silently. */
@@ -72,29 +76,41 @@ export function parseJson(text: string, file: string): unknown {
   if (text.trim() === "") throw new InputError(file, "the file is empty (expected a JSON object)");
   const deep = tooDeepAt(text);
   if (deep >= 0) throw new InputError(`${file}, ${lineCol(text, deep)}`, `nested more than ${MAX_JSON_DEPTH} levels deep (limit MAX_JSON_DEPTH)`);
-  let problem: InputError | null = null;
-  const keys: Array<Set<string>> = [];
+  // The visitor throws at the first problem, which ends the pass there.
+  const open: Array<{ n: number; keys: Set<string> | null }> = [];
   const at = (line: number, col: number, path: string, msg: string) => new InputError(`${file}, line ${line + 1}, column ${col + 1}${path ? `: ${path}` : ""}`, msg);
+  const value = (line: number, col: number, pathSupplier: () => JSONPath) => {
+    const top = open[open.length - 1];
+    if (top && !top.keys && ++top.n > MAX_JSON_ITEMS) throw at(line, col, jsonPath(pathSupplier()), `more than ${MAX_JSON_ITEMS} items in one list (limit MAX_JSON_ITEMS)`);
+  };
   visit(
     text,
     {
-      onObjectBegin: () => void keys.push(new Set()),
-      onObjectEnd: () => void keys.pop(),
+      onObjectBegin: (_o, _l, line, col, pathSupplier) => {
+        value(line, col, pathSupplier);
+        open.push({ n: 0, keys: new Set() });
+      },
+      onArrayBegin: (_o, _l, line, col, pathSupplier) => {
+        value(line, col, pathSupplier);
+        open.push({ n: 0, keys: null });
+      },
+      onObjectEnd: () => void open.pop(),
+      onArrayEnd: () => void open.pop(),
+      onLiteralValue: (_v, _o, _l, line, col, pathSupplier) => value(line, col, pathSupplier),
       onObjectProperty: (name, _o, _l, line, col, pathSupplier) => {
-        if (problem) return;
-        const seen = keys[keys.length - 1]!;
+        const seen = open[open.length - 1]!.keys!;
         const where = () => jsonPath([...pathSupplier(), name]); // built only for an error: it copies the path
-        if (FORBIDDEN_KEYS.has(name)) problem = at(line, col, where(), `the key ${quote(name)} is not allowed`);
-        else if (seen.has(name)) problem = at(line, col, where(), `duplicate key ${quote(name)} (JSON keys must be unique in an object)`);
+        if (FORBIDDEN_KEYS.has(name)) throw at(line, col, where(), `the key ${quote(name)} is not allowed`);
+        if (seen.has(name)) throw at(line, col, where(), `duplicate key ${quote(name)} (JSON keys must be unique in an object)`);
+        if (seen.size >= MAX_JSON_KEYS) throw at(line, col, jsonPath(pathSupplier()), `more than ${MAX_JSON_KEYS} keys in one object (limit MAX_JSON_KEYS)`);
         seen.add(name);
       },
       onError: (error: ParseErrorCode, _o, _l, line, col) => {
-        problem ??= at(line, col, "", `invalid JSON: ${describeJsonError(printParseErrorCode(error))}`);
+        throw at(line, col, "", `invalid JSON: ${describeJsonError(printParseErrorCode(error))}`);
       },
     },
     { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false },
   );
-  if (problem) throw problem;
   return JSON.parse(text);
 }
 
@@ -117,6 +133,11 @@ function describeJsonError(code: string): string {
 /** Validate with a zod schema; the first issue becomes an InputError naming its JSON path. */
 export function validate<T>(schema: ZodType<T>, data: unknown, file: string): T {
   refuseForbiddenKeys(data, [], file);
+  return validateAt(schema, data, file, []);
+}
+
+/** `data` sits at `path` in the file. */
+function validateAt<T>(schema: ZodType<T>, data: unknown, file: string, path: PropertyKey[]): T {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -125,7 +146,16 @@ export function validate<T>(schema: ZodType<T>, data: unknown, file: string): T 
   if (issue.code === "invalid_union" && "note" in issue && issue.note === "No matching discriminator") {
     msg = `unknown op (expected one of: ${opNames().join(", ")})`;
   }
-  throw new InputError(`${file}: ${jsonPath(issue.path)}`, msg);
+  throw new InputError(`${file}: ${jsonPath([...path, ...issue.path])}`, msg);
+}
+
+/** A scenario's shape, then its lists item by item, stopping at the first bad item. */
+function validateScenario(data: unknown, file: string): Scenario {
+  const s = validate(ScenarioShellSchema, data, file) as Record<keyof typeof SCENARIO_LISTS, unknown[]>;
+  for (const key of Object.keys(SCENARIO_LISTS) as Array<keyof typeof SCENARIO_LISTS>) {
+    s[key] = s[key].map((x, i) => validateAt(SCENARIO_LISTS[key] as ZodType, x, file, [key, i]));
+  }
+  return s as unknown as Scenario;
 }
 
 /** Objects given through the API (not parsed from a file here) get the parser's key check. */
@@ -265,7 +295,7 @@ export function loadScenario(file: string): Scenario {
 }
 
 export function parseScenario(text: string, file = "<scenario>"): Scenario {
-  const s = validate(ScenarioSchema, parseJson(text, file), file);
+  const s = validateScenario(parseJson(text, file), file);
   checkReferences(s, file);
   return s;
 }
