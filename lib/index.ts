@@ -32,3 +32,4 @@ export { VfioContainer, vfioType1AttachGroup, type Type1Loop, type Type1LoopResu
 export { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind, type Hwpt } from "./consumers/iommufd";
 export { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "./outcome";
 export { DRIVERS, lookupDriver } from "../hardware/registry";
+export { driverVariants, knownVariants, variantProblem } from "./variants";

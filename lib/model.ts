@@ -108,6 +108,16 @@ export interface KernelOptions {
   dynamicDebug?: boolean;
 }
 
+const VARIANT_FORMAT = /^[a-z0-9-]+:[A-Za-z0-9_.-]+$/;
+/**
+ * Checks a requested variant; lib/variants installs the full check (it knows the drivers: this
+ * module cannot import the registry, whose drivers import it). Until then, the format only.
+ */
+let variantCheck = (v: string): string | null => (VARIANT_FORMAT.test(v) ? null : `malformed variant ${JSON.stringify(v.slice(0, 60))} (expected "driver:name")`);
+export function setVariantCheck(check: (v: string) => string | null): void {
+  variantCheck = check;
+}
+
 /** The whole simulated machine in one era. */
 export class Kernel {
   readonly era: Era;
@@ -148,6 +158,11 @@ export class Kernel {
   constructor(opts: KernelOptions) {
     this.era = ERAS[opts.era];
     this.features = this.era.features;
+    // An unknown variant would run the baseline under its label: refuse it, listing the known ones.
+    for (const v of opts.variants ?? []) {
+      const problem = variantCheck(v);
+      if (problem) throw new LabArgumentError(problem);
+    }
     this.variants = new Set(opts.variants ?? []);
     this.trace = opts.trace === false ? null : [];
     this.failAt = opts.failNth ?? 0;

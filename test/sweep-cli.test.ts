@@ -39,7 +39,7 @@ test("--out writes the CSV, the JSON, SVG charts and an HTML page that embeds th
   // The regression variant changes nothing before mainline-2025: a warning, and no progress bar without a terminal.
   assert.is(r.err, "iommu-lab: warning: variant arm-smmu-v3:regression-48e7b8e284e5 changes nothing in eras pre-2022, einval-6.2 (it changes mainline-2025)\n");
   const files = fs.readdirSync(out).sort();
-  assert.equal(files, ["attempts.svg", "domains.svg", "index.html", "outcomes.svg", "spam.svg", "sweep.csv", "sweep.json"]);
+  assert.equal(files, [".iommu-lab-sweep", "attempts.svg", "domains.svg", "index.html", "outcomes.svg", "spam.svg", "sweep.csv", "sweep.json"]);
   const csv = fs.readFileSync(path.join(out, "sweep.csv"), "utf8");
   assert.is(r.out, csv, "--csv prints the same table");
   assert.match(csv.split("\n")[0]!, /^consumer,era,variant,seed,phase,outcome,errno,devices,requests,attempts,softFailures,domainsAllocated,logLines,spamLines$/);

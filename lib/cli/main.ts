@@ -6,7 +6,6 @@
  * Exit codes: 0 done, 2 bad input or usage (one line naming the file and JSON path, or the
  * argument), 1 internal error.
  */
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { ERA_IDS, isEraId, type EraId } from "../eras";
 import { closest, helpText, parseCommand, projectVersion, quote, UsageError } from "./args";
@@ -23,6 +22,7 @@ const load = {
   describe: () => (cjs ? require("./describe") : deno("./describe.ts")) as typeof import("./describe"),
   run: () => (cjs ? require("./run") : deno("./run.ts")) as typeof import("./run"),
   sweep: () => (cjs ? require("../sweep/cli") : deno("../sweep/cli.ts")) as typeof import("../sweep/cli"),
+  output: () => (cjs ? require("../output") : deno("../output.ts")) as typeof import("../output"),
   inputError: () => ((cjs ? require("../scenario/load") : deno("../scenario/load.ts")) as typeof import("../scenario/load")).InputError,
 };
 
@@ -62,13 +62,11 @@ function main(argv: string[]): number {
     if (!isCommand(topic)) throw new UsageError(`unknown command ${quote(topic)} (commands: ${Object.keys(COMMANDS).join(", ")})`);
     return say(helpText(COMMANDS[topic]));
   }
-  // With --out the output goes to a file, written to a temporary name and renamed into place,
-  // so a failure never leaves a half-written file behind.
-  const emit = (out: string | undefined, s: string) => {
-    if (!out) return console.log(s);
-    const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, s + "\n");
-    fs.renameSync(tmp, out);
+  // With --out the output goes to a file (never one of the inputs), through a temporary file in
+  // the same folder, so a failure never leaves a half-written file behind: lib/output.
+  const emit = (out: string | undefined, s: string, inputs: readonly string[] = []) => {
+    if (out === undefined) return console.log(s);
+    load.output().writeOutFile(out, s + "\n", inputs);
   };
   switch (cmd) {
     case "eras": {
@@ -108,7 +106,7 @@ function main(argv: string[]): number {
         throw new UsageError(`--era: unknown era ${quote(values.era)}${near ? `; did you mean ${near}?` : ""} (expected one of: ${ERA_IDS.join(", ")})`, COMMANDS.run.name);
       }
       const r = load.run().runCommand(positionals[0]!, { era: values.era as EraId | undefined, variants: values.variant, trace: values.trace === true });
-      emit(values.out, values.json ? JSON.stringify(r, null, 2) : load.run().runText(r));
+      emit(values.out, values.json ? JSON.stringify(r, null, 2) : load.run().runText(r), [positionals[0]!]);
       return 0;
     }
   }

@@ -18,6 +18,7 @@ import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outc
 import { buildPlatform } from "../platform";
 import type { TraceEvent } from "../trace";
 import type { Scenario, ScenarioStep } from "./schema";
+import "../variants"; // installs the Kernel's variant check
 
 export type StepOutcome = OutcomeClass | "skipped";
 
@@ -114,6 +115,9 @@ export class ScenarioRun {
   readonly records: StepRecord[] = [];
   readonly probeLog: LogLine[];
   private allocated = 0;
+  /** Step indexes of free-domain steps, and of alloc-domain steps that failed, by domain id: why a later step finds no domain. */
+  private readonly freedAt = new Map<string, number>();
+  private readonly failedAt = new Map<string, number>();
 
   constructor(
     readonly scenario: Scenario,
@@ -185,13 +189,16 @@ export class ScenarioRun {
     };
     try {
       if ("domain" in st && !this.named.has(st.domain)) {
-        return rec(0, null, "skipped", { errno: "-", detail: `domain ${st.domain} was not allocated` });
+        return rec(0, null, "skipped", { errno: "-", detail: this.whyMissing(st.domain, st.op === "free-domain") });
       }
       const dom = "domain" in st ? this.named.get(st.domain)! : null;
       switch (st.op) {
         case "alloc-domain": {
           const d = domainAlloc(k, { dev: dev(st.device), id: st.id, ...(st.type ? { type: st.type } : {}), ...(st.props ? { props: st.props } : {}), ...(st.pasid !== undefined ? { pasid: st.pasid } : {}) });
-          if (typeof d === "number") return rec(d, null, classifyRet(k, d));
+          if (typeof d === "number") {
+            this.failedAt.set(st.id, index);
+            return rec(d, null, classifyRet(k, d));
+          }
           this.named.set(st.id, d);
           this.allocated++;
           return rec(0, d.id, "ok", { domainsAllocated: 1 });
@@ -199,6 +206,7 @@ export class ScenarioRun {
         case "free-domain":
           domainFree(k, dom!);
           this.named.delete(st.domain);
+          this.freedAt.set(st.domain, index);
           return rec(0, null, "ok");
         case "attach-device":
           return groupResult(dev(st.device).group!.id, iommuAttachDevice(k, dom!, dev(st.device)), dom);
@@ -258,6 +266,19 @@ export class ScenarioRun {
       if (!(e instanceof EraUnavailableError)) throw e;
       return rec(0, null, "unavailable", { errno: "-", detail: e.message });
     }
+  }
+
+  /** Why a step's domain is not there, in the kernel's terms (the step is not played). */
+  private whyMissing(id: string, freeing: boolean): string {
+    const freed = this.freedAt.get(id);
+    if (freed !== undefined) {
+      return freeing
+        ? `domain ${id} was already freed at step ${freed}: a second iommu_domain_free() would be a double free`
+        : `domain ${id} was freed at step ${freed}: using it after iommu_domain_free() would be a use-after-free`;
+    }
+    const failed = this.failedAt.get(id);
+    if (failed !== undefined) return `domain ${id} was not allocated: its alloc-domain at step ${failed} failed`;
+    return `domain ${id} was not allocated`;
   }
 
   result(): RunResult {

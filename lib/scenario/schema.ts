@@ -59,5 +59,17 @@ export const ScenarioSchema = z.strictObject({
   steps: z.array(StepSchema).max(100_000),
 });
 
+/**
+ * The scenario with its three lists' items left unchecked: the loader checks them one at a time
+ * and stops at the first bad one (zod reports every issue of a list: 100,000 bad steps would
+ * cost seconds and hundreds of MB to describe).
+ */
+export const ScenarioShellSchema = ScenarioSchema.extend({
+  instances: z.array(z.unknown()).min(1).max(10_000),
+  devices: z.array(z.unknown()).min(1).max(100_000),
+  steps: z.array(z.unknown()).max(100_000),
+});
+export const SCENARIO_LISTS = { instances: InstanceSchema, devices: DeviceSchema, steps: StepSchema } as const;
+
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioStep = z.infer<typeof StepSchema>;

@@ -10,7 +10,9 @@ import { SingleBar } from "cli-progress";
 import { inertVariantWarnings } from "../cli/variants";
 import { InputError } from "../scenario/load";
 import { LabArgumentError } from "../model";
-import { loadExperiment } from "./load";
+import { experimentInputs, loadExperiment } from "./load";
+import { checkOutDir } from "../output";
+import { oneLine } from "../scenario/text";
 import { runSweep, type SweepResult } from "./index";
 import { sweepCharts, sweepCsv, sweepText, writeSweepOutputs } from "./report";
 import { SweepLimitError } from "./runner";
@@ -43,8 +45,8 @@ class Progress {
   }
 }
 
-async function finish(file: string, result: SweepResult, opts: SweepCliOptions): Promise<void> {
-  if (opts.out) writeSweepOutputs(opts.out, result, await sweepCharts(result));
+async function finish(file: string, result: SweepResult, opts: SweepCliOptions, inputs: readonly string[]): Promise<void> {
+  if (opts.out) writeSweepOutputs(opts.out, result, await sweepCharts(result), inputs);
   if (opts.json) console.log(JSON.stringify(result, null, 2));
   else if (opts.csv) process.stdout.write(sweepCsv(result.rows));
   else if (!opts.out) console.log(sweepText(result));
@@ -56,23 +58,25 @@ export function sweepCli(file: string, opts: SweepCliOptions): number {
   const exp = loadExperiment(file); // throws InputError: exit 2, nothing written
   // A variant inert in every era of the sweep only relabels the baseline: say so.
   for (const w of inertVariantWarnings(exp.variants.flat(), exp.eras)) console.error(`iommu-lab: warning: ${w}`);
+  const inputs = experimentInputs(exp);
+  if (opts.out !== undefined) checkOutDir(opts.out, inputs); // before any work; checked again when writing
   const progress = new Progress();
   runSweep(exp, { ...(opts.workers ? { workers: opts.workers } : {}), onProgress: (d, t) => progress.update(d, t) })
     .then(async (result) => {
       progress.stop();
-      await finish(file, result, opts);
+      await finish(file, result, opts, inputs);
       process.exitCode = 0;
     })
     .catch((e: unknown) => {
       progress.stop();
       if (e instanceof SweepLimitError) {
-        console.error(`iommu-lab: ${file}: ${e.where}: ${e.message}`);
+        console.error(`iommu-lab: ${oneLine(`${file}: ${e.where}: ${e.message}`)}`);
         process.exitCode = 2;
       } else if (e instanceof InputError) {
         console.error(`iommu-lab: ${e.message}`);
         process.exitCode = 2;
       } else if (e instanceof LabArgumentError) {
-        console.error(`iommu-lab: ${file}: ${e.message}`);
+        console.error(`iommu-lab: ${oneLine(`${file}: ${e.message}`)}`);
         process.exitCode = 2;
       } else {
         console.error(`iommu-lab: internal error: ${(e as Error).message}`);

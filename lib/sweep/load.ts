@@ -11,6 +11,9 @@ import type { DriverModel, PropDoc } from "../driver";
 import { ERA_IDS, ERAS, type EraId } from "../eras";
 import type { InstanceSpec } from "../platform";
 import type { Props } from "../model";
+import { variantProblem } from "../variants";
+import { propValueProblem } from "../scenario/props";
+import { pathKey, quote } from "../scenario/text";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load";
 import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema";
 
@@ -95,6 +98,11 @@ function projectRoot(): string {
 
 export const PRESET_DIR = path.join(projectRoot(), "hardware", "platforms");
 
+/** Largest fleet (see README "Limits"): the fleet is materialised per cell. */
+export const MAX_FLEET_DEVICES = 2_000_000;
+/** Most work per sweep: devices times cells (mixed-fleet-all-eras: 10^6 x 6). */
+export const MAX_DEVICE_CELLS = 20_000_000;
+
 /** Default cap on a context's domain list (see README "Experiments"). */
 export const DEFAULT_DOMAINS_PER_CONTEXT = 1024;
 
@@ -129,7 +137,15 @@ function toDist<T extends PropValue>(d: T | { values: T[]; weights?: number[] | 
   if (typeof d !== "object") return { values: [d], weights: [1] };
   const weights = d.weights ?? d.values.map(() => 1);
   if (weights.length !== d.values.length) throw err(file, `${where}.weights`, `expected ${d.values.length} weights (one per value), got ${weights.length}`);
+  checkWeightSum(weights, file, `${where}.weights`);
   return { values: d.values.slice(), weights: weights.slice() };
+}
+
+/** Weights are drawn from by their sum: a sum that overflows to Infinity would change the mix silently. */
+function checkWeightSum(weights: readonly number[], file: string, where: string): void {
+  let sum = 0;
+  for (const w of weights) sum += w;
+  if (!Number.isFinite(sum)) throw err(file, where, `the weights add up to more than ${Number.MAX_VALUE.toExponential(3)}; use smaller numbers (only their ratios matter)`);
 }
 
 function propDists(
@@ -140,13 +156,13 @@ function propDists(
   where: string,
 ): PropDist[] {
   for (const [name, d] of Object.entries(given ?? {})) {
+    const at = `${where}${pathKey(name)}`;
     const doc = docs.find((x) => x.name === name);
-    if (!doc) throw err(file, `${where}.${name}`, `unknown property of ${driver.id} (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
-    const dist = toDist(d, file, `${where}.${name}`);
+    if (!doc) throw err(file, at, `unknown property of ${driver.id} (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+    const dist = toDist(d, file, at);
     dist.values.forEach((v, i) => {
-      if (typeof v !== typeof doc.default) {
-        throw err(file, typeof d === "object" ? `${where}.${name}.values[${i}]` : `${where}.${name}`, `expected a ${typeof doc.default}, got ${typeof v}`);
-      }
+      const problem = propValueProblem(doc, v);
+      if (problem) throw err(file, typeof d === "object" ? `${at}.values[${i}]` : at, problem);
     });
   }
   const out = docs.map((doc) => {
@@ -161,18 +177,11 @@ function propDists(
 
 function driverOrThrow(id: string, file: string, where: string): DriverModel {
   const d = lookupDriver(id);
-  if (!d) throw err(file, where, `unknown driver "${id}" (known: ${DRIVERS.map((x) => x.id).join(", ")})`);
+  if (!d) throw err(file, where, `unknown driver ${quote(id)} (known: ${DRIVERS.map((x) => x.id).join(", ")})`);
   return d;
 }
 
-/** Variant names a driver defines on any of its checks. */
-export function driverVariants(d: DriverModel): string[] {
-  const out = new Set<string>();
-  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) {
-    if (s.kind === "check" && s.variants) for (const v of Object.keys(s.variants)) out.add(v);
-  }
-  return [...out].sort();
-}
+export { driverVariants } from "../variants";
 
 function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
   const out: Props = {};
@@ -213,8 +222,9 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
   const where = "platform.generate";
   let drivers: Array<{ id: string; weight: number }>;
   if (g.drivers) {
-    drivers = Object.entries(g.drivers).map(([id, weight]) => (driverOrThrow(id, file, `${where}.drivers.${id}`), { id, weight }));
+    drivers = Object.entries(g.drivers).map(([id, weight]) => (driverOrThrow(id, file, `${where}.drivers${pathKey(id)}`), { id, weight }));
     if (drivers.length === 0) throw err(file, `${where}.drivers`, "expected at least one driver");
+    checkWeightSum(drivers.map((d) => d.weight), file, `${where}.drivers`);
   } else {
     // Every registered driver that exists in every era of the experiment (all six by default).
     const need = eras ?? ERA_IDS;
@@ -225,8 +235,8 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
   const byDriver = (given: Record<string, Record<string, DistInput>> | undefined, kind: "instanceProps" | "deviceProps") => {
     const out: Record<string, PropDist[]> = {};
     for (const id of Object.keys(given ?? {})) {
-      driverOrThrow(id, file, `${where}.${kind}.${id}`);
-      if (!mix.has(id)) throw err(file, `${where}.${kind}.${id}`, `driver ${id} is not in the platform's driver mix (${[...mix].join(", ")})`);
+      driverOrThrow(id, file, `${where}.${kind}${pathKey(id)}`);
+      if (!mix.has(id)) throw err(file, `${where}.${kind}${pathKey(id)}`, `driver ${id} is not in the platform's driver mix (${[...mix].join(", ")})`);
     }
     for (const d of drivers) {
       const model = lookupDriver(d.id)!;
@@ -280,10 +290,8 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.vfioType !== undefined && !consumers.includes("vfio-type1")) throw err(file, "vfioType", 'applies to the "vfio-type1" consumer only');
   const variants = (x.variants ?? [[]]).map((set, i) =>
     set.map((v, j) => {
-      const [id, name] = v.split(":") as [string, string];
-      const d = driverOrThrow(id, file, `variants[${i}][${j}]`);
-      const known = driverVariants(d);
-      if (!known.includes(name)) throw err(file, `variants[${i}][${j}]`, `${id} has no variant "${name}" (known: ${known.join(", ") || "none"})`);
+      const problem = variantProblem(v);
+      if (problem) throw err(file, `variants[${i}][${j}]`, problem);
       if (set.indexOf(v) !== j) throw err(file, `variants[${i}][${j}]`, `variant ${v} is listed twice in this set`);
       return v;
     }),
@@ -291,6 +299,10 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   const seeds = x.seeds ?? [1];
   const cells = consumers.length * eras.length * variants.length * seeds.length;
   if (cells > 10_000) throw err(file, "seeds", `${cells} sweep cells (consumers x eras x variants x seeds); at most 10000`);
+  if (x.devices > MAX_FLEET_DEVICES) throw err(file, "devices", `${x.devices} devices; at most ${MAX_FLEET_DEVICES} (limit MAX_FLEET_DEVICES)`);
+  if (x.devices * cells > MAX_DEVICE_CELLS) {
+    throw err(file, "devices", `${x.devices} devices x ${cells} cells (consumers x eras x variants x seeds) = ${x.devices * cells} device-cells; at most ${MAX_DEVICE_CELLS} (limit MAX_DEVICE_CELLS)`);
+  }
   return {
     name: x.name,
     description: x.description ?? "",
@@ -306,6 +318,11 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
     domainsPerContext: x.limits?.domainsPerContext ?? DEFAULT_DOMAINS_PER_CONTEXT,
     drivers,
   };
+}
+
+/** The files a sweep of `exp` reads: its experiment file and its preset (an output must not touch them). */
+export function experimentInputs(exp: Experiment): string[] {
+  return [...(exp.source !== "<experiment>" ? [exp.source] : []), ...(exp.platform.kind === "preset" ? [exp.platform.file] : [])];
 }
 
 /** Read, parse, validate and resolve an experiment file. */

@@ -3,10 +3,9 @@
  * and one self-contained HTML page with them. Everything is a function of the rows, so the
  * same sweep writes byte-identical files.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart/index";
 import { table } from "../cli/table";
+import { writeOutDir } from "../output";
 import type { SweepResult } from "./index";
 import { ROW_COLUMNS, type SweepRow } from "./tally";
 
@@ -188,27 +187,16 @@ ${probe ? "" : `<p>${esc(PROBE_CLEAN)}.</p>\n`}<p>The tidy table is in sweep.csv
 }
 
 /**
- * Write sweep.json, sweep.csv, the chart SVGs and index.html to `dir`. Everything goes to a
- * temporary folder first and is renamed into place at the end, so a failure leaves nothing.
+ * Write sweep.json, sweep.csv, the chart SVGs and index.html to `dir` through lib/output: a
+ * temporary folder renamed into place, so a failure leaves nothing; an existing `dir` is
+ * replaced only when an earlier sweep wrote it, and never when it is or holds one of `inputs`.
  */
-export function writeSweepOutputs(dir: string, result: SweepResult, charts: readonly ChartFile[]): void {
-  const abs = path.resolve(dir);
-  const tmp = `${abs}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
-    fs.writeFileSync(path.join(tmp, "sweep.json"), JSON.stringify(result, null, 2) + "\n");
-    fs.writeFileSync(path.join(tmp, "sweep.csv"), sweepCsv(result.rows));
-    for (const c of charts) fs.writeFileSync(path.join(tmp, c.file), c.svg);
-    fs.writeFileSync(path.join(tmp, "index.html"), sweepHtml(result, charts));
-    if (fs.existsSync(abs)) {
-      const old = `${abs}.old-${process.pid}`;
-      fs.renameSync(abs, old);
-      fs.renameSync(tmp, abs);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(tmp, abs);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+export function writeSweepOutputs(dir: string, result: SweepResult, charts: readonly ChartFile[], inputs: readonly string[] = []): void {
+  const files = [
+    { name: "sweep.json", data: JSON.stringify(result, null, 2) + "\n" },
+    { name: "sweep.csv", data: sweepCsv(result.rows) },
+    ...charts.map((c) => ({ name: c.file, data: c.svg })),
+    { name: "index.html", data: sweepHtml(result, charts) },
+  ];
+  writeOutDir(dir, files, inputs);
 }
