@@ -110,8 +110,11 @@ export const armSmmu: DriverModel = {
       "the device has no SMMU of this driver (no fwspec, or another driver's)",
       {
         "pre-2022": fail("ENXIO", devErr(sameBusText)),
-        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (C.4), and the
-        // last posting (v6) left it alone after Robin Murphy's review. (v2-v5 had converted it.)
+        // v1 left it (Kevin Tian's review, seed 000, suggested it); v4 made it a silent
+        // EMEDIUMTYPE, which Robin Murphy called the wrong check (seed 002); v6 (the era's
+        // default) left it alone again, inheriting pre-2022.
+        "emediumtype-2022:v4": fail("EMEDIUMTYPE"),
+        "emediumtype-2022:v1": fail("ENXIO", devErr(sameBusText)),
         "mainline-2025": null,
       },
       {
@@ -120,7 +123,8 @@ export const armSmmu: DriverModel = {
           // EMEDIUMTYPE, the dev_err turned into dev_dbg.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(sameBusText)) },
         },
-        note: "Robin Murphy (C.4): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
+        source: "seed 000 (Kevin Tian, Jun 2022); seed 002 (Robin Murphy, 1 Jul 2022, on v4 20220630203635.33200-2-nicolinc@nvidia.com); 20220815181437.28127-2-nicolinc@nvidia.com (v6 leaves it)",
+        note: "Robin Murphy (seed 002): failing this check means the device has no IOMMU at all, so it is not an incompatibility. Removed by \"iommu: Clean up open-coded ownership checks\" (2023): the core owner check answers first.",
       },
     ),
     check(
@@ -182,12 +186,18 @@ export const armSmmu: DriverModel = {
         // 2014: the v3.18-era driver has the same print and -EINVAL (the fact sheet's
         // leaf_smmu != device_smmu of 2013 had INFERRED EINVAL).
         ...mismatchRows("EINVAL", mismatchText),
+        // v1 and v4 left this path (dev_err + EINVAL); Robin Murphy pointed v4 at it ("you want
+        // the if (smmu_domain->smmu != smmu) condition further down", seed 002) and v6 converted
+        // it to a silent EMEDIUMTYPE (the era's default, from mismatchRows).
+        "emediumtype-2022:v4": fail("EINVAL", devErr(mismatchText)),
+        "emediumtype-2022:v1": fail("EINVAL", devErr(mismatchText)),
         // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
       },
       {
         logArgs: domainThenDeviceInstance,
         variants: emediumtypeV6,
-        note: "emediumtype-2022 follows the kit's reading of the proposal (EMEDIUMTYPE + dev_dbg). The posted v1-v3 left this path as EINVAL + dev_err; v6 converted it to a silent EMEDIUMTYPE (variant arm-smmu:emediumtype-v6). The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
+        source: "seed 002 (Robin Murphy, 1 Jul 2022; Nicolin Chen: \"I will fix that\"); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EMEDIUMTYPE, dev_err removed); f4a147735793 (EINVAL, no print)",
+        note: "The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
       },
     ),
   ],

@@ -5,7 +5,7 @@
  * an instance, claim a slot). The core calls `driverAttachDev` / `driverTestDev` /
  * `driverSetDevPasid`, which walk those steps; drivers never call back into the core.
  */
-import { ERA_IDS, type EraId, ERAS, eraChain } from "./eras";
+import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras";
 import { neg, type ErrnoName, type Ret } from "./errno";
 import type { LogLevel } from "./log";
 import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model";
@@ -20,8 +20,12 @@ export interface Verdict {
   warn?: boolean;
 }
 
-/** Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their parent. */
-export type EraRows = Partial<Record<EraId, Verdict | null>>;
+/**
+ * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
+ * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
+ * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
+ */
+export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
 
 export interface StepCtx {
   k: Kernel;
@@ -173,23 +177,28 @@ export interface DriverModel {
 /** lookupRows' chain per era, made once: it runs for every check of every attach. */
 const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
 
-/** Verdict of a check in an era, taking variants into account; null when absent. */
+/** Verdict of a check in an era, taking variants (and a selected proposal revision) into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
+  const revs = k.variants.size ? revisionChain(k.era.id, k.variants) : NO_REVISIONS;
   if (check.variants && k.variants.size) {
     for (const [name, rows] of Object.entries(check.variants)) {
       if (!k.variants.has(`${driver.id}:${name}`)) continue;
-      const v = lookupRows(rows, k.era.id);
+      const v = lookupRows(rows, k.era.id, revs);
       if (v !== undefined) return v;
     }
   }
-  return lookupRows(check.rows, k.era.id) ?? null;
+  return lookupRows(check.rows, k.era.id, revs) ?? null;
 }
 
+const NO_REVISIONS: readonly RevisionKey[] = [];
+
 /**
- * Row lookup through the era's parents. 2014-nesting drivers that have no row of their own use
- * the pre-2022 one: the attach paths of 2014 and ~v5.15 are taken to be the same (INFERRED).
+ * Row lookup: the selected revision's keys first (see EraRows), then the era's parents.
+ * 2014-nesting drivers that have no row of their own use the pre-2022 one: the attach paths of
+ * 2014 and ~v5.15 are taken to be the same (INFERRED).
  */
-export function lookupRows(rows: EraRows, era: EraId): Verdict | null | undefined {
+export function lookupRows(rows: EraRows, era: EraId, revisions: readonly RevisionKey[] = NO_REVISIONS): Verdict | null | undefined {
+  for (const r of revisions) if (r in rows) return rows[r];
   for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
   return undefined;
 }
@@ -440,28 +449,24 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
 
 /**
  * Rows of an "incompatible domain" path that printed dev_err before 2022 with `pre` as its
- * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg, and
- * f4a147735793 made it a silent EINVAL.
- *
- * The emediumtype-2022 era follows the fact sheet (section 1, C.4): converted paths return
- * EMEDIUMTYPE with dev_dbg (v2's print style), and the paths Kevin Tian found missed (s390,
- * sprd, tegra-gart, arm-smmu's fwspec check) keep their pre-2022 behaviour. No single posting
- * had exactly that shape; two variants show others: "<driver>:emediumtype-converted" converts
- * a missed path, "<driver>:emediumtype-v6" returns the silent EMEDIUMTYPE of the last posting
- * (v6, 15 Aug 2022, prints removed since v3).
+ * errno. The EMEDIUMTYPE proposal as last posted (v6, 15 Aug 2022,
+ * 20220815181437.28127-2-nicolinc@nvidia.com) returned a silent EMEDIUMTYPE ("Also remove
+ * adjacent error prints", since v4); its v1 (6 Jun 2022, 20220606061927.26049-2-nicolinc@nvidia.com)
+ * changed only the errno and kept the dev_err (revision "emediumtype-2022:v1"); f4a147735793
+ * made it a silent EINVAL.
  */
 export function mismatchRows(pre: ErrnoName, text: string): EraRows {
   return {
     "pre-2022": fail(pre, devErr(text)),
-    "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(text)),
+    "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(text)),
+    "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
   };
 }
 
 /**
- * Variant "emediumtype-v6": the proposal as last posted (v6, 15 Aug 2022,
- * 20220815181437.28127-*), which returned a silent -EMEDIUMTYPE (prints removed since v3) and
- * also converted paths the kit keeps unconverted by default (s390, the arm-smmu SMMU mismatch).
+ * Variant "emediumtype-v6": the silent -EMEDIUMTYPE of the last posting (v6, 15 Aug 2022). Since
+ * the era models v6 by default this equals the default; kept so that files naming it still load.
  */
 export const emediumtypeV6 = { "emediumtype-v6": { "emediumtype-2022": fail("EMEDIUMTYPE") } } as const satisfies Record<string, EraRows>;
 

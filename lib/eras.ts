@@ -141,10 +141,11 @@ export const ERAS: Record<EraId, Era> = {
     parent: "pre-2022",
     sources: [
       "Simplify vfio_iommu_type1 attach/detach routine (20220606061927.26049-1-nicolinc@nvidia.com)",
+      "v6 1/5 iommu: Return -EMEDIUMTYPE for incompatible domain and device/group (20220815181437.28127-2-nicolinc@nvidia.com)",
       "Joerg Roedel's objection (Yxnt9uQTmbqul5lf@8bytes.org)",
     ],
     summary:
-      "Proposed: -EMEDIUMTYPE means incompatible, drivers print dev_dbg at most; type1 tries existing domains first.",
+      "Proposed: -EMEDIUMTYPE means incompatible, with no print; type1 tries existing domains first. Modelled as last posted (v6, 15 Aug 2022); the variants emediumtype-2022:v1 and emediumtype-2022:v4 select earlier postings.",
     features: {
       ...PRE,
       softErrno: "EMEDIUMTYPE",
@@ -197,6 +198,62 @@ export const ERAS: Record<EraId, Era> = {
     features: { ...MAINLINE, coreOwnerCheck: "test-dev", testDev: true },
   },
 };
+
+/**
+ * A posting of an unmerged proposal. An era models its proposal as last posted; an earlier
+ * posting is selected with the variant "<era>:<id>" (`--variant emediumtype-2022:v1`, a
+ * scenario's or experiment's `variants`). Driver rows keyed "<era>:<id>" give that posting's
+ * verdict; a posting without a row of its own falls back to the next later posting, then to
+ * the era (so v1 reads v4's row where it has none, and v4 reads the era's).
+ */
+export interface Revision {
+  id: string;
+  posted: string;
+  /** Message-ID of the core patch of that posting (lore.kernel.org/r/<Message-ID>). */
+  messageId: string;
+  summary: string;
+}
+
+/** Row key of a revision: "<era>:<id>". */
+export type RevisionKey = `${EraId}:${string}`;
+
+/** Earlier postings per era, oldest first. The era's own rows are the last posting. */
+export const REVISIONS: Partial<Record<EraId, readonly Revision[]>> = {
+  "emediumtype-2022": [
+    {
+      id: "v1",
+      posted: "6 Jun 2022",
+      messageId: "20220606061927.26049-2-nicolinc@nvidia.com",
+      summary:
+        "Converted paths return EMEDIUMTYPE but keep their prints (dev_err and all); arm-smmu, s390, sprd, tegra-gart and mtk_iommu_v1 are not converted (Kevin Tian's review, seed 000).",
+    },
+    {
+      id: "v4",
+      posted: "30 Jun 2022",
+      messageId: "20220630203635.33200-2-nicolinc@nvidia.com",
+      summary:
+        "s390, sprd and tegra-gart converted, adjacent prints removed; arm-smmu's fwspec check converted instead of its SMMU mismatch, which Robin Murphy caught (seed 002). v6 (15 Aug 2022, the era's default) differs only there.",
+    },
+  ],
+};
+
+/** "emediumtype-2022:v1" and the like: a variant that selects a posting, not a driver's what-if. */
+export function isRevisionVariant(v: string): boolean {
+  const i = v.indexOf(":");
+  const era = v.slice(0, i);
+  return isEraId(era) && (REVISIONS[era] ?? []).some((r) => r.id === v.slice(i + 1));
+}
+
+/**
+ * The revision row keys a kernel of `era` with `variants` looks up before the era's own chain:
+ * the selected posting, then every later one. Empty when no posting is selected.
+ */
+export function revisionChain(era: EraId, variants: ReadonlySet<string>): RevisionKey[] {
+  const revs = REVISIONS[era];
+  if (!revs) return [];
+  const at = revs.findIndex((r) => variants.has(`${era}:${r.id}`));
+  return at < 0 ? [] : revs.slice(at).map((r) => `${era}:${r.id}` as RevisionKey);
+}
 
 export function isEraId(s: string): s is EraId {
   return (ERA_IDS as readonly string[]).includes(s);

@@ -1,14 +1,15 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
 import { DRIVERS } from "../../hardware/registry";
 import { lookupRows, type DriverModel, type Step } from "../driver";
-import { ERA_IDS, ERAS } from "../eras";
+import { ERA_IDS, ERAS, REVISIONS } from "../eras";
 import { cellText, computeMatrix, type MatrixRow } from "../matrix";
 import { table } from "./table";
 
 export function erasData() {
   return ERA_IDS.map((id) => {
     const e = ERAS[id];
-    return { id, title: e.title, dates: e.dates, merged: e.merged, parent: e.parent, summary: e.summary, sources: e.sources, features: e.features };
+    const revisions = (REVISIONS[id] ?? []).map((r) => ({ variant: `${id}:${r.id}`, posted: r.posted, messageId: r.messageId, summary: r.summary }));
+    return { id, title: e.title, dates: e.dates, merged: e.merged, parent: e.parent, summary: e.summary, sources: e.sources, features: e.features, ...(revisions.length ? { revisions } : {}) };
   });
 }
 

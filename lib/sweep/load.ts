@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DRIVERS, lookupDriver } from "../../hardware/registry";
 import type { DriverModel, PropDoc } from "../driver";
-import { ERA_IDS, ERAS, type EraId } from "../eras";
+import { ERA_IDS, ERAS, type EraId, isRevisionVariant } from "../eras";
 import type { InstanceSpec } from "../platform";
 import type { Props } from "../model";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load";
@@ -280,6 +280,8 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.vfioType !== undefined && !consumers.includes("vfio-type1")) throw err(file, "vfioType", 'applies to the "vfio-type1" consumer only');
   const variants = (x.variants ?? [[]]).map((set, i) =>
     set.map((v, j) => {
+      if (set.indexOf(v) !== j) throw err(file, `variants[${i}][${j}]`, `variant ${v} is listed twice in this set`);
+      if (isRevisionVariant(v)) return v; // a proposal revision, e.g. "emediumtype-2022:v1" (lib/eras.ts REVISIONS)
       const [id, name] = v.split(":") as [string, string];
       const d = driverOrThrow(id, file, `variants[${i}][${j}]`);
       const known = driverVariants(d);
