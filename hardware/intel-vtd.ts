@@ -13,6 +13,7 @@
  * single-device groups on the DMA default domain, which the core re-attaches on detach).
  */
 import {
+  capByEra,
   check,
   detachFirst,
   devErr,
@@ -181,14 +182,19 @@ export const intelVtd: DriverModel = {
       instance: c.inst,
     };
   },
-  capCacheCoherency(k: Kernel, dev: Device) {
-    // pre-2022 iommu_capable(bus, IOMMU_CAP_CACHE_COHERENCY): every DMAR unit must snoop.
-    if (k.features.vfioCoherencyKey === "prot") {
+  capCacheCoherency: capByEra({
+    // Before v5.19 intel_iommu_capable() answered domain_update_iommu_snooping(NULL): every DMAR
+    // unit must support snoop control (type1 asked it per bus).
+    "pre-2022": (k) => {
       for (const i of k.instances.values()) if (i.driver.id === "intel-vtd" && !prop<boolean>(i.props, instanceProps, "snoopControl")) return false;
       return true;
-    }
-    return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
-  },
+    },
+    // f78dc1dad829 (v5.19): IOMMU_CACHE is always supported, so always true; snoop control moved
+    // to IOMMU_CAP_ENFORCE_CACHE_COHERENCY.
+    "emediumtype-2022": true,
+    "einval-6.2": true,
+  }),
+  capCacheCoherencySource: "intel_iommu_capable(): domain_update_iommu_snooping(NULL) before v5.19; true from f78dc1dad829 \"iommu: Redefine IOMMU_CAP_CACHE_COHERENCY as the cap flag for IOMMU_CACHE\" (v5.19)",
   capEnforceCacheCoherency(_k: Kernel, dev: Device) {
     return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
   },

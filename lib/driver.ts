@@ -161,8 +161,14 @@ export interface DriverModel {
   pasidEras: readonly EraId[];
   /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
   allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
-  /** IOMMU_CAP_CACHE_COHERENCY as VFIO type1 asked it (pre-2022: per bus). */
+  /**
+   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
+   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
+   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
+   */
   capCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
+  capCacheCoherencySource?: string;
   /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
   capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
   /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
@@ -431,9 +437,28 @@ export function allocTypes(types: readonly DomainType[]): DriverModel["allocDoma
   return (c) => (types.includes(c.type) ? { props: { ...c.req }, instance: null } : neg("ENOMEM"));
 }
 
+/** One era's IOMMU_CAP_CACHE_COHERENCY answer: a constant, or computed from the device (its instance's features). */
+export type CapAnswer = boolean | ((k: Kernel, dev: Device) => boolean);
+
+/**
+ * A `.capable(dev, IOMMU_CAP_CACHE_COHERENCY)` answer per era, looked up through the era's
+ * parents like check rows (so an answer given for "pre-2022" also holds in 2014-nesting, and one
+ * for "einval-6.2" in mainline-2025; emediumtype-2022 is a child of pre-2022, not of einval-6.2).
+ */
+export function capByEra(rows: Partial<Record<EraId, CapAnswer>>): DriverModel["capCacheCoherency"] {
+  return (k, dev) => {
+    for (const e of ROW_CHAINS.get(k.era.id) ?? eraChain(k.era.id)) {
+      const a = rows[e];
+      if (a !== undefined) return typeof a === "boolean" ? a : a(k, dev);
+    }
+    return false;
+  };
+}
+
 /** A driver with no `capable` answer for either coherency capability and no enforce_cache_coherency op. */
-export const noCoherencyOps: Pick<DriverModel, "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency"> = {
+export const noCoherencyOps: Pick<DriverModel, "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency"> = {
   capCacheCoherency: () => false,
+  capCacheCoherencySource: "no .capable op answering IOMMU_CAP_CACHE_COHERENCY in any era (INFERRED where the era's source was not read): VFIO and iommufd refuse its devices from v5.19 (e8ae0e140c05)",
   capEnforceCacheCoherency: () => false,
   enforceCacheCoherency: null,
 };
@@ -576,7 +601,7 @@ export const instanceTableTaken = (c: StepCtx): boolean => {
 /** A driver with no set_dev_pasid, no coherency capabilities or op, and no nesting support. */
 export const noPasidCoherencyOrNesting: Pick<
   DriverModel,
-  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
 > = { setDevPasid: [], pasidEras: [], ...noCoherencyOps, enableNesting: nestingUnsupported };
 
 /**
@@ -619,5 +644,27 @@ export function pagingDomainsOn(k: Kernel, inst: IommuInstance | null): Domain[]
  */
 export const coherentNoPasidOrNesting: Pick<
   DriverModel,
-  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
-> = { setDevPasid: [], pasidEras: [], capCacheCoherency: () => true, capEnforceCacheCoherency: () => false, enforceCacheCoherency: null, enableNesting: nestingUnsupported };
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+> = {
+  setDevPasid: [],
+  pasidEras: [],
+  capCacheCoherency: () => true,
+  capCacheCoherencySource: "the driver's .capable op answers true for IOMMU_CAP_CACHE_COHERENCY in every era it exists (s390_iommu_capable, qcom_iommu_capable, riscv_iommu_capable)",
+  capEnforceCacheCoherency: () => false,
+  enforceCacheCoherency: null,
+  enableNesting: nestingUnsupported,
+};
+
+/**
+ * The cache-coherency gate of VFIO and iommufd (e8ae0e140c05, v5.19): the devices `devs` would
+ * register or bind, the first one whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY, or
+ * null. Before the gate (EraFeatures.coherencyGate false) every device passes.
+ */
+/** Why the cache-coherency gate refused a device (the words of a consumer's outcome detail). */
+export const NOT_COHERENT = "its IOMMU does not report IOMMU_CAP_CACHE_COHERENCY (e8ae0e140c05, v5.19): refused before any attach";
+
+export function coherencyRefused(k: Kernel, devs: readonly Device[]): Device | null {
+  if (!k.features.coherencyGate) return null;
+  for (const d of devs) if (!d.instance || !d.instance.driver.capCacheCoherency(k, d)) return d;
+  return null;
+}

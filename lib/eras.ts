@@ -52,6 +52,15 @@ export interface EraFeatures {
   vfioCoherencyKey: "prot" | "enforce_cache_coherency" | "none";
   /** Whether type1 compares domain ops before a merge attempt. */
   vfioOpsMatch: boolean;
+  /**
+   * The cache-coherency gate: vfio_register_group_dev() refuses (EINVAL) a device whose IOMMU
+   * driver does not report IOMMU_CAP_CACHE_COHERENCY, so VFIO never gets its group, and
+   * iommufd_device_bind() refuses it the same way (EINVAL), both before any attach.
+   * e8ae0e140c05 "vfio: Require that devices support DMA cache coherence" (Jason Gunthorpe,
+   * 4-v2-f090ae795824+6ad-intel_no_snoop_jgg@nvidia.com), merged for v5.19. The EMEDIUMTYPE
+   * series was posted on v5.19-rc (v1 on 6 Jun 2022, the day after v5.19-rc1), so it has the gate.
+   */
+  coherencyGate: boolean;
   /** Paging domains are allocated for a device (iommu_paging_domain_alloc) rather than a bus. */
   pagingAllocForDevice: boolean;
   /** The driver provides static blocked/identity domains (ops->blocked_domain). */
@@ -87,6 +96,7 @@ const PRE: EraFeatures = {
   vfioLoop: "allocate-then-merge",
   vfioCoherencyKey: "prot",
   vfioOpsMatch: true,
+  coherencyGate: false,
   pagingAllocForDevice: false,
   staticCoreDomains: false,
 };
@@ -106,6 +116,7 @@ const MAINLINE: EraFeatures = {
   iommufd: true,
   vfioNestingType: false,
   vfioCoherencyKey: "enforce_cache_coherency",
+  coherencyGate: true,
   pagingAllocForDevice: true,
   staticCoreDomains: true,
 };
@@ -150,6 +161,7 @@ export const ERAS: Record<EraId, Era> = {
       ...PRE,
       softErrno: "EMEDIUMTYPE",
       dmaOwnership: true,
+      coherencyGate: true,
       vfioLoop: "try-existing-first",
       vfioCoherencyKey: "none",
       vfioOpsMatch: false,
@@ -168,7 +180,7 @@ export const ERAS: Record<EraId, Era> = {
     ],
     summary:
       "Incompatibility returns EINVAL with no log; iommufd's auto-domain search consumes it; VFIO type1 keeps allocate-then-merge.",
-    features: { ...PRE, softErrno: "EINVAL", dmaOwnership: true, iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
+    features: { ...PRE, softErrno: "EINVAL", dmaOwnership: true, coherencyGate: true, iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
   },
   "mainline-2025": {
     id: "mainline-2025",

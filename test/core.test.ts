@@ -972,7 +972,9 @@ const NO_IOMMU_STEPS = [
   { op: "iommufd-attach", ioas: "io", device: "n" },
   { op: "iommufd-unbind", device: "n" },
 ] as const;
-const NO_IOMMU_WANT = ["0", "-ENODEV", "0", "-ENODEV", "-ENODEV", "0", "0", "0", "0", "-ENODEV", "0"];
+// iommufd_device_bind() asks device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY) before it looks
+// for the group: false for a device with no IOMMU, so EINVAL, not ENODEV.
+const NO_IOMMU_WANT = ["0", "-ENODEV", "0", "-ENODEV", "-ENODEV", "0", "0", "0", "0", "-EINVAL", "0"];
 
 function noIommuScenario(): Scenario {
   return {
@@ -986,7 +988,7 @@ function noIommuScenario(): Scenario {
   };
 }
 
-test("no IOMMU: iommu_attach_device() and the PASID calls answer ENODEV, the rest 0 (API)", () => {
+test("no IOMMU: iommu_attach_device() and the PASID calls answer ENODEV, iommufd bind EINVAL, the rest 0 (API)", () => {
   for (const era of ["pre-2022", "einval-6.2", "mainline-2025", "test-dev-2025"] as EraId[]) {
     const r = runScenario(noIommuScenario(), { era });
     for (const [i, rec] of r.steps.entries()) {

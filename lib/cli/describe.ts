@@ -3,6 +3,7 @@ import { DRIVERS } from "../../hardware/registry";
 import { lookupRows, type DriverModel, type Step } from "../driver";
 import { ERA_IDS, ERAS, REVISIONS } from "../eras";
 import { cellText, computeMatrix, type MatrixRow } from "../matrix";
+import { type Device, Kernel } from "../model";
 import { table } from "./table";
 
 export function erasData() {
@@ -47,12 +48,22 @@ export function driversData() {
     ops: d.opsName,
     eras: d.exists,
     pasidEras: d.pasidEras,
+    ...(d.capCacheCoherencySource ? { cacheCoherency: { erasReporting: d.exists.filter((e) => capReported(d, e)), source: d.capCacheCoherencySource } } : {}),
     properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
     attach: d.attach.map((s) => stepData(d, s)),
     staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
     setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
     ...(d.notes ? { notes: d.notes } : {}),
   }));
+}
+
+/** Does the driver's .capable report IOMMU_CAP_CACHE_COHERENCY in `era` (for a device with default props on a default instance)? */
+function capReported(d: DriverModel, era: (typeof ERA_IDS)[number]): boolean {
+  const k = new Kernel({ era, trace: false });
+  const inst = { id: "i0", driver: d, props: Object.fromEntries(d.instanceProps.map((p) => [p.name, p.default])) };
+  const dev: Device = { id: "d0", instance: inst, group: null, props: Object.fromEntries(d.deviceProps.map((p) => [p.name, p.default])), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
+  k.instances.set(inst.id, inst);
+  return d.capCacheCoherency(k, dev);
 }
 
 export function driversText(): string {
