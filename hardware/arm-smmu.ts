@@ -197,7 +197,7 @@ export const armSmmu: DriverModel = {
       {
         logArgs: domainThenDeviceInstance,
         variants: emediumtypeV6,
-        source: "seed 002 (Robin Murphy, 1 Jul 2022; Nicolin Chen: \"I will fix that\"); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EMEDIUMTYPE, dev_err removed); f4a147735793 (EINVAL, no print)",
+        source: "seed 002 (Robin Murphy, 1 Jul 2022, and Nicolin Chen: \"I will fix that\"); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EMEDIUMTYPE, dev_err removed); f4a147735793 (EINVAL, no print)",
         note: "The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
       },
     ),

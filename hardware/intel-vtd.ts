@@ -69,23 +69,27 @@ const second = (c: StepCtx) => !first(c);
 const mine = (f: (c: StepCtx) => boolean) => (c: StepCtx) => c.inst !== null && f(c);
 
 const MAINLINE_EINVAL = { "mainline-2025": fail("EINVAL") };
+/** intel_iommu_set_dev_pasid()'s own checks: the "-" lines of TD1's intel patch. */
+const TD1_PASID = { source: "cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch: intel_iommu_set_dev_pasid '-' lines)" };
+/** Where the mainline paging_domain_compatible() checks come from. */
+const SPLIT_SOURCE = { source: "20250714045028.958850-10-baolu.lu@linux.intel.com (iommu/vt-d: Split paging_domain_compatible()); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)" };
 const WIDTH_TEXT = "%s: iommu width (%d) is not sufficient for the mapped address (%llx)";
 const RMRR_TEXT = "Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.";
 
 /** paging_domain_compatible() (mainline-2025): each incompatibility is a silent EINVAL. */
 const compatible: Step[] = [
   check("fs-unsupported", "first stage && (!sm_supported || !ecap_flts)", "first-stage domain on a unit without first-stage translation",
-    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL, { trip: { other: { firstStage: false } } }),
+    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { other: { firstStage: false } } }),
   check("fs-1g", "first stage && 1G pages && !cap_fl1gp_support", "first-stage domain uses 1 GiB pages the unit lacks",
-    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL, { trip: { domain: { superpage1G: true }, other: { superpage1G: false } } }),
+    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { superpage1G: true }, other: { superpage1G: false } } }),
   check("ss-dirty", "second stage && dirty_ops && !ssads", "dirty tracking on a unit without SSADS",
-    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true }, other: { dirtyTracking: false } } }),
+    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true }, other: { dirtyTracking: false } } }),
   check("ss-nest-parent", "second stage && nested_parent && !ecap_nest", "nest parent on a unit without nesting",
-    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL, { trip: { inst: { nesting: true }, domain: { nestParent: true }, other: { nesting: false } } }),
+    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { inst: { nesting: true }, domain: { nestParent: true }, other: { nesting: false } } }),
   check("ss-unsupported", "second stage && !ecap_slts", "second-stage domain on a unit without second-stage translation",
-    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL, { trip: { domain: { stage: "second" }, other: { secondStage: false } } }),
+    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { stage: "second" }, other: { secondStage: false } } }),
   check("ss-superpage", "second stage && superpage sizes not supported", "the domain uses superpages the unit lacks",
-    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL, { trip: { domain: { stage: "second", superpage2M: true }, other: { superpage2M: false } } }),
+    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { stage: "second", superpage2M: true }, other: { superpage2M: false } } }),
   check("force-snooping", "force_snooping && !ecap_sc_support", "the domain enforces snooping; this unit cannot",
     mine((c) => dp<boolean>(c, "forceSnooping") && !ip<boolean>(c, "snoopControl")),
     // Added in v5.19 ("iommu/vt-d: Check domain force_snooping against attached devices", Lu
@@ -98,7 +102,7 @@ const compatible: Step[] = [
       source: "v5.19 \"iommu/vt-d: Check domain force_snooping against attached devices\" (commit id UNVERIFIED); 20220606061927.26049-2-nicolinc@nvidia.com and 20220815181437.28127-2-nicolinc@nvidia.com (-EOPNOTSUPP -> -EMEDIUMTYPE); f4a147735793 (EINVAL)",
     }),
   check("coherency", "iommu_coherency && !iommu_paging_structure_coherency(iommu)", "the page table assumes coherent walks; this unit is not coherent",
-    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL, { trip: { other: { coherent: false } } }),
+    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { other: { coherent: false } } }),
   check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
     mine((c) => (c.k.features.pagingAllocForDevice ? dp<number>(c, "addressWidth") : dp<number>(c, "maxAddrBits")) > ip<number>(c, "addressWidth")),
     {
@@ -126,7 +130,7 @@ export const intelVtd: DriverModel = {
   attach: [
     check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
       "pre-2022": fail("ENODEV"),
-    }, { trip: { noIommu: true }, phase: "both", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
+    }, { trip: { noIommu: true }, phase: "both", source: "20220606061927.26049-2-nicolinc@nvidia.com (context of prepare_domain_attach_device: !iommu -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
     check(
       "rmrr-locked",
       "domain->type == IOMMU_DOMAIN_UNMANAGED && device_is_rmrr_locked(dev)",
@@ -157,10 +161,10 @@ export const intelVtd: DriverModel = {
   ],
   setDevPasid: [
     check("pasid-unsupported", "!pasid_supported(iommu) || real DMA subdevice", "the unit has no PASID support",
-      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }, { trip: { inst: { pasid: false } } }),
-    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
+      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }, { ...TD1_PASID, trip: { inst: { pasid: false } } }),
+    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL, { ...TD1_PASID, trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
     check("pasid-context-copied", "context_copied(iommu, bus, devfn)", "the context entry was inherited from a previous kernel",
-      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }, { trip: { inst: { contextCopied: true } } }),
+      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }, { ...TD1_PASID, trip: { inst: { contextCopied: true } } }),
     ...compatible,
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],

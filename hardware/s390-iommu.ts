@@ -112,7 +112,10 @@ export const s390Iommu: DriverModel = {
       "the device is not a zPCI function",
       // The same ENODEV in every era (not an incompatibility; the 2022 proposal left it).
       { "pre-2022": fail("ENODEV") },
-      { note: "TD1 17/20 moves it into s390_iommu_domain_test_device; the model keeps it in attach_dev too for the no-IOMMU path (INFERRED)." },
+      {
+        source: "cbf7827bc5dc (context: !zdev -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1 17/20)",
+        note: "TD1 17/20 moves it into s390_iommu_domain_test_device; the model keeps it in attach_dev too for the no-IOMMU path (INFERRED).",
+      },
     ),
     check(
       "dma-range",
@@ -149,7 +152,7 @@ export const s390Iommu: DriverModel = {
       { "einval-6.2": warnFail("EINVAL") },
       {
         trip: RANGE_TRIP,
-        source: "cbf7827bc5dc (v6.2, Niklas Schnelle); TD1 17/20 (cover.1760312725.git.nicolinc@nvidia.com)",
+        source: "cbf7827bc5dc (v6.2, Niklas Schnelle); cover.1760312725.git.nicolinc@nvidia.com (TD1 17/20)",
         note: "An overlapping but different range attaches (0), so VFIO type1 merges such functions into one domain from v6.2 on. The driver calls the refusal impossible (WARN_ON), but a consumer trying an existing domain (iommufd's auto-domain search) reaches it.",
       },
     ),
