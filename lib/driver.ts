@@ -655,14 +655,14 @@ export const coherentNoPasidOrNesting: Pick<
   enableNesting: nestingUnsupported,
 };
 
-/**
- * The cache-coherency gate of VFIO and iommufd (e8ae0e140c05, v5.19): the devices `devs` would
- * register or bind, the first one whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY, or
- * null. Before the gate (EraFeatures.coherencyGate false) every device passes.
- */
 /** Why the cache-coherency gate refused a device (the words of a consumer's outcome detail). */
 export const NOT_COHERENT = "its IOMMU does not report IOMMU_CAP_CACHE_COHERENCY (e8ae0e140c05, v5.19): refused before any attach";
 
+/**
+ * The cache-coherency gate of VFIO and iommufd (e8ae0e140c05, v5.19): of the devices `devs` would
+ * register or bind, the first one whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY, or
+ * null. Before the gate (EraFeatures.coherencyGate false) every device passes.
+ */
 export function coherencyRefused(k: Kernel, devs: readonly Device[]): Device | null {
   if (!k.features.coherencyGate) return null;
   for (const d of devs) if (!d.instance || !d.instance.driver.capCacheCoherency(k, d)) return d;
