@@ -185,6 +185,7 @@ export const amdIommu: DriverModel = {
   },
   // amd_iommu_capable(): IOMMU_CAP_CACHE_COHERENCY and ENFORCE_CACHE_COHERENCY are both true.
   capCacheCoherency: () => true,
+  capCacheCoherencySource: "amd_iommu_capable(): IOMMU_CAP_CACHE_COHERENCY true in every era",
   capEnforceCacheCoherency: () => true,
   // amd_iommu_enforce_cache_coherency(): "IOMMU_PTE_FC is always set".
   enforceCacheCoherency: (_k: Kernel, _d: Domain) => true,

@@ -4,6 +4,7 @@
  * not exist in 2014-nesting (INFERRED from its history).
  */
 import {
+  capByEra,
   check,
   detachFirst,
   devDbg,
@@ -230,11 +231,14 @@ export const armSmmuV3: DriverModel = {
     if (stage === "S1" && !prop<boolean>(c.inst.props, instanceProps, "stage1")) props.stage = "S2";
     return { props, instance: c.inst };
   },
-  capCacheCoherency(k: Kernel, dev: Device) {
-    // v5.x arm_smmu_capable(IOMMU_CAP_CACHE_COHERENCY) answered true for every bus user (INFERRED).
-    if (k.features.vfioCoherencyKey === "prot") return true;
-    return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "coherent") : false;
-  },
+  capCacheCoherency: capByEra({
+    // v5.x arm_smmu_capable(IOMMU_CAP_CACHE_COHERENCY) answered true (INFERRED for every bus user).
+    "pre-2022": true,
+    "emediumtype-2022": true,
+    // Per device from ~v6.1: "Assume that a coherent TCU implies coherent TBUs" (commit UNVERIFIED).
+    "einval-6.2": (_k, dev) => (dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "coherent") : false),
+  }),
+  capCacheCoherencySource: "arm_smmu_capable(): true up to ~v6.0; master->smmu->features & ARM_SMMU_FEAT_COHERENCY from ~v6.1 (when exactly: UNVERIFIED)",
   capEnforceCacheCoherency(k: Kernel, dev: Device) {
     // arm_smmu_capable(IOMMU_CAP_ENFORCE_CACHE_COHERENCY) answers CANWBS from 2024 on; false before.
     return k.features.pagingAllocForDevice && prop<boolean>(dev.props, deviceProps, "canwbs");

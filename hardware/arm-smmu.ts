@@ -18,6 +18,7 @@
  * (a9c362db3920) rejects another driver's domain first.
  */
 import {
+  capByEra,
   check,
   countDomains,
   devDbg,
@@ -38,7 +39,7 @@ import {
   unfinalised,
 } from "../lib/driver";
 import { neg } from "../lib/errno";
-import type { Device, Domain, IommuInstance, Kernel } from "../lib/model";
+import type { Domain, IommuInstance, Kernel } from "../lib/model";
 
 /** TD1 06/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com (TD1 06/20)";
@@ -112,12 +113,15 @@ export const armSmmu: DriverModel = {
       "the device has no SMMU of this driver (no fwspec, or another driver's)",
       {
         "pre-2022": fail("ENXIO", devErr(sameBusText)),
-        // emediumtype-2022 inherits pre-2022: Kevin Tian listed this path as missed (seed 000), and the
-        // last posting (v6) left it alone after Robin Murphy's review. (v2-v5 had converted it.)
+        // v1 left it (Kevin Tian's review, seed 000, suggested it); v4 made it a silent
+        // EMEDIUMTYPE, which Robin Murphy called the wrong check (seed 002); v6 (the era's
+        // default) left it alone again, inheriting pre-2022.
+        "emediumtype-2022:v4": fail("EMEDIUMTYPE"),
+        "emediumtype-2022:v1": fail("ENXIO", devErr(sameBusText)),
         "mainline-2025": null,
       },
       {
-        source: "seed 000 (Kevin Tian: not converted by v1); seed 002 (Robin Murphy: no IOMMU at all); e7080665c977 (removed, v6.8)",
+        source: "seed 000 (Kevin Tian: not converted by v1); seed 002 (Robin Murphy, 1 Jul 2022, on v4 20220630203635.33200-2-nicolinc@nvidia.com: no IOMMU at all); 20220815181437.28127-2-nicolinc@nvidia.com (v6 leaves it); e7080665c977 (removed, v6.8)",
         variants: {
           // What if the EMEDIUMTYPE patch had converted this path too (Kevin Tian's list, seed 000):
           // EMEDIUMTYPE, the dev_err turned into dev_dbg.
@@ -188,13 +192,18 @@ export const armSmmu: DriverModel = {
         // 2014: the v3.18-era driver has the same print and -EINVAL (the
         // leaf_smmu != device_smmu of 2013 had INFERRED EINVAL).
         ...mismatchRows("EINVAL", mismatchText),
+        // v1 and v4 left this path (dev_err + EINVAL); Robin Murphy pointed v4 at it ("you want
+        // the if (smmu_domain->smmu != smmu) condition further down", seed 002) and v6 converted
+        // it to a silent EMEDIUMTYPE (the era's default, from mismatchRows).
+        "emediumtype-2022:v4": fail("EINVAL", devErr(mismatchText)),
+        "emediumtype-2022:v1": fail("EINVAL", devErr(mismatchText)),
         // mainline-2025 and test-dev-2025 inherit the silent EINVAL (test_dev in TD1 06/20).
       },
       {
-        source: `f4a147735793 (v6.2: silent EINVAL); seed 002; ${TD1_PATCH}`,
         logArgs: domainThenDeviceInstance,
         variants: emediumtypeV6,
-        note: "emediumtype-2022 follows the kit's reading of the proposal (EMEDIUMTYPE + dev_dbg). The posted v1-v3 left this path as EINVAL + dev_err; v6 converted it to a silent EMEDIUMTYPE (variant arm-smmu:emediumtype-v6). The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
+        source: `seed 002 (Robin Murphy, 1 Jul 2022, and Nicolin Chen: "I will fix that"); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EMEDIUMTYPE, dev_err removed); f4a147735793 (v6.2: EINVAL, no print); ${TD1_PATCH}`,
+        note: "The v3.18-era driver also refused a master already on a domain (-EEXIST); not modelled, because the kit's 2014 core always has a domain on the device (INFERRED).",
       },
     ),
   ],
@@ -220,12 +229,15 @@ export const armSmmu: DriverModel = {
     if (!["unmanaged", "dma", "identity"].includes(c.type)) return neg("ENOMEM");
     return { props: { stage: "S1", ...c.req }, instance: null };
   },
-  capCacheCoherency(k: Kernel, dev: Device) {
-    // v4.x-v6.0: "Return true here as the SMMU can always send out coherent requests". Later the
-    // answer follows ARM_SMMU_FEAT_COHERENT_WALK (the device's dma-coherent attribute is not modelled).
-    if (k.features.vfioCoherencyKey === "prot") return true;
-    return dev.instance ? ip<boolean>(dev.instance, "coherentWalk") : false;
-  },
+  capCacheCoherency: capByEra({
+    // Up to v6.0: "Return true here as the SMMU can always send out coherent requests".
+    "pre-2022": true,
+    "emediumtype-2022": true,
+    // df198b37e72c (v6.1): ARM_SMMU_FEAT_COHERENT_WALK; ac9c5e92dd15 (v6.2-rc3) also accepts a
+    // dma-coherent device behind a non-coherent walker (not modelled: INFERRED rare).
+    "einval-6.2": (_k, dev) => (dev.instance ? ip<boolean>(dev.instance, "coherentWalk") : false),
+  }),
+  capCacheCoherencySource: "arm_smmu_capable(): true up to v6.0; ARM_SMMU_FEAT_COHERENT_WALK from df198b37e72c (v6.1), || device_get_dma_attr(dev) == DEV_DMA_COHERENT from ac9c5e92dd15 (v6.2-rc3, not modelled)",
   // INFERRED: arm-smmu v2 never reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY and has no enforce op.
   capEnforceCacheCoherency: () => false,
   enforceCacheCoherency: null,

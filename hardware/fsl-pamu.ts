@@ -113,6 +113,7 @@ export const fslPamu: DriverModel = {
   ...noDmaDefaultDomain,
   // fsl_pamu_capable(): IOMMU_CAP_CACHE_COHERENCY only (INFERRED); no enforce_cache_coherency op.
   capCacheCoherency: () => true,
+  capCacheCoherencySource: "fsl_pamu_capable(): cap == IOMMU_CAP_CACHE_COHERENCY (INFERRED for every era)",
   capEnforceCacheCoherency: () => false,
   enforceCacheCoherency: null,
   enableNesting(k: Kernel) {

@@ -2,12 +2,24 @@
  * Intel VT-d: drivers/iommu/intel/iommu.c, intel_iommu_attach_device() and, from 2025,
  * paging_domain_compatible() (split by "iommu/vt-d: Split paging_domain_compatible()").
  * Fact sheet D.1 "intel VT-d" and D.2.
+ *
+ * Order of intel_iommu_attach_device() until the test_dev proposal: the RMRR refusal (v3.17 -
+ * v6.5), then the device leaves its old domain (v5.x dmar_remove_one_dev_info(), v6.2
+ * device_block_translation()), then the compatibility checks. A refused attach therefore leaves
+ * the device blocked, with no rollback (the "detach-first" effect, shared with arm-smmu-v3).
+ * Mainline 2025 still calls device_block_translation() before paging_domain_compatible() (TD1's
+ * intel patch moves the checks into test_dev for that reason); the model keeps mainline-2025 on
+ * the core's rollback promise and does not reproduce it there (known gap, INFERRED harmless for
+ * single-device groups on the DMA default domain, which the core re-attaches on detach).
  */
 import {
+  capByEra,
   check,
+  detachFirst,
   devErr,
-  devDbg,
+  devWarn,
   type DriverModel,
+  effect,
   erasFrom,
   fail,
   prop,
@@ -46,6 +58,9 @@ const domainProps: PropDoc[] = [
   { name: "nestParent", kernel: "dmar_domain->nested_parent", what: "allocated as a nest parent", default: false },
 ];
 
+/** Eras whose intel_iommu_attach_device() takes the device off its old domain before checking (see the file comment). */
+const DETACH_FIRST = ["2014-nesting", "pre-2022", "emediumtype-2022", "einval-6.2"] as const;
+
 const ip = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.inst!.props, instanceProps, n);
 const dp = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.domain.props, domainProps, n);
 const first = (c: StepCtx) => dp<string>(c, "stage") === "first";
@@ -54,35 +69,52 @@ const second = (c: StepCtx) => !first(c);
 const mine = (f: (c: StepCtx) => boolean) => (c: StepCtx) => c.inst !== null && f(c);
 
 const MAINLINE_EINVAL = { "mainline-2025": fail("EINVAL") };
+/** intel_iommu_set_dev_pasid()'s own checks: the "-" lines of TD1's intel patch. */
+const TD1_PASID = { source: "cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch: intel_iommu_set_dev_pasid '-' lines)" };
+/** Where the mainline paging_domain_compatible() checks come from. */
+const SPLIT_SOURCE = { source: "20250714045028.958850-10-baolu.lu@linux.intel.com (iommu/vt-d: Split paging_domain_compatible()); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)" };
+const WIDTH_TEXT = "%s: iommu width (%d) is not sufficient for the mapped address (%llx)";
+const RMRR_TEXT = "Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.";
 
 /** paging_domain_compatible() (mainline-2025): each incompatibility is a silent EINVAL. */
 const compatible: Step[] = [
   check("fs-unsupported", "first stage && (!sm_supported || !ecap_flts)", "first-stage domain on a unit without first-stage translation",
-    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL, { trip: { other: { firstStage: false } } }),
+    mine((c) => first(c) && (!ip<boolean>(c, "scalableMode") || !ip<boolean>(c, "firstStage"))), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { other: { firstStage: false } } }),
   check("fs-1g", "first stage && 1G pages && !cap_fl1gp_support", "first-stage domain uses 1 GiB pages the unit lacks",
-    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL, { trip: { domain: { superpage1G: true }, other: { superpage1G: false } } }),
+    mine((c) => first(c) && dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { superpage1G: true }, other: { superpage1G: false } } }),
   check("ss-dirty", "second stage && dirty_ops && !ssads", "dirty tracking on a unit without SSADS",
-    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true }, other: { dirtyTracking: false } } }),
+    mine((c) => second(c) && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "dirtyTracking")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true }, other: { dirtyTracking: false } } }),
   check("ss-nest-parent", "second stage && nested_parent && !ecap_nest", "nest parent on a unit without nesting",
-    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL, { trip: { inst: { nesting: true }, domain: { nestParent: true }, other: { nesting: false } } }),
+    mine((c) => second(c) && dp<boolean>(c, "nestParent") && !ip<boolean>(c, "nesting")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { inst: { nesting: true }, domain: { nestParent: true }, other: { nesting: false } } }),
   check("ss-unsupported", "second stage && !ecap_slts", "second-stage domain on a unit without second-stage translation",
-    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL, { trip: { domain: { stage: "second" }, other: { secondStage: false } } }),
+    mine((c) => second(c) && !ip<boolean>(c, "secondStage")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { stage: "second" }, other: { secondStage: false } } }),
   check("ss-superpage", "second stage && superpage sizes not supported", "the domain uses superpages the unit lacks",
-    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL, { trip: { domain: { stage: "second", superpage2M: true }, other: { superpage2M: false } } }),
+    mine((c) => second(c) && ((dp<boolean>(c, "superpage2M") && !ip<boolean>(c, "superpage2M")) || (dp<boolean>(c, "superpage1G") && !ip<boolean>(c, "superpage1G")))), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { domain: { stage: "second", superpage2M: true }, other: { superpage2M: false } } }),
   check("force-snooping", "force_snooping && !ecap_sc_support", "the domain enforces snooping; this unit cannot",
     mine((c) => dp<boolean>(c, "forceSnooping") && !ip<boolean>(c, "snoopControl")),
-    { "pre-2022": fail("EOPNOTSUPP"), "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
-    { trip: { domain: { forceSnooping: true }, other: { snoopControl: false } } }),
+    // Added in v5.19 ("iommu/vt-d: Check domain force_snooping against attached devices", Lu
+    // Baolu, with the enforce_cache_coherency op): absent in 2014-nesting and in pre-2022, which
+    // the kit models as the kernels before v5.19 (no DMA ownership, type1 keyed on IOMMU_CACHE).
+    // The EMEDIUMTYPE v1-v6 diffs (based on v5.19-rc) show it returning -EOPNOTSUPP before.
+    { "pre-2022": null, "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
+    {
+      trip: { domain: { forceSnooping: true }, other: { snoopControl: false } },
+      source: "v5.19 \"iommu/vt-d: Check domain force_snooping against attached devices\" (commit id UNVERIFIED); 20220606061927.26049-2-nicolinc@nvidia.com and 20220815181437.28127-2-nicolinc@nvidia.com (-EOPNOTSUPP -> -EMEDIUMTYPE); f4a147735793 (EINVAL)",
+    }),
   check("coherency", "iommu_coherency && !iommu_paging_structure_coherency(iommu)", "the page table assumes coherent walks; this unit is not coherent",
-    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL, { trip: { other: { coherent: false } } }),
+    mine((c) => dp<boolean>(c, "iommuCoherency") && !ip<boolean>(c, "coherent")), MAINLINE_EINVAL, { ...SPLIT_SOURCE, trip: { other: { coherent: false } } }),
   check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
     mine((c) => (c.k.features.pagingAllocForDevice ? dp<number>(c, "addressWidth") : dp<number>(c, "maxAddrBits")) > ip<number>(c, "addressWidth")),
     {
-      "pre-2022": fail("EFAULT", devErr("%s: iommu width (%d) is not sufficient for the mapped address (%llx)")),
-      "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("%s: iommu width (%d) is not sufficient for the mapped address (%llx)")),
+      "pre-2022": fail("EFAULT", devErr(WIDTH_TEXT)),
+      // The proposal's v1 changed only the errno (dev_err kept); v4-v6 deleted the print.
+      "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(WIDTH_TEXT)),
+      "emediumtype-2022": fail("EMEDIUMTYPE"),
       "einval-6.2": fail("EINVAL"),
     },
-    { trip: { domain: { maxAddrBits: 48 }, other: { addressWidth: 39 } }, logArgs: (c) => ["prepare_domain_attach_device", ip<number>(c, "addressWidth"), 2 ** dp<number>(c, "maxAddrBits")] }),
+    {
+      source: "20220606061927.26049-2-nicolinc@nvidia.com (v1: -EFAULT -> -EMEDIUMTYPE); 20220815181437.28127-2-nicolinc@nvidia.com (v6: dev_err removed); f4a147735793 (EINVAL)",
+      trip: { domain: { maxAddrBits: 48 }, other: { addressWidth: 39 } }, logArgs: (c) => ["prepare_domain_attach_device", ip<number>(c, "addressWidth"), 2 ** dp<number>(c, "maxAddrBits")] }),
 ];
 
 export const intelVtd: DriverModel = {
@@ -98,15 +130,41 @@ export const intelVtd: DriverModel = {
   attach: [
     check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
       "pre-2022": fail("ENODEV"),
-    }, { trip: { noIommu: true }, phase: "both", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
+    }, { trip: { noIommu: true }, phase: "both", source: "20220606061927.26049-2-nicolinc@nvidia.com (context of prepare_domain_attach_device: !iommu -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
+    check(
+      "rmrr-locked",
+      "domain->type == IOMMU_DOMAIN_UNMANAGED && device_is_rmrr_locked(dev)",
+      "firmware (an RMRR) ties the device to a 1:1 mapping: no caller-owned domain for it",
+      (c) => c.dev.requireDirect && c.domain.type === "unmanaged",
+      {
+        // c875d2c1b808 (v3.17); never converted to an incompatibility errno (Kevin Tian noted it
+        // in the EINVAL series review, Sep 2022). d3aedf94f480 (2023, Lu Baolu) removed it; the
+        // core's require_direct rule (a48ce36e2786) refuses blocking such a device instead.
+        "2014-nesting": fail("EPERM", devWarn(RMRR_TEXT)),
+        "mainline-2025": null,
+      },
+      {
+        trip: { dev: {}, before: (_k, env) => void (env.dut.requireDirect = true) },
+        phase: "attach",
+        source: "c875d2c1b808 (v3.17); d3aedf94f480 and a48ce36e2786 (2023, Lu Baolu, 20230713043248.41315-1-baolu.lu@linux.intel.com)",
+        note: "The device's requireDirect flag stands for device_is_rmrr_locked() (a non-relaxable RMRR: not USB, not graphics). v3.17 tested every domain type; from v5.3 only UNMANAGED ones (the kit's 2014 default domain stands for the DMA API, which never attached, so the UNMANAGED test is used in every era: INFERRED).",
+      },
+    ),
+    effect(
+      "detach-first",
+      "dmar_remove_one_dev_info(dev) (v3.17-v5.x) / device_block_translation(dev) (v6.2)",
+      "the device leaves its old domain before the compatibility checks: a refused attach leaves it blocked",
+      detachFirst,
+      DETACH_FIRST,
+    ),
     ...compatible,
   ],
   setDevPasid: [
     check("pasid-unsupported", "!pasid_supported(iommu) || real DMA subdevice", "the unit has no PASID support",
-      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }, { trip: { inst: { pasid: false } } }),
-    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL, { trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
+      (c) => c.inst === null || !ip<boolean>(c, "pasid"), { "mainline-2025": fail("EOPNOTSUPP") }, { ...TD1_PASID, trip: { inst: { pasid: false } } }),
+    check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => dp<boolean>(c, "dirtyTracking"), MAINLINE_EINVAL, { ...TD1_PASID, trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
     check("pasid-context-copied", "context_copied(iommu, bus, devfn)", "the context entry was inherited from a previous kernel",
-      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }, { trip: { inst: { contextCopied: true } } }),
+      (c) => ip<boolean>(c, "contextCopied"), { "mainline-2025": fail("EBUSY") }, { ...TD1_PASID, trip: { inst: { contextCopied: true } } }),
     ...compatible,
   ],
   pasidEras: ["mainline-2025", "test-dev-2025"],
@@ -128,14 +186,19 @@ export const intelVtd: DriverModel = {
       instance: c.inst,
     };
   },
-  capCacheCoherency(k: Kernel, dev: Device) {
-    // pre-2022 iommu_capable(bus, IOMMU_CAP_CACHE_COHERENCY): every DMAR unit must snoop.
-    if (k.features.vfioCoherencyKey === "prot") {
+  capCacheCoherency: capByEra({
+    // Before v5.19 intel_iommu_capable() answered domain_update_iommu_snooping(NULL): every DMAR
+    // unit must support snoop control (type1 asked it per bus).
+    "pre-2022": (k) => {
       for (const i of k.instances.values()) if (i.driver.id === "intel-vtd" && !prop<boolean>(i.props, instanceProps, "snoopControl")) return false;
       return true;
-    }
-    return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
-  },
+    },
+    // f78dc1dad829 (v5.19): IOMMU_CACHE is always supported, so always true; snoop control moved
+    // to IOMMU_CAP_ENFORCE_CACHE_COHERENCY.
+    "emediumtype-2022": true,
+    "einval-6.2": true,
+  }),
+  capCacheCoherencySource: "intel_iommu_capable(): domain_update_iommu_snooping(NULL) before v5.19; true from f78dc1dad829 \"iommu: Redefine IOMMU_CAP_CACHE_COHERENCY as the cap flag for IOMMU_CACHE\" (v5.19)",
   capEnforceCacheCoherency(_k: Kernel, dev: Device) {
     return dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "snoopControl") : false;
   },

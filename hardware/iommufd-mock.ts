@@ -122,6 +122,7 @@ export const iommufdMock: DriverModel = {
   },
   // mock_domain_capable(): IOMMU_CAP_CACHE_COHERENCY true; nothing for ENFORCE (INFERRED).
   capCacheCoherency: () => true,
+  capCacheCoherencySource: "mock_domain_capable(): IOMMU_CAP_CACHE_COHERENCY true (drivers/iommu/iommufd/selftest.c)",
   capEnforceCacheCoherency: () => false,
   // INFERRED: no enforce_cache_coherency op modelled (not read).
   enforceCacheCoherency: null,

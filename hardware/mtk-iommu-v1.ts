@@ -51,20 +51,24 @@ export const mtkIommuV1: DriverModel = {
       "not the domain the driver created internally for the DMA API: KNOWN BUG, returns 0 without attaching",
       (c) => c.domain.type !== "dma",
       {
-        // "Only allow the domain created internally." Kept by the EMEDIUMTYPE proposal (seed 000),
-        // not touched by the EINVAL series, still there in 2025: inherited by every era.
+        // "Only allow the domain created internally." Not converted by the EMEDIUMTYPE proposal's
+        // v1 (Kevin Tian asked for an error, seed 000), v4 or v6 (not in their diffstats); only v3
+        // returned -EMEDIUMTYPE (variant emediumtype-converted). Not touched by the EINVAL series,
+        // still there in 2025: inherited by every era.
         "pre-2022": fakeSuccess,
       },
       {
-        source: "11cd45ac86fb (gregkh/linux mtk_iommu_v1.c: return 0); seed 000 (Kevin Tian: 'the current code sounds incorrect')",
+        source: "11cd45ac86fb (gregkh/linux mtk_iommu_v1.c: return 0); seed 000 (Kevin Tian, Jun 2022: 'the current code sounds incorrect'); 20220623200029.26007-2-nicolinc@nvidia.com (v3 hunk) and 270eec00-8aee-2288-4069-d604e6da2925@linux.intel.com (Lu Baolu, 24 Jun 2022); 20220815181437.28127-2-nicolinc@nvidia.com (v6: not in the diffstat)",
         trip: { firstAttach: false },
         phase: "attach",
         variants: {
           // UNVERIFIED: one copy of the file of unclear origin (it uses kzalloc_obj,
           // so a 2026-era tree) warns and still returns 0, via mtk_iommu_v1_get_mapping().
           "warn-foreign-domain": { "mainline-2025": { ...fakeSuccess, log: devWarn("Ignoring attach request for foreign domain") } },
-          // What if the 2022 proposal had turned the return 0 into an error (as Kevin Tian's
-          // review of v1 asked, seed 000). The dev_dbg text is the kit's own wording (the driver printed nothing).
+          // The proposal's v3 (23 Jun 2022) turned the return 0 into -EMEDIUMTYPE; Lu Baolu: "This
+          // change looks odd. It turns the return value from success to failure. Is it a bug?"
+          // (270eec00-8aee-2288-4069-d604e6da2925@linux.intel.com), and v4 dropped the hunk.
+          // The dev_dbg text is the kit's own wording (v3 printed nothing; INFERRED print).
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("only the domain created internally can be attached")) },
         },
         note:
@@ -86,6 +90,6 @@ export const mtkIommuV1: DriverModel = {
   notes: [
     "mtk_iommu_v1 reports success for any domain it did not create itself (KNOWN BUG, every era): VFIO, iommufd and kernel users believe the device is isolated by their domain while it keeps using the DMA mapping.",
     "The blocking domain: mainline's ops have no blocked_domain (INFERRED), so the core attaches an empty paging domain, which this driver also fakes.",
-    "Variant mtk-iommu-v1:emediumtype-converted (what if): in emediumtype-2022 the foreign-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording) instead of the fake success; Kevin Tian's review of v1 called the return 0 incorrect (seed 000), yet no posting changed it. The empty paging domain the core uses for blocking is refused too, so claiming DMA ownership fails.",
+    "Variant mtk-iommu-v1:emediumtype-converted (what if): in emediumtype-2022 the foreign-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording) instead of the fake success, as the proposal's v3 did (23 Jun 2022); Lu Baolu asked whether turning that success into a failure was a bug, and v4 dropped it. The empty paging domain the core uses for blocking is refused too, so claiming DMA ownership fails.",
   ],
 };

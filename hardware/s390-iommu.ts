@@ -4,13 +4,15 @@
  *
  * Every zPCI function reports the DMA address range it may use (zdev->start_dma / end_dma, from
  * the firmware's CLP answer). What a domain accepts is decided by that range:
- * - until 2022 the first device attached to a domain defines its aperture, and only devices with
- *   an identical range may join it (silent -EINVAL; the proposal of 2022 was to make it
- *   EMEDIUMTYPE, Kevin Tian listed it as missed);
- * - in mainline the aperture is fixed when the domain is allocated for a device
- *   (s390_domain_alloc_paging: [0, the I/O table's reach]) and a device whose range does not
- *   overlap it is refused under WARN_ON: the driver considers it impossible, but a consumer trying
- *   an existing domain (iommufd's auto-domain search) can reach it.
+ * - until v6.1 the first device attached to a domain defines its aperture, and only devices with
+ *   an identical range may join it (silent -EINVAL; the 2022 proposal's v1 missed it, Kevin
+ *   Tian's review in seed 000, and v4-v6 made it EMEDIUMTYPE);
+ * - from v6.2 (Niklas Schnelle's rework, cbf7827bc5dc "iommu/s390: Fix potential s390_domain
+ *   aperture shrinking", same merge window as the EINVAL series) the aperture is fixed when the
+ *   domain is allocated ([0, ZPCI_TABLE_SIZE_RT - 1]; from v6.7 per device in
+ *   s390_domain_alloc_paging) and only a device whose range does not overlap it is refused,
+ *   under WARN_ON: the driver considers it impossible, but a consumer trying an existing domain
+ *   (iommufd's auto-domain search) can reach it. An overlapping, different range attaches.
  *
  * Before v6.7 zPCI devices used the architecture's own DMA API, not an IOMMU default domain, and
  * s390_domain_alloc() only made UNMANAGED domains. The core model always gives a group a default
@@ -72,6 +74,9 @@ const hexRange = (r: Range) => `0x${r.start.toString(16)}-0x${r.end.toString(16)
 const range = (p: Props): Range => parseRange(prop<string>(p, deviceProps, "dmaRange")) ?? { start: 0n, end: 0n };
 const aperture = (c: StepCtx): Range | null => parseRange(prop<string>(c.domain.props, domainProps, "aperture"));
 
+/** Eras whose domains get their aperture when allocated (cbf7827bc5dc, v6.2), not from their first device. */
+const APERTURE_AT_ALLOC = erasFrom("einval-6.2");
+
 /** The device under test starts where the first one's region-third table ends. */
 const RANGE_TRIP = { first: { dmaRange: "0x100000000-0x3ffffffffff" }, dev: { dmaRange: "0x40000000000-0x7ffffffffff" } };
 
@@ -107,7 +112,10 @@ export const s390Iommu: DriverModel = {
       "the device is not a zPCI function",
       // The same ENODEV in every era (not an incompatibility; the 2022 proposal left it).
       { "pre-2022": fail("ENODEV") },
-      { note: "TD1 17/20 moves it into s390_iommu_domain_test_device; the model keeps it in attach_dev too for the no-IOMMU path (INFERRED)." },
+      {
+        source: "cbf7827bc5dc (context: !zdev -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1 17/20)",
+        note: "TD1 17/20 moves it into s390_iommu_domain_test_device; the model keeps it in attach_dev too for the no-IOMMU path (INFERRED).",
+      },
     ),
     check(
       "dma-range",
@@ -115,20 +123,23 @@ export const s390Iommu: DriverModel = {
       "the function's DMA range is not the one the domain's first device defined",
       (c) => c.inst !== null && translating(c) && rangeDiffers(c),
       {
-        // Silent EINVAL. emediumtype-2022 inherits it: Kevin Tian listed s390 as missed by the proposal.
-        "pre-2022": fail("EINVAL"),
-        // D.2: unchanged in 6.2 (not in the EINVAL series' diffstat). Replaced by aperture-overlap.
-        "mainline-2025": null,
+        "pre-2022": fail("EINVAL"), // silent
+        // v1 of the proposal left it (Kevin Tian's list of missed drivers, seed 000); v4-v6 converted it.
+        "emediumtype-2022:v1": fail("EINVAL"),
+        "emediumtype-2022": fail("EMEDIUMTYPE"),
+        // v6.2: Niklas Schnelle's rework fixed the aperture at allocation and dropped this check
+        // (cbf7827bc5dc "iommu/s390: Fix potential s390_domain aperture shrinking").
+        "einval-6.2": null,
       },
       {
         trip: RANGE_TRIP,
         variants: {
           ...emediumtypeV6,
-          // What if the patch the review found it missed (C.4) had converted it: EMEDIUMTYPE with
-          // dev_dbg. The driver never printed here: the text is the kit's own wording.
+          // What if: EMEDIUMTYPE with a dev_dbg (v2's print style). The driver never printed here: the text is the kit's own wording.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("DMA range differs from the domain's aperture")) },
         },
-        note: "Any difference refuses. The proposal's v2-v6 did convert this path to EMEDIUMTYPE (variant s390-iommu:emediumtype-v6).",
+        source: "seed 000 (Kevin Tian, Jun 2022: s390 missed by v1); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EINVAL -> -EMEDIUMTYPE); cbf7827bc5dc (removed in v6.2)",
+        note: "Any difference refuses, even an overlapping range.",
       },
     ),
     check(
@@ -136,9 +147,14 @@ export const s390Iommu: DriverModel = {
       "domain->geometry.aperture_start > zdev->end_dma || domain->geometry.aperture_end < zdev->start_dma",
       "the function's DMA range does not overlap the aperture fixed at allocation",
       (c) => c.inst !== null && translating(c) && noOverlap(c),
-      // D.1: EINVAL under WARN_ON. test-dev-2025 inherits: TD1 17/20 moves the same WARN_ON into s390_iommu_domain_test_device.
-      { "mainline-2025": warnFail("EINVAL") },
-      { trip: RANGE_TRIP, note: "The driver calls it impossible (WARN_ON), but a consumer trying an existing domain (iommufd's auto-domain search) reaches it." },
+      // EINVAL under WARN_ON from v6.2 (Jason Gunthorpe asked for the WARN_ON in the review of
+      // that rework); test-dev-2025 inherits: TD1 17/20 moves it into s390_iommu_domain_test_device.
+      { "einval-6.2": warnFail("EINVAL") },
+      {
+        trip: RANGE_TRIP,
+        source: "cbf7827bc5dc (v6.2, Niklas Schnelle); cover.1760312725.git.nicolinc@nvidia.com (TD1 17/20)",
+        note: "An overlapping but different range attaches (0), so VFIO type1 merges such functions into one domain from v6.2 on. The driver calls the refusal impossible (WARN_ON), but a consumer trying an existing domain (iommufd's auto-domain search) reaches it.",
+      },
     ),
     effect(
       "first-device-range",
@@ -149,14 +165,19 @@ export const s390Iommu: DriverModel = {
         c.domain.props["aperture"] = hexRange(range(c.dev.props));
         return 0;
       },
-      ["pre-2022", "emediumtype-2022", "einval-6.2"],
+      ["pre-2022", "emediumtype-2022"],
     ),
   ],
   allocDomain(c) {
-    if (!c.k.features.pagingAllocForDevice || !c.dev) {
+    if (!APERTURE_AT_ALLOC.includes(c.k.era.id)) {
       // s390_domain_alloc(type): UNMANAGED only (a NULL return otherwise); the aperture waits for
       // the first device. "identity" is the model's stand-in default domain of these eras.
       return c.type === "unmanaged" || c.type === "identity" ? { props: { ...c.req }, instance: null } : neg("ENOMEM");
+    }
+    if (!c.k.features.pagingAllocForDevice || !c.dev) {
+      // v6.2 (cbf7827bc5dc): s390_domain_alloc() sets the aperture to [0, ZPCI_TABLE_SIZE_RT - 1].
+      if (c.type === "identity") return { props: { ...c.req }, instance: null };
+      return c.type === "unmanaged" ? { props: { ...c.req, aperture: hexRange({ start: 0n, end: TABLE_SIZE_RT - 1n }) }, instance: null } : neg("ENOMEM");
     }
     if (c.type !== "unmanaged" && c.type !== "dma") return neg("ENOMEM");
     // s390_domain_alloc_paging(dev): aperture [0, reach of the I/O table chosen for the device's
@@ -173,6 +194,7 @@ export const s390Iommu: DriverModel = {
   },
   notes: [
     "DMA ranges are hex strings (they exceed JavaScript's exact integers); the default (4 GiB .. 4 TiB - 1) is illustrative, the real values come from each function's CLP data.",
-    "Variant s390-iommu:emediumtype-converted (what if): in emediumtype-2022 the dma-range check returns EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing) instead of the silent EINVAL; Kevin Tian's review listed s390 (EINVAL) as missed (C.4).",
+    "emediumtype-2022 models the proposal as last posted (v6): the dma-range check returns a silent EMEDIUMTYPE; with the revision variant emediumtype-2022:v1 it keeps its EINVAL (v1 missed it, seed 000).",
+    "Variant s390-iommu:emediumtype-converted (what if): EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing). Variant s390-iommu:emediumtype-v6 equals the default (kept for old files).",
   ],
 };

@@ -47,8 +47,10 @@ export const sprdIommu: DriverModel = {
       {
         // pr_err: the line names no device.
         "pre-2022": fail("EINVAL", prErr(alreadyText)),
-        // Kevin Tian listed sprd (pr_err + EINVAL) among the drivers the EMEDIUMTYPE patch
-        // missed (C.4): it keeps the pre-2022 behaviour in that era.
+        // The proposal's v1 missed it (Kevin Tian's review, seed 000); v4-v6 made it a silent
+        // EMEDIUMTYPE, the pr_err deleted ("Also remove adjacent error prints", seed 002).
+        "emediumtype-2022:v1": fail("EINVAL", prErr(alreadyText)),
+        "emediumtype-2022": fail("EMEDIUMTYPE"),
         "einval-6.2": fail("EINVAL"), // f4a147735793 dropped the print
         // INFERRED ~v6.3 (2023 rework): same domain -> 0, a used domain may serve another IOMMU.
         "mainline-2025": null,
@@ -57,9 +59,10 @@ export const sprdIommu: DriverModel = {
         trip: { other: {} },
         phase: "attach",
         variants: {
-          // What if the EMEDIUMTYPE patch had converted it (the review found it missed, C.4).
+          // What if the converted path had printed dev_dbg (v2's print style) instead of nothing.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(alreadyText)) },
         },
+        source: "seed 000 (Kevin Tian, Jun 2022: sprd missed by v1); seed 002 and 20220815181437.28127-2-nicolinc@nvidia.com (v4/v6: -EMEDIUMTYPE, pr_err removed); f4a147735793 (EINVAL, no print)",
         note: "Trips with the device under test behind a second sprd IOMMU (each IOMMU has one client). dom->sdev is sticky (see the file comment), so detaching back to the default domain trips it too (INFERRED consequence).",
       },
     ),
@@ -77,6 +80,7 @@ export const sprdIommu: DriverModel = {
   ...noPasidCoherencyOrNesting,
   notes: [
     "mainline-2025: the check is gone; a domain may serve several IOMMUs, which share its page table.",
-    "Variant sprd-iommu:emediumtype-converted (what if): in emediumtype-2022 the domain-has-device check returns EMEDIUMTYPE with dev_dbg, as the proposal asked of every incompatibility path; Kevin Tian's review listed sprd (pr_err + EINVAL) as missed (C.4).",
+    "emediumtype-2022 models the proposal as last posted (v6): a silent EMEDIUMTYPE; the revision variant emediumtype-2022:v1 keeps pr_err + EINVAL (v1 missed sprd, seed 000).",
+    "Variant sprd-iommu:emediumtype-converted (what if): EMEDIUMTYPE with a dev_dbg line (v2's print style) instead of no print.",
   ],
 };

@@ -59,17 +59,18 @@ export const tegraGart: DriverModel = {
         // (~v5.0, 2018); the 2014 driver let every domain share the one aperture unchecked.
         "2014-nesting": null,
         "pre-2022": fail("EBUSY"),
-        // Kevin Tian listed gart (EBUSY) among the drivers the EMEDIUMTYPE patch missed (C.4):
-        // emediumtype-2022 inherits the pre-2022 row.
+        // The proposal's v1 missed it (Kevin Tian's review, seed 000); v4-v6 made it EMEDIUMTYPE.
+        "emediumtype-2022:v1": fail("EBUSY"),
+        "emediumtype-2022": fail("EMEDIUMTYPE"),
         "einval-6.2": fail("EINVAL"), // f4a147735793
       },
       {
         trip: { firstAttach: false, before: otherDomainActive },
         variants: {
-          // What if the EMEDIUMTYPE patch had converted it (the review found it missed, C.4). The
-          // driver never printed here: the dev_dbg text is the kit's own wording.
+          // What if the converted path printed dev_dbg. The driver never printed here: the text is the kit's own wording.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("another domain is active on the GART")) },
         },
+        source: "seed 000 (Kevin Tian, Jun 2022: gart missed by v1); 20220815181437.28127-2-nicolinc@nvidia.com (v6: -EBUSY -> -EMEDIUMTYPE); f4a147735793 (EINVAL)",
       },
     ),
   ],
@@ -80,6 +81,7 @@ export const tegraGart: DriverModel = {
   notes: [
     "There is one GART per SoC (gart_handle is a global): give a scenario one tegra-gart instance.",
     "Groups start on an identity domain standing for 'no domain' (detach_dev); the GART translates only for devices on an UNMANAGED domain (INFERRED stand-in).",
-    "Variant tegra-gart:emediumtype-converted (what if): in emediumtype-2022 the other-active-domain check returns EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing) instead of EBUSY; Kevin Tian's review listed gart (EBUSY) as missed (C.4).",
+    "emediumtype-2022 models the proposal as last posted (v6): EMEDIUMTYPE; the revision variant emediumtype-2022:v1 keeps EBUSY (v1 missed gart, seed 000).",
+    "Variant tegra-gart:emediumtype-converted (what if): EMEDIUMTYPE with a dev_dbg line (kit wording; the driver printed nothing).",
   ],
 };

@@ -17,6 +17,7 @@
  * check with a trip recipe.
  */
 import {
+  capByEra,
   allocStep,
   check,
   coherentNoPasidOrNesting,
@@ -154,8 +155,12 @@ export const virtioIommu: DriverModel = {
     if (idsFull(c.k, c.inst)) return neg("ENOSPC");
     return { props: { ...c.req }, instance: c.inst };
   },
-  // INFERRED: viommu_capable() reports IOMMU_CAP_CACHE_COHERENCY; no enforce op.
   ...coherentNoPasidOrNesting,
+  // No .capable op until Jean-Philippe Brucker's "iommu/virtio: Fix interaction with VFIO" (Aug
+  // 2022, applied for v6.0, Fixes: e8ae0e140c05): viommu_capable() answers true from then on, so
+  // the v5.19 gate refused virtio-iommu devices (emediumtype-2022 here); no enforce op.
+  capCacheCoherency: capByEra({ "pre-2022": false, "einval-6.2": true }),
+  capCacheCoherencySource: "no .capable op before v6.0; viommu_capable() true from \"iommu/virtio: Fix interaction with VFIO\" (Jean-Philippe Brucker, Aug 2022, Fixes: e8ae0e140c05)",
   defaultDomainType() {
     return "dma";
   },

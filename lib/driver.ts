@@ -5,7 +5,7 @@
  * an instance, claim a slot). The core calls `driverAttachDev` / `driverTestDev` /
  * `driverSetDevPasid`, which walk those steps; drivers never call back into the core.
  */
-import { ERA_IDS, type EraId, ERAS, eraChain } from "./eras";
+import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras";
 import { neg, type ErrnoName, type Ret } from "./errno";
 import type { LogLevel } from "./log";
 import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model";
@@ -20,8 +20,12 @@ export interface Verdict {
   warn?: boolean;
 }
 
-/** Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their parent. */
-export type EraRows = Partial<Record<EraId, Verdict | null>>;
+/**
+ * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
+ * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
+ * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
+ */
+export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
 
 export interface StepCtx {
   k: Kernel;
@@ -157,8 +161,14 @@ export interface DriverModel {
   pasidEras: readonly EraId[];
   /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
   allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
-  /** IOMMU_CAP_CACHE_COHERENCY as VFIO type1 asked it (pre-2022: per bus). */
+  /**
+   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
+   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
+   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
+   */
   capCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
+  capCacheCoherencySource?: string;
   /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
   capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
   /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
@@ -173,23 +183,28 @@ export interface DriverModel {
 /** lookupRows' chain per era, made once: it runs for every check of every attach. */
 const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
 
-/** Verdict of a check in an era, taking variants into account; null when absent. */
+/** Verdict of a check in an era, taking variants (and a selected proposal revision) into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
+  const revs = k.variants.size ? revisionChain(k.era.id, k.variants) : NO_REVISIONS;
   if (check.variants && k.variants.size) {
     for (const [name, rows] of Object.entries(check.variants)) {
       if (!k.variants.has(`${driver.id}:${name}`)) continue;
-      const v = lookupRows(rows, k.era.id);
+      const v = lookupRows(rows, k.era.id, revs);
       if (v !== undefined) return v;
     }
   }
-  return lookupRows(check.rows, k.era.id) ?? null;
+  return lookupRows(check.rows, k.era.id, revs) ?? null;
 }
 
+const NO_REVISIONS: readonly RevisionKey[] = [];
+
 /**
- * Row lookup through the era's parents. 2014-nesting drivers that have no row of their own use
- * the pre-2022 one: the attach paths of 2014 and ~v5.15 are taken to be the same (INFERRED).
+ * Row lookup: the selected revision's keys first (see EraRows), then the era's parents.
+ * 2014-nesting drivers that have no row of their own use the pre-2022 one: the attach paths of
+ * 2014 and ~v5.15 are taken to be the same (INFERRED).
  */
-export function lookupRows(rows: EraRows, era: EraId): Verdict | null | undefined {
+export function lookupRows(rows: EraRows, era: EraId, revisions: readonly RevisionKey[] = NO_REVISIONS): Verdict | null | undefined {
+  for (const r of revisions) if (r in rows) return rows[r];
   for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
   return undefined;
 }
@@ -422,9 +437,28 @@ export function allocTypes(types: readonly DomainType[]): DriverModel["allocDoma
   return (c) => (types.includes(c.type) ? { props: { ...c.req }, instance: null } : neg("ENOMEM"));
 }
 
+/** One era's IOMMU_CAP_CACHE_COHERENCY answer: a constant, or computed from the device (its instance's features). */
+export type CapAnswer = boolean | ((k: Kernel, dev: Device) => boolean);
+
+/**
+ * A `.capable(dev, IOMMU_CAP_CACHE_COHERENCY)` answer per era, looked up through the era's
+ * parents like check rows (so an answer given for "pre-2022" also holds in 2014-nesting, and one
+ * for "einval-6.2" in mainline-2025; emediumtype-2022 is a child of pre-2022, not of einval-6.2).
+ */
+export function capByEra(rows: Partial<Record<EraId, CapAnswer>>): DriverModel["capCacheCoherency"] {
+  return (k, dev) => {
+    for (const e of ROW_CHAINS.get(k.era.id) ?? eraChain(k.era.id)) {
+      const a = rows[e];
+      if (a !== undefined) return typeof a === "boolean" ? a : a(k, dev);
+    }
+    return false;
+  };
+}
+
 /** A driver with no `capable` answer for either coherency capability and no enforce_cache_coherency op. */
-export const noCoherencyOps: Pick<DriverModel, "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency"> = {
+export const noCoherencyOps: Pick<DriverModel, "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency"> = {
   capCacheCoherency: () => false,
+  capCacheCoherencySource: "no .capable op answering IOMMU_CAP_CACHE_COHERENCY in any era (INFERRED where the era's source was not read): VFIO and iommufd refuse its devices from v5.19 (e8ae0e140c05)",
   capEnforceCacheCoherency: () => false,
   enforceCacheCoherency: null,
 };
@@ -440,28 +474,24 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
 
 /**
  * Rows of an "incompatible domain" path that printed dev_err before 2022 with `pre` as its
- * errno: the EMEDIUMTYPE proposal made it EMEDIUMTYPE with the print turned into dev_dbg, and
- * f4a147735793 made it a silent EINVAL.
- *
- * The emediumtype-2022 era follows the reviews (seed 000, seed 002): converted paths return
- * EMEDIUMTYPE with dev_dbg (v2's print style), and the paths Kevin Tian found missed (s390,
- * sprd, tegra-gart, arm-smmu's fwspec check) keep their pre-2022 behaviour. No single posting
- * had exactly that shape; two variants show others: "<driver>:emediumtype-converted" converts
- * a missed path, "<driver>:emediumtype-v6" returns the silent EMEDIUMTYPE of the last posting
- * (v6, 15 Aug 2022, prints removed since v3).
+ * errno. The EMEDIUMTYPE proposal as last posted (v6, 15 Aug 2022,
+ * 20220815181437.28127-2-nicolinc@nvidia.com) returned a silent EMEDIUMTYPE ("Also remove
+ * adjacent error prints", since v4); its v1 (6 Jun 2022, 20220606061927.26049-2-nicolinc@nvidia.com)
+ * changed only the errno and kept the dev_err (revision "emediumtype-2022:v1"); f4a147735793
+ * made it a silent EINVAL.
  */
 export function mismatchRows(pre: ErrnoName, text: string): EraRows {
   return {
     "pre-2022": fail(pre, devErr(text)),
-    "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(text)),
+    "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(text)),
+    "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
   };
 }
 
 /**
- * Variant "emediumtype-v6": the proposal as last posted (v6, 15 Aug 2022,
- * 20220815181437.28127-*), which returned a silent -EMEDIUMTYPE (prints removed since v3) and
- * also converted paths the kit keeps unconverted by default (s390, the arm-smmu SMMU mismatch).
+ * Variant "emediumtype-v6": the silent -EMEDIUMTYPE of the last posting (v6, 15 Aug 2022). Since
+ * the era models v6 by default this equals the default; kept so that files naming it still load.
  */
 export const emediumtypeV6 = { "emediumtype-v6": { "emediumtype-2022": fail("EMEDIUMTYPE") } } as const satisfies Record<string, EraRows>;
 
@@ -571,7 +601,7 @@ export const instanceTableTaken = (c: StepCtx): boolean => {
 /** A driver with no set_dev_pasid, no coherency capabilities or op, and no nesting support. */
 export const noPasidCoherencyOrNesting: Pick<
   DriverModel,
-  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
 > = { setDevPasid: [], pasidEras: [], ...noCoherencyOps, enableNesting: nestingUnsupported };
 
 /**
@@ -614,5 +644,27 @@ export function pagingDomainsOn(k: Kernel, inst: IommuInstance | null): Domain[]
  */
 export const coherentNoPasidOrNesting: Pick<
   DriverModel,
-  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
-> = { setDevPasid: [], pasidEras: [], capCacheCoherency: () => true, capEnforceCacheCoherency: () => false, enforceCacheCoherency: null, enableNesting: nestingUnsupported };
+  "setDevPasid" | "pasidEras" | "capCacheCoherency" | "capCacheCoherencySource" | "capEnforceCacheCoherency" | "enforceCacheCoherency" | "enableNesting"
+> = {
+  setDevPasid: [],
+  pasidEras: [],
+  capCacheCoherency: () => true,
+  capCacheCoherencySource: "the driver's .capable op answers true for IOMMU_CAP_CACHE_COHERENCY in every era it exists (s390_iommu_capable, qcom_iommu_capable, riscv_iommu_capable)",
+  capEnforceCacheCoherency: () => false,
+  enforceCacheCoherency: null,
+  enableNesting: nestingUnsupported,
+};
+
+/** Why the cache-coherency gate refused a device (the words of a consumer's outcome detail). */
+export const NOT_COHERENT = "its IOMMU does not report IOMMU_CAP_CACHE_COHERENCY (e8ae0e140c05, v5.19): refused before any attach";
+
+/**
+ * The cache-coherency gate of VFIO and iommufd (e8ae0e140c05, v5.19): of the devices `devs` would
+ * register or bind, the first one whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY, or
+ * null. Before the gate (EraFeatures.coherencyGate false) every device passes.
+ */
+export function coherencyRefused(k: Kernel, devs: readonly Device[]): Device | null {
+  if (!k.features.coherencyGate) return null;
+  for (const d of devs) if (!d.instance || !d.instance.driver.capCacheCoherency(k, d)) return d;
+  return null;
+}

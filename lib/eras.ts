@@ -52,6 +52,15 @@ export interface EraFeatures {
   vfioCoherencyKey: "prot" | "enforce_cache_coherency" | "none";
   /** Whether type1 compares domain ops before a merge attempt. */
   vfioOpsMatch: boolean;
+  /**
+   * The cache-coherency gate: vfio_register_group_dev() refuses (EINVAL) a device whose IOMMU
+   * driver does not report IOMMU_CAP_CACHE_COHERENCY, so VFIO never gets its group, and
+   * iommufd_device_bind() refuses it the same way (EINVAL), both before any attach.
+   * e8ae0e140c05 "vfio: Require that devices support DMA cache coherence" (Jason Gunthorpe,
+   * 4-v2-f090ae795824+6ad-intel_no_snoop_jgg@nvidia.com), merged for v5.19. The EMEDIUMTYPE
+   * series was posted on v5.19-rc (v1 on 6 Jun 2022, the day after v5.19-rc1), so it has the gate.
+   */
+  coherencyGate: boolean;
   /** Paging domains are allocated for a device (iommu_paging_domain_alloc) rather than a bus. */
   pagingAllocForDevice: boolean;
   /** The driver provides static blocked/identity domains (ops->blocked_domain). */
@@ -87,6 +96,7 @@ const PRE: EraFeatures = {
   vfioLoop: "allocate-then-merge",
   vfioCoherencyKey: "prot",
   vfioOpsMatch: true,
+  coherencyGate: false,
   pagingAllocForDevice: false,
   staticCoreDomains: false,
 };
@@ -106,6 +116,7 @@ const MAINLINE: EraFeatures = {
   iommufd: true,
   vfioNestingType: false,
   vfioCoherencyKey: "enforce_cache_coherency",
+  coherencyGate: true,
   pagingAllocForDevice: true,
   staticCoreDomains: true,
 };
@@ -141,14 +152,16 @@ export const ERAS: Record<EraId, Era> = {
     parent: "pre-2022",
     sources: [
       "Simplify vfio_iommu_type1 attach/detach routine (20220606061927.26049-1-nicolinc@nvidia.com)",
+      "v6 1/5 iommu: Return -EMEDIUMTYPE for incompatible domain and device/group (20220815181437.28127-2-nicolinc@nvidia.com)",
       "Joerg Roedel's objection (Yxnt9uQTmbqul5lf@8bytes.org)",
     ],
     summary:
-      "Proposed: -EMEDIUMTYPE means incompatible, drivers print dev_dbg at most; type1 tries existing domains first.",
+      "Proposed: -EMEDIUMTYPE means incompatible, with no print; type1 tries existing domains first. Modelled as last posted (v6, 15 Aug 2022); the variants emediumtype-2022:v1 and emediumtype-2022:v4 select earlier postings.",
     features: {
       ...PRE,
       softErrno: "EMEDIUMTYPE",
       dmaOwnership: true,
+      coherencyGate: true,
       vfioLoop: "try-existing-first",
       vfioCoherencyKey: "none",
       vfioOpsMatch: false,
@@ -167,7 +180,7 @@ export const ERAS: Record<EraId, Era> = {
     ],
     summary:
       "Incompatibility returns EINVAL with no log; iommufd's auto-domain search consumes it; VFIO type1 keeps allocate-then-merge.",
-    features: { ...PRE, softErrno: "EINVAL", dmaOwnership: true, iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
+    features: { ...PRE, softErrno: "EINVAL", dmaOwnership: true, coherencyGate: true, iommufd: true, vfioCoherencyKey: "enforce_cache_coherency" },
   },
   "mainline-2025": {
     id: "mainline-2025",
@@ -197,6 +210,62 @@ export const ERAS: Record<EraId, Era> = {
     features: { ...MAINLINE, coreOwnerCheck: "test-dev", testDev: true },
   },
 };
+
+/**
+ * A posting of an unmerged proposal. An era models its proposal as last posted; an earlier
+ * posting is selected with the variant "<era>:<id>" (`--variant emediumtype-2022:v1`, a
+ * scenario's or experiment's `variants`). Driver rows keyed "<era>:<id>" give that posting's
+ * verdict; a posting without a row of its own falls back to the next later posting, then to
+ * the era (so v1 reads v4's row where it has none, and v4 reads the era's).
+ */
+export interface Revision {
+  id: string;
+  posted: string;
+  /** Message-ID of the core patch of that posting (lore.kernel.org/r/<Message-ID>). */
+  messageId: string;
+  summary: string;
+}
+
+/** Row key of a revision: "<era>:<id>". */
+export type RevisionKey = `${EraId}:${string}`;
+
+/** Earlier postings per era, oldest first. The era's own rows are the last posting. */
+export const REVISIONS: Partial<Record<EraId, readonly Revision[]>> = {
+  "emediumtype-2022": [
+    {
+      id: "v1",
+      posted: "6 Jun 2022",
+      messageId: "20220606061927.26049-2-nicolinc@nvidia.com",
+      summary:
+        "Converted paths return EMEDIUMTYPE but keep their prints (dev_err and all); arm-smmu, s390, sprd, tegra-gart and mtk_iommu_v1 are not converted (Kevin Tian's review, seed 000).",
+    },
+    {
+      id: "v4",
+      posted: "30 Jun 2022",
+      messageId: "20220630203635.33200-2-nicolinc@nvidia.com",
+      summary:
+        "s390, sprd and tegra-gart converted, adjacent prints removed; arm-smmu's fwspec check converted instead of its SMMU mismatch, which Robin Murphy caught (seed 002). v6 (15 Aug 2022, the era's default) differs only there.",
+    },
+  ],
+};
+
+/** "emediumtype-2022:v1" and the like: a variant that selects a posting, not a driver's what-if. */
+export function isRevisionVariant(v: string): boolean {
+  const i = v.indexOf(":");
+  const era = v.slice(0, i);
+  return isEraId(era) && (REVISIONS[era] ?? []).some((r) => r.id === v.slice(i + 1));
+}
+
+/**
+ * The revision row keys a kernel of `era` with `variants` looks up before the era's own chain:
+ * the selected posting, then every later one. Empty when no posting is selected.
+ */
+export function revisionChain(era: EraId, variants: ReadonlySet<string>): RevisionKey[] {
+  const revs = REVISIONS[era];
+  if (!revs) return [];
+  const at = revs.findIndex((r) => variants.has(`${era}:${r.id}`));
+  return at < 0 ? [] : revs.slice(at).map((r) => `${era}:${r.id}` as RevisionKey);
+}
 
 export function isEraId(s: string): s is EraId {
   return (ERA_IDS as readonly string[]).includes(s);

@@ -3,7 +3,7 @@
  * Each function's doc comment names its kernel counterpart.
  */
 export { ERRNO, errnoName, neg, isErrnoName, type ErrnoName, type Ret } from "./errno";
-export { ERAS, ERA_IDS, eraChain, isEraId, type Era, type EraFeatures, type EraId } from "./eras";
+export { ERAS, ERA_IDS, eraChain, isEraId, isRevisionVariant, REVISIONS, revisionChain, type Era, type EraFeatures, type EraId, type Revision, type RevisionKey } from "./eras";
 export { formatLine, isSpam, isVisible, type LogLevel, type LogLine } from "./log";
 export type { TraceEvent } from "./trace";
 export {

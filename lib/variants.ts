@@ -5,6 +5,7 @@
  */
 import { DRIVERS } from "../hardware/registry";
 import type { DriverModel } from "./driver";
+import { isRevisionVariant, REVISIONS } from "./eras";
 import { setVariantCheck } from "./model";
 import { quote } from "./scenario/text";
 
@@ -17,9 +18,10 @@ export function driverVariants(d: DriverModel): string[] {
   return [...out].sort();
 }
 
-/** Every known variant as "driver:name". */
+/** Every known variant: "driver:name", and the proposal revisions "era:revision" (lib/eras.ts REVISIONS). */
 export function knownVariants(): string[] {
-  return DRIVERS.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`));
+  const revisions = Object.entries(REVISIONS).flatMap(([era, revs]) => (revs ?? []).map((r) => `${era}:${r.id}`));
+  return [...DRIVERS.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`)), ...revisions];
 }
 
 /**
@@ -27,6 +29,7 @@ export function knownVariants(): string[] {
  * exercise harness patches a registered driver's checks (and their variants) for a while.
  */
 export function variantProblem(v: string): string | null {
+  if (isRevisionVariant(v)) return null; // a proposal revision, e.g. "emediumtype-2022:v1"
   const colon = v.indexOf(":");
   const id = colon < 0 ? v : v.slice(0, colon);
   const name = colon < 0 ? "" : v.slice(colon + 1);

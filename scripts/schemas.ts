@@ -12,7 +12,8 @@ import { z } from "zod";
 import { DRIVERS } from "../hardware/registry";
 import { ScenarioSchema } from "../lib/scenario/schema";
 import { ExperimentSchema } from "../lib/sweep/schema";
-import { driverVariants } from "../lib/sweep/load";
+import { isRevisionVariant } from "../lib/eras";
+import { knownVariants } from "../lib/variants";
 
 export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
 
@@ -45,8 +46,11 @@ export function buildSchemas(): Record<string, string> {
     DRIVERS.map((d) => d.id),
     DRIVERS.map((d) => `${d.title} (${d.file})`),
   );
-  const all = DRIVERS.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`));
-  const variants = enumOf(all, all.map((v) => `"what if" variant of ${v.split(":")[0]} (iommu-lab drivers shows what it changes)`));
+  const all = knownVariants();
+  const variants = enumOf(
+    all,
+    all.map((v) => (isRevisionVariant(v) ? `an earlier posting of the ${v.split(":")[0]} proposal (iommu-lab eras shows it)` : `"what if" variant of ${v.split(":")[0]} (iommu-lab drivers shows what it changes)`)),
+  );
   return {
     "scenario.schema.json": generate(ScenarioSchema, "iommu-lab scenario", "A machine (IOMMU instances, devices, groups) and a list of steps, for `iommu-lab run` (see the README, \"Scenario files\").", (s) => {
       Object.assign(at(s, ["properties", "instances", "items", "properties", "driver"]), drivers);

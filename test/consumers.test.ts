@@ -345,4 +345,67 @@ test("iommufd unbind: the group goes back to its default domain and ownership is
   hwIs(l.dev("a"), l.group("a").defaultDomain, "hardware on default");
 });
 
+// ---- The cache-coherency gate (e8ae0e140c05, v5.19; iommufd_device_bind) ------------------------
+
+const GATE_ERAS: EraId[] = ["emediumtype-2022", "einval-6.2", "mainline-2025", "test-dev-2025"];
+
+/** One instance of `driver` (props `inst`) with a single device "dev". */
+function one(era: EraId, driver: string, inst: Record<string, number | boolean | string> = {}): Lab {
+  return lab(era, { instances: [{ id: "i0", driver, props: inst }], devices: [{ id: "dev", instance: "i0" }] });
+}
+
+test("coherency gate: VFIO refuses a device whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY (EINVAL, nothing attached) from v5.19 only", () => {
+  for (const era of ["pre-2022", ...GATE_ERAS] as EraId[]) {
+    const l = one(era, "sprd-iommu");
+    const before = l.group("dev").domain;
+    const m = mark(l.k);
+    const o = vfio(l, new VfioContainer("c0", "v2"), "dev");
+    if (era === "pre-2022") {
+      assert.is(o.outcome, "attached-new", `${era}: no gate before v5.19`);
+      continue;
+    }
+    assert.equal(counts(o), { outcome: "hard-failure", errno: "EINVAL", attempts: 0, softFailures: 0, domainsAllocated: 0 }, era);
+    assert.match(o.detail ?? "", /vfio_register_group_dev\(\) refused dev: its IOMMU does not report IOMMU_CAP_CACHE_COHERENCY/, era);
+    assert.ok(m.called("vfio_register_group_dev"), `${era}: the refusal is in the trace`);
+    assert.not.ok(m.called("iommu_group_claim_dma_owner"), `${era}: refused before the group is claimed`);
+    groupIs(l.group("dev"), before, `${era}: the group keeps its domain`);
+  }
+});
+
+test("coherency gate: iommufd_device_bind() refuses such a device with EINVAL before it claims ownership", () => {
+  for (const era of IOMMUFD_ERAS) {
+    const l = one(era, "apple-dart");
+    const ctx = new IommufdCtx();
+    const o = iommufdDeviceAttachIoas(l.k, ctx, new Ioas("ioas0"), l.dev("dev"));
+    assert.equal(counts(o), { outcome: "hard-failure", errno: "EINVAL", attempts: 0, softFailures: 0, domainsAllocated: 0 }, era);
+    assert.match(o.detail ?? "", /iommufd_device_bind\(\) refused dev/, era);
+    assert.not.ok(ctx.bound.has(l.dev("dev")), `${era}: not bound`);
+    assert.is(l.group("dev").owner, null, `${era}: ownership never claimed`);
+  }
+});
+
+test("coherency gate: each driver's .capable answer per era (intel true from v5.19, virtio from v6.0, arm-smmu by COHERENT_WALK from v6.1)", () => {
+  const cases: Array<[string, Record<string, number | boolean | string>, EraId, boolean]> = [
+    // f78dc1dad829: intel reports IOMMU_CAP_CACHE_COHERENCY even on a unit without snoop control.
+    ["intel-vtd", { snoopControl: false }, "emediumtype-2022", true],
+    ["intel-vtd", { snoopControl: false }, "mainline-2025", true],
+    // virtio-iommu had no .capable in v5.19 ("iommu/virtio: Fix interaction with VFIO", v6.0).
+    ["virtio-iommu", {}, "emediumtype-2022", false],
+    ["virtio-iommu", {}, "einval-6.2", true],
+    // arm-smmu: true up to v6.0, then ARM_SMMU_FEAT_COHERENT_WALK (df198b37e72c).
+    ["arm-smmu", { coherentWalk: false }, "emediumtype-2022", true],
+    ["arm-smmu", { coherentWalk: false }, "einval-6.2", false],
+    ["arm-smmu", { coherentWalk: true }, "mainline-2025", true],
+    ["s390-iommu", {}, "mainline-2025", true],
+    ["amd-iommu", {}, "mainline-2025", true],
+    ["mtk-iommu-v1", {}, "einval-6.2", false],
+    ["tegra-gart", {}, "emediumtype-2022", false],
+  ];
+  for (const [driver, inst, era, passes] of cases) {
+    const l = one(era, driver, inst);
+    const o = vfio(l, new VfioContainer("c0", "v2"), "dev");
+    assert.is(o.errno === "EINVAL" && /vfio_register_group_dev/.test(o.detail ?? ""), !passes, `${driver} ${JSON.stringify(inst)} in ${era}: ${o.outcome} ${o.errno}`);
+  }
+});
+
 test.run();

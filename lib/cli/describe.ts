@@ -1,15 +1,17 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
 import { DRIVERS } from "../../hardware/registry";
 import { lookupRows, type DriverModel, type Step, type Verdict } from "../driver";
-import { ERA_IDS, ERAS } from "../eras";
+import { ERA_IDS, ERAS, REVISIONS } from "../eras";
 import { cellText, computeMatrix, type MatrixRow } from "../matrix";
+import { type Device, Kernel } from "../model";
 import { table } from "./table";
 import { driverVariantChanges } from "./variants";
 
 export function erasData() {
   return ERA_IDS.map((id) => {
     const e = ERAS[id];
-    return { id, title: e.title, dates: e.dates, merged: e.merged, parent: e.parent, summary: e.summary, sources: e.sources, features: e.features };
+    const revisions = (REVISIONS[id] ?? []).map((r) => ({ variant: `${id}:${r.id}`, posted: r.posted, messageId: r.messageId, summary: r.summary }));
+    return { id, title: e.title, dates: e.dates, merged: e.merged, parent: e.parent, summary: e.summary, sources: e.sources, features: e.features, ...(revisions.length ? { revisions } : {}) };
   });
 }
 
@@ -53,6 +55,7 @@ export function driversData() {
     ops: d.opsName,
     eras: d.exists,
     pasidEras: d.pasidEras,
+    ...(d.capCacheCoherencySource ? { cacheCoherency: { erasReporting: d.exists.filter((e) => capReported(d, e)), source: d.capCacheCoherencySource } } : {}),
     properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
     attach: d.attach.map((s) => stepData(d, s)),
     staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
@@ -60,6 +63,15 @@ export function driversData() {
     variants: driverVariantChanges(d).map(({ variant, changes }) => ({ id: variant, changes: changes.map((c) => ({ ...c, from: verdictData(c.from), to: verdictData(c.to) })) })),
     ...(d.notes ? { notes: d.notes } : {}),
   }));
+}
+
+/** Does the driver's .capable report IOMMU_CAP_CACHE_COHERENCY in `era` (for a device with default props on a default instance)? */
+function capReported(d: DriverModel, era: (typeof ERA_IDS)[number]): boolean {
+  const k = new Kernel({ era, trace: false });
+  const inst = { id: "i0", driver: d, props: Object.fromEntries(d.instanceProps.map((p) => [p.name, p.default])) };
+  const dev: Device = { id: "d0", instance: inst, group: null, props: Object.fromEntries(d.deviceProps.map((p) => [p.name, p.default])), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
+  k.instances.set(inst.id, inst);
+  return d.capCacheCoherency(k, dev);
 }
 
 export function driversText(): string {

@@ -6,7 +6,7 @@
  */
 import { lookupDriver } from "../../hardware/registry";
 import { lookupRows, type DriverModel, type Verdict } from "../driver";
-import { ERA_IDS, type EraId } from "../eras";
+import { ERA_IDS, type EraId, isRevisionVariant } from "../eras";
 import { driverVariants } from "../sweep/load";
 
 export interface VariantChange {
@@ -46,6 +46,12 @@ export function driverVariantChanges(d: DriverModel): Array<{ variant: string; c
 export function inertVariantWarnings(variants: readonly string[], eras: readonly EraId[]): string[] {
   const out: string[] = [];
   for (const full of new Set(variants)) {
+    if (isRevisionVariant(full)) {
+      // A proposal revision ("emediumtype-2022:v1") only changes its own era.
+      const era = full.slice(0, full.indexOf(":"));
+      if (!eras.some((e) => e === era)) out.push(`variant ${full} changes nothing in ${eras.length === 1 ? `era ${eras[0]}` : `eras ${eras.join(", ")}`} (it changes ${era})`);
+      continue;
+    }
     const [driverId, name] = full.split(":", 2) as [string, string | undefined];
     const d = lookupDriver(driverId);
     if (!d || name === undefined || !driverVariants(d).includes(name)) continue;

@@ -12,6 +12,7 @@ import { domainAlloc, domainFree } from "../core/domain";
 import * as owner from "../core/owner";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError, type Props } from "../model";
 import * as outcome from "../outcome";
+import { coherencyRefused, NOT_COHERENT } from "../driver";
 import type { Outcome } from "../outcome";
 
 // Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
@@ -55,10 +56,16 @@ export function requireIommufd(k: Kernel): void {
   if (!k.features.iommufd) throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2 together with the EINVAL contract");
 }
 
-/** iommufd_device_bind(): one iommufd_device per device; claims DMA ownership for user space. */
+/**
+ * iommufd_device_bind(): one iommufd_device per device; claims DMA ownership for user space.
+ * First, "iommufd always sets IOMMU_CACHE": a device whose IOMMU does not report
+ * IOMMU_CAP_CACHE_COHERENCY (device_iommu_capable() is false, also for a device with no IOMMU)
+ * is refused with EINVAL (the same gate as e8ae0e140c05 in VFIO; in iommufd since its merge, v6.2).
+ */
 export function iommufdBind(k: Kernel, ctx: IommufdCtx, dev: Device): Ret {
   if (ctx.bound.has(dev)) return 0;
   return k.call("iommufd_device_bind", { dev: dev.id }, () => {
+    if (coherencyRefused(k, [dev])) return neg("EINVAL");
     if (!dev.group) return neg("ENODEV");
     if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
     const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd");
@@ -199,6 +206,7 @@ export function iommufdDeviceAttachIoas(k: Kernel, ctx: IommufdCtx, ioas: Ioas, 
     attempts: r.attempts,
     softFailures: r.softFailures,
     domainsAllocated: r.domainsAllocated,
+    detail: bind && coherencyRefused(k, [dev]) ? `iommufd_device_bind() refused ${dev.id}: ${NOT_COHERENT}` : undefined,
   });
 }
 

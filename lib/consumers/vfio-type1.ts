@@ -13,6 +13,7 @@ import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owne
 import { argGroup } from "../core/args";
 import { type Domain, type Group, type Kernel, LabArgumentError } from "../model";
 import { makeOutcome, type Outcome } from "../outcome";
+import { coherencyRefused, NOT_COHERENT } from "../driver";
 
 export type VfioIommuType = "v2" | "nesting";
 
@@ -149,6 +150,14 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts
   if (!(c instanceof VfioContainer)) throw new LabArgumentError("vfioType1AttachGroup: c must be a VfioContainer");
   const logFrom = k.log.length;
   const t: Tally = { attempts: 0, soft: 0, allocated: 0 };
+  // vfio-pci's probe registers each device first (vfio_register_group_dev); from v5.19 a device
+  // whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY is refused there (e8ae0e140c05), so the
+  // group never reaches VFIO_GROUP_SET_CONTAINER.
+  const refused = coherencyRefused(k, g.devices);
+  if (refused) {
+    const ret = k.call("vfio_register_group_dev", { dev: refused.id }, () => neg("EINVAL"));
+    return finish(k, logFrom, t, { ret, domain: null, reused: false }, `vfio_register_group_dev() refused ${refused.id}: ${NOT_COHERENT}`);
+  }
   if (c.type === "nesting" && !k.features.vfioNestingType) {
     // VFIO_SET_IOMMU with a type no driver supports (removed by 35890f85573c, v6.13 INFERRED): -ENODEV (INFERRED).
     return finish(k, logFrom, t, { ret: neg("ENODEV"), domain: null, reused: false }, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");

@@ -10,7 +10,7 @@ import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid
 import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset";
 import { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind } from "../consumers/iommufd";
 import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import { errnoName, type Ret } from "../errno";
+import { errnoName, neg, type Ret } from "../errno";
 import type { EraId } from "../eras";
 import { isSpam, type LogLine } from "../log";
 import { type Domain, EraUnavailableError, Kernel } from "../model";
@@ -182,7 +182,11 @@ export class ScenarioRun {
     };
     const dev = (id: string) => k.devices.get(id)!;
     const grp = (id: string) => k.groups.get(id)!;
-    const groupResult = (g: string, ret: Ret, want: Domain | null) => {
+    // A device with no IOMMU has no iommu_group: the core answers for it (ENODEV from
+    // iommu_attach_device and the PASID calls, 0 from detach, deferred attach and PCI reset).
+    const groupOf = (id: string) => dev(id).group?.id ?? null;
+    const groupResult = (g: string | null, ret: Ret, want: Domain | null) => {
+      if (g === null) return rec(ret, null, classifyRet(k, ret), { detail: "the device has no IOMMU (no iommu_group)" });
       const group = grp(g);
       const outcome = ret === 0 && want && group.domain === want && !groupHwOn(group, want) ? "fake-success" : classifyRet(k, ret);
       return rec(ret, group.domain?.id ?? null, outcome);
@@ -192,6 +196,12 @@ export class ScenarioRun {
         return rec(0, null, "skipped", { errno: "-", detail: this.whyMissing(st.domain, st.op === "free-domain") });
       }
       const dom = "domain" in st ? this.named.get(st.domain)! : null;
+      if ("group" in st && !k.groups.has(st.group)) {
+        // Reached only through the API (the loader refuses it): a device with no IOMMU has no
+        // iommu_group, so there is nothing to claim or attach; iommu_group_get() is NULL -> ENODEV.
+        const none = st.op === "detach-group" || st.op === "release-dma-owner";
+        return rec(none ? 0 : neg("ENODEV"), null, none ? "ok" : "hard-failure", { detail: `no iommu_group "${st.group}" (no IOMMU behind its devices)` });
+      }
       switch (st.op) {
         case "alloc-domain": {
           const d = domainAlloc(k, { dev: dev(st.device), id: st.id, ...(st.type ? { type: st.type } : {}), ...(st.props ? { props: st.props } : {}), ...(st.pasid !== undefined ? { pasid: st.pasid } : {}) });
@@ -209,10 +219,10 @@ export class ScenarioRun {
           this.freedAt.set(st.domain, index);
           return rec(0, null, "ok");
         case "attach-device":
-          return groupResult(dev(st.device).group!.id, iommuAttachDevice(k, dom!, dev(st.device)), dom);
+          return groupResult(groupOf(st.device), iommuAttachDevice(k, dom!, dev(st.device)), dom);
         case "detach-device":
           iommuDetachDevice(k, dom!, dev(st.device));
-          return groupResult(dev(st.device).group!.id, 0, null);
+          return groupResult(groupOf(st.device), 0, null);
         case "attach-group":
           return groupResult(st.group, iommuAttachGroup(k, dom!, grp(st.group)), dom);
         case "detach-group":
@@ -229,21 +239,24 @@ export class ScenarioRun {
         case "replace-pasid": {
           const d = dev(st.device);
           const ret = st.op === "attach-pasid" ? iommuAttachDevicePasid(k, dom!, d, st.pasid) : iommuReplaceDevicePasid(k, dom!, d, st.pasid, `handle-${index}`);
-          const now = d.group!.pasidArray.get(st.pasid)?.domain ?? null;
-          const fake = ret === 0 && d.group!.devices.some((x) => x.maxPasids > 0 && x.hwPasid.get(st.pasid) !== dom);
+          if (!d.group) return groupResult(null, ret, null);
+          const now = d.group.pasidArray.get(st.pasid)?.domain ?? null;
+          const fake = ret === 0 && d.group.devices.some((x) => x.maxPasids > 0 && x.hwPasid.get(st.pasid) !== dom);
           return rec(ret, now?.id ?? null, fake ? "fake-success" : classifyRet(k, ret));
         }
         case "detach-pasid":
           iommuDetachDevicePasid(k, dom!, dev(st.device), st.pasid);
           return rec(0, null, "ok");
         case "pci-reset-prepare":
-          return groupResult(dev(st.device).group!.id, pciDevResetIommuPrepare(k, dev(st.device)), null);
+          return groupResult(groupOf(st.device), pciDevResetIommuPrepare(k, dev(st.device)), null);
         case "pci-reset-done":
           pciDevResetIommuDone(k, dev(st.device));
-          return groupResult(dev(st.device).group!.id, 0, null);
+          return groupResult(groupOf(st.device), 0, null);
         case "deferred-attach": {
           const d = dev(st.device);
-          const target = d.group!.domain ?? d.group!.defaultDomain!;
+          // No dev->iommu: iommu_deferred_attach() is not even reached by the DMA API (no domain to pass); 0.
+          if (!d.group) return groupResult(null, 0, null);
+          const target = d.group.domain ?? d.group.defaultDomain!;
           const ret = iommuDeferredAttach(k, d, target);
           return rec(ret, d.hwDomain?.id ?? null, classifyRet(k, ret));
         }

@@ -107,15 +107,14 @@ test("apple-dart: the PCIe DART cannot bypass, so the identity domain is refused
   assert.equal(cur.k.log.filter((l) => l.level !== "info"), []);
 });
 
-test("apple-dart mainline-2025: iommufd puts USB and Wi-Fi on separate hwpts (DART mismatch is a silent EINVAL)", () => {
+// From v5.19 VFIO and iommufd refuse devices whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY
+// (e8ae0e140c05; iommufd_device_bind): EINVAL before any attach.
+test("apple-dart mainline-2025: iommufd refuses DART devices at bind (no IOMMU_CAP_CACHE_COHERENCY), before any hwpt", () => {
   const { k, dev } = m1("mainline-2025", "16K");
   const ioas = new Ioas("ioas0");
-  const ctx = new IommufdCtx();
-  assert.is(iommufdDeviceAttachIoas(k, ctx, ioas, dev("usb")).outcome, "attached-new");
-  const wifi = iommufdDeviceAttachIoas(k, ctx, ioas, dev("wifi"));
-  assert.is(wifi.outcome, "attached-new");
-  assert.is(wifi.softFailures, 1);
-  assert.is(ioas.hwpts.length, 2);
+  const o = iommufdDeviceAttachIoas(k, new IommufdCtx(), ioas, dev("usb"));
+  assert.equal([o.outcome, o.errno, o.attempts], ["hard-failure", "EINVAL", 0]);
+  assert.is(ioas.hwpts.length, 0);
 });
 
 test.run();

@@ -3,7 +3,8 @@
  *   very old driver (2014): no SMMU for the device -> dev_err "...same bus?" + ENXIO; SMMU
  *     mismatch -> dev_err (errno INFERRED EINVAL)
  *   pre-2022: fwspec ops mismatch -> ENXIO + dev_err; !cfg -> ENODEV; SMMU mismatch -> EINVAL + dev_err
- *   emediumtype-2022: the fwspec check was missed by the proposal (Kevin Tian, C.4) -> unchanged;
+ *   emediumtype-2022 (v6): the fwspec check is left alone (ENXIO + dev_err); the SMMU mismatch is a silent
+ *   EMEDIUMTYPE (Robin Murphy's catch on v4, seed 002); revisions v4 / v1 as variants below;
  *     the mismatch is converted (kit rule: EMEDIUMTYPE + dev_dbg)
  *   einval-6.2: mismatch print removed (EINVAL); fwspec unchanged
  *   mainline-2025: fwspec check gone; !cfg -> ENODEV; mismatch -> EINVAL; fmt NONE -> EINVAL
@@ -67,7 +68,7 @@ referenceRows("arm-smmu", {
   "smmu-mismatch": {
     "2014-nesting": "EINVAL/err",
     "pre-2022": "EINVAL/err",
-    "emediumtype-2022": "EMEDIUMTYPE/dbg",
+    "emediumtype-2022": "EMEDIUMTYPE",
     "einval-6.2": "EINVAL",
     "mainline-2025": "EINVAL",
     "test-dev-2025": "EINVAL",
@@ -84,6 +85,10 @@ referenceRows("arm-smmu", {
 
 // The proposal as last posted (v6, 15 Aug 2022) converted the SMMU mismatch to a silent EMEDIUMTYPE.
 referenceRows("arm-smmu", { "smmu-mismatch": { "emediumtype-2022": "EMEDIUMTYPE", "pre-2022": "EINVAL/err" } }, { variants: ["arm-smmu:emediumtype-v6"] });
+// v4 (30 Jun 2022) converted the fwspec check instead, which Robin Murphy called the wrong one (seed 002);
+// v1 converted neither (seed 000).
+referenceRows("arm-smmu", { "no-fwspec": { "emediumtype-2022": "EMEDIUMTYPE" }, "smmu-mismatch": { "emediumtype-2022": "EINVAL/err" } }, { variants: ["emediumtype-2022:v4"] });
+referenceRows("arm-smmu", { "no-fwspec": { "emediumtype-2022": "ENXIO/err" }, "smmu-mismatch": { "emediumtype-2022": "EINVAL/err" } }, { variants: ["emediumtype-2022:v1"] });
 
 /** Two SMMU-500s, each in front of its own masters. */
 function twoSmmus(era: EraId, props: Record<string, number | boolean | string> = {}) {

@@ -34,7 +34,7 @@ referenceRows("qcom-iommu", {
   "iommu-mismatch": {
     "2014-nesting": "absent",
     "pre-2022": "EINVAL/err",
-    "emediumtype-2022": "EMEDIUMTYPE/dbg",
+    "emediumtype-2022": "EMEDIUMTYPE",
     "einval-6.2": "EINVAL",
     "mainline-2025": "EINVAL",
     "test-dev-2025": "EINVAL",
@@ -62,6 +62,9 @@ function msm8916(era: EraId) {
     ],
   });
 }
+
+// v1 of the proposal (6 Jun 2022) changed only the errno and kept the dev_err.
+referenceRows("qcom-iommu", { "iommu-mismatch": { "emediumtype-2022": "EMEDIUMTYPE/err", "einval-6.2": "EINVAL" } }, { variants: ["emediumtype-2022:v1"] });
 
 test("qcom_iommu: a domain finalised on the apps IOMMU refuses the GPU: dev_err + EINVAL before 6.2, silent EINVAL after; the GPU stays on its domain", () => {
   const got: Array<[string, string[]]> = [];

@@ -1,7 +1,7 @@
 /**
  * sprd-iommu against the fact sheet (D.1 "sprd-iommu", D.2, C.4):
  *   pre-2022: the domain already has a device (dom->sdev) -> pr_err + EINVAL
- *   emediumtype-2022: unchanged (Kevin Tian's list of paths the proposal missed)
+ *   emediumtype-2022: v6 -> silent EMEDIUMTYPE (pr_err deleted); revision v1 missed it (seed 000) -> pr_err + EINVAL
  *   einval-6.2: EINVAL, silent
  *   mainline-2025: check removed (~2023 rework); only ENOMEM remains
  *   test-dev-2025: not in TD1 (inherits mainline)
@@ -28,7 +28,7 @@ referenceRows("sprd-iommu", {
   "domain-has-device": {
     "2014-nesting": "absent",
     "pre-2022": "EINVAL/err",
-    "emediumtype-2022": "EINVAL/err",
+    "emediumtype-2022": "EMEDIUMTYPE",
     "einval-6.2": "EINVAL",
     "mainline-2025": "-",
     "test-dev-2025": "-",
@@ -51,10 +51,13 @@ function unisoc(era: EraId, failNth = 0): Kernel {
   return k;
 }
 
+referenceRows("sprd-iommu", { "domain-has-device": { "emediumtype-2022": "EINVAL/err", "einval-6.2": "EINVAL" } }, { variants: ["emediumtype-2022:v1"] });
+referenceRows("sprd-iommu", { "domain-has-device": { "emediumtype-2022": "EMEDIUMTYPE" } }, { variants: ["emediumtype-2022:v4"] });
+
 test("sprd-iommu: a second device on a used domain is refused before 2023 (pr_err, then silent), shared after", () => {
   const want = {
     "pre-2022": ["EINVAL", 1],
-    "emediumtype-2022": ["EINVAL", 1],
+    "emediumtype-2022": ["EMEDIUMTYPE", 0],
     "einval-6.2": ["EINVAL", 0],
     "mainline-2025": ["0", 0],
     "test-dev-2025": ["0", 0],
@@ -93,19 +96,14 @@ test("sprd-iommu before 2023: dom->sdev is sticky, so detaching back to the defa
   assert.is(dispc.hwDomain, dispc.group!.defaultDomain);
 });
 
-test("sprd-iommu einval-6.2: iommufd takes the silent EINVAL as 'try another' and allocates a second hwpt", () => {
-  const run = (era: EraId) => {
+// From v5.19 VFIO and iommufd refuse devices whose IOMMU does not report IOMMU_CAP_CACHE_COHERENCY
+// (e8ae0e140c05; iommufd_device_bind): EINVAL before any attach.
+test("sprd-iommu: iommufd never reaches the silent EINVAL: sprd reports no IOMMU_CAP_CACHE_COHERENCY, so bind fails", () => {
+  for (const era of ["einval-6.2", "mainline-2025"] as EraId[]) {
     const k = unisoc(era);
-    const ioas = new Ioas("ioas0");
-    const ctx = new IommufdCtx();
-    iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("dispc")!);
-    return iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("gsp")!);
-  };
-  const old = run("einval-6.2");
-  assert.is(old.outcome, "attached-new");
-  assert.is(old.softFailures, 1);
-  assert.is(old.spam, 0);
-  assert.is(run("mainline-2025").outcome, "attached-existing");
+    const o = iommufdDeviceAttachIoas(k, new IommufdCtx(), new Ioas("ioas0"), k.devices.get("dispc")!);
+    assert.equal([o.outcome, o.errno, o.attempts, o.domainsAllocated], ["hard-failure", "EINVAL", 0, 0], era);
+  }
 });
 
 test("sprd-iommu: the page table is allocated by a domain's first attach; a failure is ENOMEM and leaves the domain unused", () => {

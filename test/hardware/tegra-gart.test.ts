@@ -1,7 +1,7 @@
 /**
  * tegra-gart against the fact sheet (D.1 "tegra-gart", D.2, C.4):
  *   pre-2022: another domain is active on the GART -> EBUSY
- *   emediumtype-2022: unchanged (Kevin Tian: "gart (EBUSY)" was missed by the proposal)
+ *   emediumtype-2022: v6 -> EMEDIUMTYPE; revision v1 missed it (Kevin Tian, seed 000: "gart (EBUSY)") -> EBUSY
  *   einval-6.2: EINVAL
  *   mainline-2025 / test-dev-2025: driver removed (c46294490131)
  * INFERRED cell: 2014-nesting has no single-active-domain check yet (added by the 2018 GART rework).
@@ -26,7 +26,7 @@ referenceRows("tegra-gart", {
   "other-active-domain": {
     "2014-nesting": "-",
     "pre-2022": "EBUSY",
-    "emediumtype-2022": "EBUSY",
+    "emediumtype-2022": "EMEDIUMTYPE",
     "einval-6.2": "EINVAL",
     "mainline-2025": "absent",
     "test-dev-2025": "absent",
@@ -53,8 +53,10 @@ test("tegra-gart: building a Tegra20 in mainline-2025 is refused with a clear er
   }
 });
 
+referenceRows("tegra-gart", { "other-active-domain": { "emediumtype-2022": "EBUSY" } }, { variants: ["emediumtype-2022:v1"] });
+
 test("tegra-gart: one domain may serve every client; a second domain waits until the first has no devices", () => {
-  const want = { "pre-2022": "EBUSY", "emediumtype-2022": "EBUSY", "einval-6.2": "EINVAL" } as const;
+  const want = { "pre-2022": "EBUSY", "emediumtype-2022": "EMEDIUMTYPE", "einval-6.2": "EINVAL" } as const;
   for (const era of Object.keys(want) as Array<keyof typeof want>) {
     const k = tegra20(era);
     const gr2d = k.devices.get("gr2d")!;

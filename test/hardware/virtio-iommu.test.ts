@@ -46,7 +46,7 @@ referenceRows("virtio-iommu", {
   "foreign-viommu": {
     "2014-nesting": "absent",
     "pre-2022": "EXDEV/err",
-    "emediumtype-2022": "EMEDIUMTYPE/dbg",
+    "emediumtype-2022": "EMEDIUMTYPE",
     "einval-6.2": "EINVAL",
     "mainline-2025": "EINVAL",
     "test-dev-2025": "EINVAL",
