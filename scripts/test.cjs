@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// The project's test command (`npm test`): strict type check, then every uvu suite under test/.
-// It ends with one line "N passed, N failed" (the CI convention); the type check counts as one test.
+// The project's test command (`npm test [-- NAME]`): strict type check, then every uvu suite under
+// test/ (or those whose file name contains NAME). The suites run in one process per core
+// (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
+// whichever process is free, the slowest first (times of the last run, in build/test-times.json).
+// A file that crashes on load or takes its process down counts as a failure; the output of every
+// failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
+// check counts as one test. Exit 1 on any failure.
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync, fork } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
@@ -14,47 +20,110 @@ if (!fs.existsSync("node_modules/.package-lock.json")) {
   if (r.status !== 0) process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-
-const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { encoding: "utf8" });
-process.stdout.write(tsc.stdout + tsc.stderr);
-if (tsc.status === 0) {
-  console.log("typecheck: ok");
-  passed++;
-} else {
-  console.log("typecheck: FAILED");
-  failed++;
-}
-
+// IOMMU_LAB_TEST_DIR: another folder of suites, without the type check (the runner's own test).
+const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
+const project = dir === "test";
+const TIMES = path.join("build", "test-times.json");
 const pattern = process.argv[2]; // optional: a substring of the test file names to run
 const files = fs
-  .readdirSync("test", { recursive: true })
-  .map(String)
-  .filter((f) => f.endsWith(".test.ts") && (!pattern || f.includes(pattern)))
+  .readdirSync(dir, { recursive: true })
+  .map((f) => String(f).split(path.sep).join("/"))
+  .filter((f) => f.endsWith(".test.ts") && !f.startsWith("fixtures/") && (!pattern || f.includes(pattern)))
+  .map((f) => `${dir}/${f}`)
   .sort();
-for (const f of files) {
-  // One process per file: a file that crashes on load is reported, not silently skipped.
-  const r = spawnSync(process.execPath, ["--import", "tsx", "node_modules/uvu/bin.js", "test", `^${f.replace(/[.]/g, "\\.")}$`, "--no-color"], {
-    encoding: "utf8",
-    env: { ...process.env, FORCE_COLOR: "0" },
+
+let passed = 0;
+let failed = 0;
+const color = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
+
+/** The type check runs beside the suites: it is one more process for its few seconds. */
+function typecheck() {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("close", (status) => {
+      process.stdout.write(out);
+      if (status === 0) passed++;
+      else failed++;
+      console.log(`typecheck: ${status === 0 ? "ok" : "FAILED"}`);
+      resolve();
+    });
   });
-  const out = r.stdout + r.stderr;
-  const total = /Total:\s+(\d+)/.exec(out);
-  const ok = /Passed:\s+(\d+)/.exec(out);
-  if (!total || !ok) {
-    process.stdout.write(out);
-    console.log(`${f}: crashed before reporting (exit ${r.status})`);
-    failed++;
-    continue;
-  }
-  const t = Number(total[1]);
-  const p = Number(ok[1]);
-  passed += p;
-  failed += t - p;
-  if (t !== p || r.status !== 0) process.stdout.write(out);
-  console.log(`${f}: ${p}/${t}`);
-  if (r.status !== 0 && t === p) failed++;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+
+function readTimes() {
+  try {
+    return JSON.parse(fs.readFileSync(TIMES, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+/** Runs the files on `n` worker processes; resolves with each file's time (ms). */
+function suites(n) {
+  const last = readTimes();
+  const todo = [...files].sort((a, b) => (last[b] ?? 1e9) - (last[a] ?? 1e9) || a.localeCompare(b));
+  const times = {};
+  const report = (r) => {
+    const bad = r.crashed || r.passed !== r.total;
+    if (bad) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
+    if (r.crashed) {
+      console.log(`${r.file}: ${r.crashed}`);
+      failed++;
+    } else {
+      passed += r.passed;
+      failed += r.total - r.passed;
+      console.log(`${r.file}: ${r.passed}/${r.total}`);
+    }
+  };
+  const worker = () =>
+    new Promise((resolve) => {
+      if (!todo.length) return resolve();
+      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--import", "tsx"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+      let current = null;
+      let started = 0;
+      let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
+      child.stdout.on("data", (d) => (raw += d));
+      child.stderr.on("data", (d) => (raw += d));
+      const next = () => {
+        current = todo.shift() ?? null;
+        if (current === null) return child.disconnect();
+        raw = "";
+        started = Date.now();
+        child.send({ file: current });
+      };
+      child.on("message", (m) => {
+        if (!m.ready) {
+          times[m.file] = Date.now() - started;
+          report({ ...m, out: m.out + raw });
+        }
+        next();
+      });
+      child.on("exit", (code, signal) => {
+        if (current !== null) {
+          // The process died inside this file: report it, and carry on in a fresh process.
+          report({ file: current, total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
+          current = null;
+          void worker().then(resolve);
+        } else resolve();
+      });
+    });
+  return Promise.all(Array.from({ length: Math.max(1, n) }, worker)).then(() => times);
+}
+
+async function main() {
+  const t = Date.now();
+  const workers = Math.min(files.length, Math.max(1, os.availableParallelism()));
+  const [times] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  if (project) {
+    const all = { ...readTimes(), ...times };
+    fs.mkdirSync("build", { recursive: true });
+    fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
+  }
+  console.log(`${files.length} test files in ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+main();
