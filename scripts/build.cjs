@@ -3,13 +3,15 @@
 //   dist/iommu-lab.cjs  the command line in one file (bin/iommu-lab.cjs runs it when it is current)
 //   dist/worker.cjs     the sweep's worker thread for that bundle
 //   dist/lib/**.js      one CommonJS module per source module, with its .d.ts beside it, for
-//   dist/hardware/**.js notebooks (tslab: `import { ... } from "../dist/lib/index"`) and scripts
+//   dist/hardware/**.js notebooks (tslab: `import { ... } from "../dist/lib/index"`) and scripts;
+//                       declarations that import zod are written without it (build-slim-dts.cjs)
 // Skipped when dist/ is newer than every input (fast: a few stat calls); `--force` rebuilds.
 // Plain JavaScript, so that it runs without tsx. Exported: isCurrent() for bin/iommu-lab.cjs.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 const { spawn } = require("node:child_process");
+const { slimZodDeclarations } = require("./build-slim-dts.cjs");
 
 const ROOT = path.resolve(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
@@ -17,7 +19,7 @@ const DIST = path.join(ROOT, "dist");
 const STAMP = ".stamp";
 const SOURCE_DIRS = ["lib", "hardware"];
 /** Inputs besides the sources: bundled packages and the build's own settings. */
-const INPUT_FILES = ["package-lock.json", "tsconfig.build.json", "scripts/build.cjs"];
+const INPUT_FILES = ["package-lock.json", "tsconfig.build.json", "scripts/build.cjs", "scripts/build-slim-dts.cjs"];
 
 function sourceFiles() {
   const out = [];
@@ -118,6 +120,7 @@ async function build() {
     throw new Error(`tsc wrote no declarations:\n${t.out}`);
   }
   if (t.status !== 0) console.error("build: tsc reported type errors (run `npm run typecheck`); declarations were written anyway");
+  slimZodDeclarations(tmp);
   fs.writeFileSync(path.join(tmp, STAMP), "");
   fs.utimesSync(path.join(tmp, STAMP), new Date(started), new Date(started));
   // Swap in the new build; the old one is removed only because it carries our stamp.

@@ -20,6 +20,9 @@ if (!fs.existsSync("node_modules/.package-lock.json")) {
   if (r.status !== 0) process.exit(2);
 }
 
+// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
+if (spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
+
 // IOMMU_LAB_TEST_DIR: another folder of suites, without the type check (the runner's own test).
 const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
 const project = dir === "test";
