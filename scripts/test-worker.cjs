@@ -28,7 +28,21 @@ process.on("exit", () => {
   if (captured) require("node:fs").writeSync(2, captured);
 });
 
-async function runFile(file) {
+/**
+ * Registers only every `shards`-th test of the file, from the `shard`-th on, so that one long file
+ * runs in several processes: uvu's test() and suite() are wrapped while the file loads.
+ */
+function shardTests(shard, shards) {
+  const uvu = require("uvu");
+  const orig = { test: uvu.test, suite: uvu.suite };
+  let n = 0;
+  const wrap = (t) => Object.assign((name, fn) => (n++ % shards === shard ? t(name, fn) : undefined), t);
+  uvu.test = wrap(orig.test);
+  uvu.suite = (...args) => wrap(orig.suite(...args));
+  return () => Object.assign(uvu, orig);
+}
+
+async function runFile(file, shard = 0, shards = 1) {
   captured = "";
   stray = [];
   process.exitCode = undefined;
@@ -39,10 +53,13 @@ async function runFile(file) {
   let total = 0;
   let passed = 0;
   let crashed = null;
+  const restore = shards > 1 ? shardTests(shard, shards) : () => {};
   try {
     require(path.resolve(file));
   } catch (e) {
     crashed = `crashed on load: ${util.inspect(e)}`;
+  } finally {
+    restore();
   }
   // uvu's default suite is one object for all files: run it into a discarded queue, so that tests
   // a crashed file registered (or a file that never called test.run()) do not join the next file.
@@ -65,7 +82,7 @@ async function runFile(file) {
 }
 
 process.on("message", (m) => {
-  runFile(m.file).then(
+  runFile(m.file, m.shard, m.shards).then(
     (r) => process.send(r),
     (e) => process.send({ file: m.file, total: 0, passed: 0, crashed: `runner error: ${util.inspect(e)}`, out: captured }),
   );

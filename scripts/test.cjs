@@ -2,7 +2,8 @@
 // The project's test command (`npm test [-- NAME]`): strict type check, then every uvu suite under
 // test/ (or those whose file name contains NAME). The suites run in one process per core
 // (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
-// whichever process is free, the slowest first (times of the last run, in build/test-times.json).
+// whichever process is free, the slowest first (times of the last run, in build/test-times.json),
+// and the tests of the longest file (SPLIT) are shared between two processes.
 // A file that crashes on load or takes its process down counts as a failure; the output of every
 // failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
 // check counts as one test. Exit 1 on any failure.
@@ -14,18 +15,21 @@ const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
 process.chdir(root);
-if (!fs.existsSync("node_modules/.package-lock.json")) {
+if (!fs.existsSync("node_modules")) {
   console.log("node_modules is missing: running npm ci");
   const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
   if (r.status !== 0) process.exit(2);
+} else if (!fs.existsSync("node_modules/.package-lock.json")) {
+  // Not `npm ci` here: it would delete the folder under an install that is still running.
+  console.log("node_modules is incomplete (an install still running, or one that stopped): wait for it, or run npm ci");
+  process.exit(2);
 }
 
-// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
-if (spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
-
-// IOMMU_LAB_TEST_DIR: another folder of suites, without the type check (the runner's own test).
+// IOMMU_LAB_TEST_DIR: another folder of suites, without the build and the type check (the runner's own test).
 const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
 const project = dir === "test";
+// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
+if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
 const TIMES = path.join("build", "test-times.json");
 const pattern = process.argv[2]; // optional: a substring of the test file names to run
 const files = fs
@@ -64,10 +68,19 @@ function readTimes() {
   }
 }
 
-/** Runs the files on `n` worker processes; resolves with each file's time (ms). */
+/**
+ * Files whose tests are independent of each other and that take long enough for the whole run to
+ * wait on them: their tests are split between two processes (every other test each).
+ */
+const SPLIT = new Set(["test/sweep-equivalence.test.ts"]);
+
+/** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
-  const todo = [...files].sort((a, b) => (last[b] ?? 1e9) - (last[a] ?? 1e9) || a.localeCompare(b));
+  const jobs = files.flatMap((file) => (SPLIT.has(file) && n > 1 ? [0, 1].map((shard) => ({ file, shard, shards: 2 })) : [{ file }]));
+  const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
+  // Unknown times count as long: a new file starts early rather than last.
+  const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
   const times = {};
   const report = (r) => {
     const bad = r.crashed || r.passed !== r.total;
@@ -95,37 +108,38 @@ function suites(n) {
         if (current === null) return child.disconnect();
         raw = "";
         started = Date.now();
-        child.send({ file: current });
+        child.send(current);
       };
+      const name = (j) => (j.shards ? `${j.file} [tests ${j.shard + 1}/${j.shards}]` : j.file);
       child.on("message", (m) => {
         if (!m.ready) {
-          times[m.file] = Date.now() - started;
-          report({ ...m, out: m.out + raw });
+          times[key(current)] = Date.now() - started;
+          report({ ...m, file: name(current), out: m.out + raw });
         }
         next();
       });
       child.on("exit", (code, signal) => {
         if (current !== null) {
           // The process died inside this file: report it, and carry on in a fresh process.
-          report({ file: current, total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
+          report({ file: name(current), total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
           current = null;
           void worker().then(resolve);
         } else resolve();
       });
     });
-  return Promise.all(Array.from({ length: Math.max(1, n) }, worker)).then(() => times);
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => times);
 }
 
 async function main() {
   const t = Date.now();
-  const workers = Math.min(files.length, Math.max(1, os.availableParallelism()));
+  const workers = Math.max(1, os.availableParallelism());
   const [times] = await Promise.all([suites(workers), project ? typecheck() : null]);
   if (project) {
     const all = { ...readTimes(), ...times };
     fs.mkdirSync("build", { recursive: true });
     fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
   }
-  console.log(`${files.length} test files in ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -26,8 +26,8 @@ export function importGraph(dir: string): Map<string, string[]> {
     const from = f.slice(0, -3).split(path.sep).join("/");
     const text = fs.readFileSync(path.join(dir, f), "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
     const deps = new Set<string>();
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|\brequire\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) {
-      const spec = m[1] ?? m[2] ?? m[3]!;
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|(?:^|\n)\s*import\s*["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)|\brequire\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) {
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4]!;
       const to = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)).replace(/\.(ts|js)$/, "");
       if (known.has(to)) deps.add(to);
       else if (known.has(`${to}/index`)) deps.add(`${to}/index`);
@@ -81,7 +81,9 @@ test("the cycle finder sees a two-module cycle, a self-import and a type-only cy
     fs.writeFileSync(path.join(dir, "a.ts"), 'import type { B } from "./sub/b";\nexport type A = B;\n');
     fs.writeFileSync(path.join(dir, "sub/b.ts"), 'export {\n  type A as B,\n} from "../a";\n');
     fs.writeFileSync(path.join(dir, "c.ts"), '// import { x } from "./a";\nexport const c = 1;\n');
-    assert.equal(cycles(importGraph(dir)), [["a", "sub/b"]]);
+    fs.writeFileSync(path.join(dir, "d.ts"), 'import "./e";\n');
+    fs.writeFileSync(path.join(dir, "e.ts"), 'export const e = require("./d");\n');
+    assert.equal(cycles(importGraph(dir)), [["a", "sub/b"], ["d", "e"]]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
   }
@@ -91,6 +93,18 @@ test("lib/ has no import cycles but the known ones", () => {
   const graph = importGraph(LIB);
   assert.ok(graph.size > 50 && [...graph.values()].some((d) => d.length > 3), "the graph was read");
   assert.equal(cycles(graph).map((c) => c.join(" <-> ")), KNOWN);
+});
+
+test("the public API and the command line do not load the fuzz harness (lib/reliability imports fast-check, a devDependency)", () => {
+  const graph = importGraph(LIB);
+  const seen = new Set<string>();
+  const todo = ["index", "cli/main", "sweep/index"];
+  while (todo.length) {
+    const v = todo.pop()!;
+    if (!seen.has(v)) (seen.add(v), todo.push(...(graph.get(v) ?? [])));
+  }
+  assert.ok(seen.has("core/attach") && seen.has("sweep/report"), "the walk reached the library");
+  assert.equal([...seen].filter((m) => m.startsWith("reliability/")), []);
 });
 
 test.run();
