@@ -54,8 +54,12 @@ async function runFile(file, shard = 0, shards = 1) {
   let passed = 0;
   let crashed = null;
   const restore = shards > 1 ? shardTests(shard, shards) : () => {};
+  // Loaded afresh even if an earlier file required it (the exercise checker loads the exercise
+  // test files as modules): a cached module would not register its tests again.
+  const resolved = path.resolve(file);
+  delete require.cache[resolved];
   try {
-    require(path.resolve(file));
+    require(resolved);
   } catch (e) {
     crashed = `crashed on load: ${util.inspect(e)}`;
   } finally {
@@ -78,6 +82,7 @@ async function runFile(file, shard = 0, shards = 1) {
   // Let pending callbacks of this file run (and fail it) before the next file starts.
   await new Promise((r) => setImmediate(r));
   if (stray.length) crashed = `error outside any test: ${stray.map((e) => util.inspect(e)).join("\n")}`;
+  else if (!crashed && total === 0 && shards === 1) crashed = "no tests ran (none registered, or test.run() never called)";
   return { file, total, passed, crashed, out: captured };
 }
 
@@ -86,5 +91,10 @@ process.on("message", (m) => {
     (r) => process.send(r),
     (e) => process.send({ file: m.file, total: 0, passed: 0, crashed: `runner error: ${util.inspect(e)}`, out: captured }),
   );
+});
+// No more files: leave even if a test left a timer or a server behind.
+process.on("disconnect", () => {
+  captured = "";
+  process.exit(0);
 });
 process.send({ ready: true });

@@ -22,8 +22,8 @@ function runner(...args: string[]) {
 
 test("every kind of failure counts, each with its output, and the passing files still count", () => {
   const r = runner();
-  // ok: 2 passed; fail: 1 passed + 1 failed; crash on load, exit, stray error: 1 failure each.
-  assert.is(r.last, "3 passed, 4 failed");
+  // ok: 2 passed; fail: 1 passed + 1 failed; crash on load, exit, stray error, no test: 1 failure each.
+  assert.is(r.last, "3 passed, 5 failed");
   assert.is(r.status, 1);
   for (const marker of ["fixture-marker-want", "fixture-load-crash", "fixture-dying-words", "fixture-stray-error"]) {
     assert.ok(r.out.includes(marker), `the output shows ${marker}`);
@@ -31,6 +31,7 @@ test("every kind of failure counts, each with its output, and the passing files 
   assert.match(r.out, /^test\/fixtures\/runner\/ok\.test\.ts: 2\/2$/m);
   assert.match(r.out, /^test\/fixtures\/runner\/fail\.test\.ts: 1\/2$/m);
   assert.match(r.out, /crash-on-load\.test\.ts: crashed on load/);
+  assert.match(r.out, /empty\.test\.ts: no tests ran/);
 });
 
 test("the name filter runs only the matching files, and a clean run exits 0", () => {
