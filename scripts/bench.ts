@@ -19,6 +19,11 @@
  *     one thread and the default (one per core), with the growth per 10x and the speed-up;
  *     the curve is drawn to build/bench/sweep-growth.svg.
  *  4. Peak memory per device: the 10^6-device sweep's peak RSS minus a 10^3-device one's.
+ *  0. The waits users see, as ratios to a baseline from the same run (scripts/bench-waits.ts),
+ *     printed as lines `ratio NAME: X` after the table: cli/node, import/empty-cell (needs
+ *     Jupyter and `bash scripts/setup.sh`), attach/minimal.
+ * `--only NAME` (repeatable) runs only some parts: cli, notebook, attach (0), engine (1, 2),
+ * sweep (3, 4).
  * Not a test: nothing here passes or fails.
  */
 import { spawnSync } from "node:child_process";
@@ -28,6 +33,7 @@ import * as path from "node:path";
 import { barChart, renderSvg } from "../lib/chart";
 import { parseScriptArgs } from "../lib/cli/args";
 import { table } from "../lib/cli/table";
+import { attachOverMinimal, cliOverNode, importOverEmptyCell, type Ratio } from "./bench-waits";
 import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../lib/sweep/index";
 
 const root = path.resolve(__dirname, "..");
@@ -172,14 +178,27 @@ async function child(file: string, workers: number): Promise<void> {
   console.log(JSON.stringify({ maxRssKB: process.resourceUsage().maxRSS }));
 }
 
-async function main(): Promise<void> {
+/** The parts named by `--only NAME` (all when there is none). */
+async function main(want: (part: string) => boolean): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const rows: string[][] = [];
   const json: Record<string, unknown> = { machine: { cpus: os.availableParallelism(), node: process.version } };
 
+  // 0: the waits users see.
+  const ratios: Ratio[] = [];
+  if (want("cli")) ratios.push(cliOverNode());
+  if (want("notebook")) {
+    const cells = importOverEmptyCell();
+    if (cells) ratios.push(...cells);
+    else rows.push(["0. import/empty-cell", "-", "needs /usr/bin/python3 with Jupyter and the kernelspec: run `bash scripts/setup.sh`"]);
+  }
+  if (want("attach")) ratios.push(attachOverMinimal());
+  for (const r of ratios) rows.push([`0. ${r.name}`, `x${r.ratio.toFixed(2)}`, r.detail]);
+  json["ratios"] = Object.fromEntries(ratios.map((r) => [r.name, r.ratio]));
+
   // 1 + 2: attempts per second.
   const speed: Record<string, unknown> = {};
-  for (const consumer of ["vfio-type1", "iommufd"] as const) {
+  for (const consumer of want("engine") ? (["vfio-type1", "iommufd"] as const) : []) {
     const exp = experiment(100_000, consumer, ["mainline-2025"]);
     const cell = sweepCells(exp)[0]!;
     const fleet = makeFleet(exp, cell.seed);
@@ -245,8 +264,24 @@ async function main(): Promise<void> {
     ]);
     rows.push([`2. engine / limit at 10^6, ${consumer}`, `${(100 * s.at1e6.engineOverLimit).toFixed(1)}%`, `per group ${(100 * s.at1e6.engineOverLimitPerGroup).toFixed(1)}%; engine ${eng6.ms.toFixed(0)} ms (${eng6.value.stats.simulated} transitions simulated for ${eng6.value.stats.groups} groups x 2), limit ${lim6.ms.toFixed(1)} ms`]);
   }
-  json["attemptsPerSecond"] = speed;
+  if (want("engine")) json["attemptsPerSecond"] = speed;
+  if (want("sweep")) await sweepParts(rows, json);
 
+  console.log(table(["measure", "figure", "detail"], rows));
+  if (want("engine")) {
+    console.log(
+      "\nNote: the limit loop's predicate (same instance and first-device properties) is stricter than the drivers', so it tries more domains than the engine accounts for; 'per group' compares the same groups.",
+    );
+  }
+  if (want("sweep")) console.log(`Chart: ${path.relative(root, path.join(outDir, "sweep-growth.svg"))}`);
+  console.log("");
+  for (const r of ratios) console.log(`ratio ${r.name}: ${r.ratio.toFixed(2)}`);
+  if (ratios.length) console.log("");
+  console.log(JSON.stringify(json, null, 2));
+}
+
+/** 3 and 4: sweep wall time by size and threads, and memory per device. */
+async function sweepParts(rows: string[][], json: Record<string, unknown>): Promise<void> {
   // 3: growth and workers.
   const sizes = [10_000, 100_000, 1_000_000];
   const threads = [1, os.availableParallelism()];
@@ -276,30 +311,24 @@ async function main(): Promise<void> {
   const perDeviceThreads = ((at(1_000_000, threads[1]!).maxRssKB - base.maxRssKB) * 1024) / (1_000_000 - 1_000);
   rows.push(["4. peak memory per device", `${perDevice.toFixed(0)} B`, `peak RSS ${(big.maxRssKB / 1024).toFixed(0)} MB at 10^6 vs ${(base.maxRssKB / 1024).toFixed(0)} MB at 10^3 (one thread); ${perDeviceThreads.toFixed(0)} B with ${threads[1]} threads`]);
   json["memory"] = { bytesPerDevice: perDevice, bytesPerDeviceWithThreads: perDeviceThreads, peakRssKB1e6: big.maxRssKB, peakRssKB1e3: base.maxRssKB };
-
-  console.log(table(["measure", "figure", "detail"], rows));
-  console.log(
-    "\nNote: the limit loop's predicate (same instance and first-device properties) is stricter than the drivers', so it tries more domains than the engine accounts for; 'per group' compares the same groups.",
-  );
-  console.log(`Chart: ${path.relative(root, path.join(outDir, "sweep-growth.svg"))}\n`);
-  console.log(JSON.stringify(json, null, 2));
 }
 
 const argv = process.argv.slice(2);
 // "--child N W" is how cliSweep starts its fresh processes; everything else is the user's.
 if (argv[0] === "--child") void child(argv[1]!, Number(argv[2]));
 else {
-  parseScriptArgs(
+  const { values } = parseScriptArgs(
     {
       name: "npm run bench --",
-      summary: "How fast the sweep engine is: attempts per second against the practical limit, sweep wall time for 10^4..10^6 devices and peak memory per device, printed as a table and as JSON (several minutes).",
-      flags: {},
+      summary: "What users wait on (ratio lines: CLI over node, notebook import cell over an empty cell, one attach over a minimal function) and how fast the sweep engine is: attempts per second against the practical limit, sweep wall time for 10^4..10^6 devices and peak memory per device, printed as a table and as JSON (several minutes).",
+      flags: { only: { type: "string", arg: "PARTS", help: "comma-separated parts to run: cli, notebook, attach, engine, sweep (default all)" } },
       notes: "Writes the growth chart to build/bench/sweep-growth.svg. Not a test: nothing passes or fails.",
-      examples: ["npm run bench", "npm run bench > bench.txt"],
+      examples: ["npm run bench", "npm run bench -- --only cli,notebook", "npm run bench > bench.txt"],
     },
     argv,
   );
-  main().catch((e: unknown) => {
+  const only = values.only === undefined ? [] : String(values.only).split(",");
+  main((part) => only.length === 0 || only.includes(part)).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepares everything the notebooks need; safe to run again (fast when nothing is missing):
-#   1. node_modules (npm ci) with the tslab patch from patches/ applied;
+#   1. node_modules (npm ci) with the tslab patch from patches/ applied, and dist/ (the bundled
+#      command line and the compiled library the notebooks import; scripts/build.cjs, skipped
+#      when dist/ is newer than every source);
 #   2. Jupyter from Debian packages (PyPI is not used: Jupyter here comes from apt);
 #   3. a project-local tslab kernelspec in .jupyter/ (see scripts/jupyter-env.sh);
 #   4. a project-local Deno kernelspec beside it (Deno from the npm package @deno/linux-x64-glibc).
@@ -22,6 +24,7 @@ if ! grep -q "iommu-attach-lab patch" node_modules/tslab/dist/converter.js; then
   echo "setup: applying patches/ to node_modules"
   node_modules/.bin/patch-package
 fi
+node scripts/build.cjs --quiet
 
 # --- 2. Jupyter (Debian packages) ------------------------------------------------------------
 apt_packages=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-notebook)

@@ -1,60 +1,146 @@
 #!/usr/bin/env node
-// The project's test command (`npm test`): strict type check, then every uvu suite under test/.
-// It ends with one line "N passed, N failed" (the CI convention); the type check counts as one test.
+// The project's test command (`npm test [-- NAME]`): strict type check, then every uvu suite under
+// test/ (or those whose file name contains NAME). The suites run in one process per core
+// (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
+// whichever process is free, the slowest first (times of the last run, in build/test-times.json),
+// and the tests of the longest file (SPLIT) are shared between two processes.
+// A file that crashes on load or takes its process down counts as a failure; the output of every
+// failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
+// check counts as one test. Exit 1 on any failure.
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync, fork } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
 process.chdir(root);
-if (!fs.existsSync("node_modules/.package-lock.json")) {
+if (!fs.existsSync("node_modules")) {
   console.log("node_modules is missing: running npm ci");
   const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
   if (r.status !== 0) process.exit(2);
+} else if (!fs.existsSync("node_modules/.package-lock.json")) {
+  // Not `npm ci` here: it would delete the folder under an install that is still running.
+  console.log("node_modules is incomplete (an install still running, or one that stopped): wait for it, or run npm ci");
+  process.exit(2);
 }
+
+// IOMMU_LAB_TEST_DIR: another folder of suites, without the build and the type check (the runner's own test).
+const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
+const project = dir === "test";
+// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
+if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
+const TIMES = path.join("build", "test-times.json");
+const pattern = process.argv[2]; // optional: a substring of the test file names to run
+const files = fs
+  .readdirSync(dir, { recursive: true })
+  .map((f) => String(f).split(path.sep).join("/"))
+  .filter((f) => f.endsWith(".test.ts") && !f.startsWith("fixtures/") && (!pattern || f.includes(pattern)))
+  .map((f) => `${dir}/${f}`)
+  .sort();
 
 let passed = 0;
 let failed = 0;
+const color = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
 
-const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { encoding: "utf8" });
-process.stdout.write(tsc.stdout + tsc.stderr);
-if (tsc.status === 0) {
-  console.log("typecheck: ok");
-  passed++;
-} else {
-  console.log("typecheck: FAILED");
-  failed++;
-}
-
-const pattern = process.argv[2]; // optional: a substring of the test file names to run
-const files = fs
-  .readdirSync("test", { recursive: true })
-  .map(String)
-  .filter((f) => f.endsWith(".test.ts") && (!pattern || f.includes(pattern)))
-  .sort();
-for (const f of files) {
-  // One process per file: a file that crashes on load is reported, not silently skipped.
-  const r = spawnSync(process.execPath, ["--import", "tsx", "node_modules/uvu/bin.js", "test", `^${f.replace(/[.]/g, "\\.")}$`, "--no-color"], {
-    encoding: "utf8",
-    env: { ...process.env, FORCE_COLOR: "0" },
+/** The type check runs beside the suites: it is one more process for its few seconds. */
+function typecheck() {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("close", (status) => {
+      process.stdout.write(out);
+      if (status === 0) passed++;
+      else failed++;
+      console.log(`typecheck: ${status === 0 ? "ok" : "FAILED"}`);
+      resolve();
+    });
   });
-  const out = r.stdout + r.stderr;
-  const total = /Total:\s+(\d+)/.exec(out);
-  const ok = /Passed:\s+(\d+)/.exec(out);
-  if (!total || !ok) {
-    process.stdout.write(out);
-    console.log(`${f}: crashed before reporting (exit ${r.status})`);
-    failed++;
-    continue;
-  }
-  const t = Number(total[1]);
-  const p = Number(ok[1]);
-  passed += p;
-  failed += t - p;
-  if (t !== p || r.status !== 0) process.stdout.write(out);
-  console.log(`${f}: ${p}/${t}`);
-  if (r.status !== 0 && t === p) failed++;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+
+function readTimes() {
+  try {
+    return JSON.parse(fs.readFileSync(TIMES, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Files whose tests are independent of each other and that take long enough for the whole run to
+ * wait on them: their tests are split between two processes (every other test each).
+ */
+const SPLIT = new Set(["test/sweep-equivalence.test.ts"]);
+
+/** Runs the files on `n` worker processes; resolves with each job's time (ms). */
+function suites(n) {
+  const last = readTimes();
+  const jobs = files.flatMap((file) => (SPLIT.has(file) && n > 1 ? [0, 1].map((shard) => ({ file, shard, shards: 2 })) : [{ file }]));
+  const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
+  // Unknown times count as long: a new file starts early rather than last.
+  const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
+  const times = {};
+  const report = (r) => {
+    const bad = r.crashed || r.passed !== r.total;
+    if (bad) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
+    if (r.crashed) {
+      console.log(`${r.file}: ${r.crashed}`);
+      failed++;
+    } else {
+      passed += r.passed;
+      failed += r.total - r.passed;
+      console.log(`${r.file}: ${r.passed}/${r.total}`);
+    }
+  };
+  const worker = () =>
+    new Promise((resolve) => {
+      if (!todo.length) return resolve();
+      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--import", "tsx"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+      let current = null;
+      let started = 0;
+      let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
+      child.stdout.on("data", (d) => (raw += d));
+      child.stderr.on("data", (d) => (raw += d));
+      const next = () => {
+        current = todo.shift() ?? null;
+        if (current === null) return child.disconnect();
+        raw = "";
+        started = Date.now();
+        child.send(current);
+      };
+      const name = (j) => (j.shards ? `${j.file} [tests ${j.shard + 1}/${j.shards}]` : j.file);
+      child.on("message", (m) => {
+        if (!m.ready) {
+          times[key(current)] = Date.now() - started;
+          report({ ...m, file: name(current), out: m.out + raw });
+        }
+        next();
+      });
+      child.on("exit", (code, signal) => {
+        if (current !== null) {
+          // The process died inside this file: report it, and carry on in a fresh process.
+          report({ file: name(current), total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
+          current = null;
+          void worker().then(resolve);
+        } else resolve();
+      });
+    });
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => times);
+}
+
+async function main() {
+  const t = Date.now();
+  const workers = Math.max(1, os.availableParallelism());
+  const [times] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  if (project) {
+    const all = { ...readTimes(), ...times };
+    fs.mkdirSync("build", { recursive: true });
+    fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
+  }
+  console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+main();

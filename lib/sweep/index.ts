@@ -6,11 +6,10 @@
  *   const rows = await runExperiment("experiments/vfio-vs-iommufd-intel-client.json");
  *   const result = await runSweep({ name: "x", platform: { preset: "arm-server-2x-smmuv3" }, devices: 1000, consumer: "iommufd" });
  */
-import type { EraId } from "../eras";
-import { type EngineName, runCells, type RunOptions } from "./cells";
+import { runCells, type RunOptions } from "./cells";
 import { type Experiment, toExperiment } from "./load";
-import type { ConsumerKind } from "./schema";
-import type { CellStats, SweepRow } from "./tally";
+import type { SweepResult } from "./report";
+import type { SweepRow } from "./tally";
 
 export { ExperimentSchema, CONSUMERS, type ConsumerKind, type ExperimentInput } from "./schema";
 export { loadExperiment, resolveExperiment, defaultDist, driverVariants, type Experiment, type DeviceTemplate, type Dist, type PropDist } from "./load";
@@ -20,26 +19,7 @@ export { runReference } from "./reference";
 export { sweepCells, type EngineName, type RunOptions } from "./cells";
 export { ROW_COLUMNS, variantLabel, type Cell, type CellResult, type CellStats, type SweepRow } from "./tally";
 export { SweepLimitError, type Req } from "./runner";
-export { sweepCsv, sweepText, sweepCharts, sweepHtml, writeSweepOutputs, type ChartFile } from "./report";
-
-/** What a sweep produced: the experiment as run, the tidy rows, and per-cell engine counts. */
-export interface SweepResult {
-  experiment: {
-    name: string;
-    description: string;
-    platform: string;
-    devices: number;
-    consumers: ConsumerKind[];
-    eras: EraId[];
-    variants: string[][];
-    seeds: number[];
-    contextSize: number;
-    engine: EngineName;
-  };
-  rows: SweepRow[];
-  /** Deterministic engine counts per cell (materialised groups, simulated transitions, ...). */
-  stats: Array<CellStats & { cell: number }>;
-}
+export { sweepCsv, sweepText, sweepCharts, sweepHtml, writeSweepOutputs, type ChartFile, type SweepResult } from "./report";
 
 function platformName(e: Experiment): string {
   const p = e.platform;

@@ -6,8 +6,32 @@
 import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart/index";
 import { table } from "../cli/table";
 import { writeOutDir } from "../output";
-import type { SweepResult } from "./index";
-import { ROW_COLUMNS, type SweepRow } from "./tally";
+import type { EraId } from "../eras";
+import type { EngineName } from "./cells";
+import type { ConsumerKind } from "./schema";
+import { type CellStats, ROW_COLUMNS, type SweepRow } from "./tally";
+
+/**
+ * What a sweep produced: the experiment as run, the tidy rows, and per-cell engine counts.
+ * Declared beside its renderers, not in ./index (which re-exports it), so that the two do not import each other.
+ */
+export interface SweepResult {
+  experiment: {
+    name: string;
+    description: string;
+    platform: string;
+    devices: number;
+    consumers: ConsumerKind[];
+    eras: EraId[];
+    variants: string[][];
+    seeds: number[];
+    contextSize: number;
+    engine: EngineName;
+  };
+  rows: SweepRow[];
+  /** Deterministic engine counts per cell (materialised groups, simulated transitions, ...). */
+  stats: Array<CellStats & { cell: number }>;
+}
 
 function csvCell(v: string | number): string {
   const s = String(v);

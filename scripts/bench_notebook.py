@@ -1,0 +1,68 @@
+"""Times tslab cells for `npm run bench` (scripts/bench.ts): an empty cell, then a notebook's import
+cell, in a fresh kernel per import source (../lib: TypeScript sources; ../dist/lib: the compiled
+library with .d.ts). Prints one JSON object: milliseconds per cell (median over the kernels run
+per source), and any cell output that was an error.
+
+usage: python3 bench_notebook.py ROOT RUNS   (JUPYTER_PATH etc. from scripts/jupyter-env.sh)
+"""
+import json
+import statistics
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+root, runs = sys.argv[1], int(sys.argv[2])
+
+# The import cell of notebooks/00-start-here.ipynb, with its folder as a parameter.
+IMPORT = """import {
+  Kernel, buildPlatform, domainAlloc, iommuAttachDevice, iommuAttachGroup,
+  vfioType1AttachGroup, VfioContainer, iommufdDeviceAttachIoas, IommufdCtx, Ioas,
+  errnoName, formatLine, isVisible, lookupDriver, ERAS, ERA_IDS,
+  type Domain, type Outcome, type TraceEvent,
+} from "../LIB/index";
+import { loadScenario } from "../LIB/scenario/load";
+import { runScenario, type RunResult, type StepOutcome } from "../LIB/scenario/run";
+import { barChart, showChart } from "../LIB/chart/index";
+const eraCount: number = ERA_IDS.length;
+eraCount"""
+
+
+def timed(kc, code):
+    """Wall time (ms) from the request to the kernel's reply, and the error text it printed."""
+    errors = []
+    t = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        m = kc.get_iopub_msg(timeout=300)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        c = m["content"]
+        if m["msg_type"] == "stream" and c.get("name") == "stderr":
+            errors.append(c["text"])
+        elif m["msg_type"] == "error":
+            errors.append("\n".join(c.get("traceback", [])) or c.get("evalue", ""))
+        elif m["msg_type"] == "status" and c["execution_state"] == "idle":
+            break
+    ms = (time.perf_counter() - t) * 1000
+    return ms, errors
+
+
+result = {"runs": runs}
+for lib in ["lib", "dist/lib"]:
+    empties, imports, errors = [], [], []
+    for _ in range(runs):
+        km, kc = start_new_kernel(kernel_name="tslab", cwd=f"{root}/notebooks")
+        try:
+            timed(kc, "0")  # the kernel's own first-cell work, not counted
+            ms, err = timed(kc, "")
+            empties.append(ms)
+            errors += err
+            ms, err = timed(kc, IMPORT.replace("LIB", lib))
+            imports.append(ms)
+            errors += err
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    result[lib] = {"emptyMs": statistics.median(empties), "importMs": statistics.median(imports), "errors": errors}
+print(json.dumps(result))

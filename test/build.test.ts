@@ -1,0 +1,86 @@
+/**
+ * dist/ (scripts/build.cjs): the bundled command line answers exactly as the sources do, and the
+ * compiled library's declarations, rewritten without zod (scripts/build-slim-dts.cjs), keep the
+ * types notebooks see identical to the sources' - under tslab's TypeScript 5.0 and its settings.
+ * scripts/test.cjs builds dist/ before the suites run.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = path.resolve(__dirname, "..");
+const { isCurrent } = require("../scripts/build.cjs") as { isCurrent(): boolean };
+
+/** Runs bin/iommu-lab.cjs; `ran` says whether the bundle or the sources answered. */
+function cli(args: string[], sources: boolean) {
+  const probe = "process.on('exit', () => require('fs').writeSync(2, '\\nran: ' + (Object.keys(require.cache).some((f) => f.endsWith('iommu-lab.cjs') && f.includes('dist')) ? 'bundle' : 'sources') + '\\n'))";
+  const r = spawnSync(process.execPath, ["--eval", `${probe}; process.argv.splice(1, 1); require(${JSON.stringify(path.join(root, "bin/iommu-lab.cjs"))})`, "--", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, IOMMU_LAB_SOURCES: sources ? "1" : "0" },
+  });
+  const m = /\nran: (\w+)\n$/.exec(r.stderr);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\nran: \w+\n$/, ""), ran: m?.[1] };
+}
+
+test("dist/ is current after the test preamble's build", () => {
+  assert.ok(isCurrent(), "run `npm run build`");
+});
+
+// Few cases, as each runs the sources through tsx once: the matrix runs every driver in every era.
+const CASES = [
+  ["matrix", "--csv"],
+  ["run", "hardware/platforms/tegra20-gart.json", "--json", "--trace"],
+  ["run", "test/fixtures/bad-scenarios/03-not-json.json"], // bad input: exit 2, one line
+];
+for (const args of CASES) {
+  test(`iommu-lab ${args.join(" ")}: the bundle answers, byte for byte as the sources do`, () => {
+    const b = cli(args, false);
+    const s = cli(args, true);
+    assert.is(b.ran, "bundle");
+    assert.is(s.ran, "sources");
+    assert.is(b.status, s.status);
+    assert.is(b.stdout, s.stdout);
+    assert.is(b.stderr, s.stderr);
+  });
+}
+
+test("declarations without zod keep the zod-inferred types exactly (tslab's TypeScript 5.0)", () => {
+  for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "lib/sweep/schema.d.ts", "lib/exercises/track.d.ts"]) {
+    assert.not.match(fs.readFileSync(path.join(root, "dist", f), "utf8"), /from "zod"/, f);
+  }
+  const dir = fs.mkdtempSync(path.join(root, "build", "dts-check-"));
+  try {
+    const pairs: Array<[string, string]> = [
+      ["scenario/schema", "Scenario"],
+      ["scenario/schema", "ScenarioStep"],
+      ["sweep/schema", "ExperimentInput"],
+      ["sweep/schema", "DistInput"],
+      ["exercises/track", "Source"],
+      ["exercises/track", "TrackExercise"],
+      ["exercises/track", "Track"],
+    ];
+    const lines = [
+      "type Eq<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;",
+      ...pairs.map(([m, t], i) => `import type { ${t} as S${i} } from "../../lib/${m}";\nimport type { ${t} as D${i} } from "../../dist/lib/${m}";\nexport const eq${i}: Eq<S${i}, D${i}> = true;`),
+      // A real zod schema still fits the declared one, and parse gives the exact type.
+      'import { ScenarioSchema as Real } from "../../lib/scenario/schema";\nimport { ScenarioSchema as Slim, type Scenario } from "../../dist/lib/scenario/schema";',
+      "export const fits: typeof Slim = Real;\nexport const parsed: Eq<ReturnType<typeof Slim.parse>, Scenario> = true;",
+    ];
+    const tsc = path.join(root, "node_modules/@tslab/typescript-for-tslab/bin/tsc");
+    const flags = ["--noEmit", "--strict", "--module", "esnext", "--moduleResolution", "node10", "--esModuleInterop", "--skipLibCheck", "--target", "ES2022", "--lib", "ES2022", "--types", "node"];
+    fs.writeFileSync(path.join(dir, "same.ts"), `${lines.join("\n")}\n`);
+    // The control: the check must be able to fail. One compiler run for both files.
+    fs.writeFileSync(path.join(dir, "differs.ts"), `${lines[0]}\nimport type { Scenario as A } from "../../lib/scenario/schema";\nimport type { ScenarioStep as B } from "../../dist/lib/scenario/schema";\nexport const eq: Eq<A, B> = true;\n`);
+    const r = spawnSync(process.execPath, [tsc, ...flags, path.join(dir, "same.ts"), path.join(dir, "differs.ts")], { cwd: root, encoding: "utf8" });
+    const errors = r.stdout.split("\n").filter((l) => / error TS/.test(l));
+    assert.equal(errors.filter((l) => !l.includes("differs.ts")), [], "same.ts compiles");
+    assert.is(errors.filter((l) => l.includes("differs.ts")).length, 1, "the equality check rejects two different types");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
+  }
+});
+
+test.run();
