@@ -1,7 +1,7 @@
 /**
  * Intel VT-d: drivers/iommu/intel/iommu.c, intel_iommu_attach_device() and, from 2025,
  * paging_domain_compatible() (split by "iommu/vt-d: Split paging_domain_compatible()").
- * Fact sheet D.1 "intel VT-d" and D.2.
+ * Sources per check row (`source`); the kit's sources page is notebooks/sources.md.
  *
  * Order of intel_iommu_attach_device() until the test_dev proposal: the RMRR refusal (v3.17 -
  * v6.5), then the device leaves its old domain (v5.x dmar_remove_one_dev_info(), v6.2

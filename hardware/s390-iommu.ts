@@ -1,6 +1,6 @@
 /**
- * s390 zPCI: drivers/iommu/s390-iommu.c, s390_iommu_attach_device(). Fact sheet D.1
- * "s390-iommu" and D.2. Added in v4.8 (2016), so it starts at pre-2022.
+ * s390 zPCI: drivers/iommu/s390-iommu.c, s390_iommu_attach_device().
+ * Added in v4.8 (2016), so it starts at pre-2022.
  *
  * Every zPCI function reports the DMA address range it may use (zdev->start_dma / end_dma, from
  * the firmware's CLP answer). What a domain accepts is decided by that range:

@@ -1,13 +1,13 @@
 /**
  * Unisoc (Spreadtrum) IOMMU: drivers/iommu/sprd-iommu.c, sprd_iommu_attach_device().
- * Fact sheet D.1 "sprd-iommu", D.2 and C.4. Added in v5.13 (2021), so not in 2014-nesting;
+ * Added in v5.13 (2021), so not in 2014-nesting;
  * not in TD1, so no test_dev.
  *
  * Each sprd IOMMU serves one client device, and before the 2023 rework a domain served one
  * IOMMU: dom->sdev is set by the first successful attach and cleared only by detach_dev, which
  * the cores of that time called only for groups without a default domain. sprd has DMA default
  * domains, so dom->sdev stays set once the domain was used (INFERRED from the v5.13 source and
- * the T62 core): the condition is "the domain has been attached before", not "another device
+ * the v6.2 core, 00208852d351): the condition is "the domain has been attached before", not "another device
  * is on it now". A consequence the kit reproduces: re-attaching the default domain (detach)
  * trips the same check.
  */

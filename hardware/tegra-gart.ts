@@ -1,6 +1,6 @@
 /**
- * NVIDIA Tegra20 GART: drivers/iommu/tegra-gart.c, gart_iommu_attach_dev(). Fact sheet D.1
- * "tegra-gart", D.2 and C.4. Removed by c46294490131 "iommu/tegra-gart: Remove tegra-gart"
+ * NVIDIA Tegra20 GART: drivers/iommu/tegra-gart.c, gart_iommu_attach_dev().
+ * Removed by c46294490131 "iommu/tegra-gart: Remove tegra-gart"
  * (Jason Gunthorpe, iommu_all_defdom series v8, 13 Sep 2023; v6.7 INFERRED), so it does not
  * exist in mainline-2025 or test-dev-2025.
  *

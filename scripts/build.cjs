@@ -93,7 +93,8 @@ async function build() {
   }
   const tmp = `${DIST}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true }); // our own temporary folder (pid-named)
-  const common = { platform: "node", target: "node20", format: "cjs", logLevel: "warning", charset: "utf8" };
+  // lib/cli/main.ts reads import.meta only under Deno (its ES modules have no require): silent here.
+  const common = { platform: "node", target: "node20", format: "cjs", logLevel: "warning", charset: "utf8", logOverride: { "empty-import-meta": "silent" } };
   const files = sourceFiles();
   // Declarations (tsc, the slow part) run beside esbuild.
   const tsc = run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", tmp]);

@@ -153,7 +153,7 @@ function validateAt<T>(schema: ZodType<T>, data: unknown, file: string, path: Pr
 function validateScenario(data: unknown, file: string): Scenario {
   const s = validate(ScenarioShellSchema, data, file) as Record<keyof typeof SCENARIO_LISTS, unknown[]>;
   for (const key of Object.keys(SCENARIO_LISTS) as Array<keyof typeof SCENARIO_LISTS>) {
-    s[key] = s[key].map((x, i) => validateAt(SCENARIO_LISTS[key] as ZodType, x, file, [key, i]));
+    s[key] = s[key].map((x, i) => validateAt(SCENARIO_LISTS[key], x, file, [key, i]));
   }
   return s as unknown as Scenario;
 }
