@@ -8,7 +8,6 @@ import {
   check,
   detachFirst,
   devDbg,
-  devErr,
   type DriverModel,
   effect,
   erasFrom,
@@ -16,6 +15,7 @@ import {
   fakeSuccess,
   finaliseOnFirstAttach,
   foreignOrOtherInstance,
+  mismatchRows,
   noIommu,
   prop,
   type PropDoc,
@@ -32,6 +32,7 @@ import type { Device, Domain, Kernel } from "../lib/model";
 /** f4a147735793 dropped the prints; Nicolin Chen's follow-up (9 Nov 2022) brought them back as dev_dbg. */
 const EINVAL_SERIES = "f4a147735793 (v6.2: silent EINVAL)";
 const PRINTS_RESTORED = "20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg restored, acked by Will Deacon)";
+const V6_DIFF = "20220815181437.28127-2-nicolinc@nvidia.com (EMEDIUMTYPE v6: the prints deleted, v1 kept them)";
 const TD1_PATCH = "f52e8079148a673641d2858700c49fa0c81022aa.1760312725.git.nicolinc@nvidia.com (TD1 03/20)";
 
 const instanceProps: PropDoc[] = [
@@ -113,9 +114,8 @@ export const armSmmuV3: DriverModel = {
       "the domain was finalised to another SMMU instance",
       foreignOrOtherInstance,
       {
-        "pre-2022": fail("ENXIO", devErr(mismatchText)),
-        // Converted by the proposal (INFERRED per path: the v2 diff converted this driver).
-        "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(mismatchText)),
+        // The proposal converted this driver; v1 kept the prints, v4-v6 deleted them (V6_DIFF).
+        ...mismatchRows("ENXIO", mismatchText),
         // f4a147735793 dropped the print; Nicolin Chen's follow-up (9 Nov 2022, Fixes: f4a147735793,
         // acked by Will Deacon 14 Nov 2022) brought it back as dev_dbg - taken to be in the released
         // v6.2 (INFERRED: the merge of the follow-up was not read).
@@ -123,7 +123,7 @@ export const armSmmuV3: DriverModel = {
         "mainline-2025": fail("EINVAL"),
       },
       {
-        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}; 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
+        source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}; 48e7b8e284e5 (2025 regression); be5a2d3f8f97 (its fix); ${TD1_PATCH}`,
         trip: { other: {} },
         // The fix (Apr 2025) predates TD1's base, so the variant stops at mainline-2025.
         variants: { "regression-48e7b8e284e5": { "mainline-2025": fakeSuccess, "test-dev-2025": fail("EINVAL") } },
@@ -137,13 +137,12 @@ export const armSmmuV3: DriverModel = {
       "the master's SSID bits differ from the domain's CD table size",
       (c) => s1(c) && p<number>(c, "dev", "ssidBits") !== p<number>(c, "dom", "s1cdmax"),
       {
-        "pre-2022": fail("EINVAL", devErr("cannot attach to incompatible domain (%u SSID bits != %u)")),
-        "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
+        ...mismatchRows("EINVAL", "cannot attach to incompatible domain (%u SSID bits != %u)"),
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
         "mainline-2025": null, // CD tables became per master: no per-domain SSID size to match
       },
       {
-        source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`,
+        source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}`,
         trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } },
         // The kernel passes smmu_domain->s1_cfg.s1cdmax first, then master->ssid_bits (f4a147735793's "-" lines).
         logArgs: (c) => [p<number>(c, "dom", "s1cdmax"), p<number>(c, "dev", "ssidBits")],
@@ -155,12 +154,11 @@ export const armSmmuV3: DriverModel = {
       "the master's stall mode differs from the domain's",
       (c) => s1(c) && p<boolean>(c, "dev", "stallEnabled") !== p<boolean>(c, "dom", "stallEnabled"),
       {
-        "pre-2022": fail("EINVAL", devErr("cannot attach to stall-%s domain")),
-        "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("cannot attach to stall-%s domain")),
+        ...mismatchRows("EINVAL", "cannot attach to stall-%s domain"),
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { source: `${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",
