@@ -15,6 +15,11 @@ const changes = (m: M) => ({ "no-fwspec": { rows: m.noFwspecRows }, "smmu-mismat
 const V4 = "emediumtype-2022:v4";
 const V1 = "emediumtype-2022:v1";
 
+/** Both checks' recipes in the proposal's era, with one of its earlier postings selected. */
+function inPosting(m: M, posting: string, why: string): void {
+  for (const check of ["no-fwspec", "smmu-mismatch"]) compareTripAcrossEras("arm-smmu", check, changes(m), { eras: ["emediumtype-2022"], variants: [posting], why });
+}
+
 export default defineExercise<M>("04-arm-smmu-robin", [
   {
     name: "exports noFwspecRows and smmuMismatchRows",
@@ -39,27 +44,11 @@ export default defineExercise<M>("04-arm-smmu-robin", [
   },
   {
     name: "v4 as posted (emediumtype-2022:v4): the fwspec check converted, the SMMU mismatch left alone",
-    run: (m) => {
-      for (const check of ["no-fwspec", "smmu-mismatch"]) {
-        compareTripAcrossEras("arm-smmu", check, changes(m), {
-          eras: ["emediumtype-2022"],
-          variants: [V4],
-          why: "v4's arm-smmu hunk turned the fwspec check into a bare \"return -EMEDIUMTYPE;\" and did not touch smmu_domain->smmu != smmu (still EINVAL + dev_err): that is what Robin Murphy caught (seed 002). Keep it under the key \"emediumtype-2022:v4\".",
-        });
-      }
-    },
+    run: (m) => inPosting(m, V4, "v4's arm-smmu hunk turned the fwspec check into a bare \"return -EMEDIUMTYPE;\" and did not touch smmu_domain->smmu != smmu (still EINVAL + dev_err): that is what Robin Murphy caught (seed 002). Keep it under the key \"emediumtype-2022:v4\"."),
   },
   {
     name: "v1 (emediumtype-2022:v1): neither check converted",
-    run: (m) => {
-      for (const check of ["no-fwspec", "smmu-mismatch"]) {
-        compareTripAcrossEras("arm-smmu", check, changes(m), {
-          eras: ["emediumtype-2022"],
-          variants: [V1],
-          why: "Kevin Tian's review of v1 (seed 000) lists the fwspec check (dev_err + ENXIO) as not converted, and v1 left the SMMU mismatch too. A v1 row is looked up first, then v4's: v1 needs its own row wherever it differs from v4.",
-        });
-      }
-    },
+    run: (m) => inPosting(m, V1, "Kevin Tian's review of v1 (seed 000) lists the fwspec check (dev_err + ENXIO) as not converted, and v1 left the SMMU mismatch too. A v1 row is looked up first, then v4's: v1 needs its own row wherever it differs from v4."),
   },
   {
     name: "emediumtype-2022: the proposal's VFIO type1 loop on two SMMUs moves on after v6's EMEDIUMTYPE, and fails outright on v4's EINVAL",
