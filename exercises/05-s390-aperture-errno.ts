@@ -32,8 +32,9 @@
  * Fill in the two tables (combinators of lib/driver.ts: fail, warnFail, devErr, ...; null = the
  * check does not exist from that era on; a key "emediumtype-2022:v1" holds for the proposal's
  * first posting, as in exercise 02). The checks run the real s390 driver with your tables through
- * the core in every era and in v1, then VFIO type1 in emediumtype-2022 (v6 and v1) and iommufd in
- * einval-6.2 and mainline-2025 on two functions with different ranges.
+ * the core in every era and in v1, then the consumers on three functions with different ranges:
+ * the proposal's VFIO type1 loop in emediumtype-2022 (v6 and v1), and VFIO type1 and iommufd
+ * after the rework (einval-6.2, mainline-2025).
  *
  * Sources: seed 000 (Kevin Tian's review of v1: s390); the v6 patch
  * 20220815181437.28127-2-nicolinc@nvidia.com; commit cbf7827bc5dc; TD1's s390 patch
