@@ -21,96 +21,33 @@
  *
  * Task
  * ----
- * Below is type1's loop from exercise 08 (given). Complete `newDomain()`: for a nesting
- * container, ask the driver for nesting with `d.owner.enableNesting(k, d)`, called through
- * `k.call(fn, { domain: d.id }, () => ...)` so that it shows in the trace, with fn =
- * "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" in 2014-nesting and "iommu_enable_nesting"
- * later; on a non-zero answer free the domain and return that errno. The checks run nesting
- * and v2 containers on arm-smmu (can nest) and ipmmu-vmsa (cannot) machines of 2014, and pre-2022
- * SMMUv3, with your code and with the library's type1, and compare.
+ * Type1's allocate-then-merge loop (exercise 08) is imported from the library: it takes the
+ * function that makes the group's new domain as its last argument. Complete `newDomain()`: the
+ * allocation is given (`type1DomainAlloc`); for a nesting container, ask the driver for nesting
+ * with `d.owner.enableNesting(k, d)`, called through `k.call(fn, { domain: d.id }, () => ...)` so
+ * that it shows in the trace, with fn = "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" in
+ * 2014-nesting and "iommu_enable_nesting" later; on a non-zero answer free the domain and return
+ * that errno. The checks run nesting and v2 containers on arm-smmu (can nest) and ipmmu-vmsa
+ * (cannot) machines of 2014, and pre-2022 SMMUv3, with your code and with the library's type1,
+ * and compare.
  *
  * Sources: commit f5c9ecebaf2a; commit 35890f85573c; seed 004 (the 2014 RFC v2 thread).
  */
-import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";
-
-/** Counters for the request's outcome: attach calls, failed merge attempts, new domains. */
-export interface Tally {
-  attempts: number;
-  soft: number;
-  allocated: number;
-}
-
-export interface LoopResult {
-  ret: number;
-  domain: Domain | null;
-  reused: boolean;
-}
-
-/** iommu_attach_group(), counted. */
-export function attach(k: Kernel, t: Tally, d: Domain, g: Group): number {
-  t.attempts++;
-  return iommuAttachGroup(k, d, g);
-}
+import { allocateThenMerge as type1Loop, type1DomainAlloc, type Type1Loop, type Type1Tally } from "../lib/consumers/vfio-type1";
+import { type Domain, type Group, type Kernel, type VfioContainer } from "../lib/index";
 
 /**
  * A new domain for the group. A VFIO_TYPE1_NESTING_IOMMU container (c.type === "nesting") asks
  * for nesting on it before anything is attached.
  */
-export function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | number {
-  if (!k.kzalloc()) return neg("ENOMEM"); // struct vfio_domain
-  const d = domainAlloc(k, { dev: g.devices[0]! });
-  // iommu_domain_alloc() returned NULL -> -EIO; iommu_paging_domain_alloc() returns an ERR_PTR.
-  if (typeof d === "number") return k.features.pagingAllocForDevice ? d : neg("EIO");
-  t.allocated++;
+export function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Type1Tally): Domain | number {
+  const d = type1DomainAlloc(k, g, t);
+  if (typeof d === "number") return d;
   if (c.type === "nesting") {
     // TODO: ask the driver for nesting on `d`, and refuse the request if it says no.
   }
   return d;
 }
 
-/** The coherency property type1 compares (V510: IOMMU_CACHE in d->prot; V63+: enforce_cache_coherency). */
-export function coherencyKey(k: Kernel, d: Domain, g: Group): boolean {
-  switch (k.features.vfioCoherencyKey) {
-    case "prot":
-      return d.owner.capCacheCoherency(k, g.devices[0]!);
-    case "enforce_cache_coherency":
-      return d.owner.enforceCacheCoherency ? d.owner.enforceCacheCoherency(k, d) : false;
-    case "none":
-      return false;
-  }
-}
-
-/** Exercise 08, given. */
-export function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): LoopResult {
-  // Step 1: a new domain, and the group on it.
-  const nd = newDomain(k, c, g, t);
-  if (typeof nd === "number") return { ret: nd, domain: null, reused: false };
-  const ret = attach(k, t, nd, g);
-  if (ret) {
-    domainFree(k, nd);
-    return { ret, domain: null, reused: false };
-  }
-  const coherent = coherencyKey(k, nd, g);
-
-  // Step 2: try to merge the group into an existing domain with the same ops and coherency.
-  for (const d of c.domains) {
-    if (d.domain.owner !== nd.owner || d.coherent !== coherent) continue;
-    iommuDetachGroup(k, nd, g);
-    if (attach(k, t, d.domain, g) === 0) {
-      d.groups.push(g);
-      domainFree(k, nd);
-      return { ret: 0, domain: d.domain, reused: true };
-    }
-    // The merge failed - for whatever reason: the errno is not inspected. Back to the new domain.
-    t.soft++;
-    const back = attach(k, t, nd, g);
-    if (back) {
-      domainFree(k, nd);
-      return { ret: back, domain: null, reused: false };
-    }
-  }
-
-  // Step 3: no merge; the new domain joins the container.
-  c.domains.push({ domain: nd, groups: [g], coherent });
-  return { ret: 0, domain: nd, reused: false };
-}
+/** Type1's loop (exercise 08, from the library) with your newDomain(). */
+export const allocateThenMerge: Type1Loop = (k, c, g, t) => type1Loop(k, c, g, t, newDomain);

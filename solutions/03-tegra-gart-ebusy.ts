@@ -1,8 +1,8 @@
 /**
  * Exercise 03 - tegra-gart. Reference solution.
  *
- * emediumtype-2022 inherits EBUSY (the proposal missed the GART); f4a147735793 makes it EINVAL;
- * c46294490131 removes the driver before mainline-2025.
+ * v1 of the EMEDIUMTYPE proposal missed the GART (EBUSY, Kevin Tian's review); v6 made it
+ * EMEDIUMTYPE; f4a147735793 makes it EINVAL; c46294490131 removes the driver before mainline-2025.
  */
 import { type EraRows, erasFrom, fail } from "../lib/driver";
 import type { EraId } from "../lib/index";
@@ -10,6 +10,8 @@ import type { EraId } from "../lib/index";
 export const otherActiveDomainRows: EraRows = {
   "2014-nesting": null,
   "pre-2022": fail("EBUSY"),
+  "emediumtype-2022:v1": fail("EBUSY"),
+  "emediumtype-2022": fail("EMEDIUMTYPE"),
   "einval-6.2": fail("EINVAL"),
 };
 

@@ -1,21 +1,19 @@
 /**
  * Exercise 05 - s390's aperture checks. Reference solution.
  *
- * The pre-2022 check is a silent EINVAL in every era it exists in (missed by the proposal, not
- * touched by v6.2) and disappears in mainline; the proposal's v6 made it a silent EMEDIUMTYPE;
- * mainline's overlap check is EINVAL under WARN_ON, which TD1 keeps.
+ * The identical-range check is a silent EINVAL before 2022 and in the proposal's v1 (missed, seed
+ * 000), a silent EMEDIUMTYPE in v6, and gone with the v6.2 rework (cbf7827bc5dc), which brings the
+ * overlap check: EINVAL under WARN_ON, inherited by mainline and kept by TD1.
  */
 import { type EraRows, fail, warnFail } from "../lib/driver";
 
 export const dmaRangeRows: EraRows = {
   "pre-2022": fail("EINVAL"),
-  "mainline-2025": null,
-};
-
-export const proposalV6Rows: EraRows = {
+  "emediumtype-2022:v1": fail("EINVAL"),
   "emediumtype-2022": fail("EMEDIUMTYPE"),
+  "einval-6.2": null,
 };
 
 export const apertureOverlapRows: EraRows = {
-  "mainline-2025": warnFail("EINVAL"),
+  "einval-6.2": warnFail("EINVAL"),
 };

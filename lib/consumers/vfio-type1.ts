@@ -56,13 +56,26 @@ function attach(k: Kernel, t: Tally, d: Domain, g: Group): Ret {
   return iommuAttachGroup(k, d, g);
 }
 
-/** A new domain for the group, nesting enabled when the container type asks for it. */
-function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | Ret {
+/**
+ * How a type1 loop makes the group's new domain: `type1DomainAlloc` and, for a nesting container,
+ * the nesting request (exercise 09 writes that part and hands it to `allocateThenMerge`).
+ */
+export type Type1NewDomain = (k: Kernel, c: VfioContainer, g: Group, t: Type1Tally) => Domain | Ret;
+
+/** struct vfio_domain and the iommu_domain for the group's first device, counted in t.allocated. */
+export function type1DomainAlloc(k: Kernel, g: Group, t: Type1Tally): Domain | Ret {
   if (!k.kzalloc()) return neg("ENOMEM"); // struct vfio_domain
   const d = domainAlloc(k, { dev: g.devices[0]! });
   // iommu_domain_alloc() returned NULL -> -EIO; iommu_paging_domain_alloc() returns an ERR_PTR.
   if (typeof d === "number") return k.features.pagingAllocForDevice ? d : neg("EIO");
   t.allocated++;
+  return d;
+}
+
+/** A new domain for the group, nesting enabled when the container type asks for it. */
+function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | Ret {
+  const d = type1DomainAlloc(k, g, t);
+  if (typeof d === "number") return d;
   if (c.type === "nesting") {
     const fn = k.era.id === "2014-nesting" ? "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" : "iommu_enable_nesting";
     const ret = k.call(fn, { domain: d.id }, () => d.owner.enableNesting(k, d));
@@ -85,8 +98,12 @@ function coherencyKey(k: Kernel, d: Domain, g: Group): boolean {
   }
 }
 
-function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): Type1LoopResult {
-  const nd = newDomain(k, c, g, t);
+/**
+ * Mainline's loop: a new domain made by `makeDomain`, the group attached to it, then a merge into
+ * each existing domain with the same ops and coherency, whatever the errno of a failed attempt.
+ */
+export function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Type1Tally, makeDomain: Type1NewDomain): Type1LoopResult {
+  const nd = makeDomain(k, c, g, t);
   if (typeof nd === "number") return { ret: nd, domain: null, reused: false };
   let ret = attach(k, t, nd, g);
   if (ret) {
@@ -113,6 +130,9 @@ function allocateThenMerge(k: Kernel, c: VfioContainer, g: Group, t: Tally): Typ
   c.domains.push({ domain: nd, groups: [g], coherent });
   return { ret: 0, domain: nd, reused: false };
 }
+
+/** The era's own allocate-then-merge, with type1's own new domain (nesting included). */
+const mainlineLoop: Type1Loop = (k, c, g, t) => allocateThenMerge(k, c, g, t, newDomain);
 
 /** vfio_iommu_alloc_attach_domain() as proposed in June 2022 (never merged). */
 function tryExistingFirst(k: Kernel, c: VfioContainer, g: Group, t: Tally): Type1LoopResult {
@@ -163,7 +183,7 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts
     return finish(k, logFrom, t, { ret: neg("ENODEV"), domain: null, reused: false }, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
   }
   let res: Type1LoopResult = { ret: 0, domain: null, reused: false };
-  const loop: Type1Loop = opts.loop ?? (k.features.vfioLoop === "try-existing-first" ? tryExistingFirst : allocateThenMerge);
+  const loop: Type1Loop = opts.loop ?? (k.features.vfioLoop === "try-existing-first" ? tryExistingFirst : mainlineLoop);
   k.call("vfio_iommu_type1_attach_group", { container: c.id, group: g.id, type: c.type }, () => {
     // From ~v5.19 the group is claimed first (it moves to the blocking domain); before, type1
     // attached from the default domain after its own viability check.

@@ -199,7 +199,6 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
   const dir: TargetDir = "exercises";
   let worker = new CheckWorker();
   let state = await checkTrack(track, dir, { typecheck: opts.typecheck, out: stdout, s, previous: readProgress(), save: true, worker, timeoutMs: opts.timeoutMs });
-  stdout.log(footer(track, state.solved.length, state.current, state.ms, s, true));
   worker.close();
   worker = new CheckWorker();
   worker.warm(state.current ? [state.current.id] : []);
@@ -263,6 +262,8 @@ async function watch(track: Track, opts: CliOptions, s: Style): Promise<never> {
       if (key === "r") void recheck(true);
     });
   }
+  // Only now say "Watching": a save made as soon as the student reads it must not be missed.
+  stdout.log(footer(track, state.solved.length, state.current, state.ms, s, true));
   return new Promise<never>(() => undefined);
 }
 

@@ -11,7 +11,7 @@
 import { Worker } from "worker_threads";
 import * as path from "path";
 import type { Failure } from "./explain";
-import type { CheckOutcome, ExerciseResult } from "./runner";
+import type { CheckOutcome, ExerciseResult } from "./result";
 import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
 
 export const DEFAULT_TIMEOUT_MS = 5000;

@@ -12,28 +12,10 @@ import { explainFailure, type Failure } from "./explain";
 import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness";
 import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate";
 import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
-import { type Diagnostic, typecheck, type TypecheckResult } from "./typecheck";
+import type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result";
+import { typecheck, type TypecheckResult } from "./typecheck";
 
-export interface CheckOutcome {
-  name: string;
-  ok: boolean;
-  failure?: Failure;
-}
-
-export type ExerciseStatus = "passed" | "failed" | "todo" | "load-error" | "type-error";
-
-export interface ExerciseResult {
-  id: string;
-  dir: TargetDir;
-  file: string;
-  status: ExerciseStatus;
-  checks: CheckOutcome[];
-  /** Type errors in the file under test (file:line: message). */
-  typeErrors: Diagnostic[];
-  /** The module could not be loaded (a syntax error, an exception at the top level). */
-  loadFailure?: Failure;
-  ms: number;
-}
+export type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result";
 
 /** The test file's spec, loaded without registering anything with uvu. */
 export function loadSpec(id: string): ExerciseSpec<unknown> {

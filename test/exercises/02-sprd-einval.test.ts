@@ -1,12 +1,12 @@
 /**
  * Exercise 02: sprd-iommu's "domain-has-device" rows, played through the core in every era
- * (the registered driver with the student's rows vs the registered driver as it is), then
- * iommufd's auto-domain search on two sprd IOMMUs in einval-6.2.
+ * and in the proposal's first posting (the registered driver with the student's rows vs the
+ * registered driver as it is), then VFIO type1 on two sprd IOMMUs.
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
+import { VfioContainer, vfioType1AttachGroup } from "../../lib/index";
 import { compareFleets } from "../../lib/exercises/differential";
 import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { logLines, machine } from "./_helpers";
+import { group, logLines, machine } from "./_helpers";
 import type * as Solution from "../../solutions/02-sprd-einval";
 
 type M = typeof Solution;
@@ -20,23 +20,35 @@ export default defineExercise<M>("02-sprd-einval", [
     name: "the check behaves as in history in every era (errno, log line, attach state)",
     run: (m) =>
       compareTripAcrossEras("sprd-iommu", "domain-has-device", { "domain-has-device": { rows: m.domainHasDeviceRows } }, {
-        why: "pre-2022: pr_err + EINVAL; the EMEDIUMTYPE patch missed sprd (Kevin Tian's review listed it), so 2022 is unchanged; f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
+        why: "pre-2022: pr_err + EINVAL; EMEDIUMTYPE as last posted (v6, like v4) made it a silent EMEDIUMTYPE, the print deleted (\"Also remove adjacent error prints\", seed 002); f4a147735793 (v6.2): silent EINVAL; the 2023 rework removed the check.",
       }),
   },
   {
-    name: "einval-6.2: iommufd skips the used domain silently and gives the second device a new one",
+    name: "the proposal's first posting (emediumtype-2022:v1) had not converted sprd",
+    run: (m) =>
+      compareTripAcrossEras("sprd-iommu", "domain-has-device", { "domain-has-device": { rows: m.domainHasDeviceRows } }, {
+        eras: ["emediumtype-2022"],
+        variants: ["emediumtype-2022:v1"],
+        why: "Kevin Tian's review of v1 (seed 000) lists sprd_iommu_attach_device() among the paths v1 left alone: pr_err + EINVAL, as before 2022. Give v1 its own row under the key \"emediumtype-2022:v1\".",
+      }),
+  },
+  {
+    name: "VFIO type1 on two sprd IOMMUs: each merge probe printed the pr_err before 2022; from v5.19 VFIO refuses sprd before any attach",
     run: (m) => {
-      const run = () => {
-        const k = machine("einval-6.2", [{ id: "sprd0", driver: "sprd-iommu" }, { id: "sprd1", driver: "sprd-iommu" }], [{ id: "a", instance: "sprd0" }, { id: "b", instance: "sprd1" }]);
-        const ctx = new IommufdCtx();
-        const ioas = new Ioas("ioas0");
-        iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("a")!);
-        const o = iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get("b")!);
-        return { outcome: o.outcome, errno: o.errno, attempts: o.attempts, "skipped (soft failures)": o.softFailures, log: logLines(o.log) };
-      };
-      const want = run();
-      const got = withChecksPatch("sprd-iommu", { "domain-has-device": { rows: m.domainHasDeviceRows } }, run);
-      expectFields(got, want, "IOMMU_DEVICE_ATTACH of device b", "iommufd tries the existing auto domain first; a silent EINVAL makes it move on without an error line in the kernel log.");
+      for (const era of ["pre-2022", "emediumtype-2022", "einval-6.2"] as const) {
+        const run = () => {
+          const k = machine(era, [{ id: "sprd0", driver: "sprd-iommu" }, { id: "sprd1", driver: "sprd-iommu" }], [{ id: "a", instance: "sprd0" }, { id: "b", instance: "sprd1" }]);
+          const c = new VfioContainer("c0", "v2");
+          const out: Record<string, string> = {};
+          for (const id of ["a", "b"]) {
+            const o = vfioType1AttachGroup(k, c, group(k, id));
+            out[`group ${id}`] = `${o.outcome} (${o.errno}), ${o.softFailures} failed merge(s), log: ${logLines(o.log).join(" | ") || "none"}${o.detail ? `; ${o.detail}` : ""}`;
+          }
+          return out;
+        };
+        const got = withChecksPatch("sprd-iommu", { "domain-has-device": { rows: m.domainHasDeviceRows } }, run);
+        expectFields(got, run(), `${era}: VFIO_GROUP_SET_CONTAINER of a then b`, "Before 2022 type1's merge probe of b into a's domain trips this check, and the kernel log shows its pr_err. From v5.19 (e8ae0e140c05) VFIO refuses a device whose IOMMU lacks IOMMU_CAP_CACHE_COHERENCY, which sprd does not report.");
+      }
     },
   },
   {

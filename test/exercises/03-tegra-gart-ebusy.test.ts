@@ -1,6 +1,7 @@
 /**
  * Exercise 03: tegra-gart's "other-active-domain" rows and the eras the driver exists in,
- * played through the core in every era against the registered driver.
+ * played through the core in every era, and in the proposal's first posting, against the
+ * registered driver.
  */
 import { ERA_IDS } from "../../lib/index";
 import { compareFleets } from "../../lib/exercises/differential";
@@ -29,12 +30,22 @@ export default defineExercise<M>("03-tegra-gart-ebusy", [
       }),
   },
   {
-    name: "a second domain on the GART is refused as in history (EBUSY before v6.2, EINVAL after)",
+    name: "a second domain on the GART is refused as in history (EBUSY, then the proposal's EMEDIUMTYPE, then EINVAL)",
     run: (m) =>
       compareTripAcrossEras("tegra-gart", "other-active-domain", { "other-active-domain": { rows: m.otherActiveDomainRows } }, {
         eras: ERA_IDS,
         extra: { exists: m.gartEras },
-        why: "EBUSY until v6.2 (the EMEDIUMTYPE patch missed the GART, as Kevin Tian's review noted); f4a147735793 made it EINVAL, the soft failure iommufd moves past.",
+        why: "EBUSY before 2022; EMEDIUMTYPE in the proposal as last posted (v6, 20220815181437.28127-2-nicolinc@nvidia.com); f4a147735793 (v6.2) made it EINVAL, the soft failure of the merged contract.",
+      }),
+  },
+  {
+    name: "the proposal's first posting (emediumtype-2022:v1) still said EBUSY",
+    run: (m) =>
+      compareTripAcrossEras("tegra-gart", "other-active-domain", { "other-active-domain": { rows: m.otherActiveDomainRows } }, {
+        eras: ["emediumtype-2022"],
+        variants: ["emediumtype-2022:v1"],
+        extra: { exists: m.gartEras },
+        why: "Kevin Tian's review of v1 (seed 000) lists gart_iommu_attach_dev()'s -EBUSY among the paths v1 had not converted: give v1 its own row under the key \"emediumtype-2022:v1\".",
       }),
   },
   {

@@ -1,9 +1,10 @@
 /**
- * Exercise 05: s390-iommu's "dma-range" rows (and the proposal-v6 variant) and mainline's
- * "aperture-overlap" rows, played through the core in every era; then the consumers that feel the
- * difference: VFIO type1's proposed try-existing-first loop (emediumtype-2022) and iommufd (mainline).
+ * Exercise 05: s390-iommu's "dma-range" rows (every era, and the proposal's v1) and the v6.2
+ * rework's "aperture-overlap" rows, played through the core; then the consumers that feel the
+ * difference: the proposal's VFIO type1 loop (emediumtype-2022, v6 and v1), type1's merge and
+ * iommufd's search after the rework (einval-6.2, mainline-2025).
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
+import { type EraId, IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
 import { compareFleets } from "../../lib/exercises/differential";
 import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
 import { group, logLines, machine } from "./_helpers";
@@ -11,88 +12,94 @@ import type * as Solution from "../../solutions/05-s390-aperture-errno";
 
 type M = typeof Solution;
 
-const V6 = "s390-iommu:emediumtype-v6";
+const V1 = "emediumtype-2022:v1";
 
 // Each row's own check patches only that row, so that its failure names the row at fault.
-const dmaRange = (m: M) => ({ "dma-range": { rows: m.dmaRangeRows, variants: { "emediumtype-v6": m.proposalV6Rows } } });
+const dmaRange = (m: M) => ({ "dma-range": { rows: m.dmaRangeRows } });
 const apertureOverlap = (m: M) => ({ "aperture-overlap": { rows: m.apertureOverlapRows } });
 const changes = (m: M) => ({ ...dmaRange(m), ...apertureOverlap(m) });
 
-/** Two zPCI functions with the ranges of the check's own recipe: f1 starts where f0 ends. */
-function functions(era: "emediumtype-2022" | "mainline-2025", variants: string[]): Kernel {
+/**
+ * Three zPCI functions: f0 and f1 with the ranges of the check's own recipe (f1 starts where f0's
+ * region-third table ends), f2 inside f0's range but not identical to it.
+ */
+function functions(era: EraId, variants: readonly string[]): Kernel {
   const trip = registeredCheck("s390-iommu", "dma-range").trip!;
-  return machine(era, [{ id: "zpci", driver: "s390-iommu" }], [{ id: "f0", instance: "zpci", props: trip.first ?? {} }, { id: "f1", instance: "zpci", props: trip.dev ?? {} }], variants);
+  return machine(era, [{ id: "zpci", driver: "s390-iommu" }], [
+    { id: "f0", instance: "zpci", props: trip.first ?? {} },
+    { id: "f1", instance: "zpci", props: trip.dev ?? {} },
+    { id: "f2", instance: "zpci", props: { dmaRange: "0x200000000-0x2ffffffffff" } },
+  ], variants);
+}
+
+/** Each function's request in turn, through VFIO type1 or iommufd, summarised. */
+function attachAll(k: Kernel, consumer: "type1" | "iommufd", ids: readonly string[]): Record<string, string> {
+  const c = new VfioContainer("c0", "v2");
+  const ctx = new IommufdCtx();
+  const ioas = new Ioas("ioas0");
+  const out: Record<string, string> = {};
+  for (const f of ids) {
+    const o = consumer === "type1" ? vfioType1AttachGroup(k, c, group(k, f)) : iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get(f)!);
+    out[`${consumer === "type1" ? "group" : "device"} ${f}`] = `${o.outcome} (${o.errno}) on ${o.domain ?? "no domain"}, ${o.softFailures} domain(s) skipped, log: ${logLines(o.log).join(" | ") || "none"}`;
+  }
+  return out;
 }
 
 export default defineExercise<M>("05-s390-aperture-errno", [
   {
-    name: "exports dmaRangeRows, proposalV6Rows and apertureOverlapRows",
+    name: "exports dmaRangeRows and apertureOverlapRows",
     run: (m) => {
-      for (const name of ["dmaRangeRows", "proposalV6Rows", "apertureOverlapRows"]) expectExport(m, name, "object");
+      for (const name of ["dmaRangeRows", "apertureOverlapRows"]) expectExport(m, name, "object");
     },
   },
   {
-    name: "\"dma-range\": a silent EINVAL while the check exists, none in mainline",
+    name: "\"dma-range\": a silent EINVAL before 2022, the proposal's silent EMEDIUMTYPE (v6), gone with the v6.2 rework",
     run: (m) =>
       compareTripAcrossEras("s390-iommu", "dma-range", dmaRange(m), {
-        why: "s390 never printed here; the EMEDIUMTYPE patch missed it (Kevin Tian's review); v6.2 did not touch it; mainline replaced it with the overlap check.",
+        why: "s390 never printed here. The proposal's last posting (v6, 20220815181437.28127-2-nicolinc@nvidia.com) made it a silent EMEDIUMTYPE; Niklas Schnelle's rework (cbf7827bc5dc, v6.2) fixed the aperture at allocation and dropped the identical-range check.",
       }),
   },
   {
-    name: "\"dma-range\" with the variant s390-iommu:emediumtype-v6: EMEDIUMTYPE in the proposal's era only",
+    name: "\"dma-range\" in the proposal's first posting (emediumtype-2022:v1): not converted",
     run: (m) =>
       compareTripAcrossEras("s390-iommu", "dma-range", dmaRange(m), {
-        variants: [V6],
-        why: "The proposal's last posting (v6, 15 Aug 2022) converted this path to a silent EMEDIUMTYPE; no other era changes.",
+        eras: ["emediumtype-2022"],
+        variants: [V1],
+        why: "Kevin Tian's review of v1 (seed 000) lists s390_iommu_attach_device()'s \"rc = -EINVAL\" among the paths v1 had not converted: v1 needs its own row under the key \"emediumtype-2022:v1\".",
       }),
   },
   {
-    name: "\"aperture-overlap\": mainline's EINVAL under WARN_ON",
+    name: "\"aperture-overlap\": EINVAL under WARN_ON from the v6.2 rework on",
     run: (m) =>
       compareTripAcrossEras("s390-iommu", "aperture-overlap", apertureOverlap(m), {
-        why: "Mainline refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL; TD1 moves the same WARN_ON into test_dev.",
+        why: "From cbf7827bc5dc (v6.2) the driver refuses a function whose range misses the aperture with WARN_ON(...) + EINVAL; mainline keeps it, and TD1 moves the same WARN_ON into test_dev.",
       }),
   },
   {
-    name: "emediumtype-2022: VFIO type1's try-existing-first loop fails the second function unless the check says EMEDIUMTYPE",
+    name: "emediumtype-2022: the proposal's VFIO type1 loop gives each function a domain after v6's EMEDIUMTYPE, and fails them on v1's EINVAL",
     run: (m) => {
-      for (const variants of [[], [V6]]) {
-        const run = () => {
-          const k = functions("emediumtype-2022", variants);
-          const c = new VfioContainer("c0", "v2");
-          const out: Record<string, string> = {};
-          for (const f of ["f0", "f1"]) {
-            const o = vfioType1AttachGroup(k, c, group(k, f));
-            out[`group ${f}`] = `${o.outcome} (${o.errno}), log: ${logLines(o.log).join(" | ") || "none"}`;
-          }
-          return out;
-        };
-        expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), `VFIO_GROUP_SET_CONTAINER${variants.length ? ` with ${V6}` : ""}`, "The proposed loop moves on only after EMEDIUMTYPE; any other errno, EINVAL included, is a hard failure.");
+      for (const variants of [[], [V1]]) {
+        const run = () => attachAll(functions("emediumtype-2022", variants), "type1", ["f0", "f1", "f2"]);
+        expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), `VFIO_GROUP_SET_CONTAINER of f0, f1, f2${variants.length ? ` with ${V1}` : ""}`, "The proposed loop tries the existing domains first and moves on only after EMEDIUMTYPE; any other errno, EINVAL included, is a hard failure.");
       }
     },
   },
   {
-    name: "mainline-2025: iommufd's search reaches the \"impossible\" path and the log shows the WARN",
+    name: "einval-6.2 and mainline-2025: an overlapping range joins the existing domain; a range outside the aperture hits the WARN",
     run: (m) => {
-      const run = () => {
-        const k = functions("mainline-2025", []);
-        const ctx = new IommufdCtx();
-        const ioas = new Ioas("ioas0");
-        const out: Record<string, string> = {};
-        for (const f of ["f0", "f1"]) {
-          const o = iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get(f)!);
-          out[`device ${f}`] = `${o.outcome} (${o.errno}), ${o.softFailures} domain(s) skipped, ${o.log.length} log line(s): ${o.log.map((l) => l.level).join(", ") || "none"}`;
+      for (const era of ["einval-6.2", "mainline-2025"] as EraId[]) {
+        for (const consumer of ["type1", "iommufd"] as const) {
+          const run = () => attachAll(functions(era, []), consumer, ["f0", "f1", "f2"]);
+          expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), `${era}, ${consumer === "type1" ? "VFIO_GROUP_SET_CONTAINER" : "IOMMU_DEVICE_ATTACH"} of f0, f1, f2`, "After the rework f2's different but overlapping range fits f0's domain, so both consumers share it; f1's range misses the aperture, and trying f0's domain lands in the \"impossible\" WARN_ON.");
         }
-        return out;
-      };
-      expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), "IOMMU_DEVICE_ATTACH of f0 then f1", "The search still moves on (EINVAL), but the WARN_ON splat lands in the log every time.");
+      }
     },
   },
   {
-    name: "generated: fleets of zPCI functions with the recipes' ranges, VFIO or iommufd, every era (with and without the v6 variant)",
+    name: "generated: fleets of zPCI functions with the recipes' ranges, VFIO or iommufd, every era (and v1)",
     run: (m) => {
       compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m));
-      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m), { variants: [V6] });
+      compareFleets("s390-iommu", ["dma-range", "aperture-overlap"], changes(m), { eras: ["emediumtype-2022"], variants: [V1] });
     },
   },
 ], DRIVER_DATA);

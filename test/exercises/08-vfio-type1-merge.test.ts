@@ -73,4 +73,4 @@ export default defineExercise<M>("08-vfio-type1-merge", [
     name: "generated: 1-3 IOMMUs, groups of 1-3 devices, a failing attach_dev call at any position",
     run: (m) => differential(type1CaseArb(GEN), (c) => compareCase(m, c), describeType1Case),
   },
-], { names: ["vfioType1AttachGroup"] });
+], { names: ["vfioType1AttachGroup", "allocateThenMerge"] });

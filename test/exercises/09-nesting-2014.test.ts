@@ -1,6 +1,8 @@
 /**
  * Exercise 09: type1's newDomain() with the 2014 nesting rule (f5c9ecebaf2a), inside the
- * allocate-then-merge loop, against the library's type1 on twin kernels; plus the trace name.
+ * library's allocate-then-merge loop (the file imports it and hands it newDomain), against the
+ * library's type1 on twin kernels; plus the trace name. The file may import the loop, not the
+ * consumer that already nests (vfioType1AttachGroup).
  */
 import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
 import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
