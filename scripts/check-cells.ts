@@ -6,10 +6,11 @@
  * strict settings over one virtual module per notebook: its code cells joined in order.
  * Errors read "notebooks/NN-x.ipynb cell K (id ID), line L: TSnnnn message", K counting every
  * cell of the notebook from 1 (as run-notebooks.sh does) and L the line inside the cell.
- * Exit 0 when clean, 1 on any error, 2 on bad usage.
+ * Exit 0 when clean, 1 on any error, 2 on bad usage. The cells import the compiled library
+ * (`../dist/lib/...`, its .d.ts files): the npm script runs `node scripts/build.cjs --quiet` first.
  *
  * How cells become one module (kept close to what the kernels do):
- * - the modules are written to build/ (a folder beside notebooks/, so `../lib/index` resolves
+ * - the modules are written to build/ (a folder beside notebooks/, so `../dist/lib/index` resolves
  *   as it does from a notebook) with a generated tsconfig extending the project one;
  * - top-level await is allowed: every virtual module is an ES module (`export {}` is added);
  * - a kernel lets a later cell declare a name again (`const spec = ...` in each chart cell); in

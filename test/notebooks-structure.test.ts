@@ -2,7 +2,8 @@
 // - no function is defined in more than one notebook, and none re-defines a lib/notebook export;
 // - every chapter has its practice parts: questions with answers in a <details> block, the
 //   exercises it links (`npm run check -- --only NN`, ids that exist in exercises/track.json),
-//   and links to the sources and glossary pages.
+//   and links to the sources and glossary pages;
+// - code cells import the library compiled into dist/ (fast in a kernel), never the sources.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
@@ -98,6 +99,36 @@ test("every chapter has questions with answers, exercise links and links to sour
     return practiceProblems(md, trackIds).map((p) => `${nb.name}: ${p}`);
   });
   assert.equal(problems, []);
+});
+
+/**
+ * Import specifiers of a code cell that reach into the project's sources instead of the compiled
+ * library: `../lib/...` or `../hardware/...` (tslab would compile those on every kernel start).
+ */
+export function sourceImports(source: string): string[] {
+  return [...source.matchAll(/^\s*(?:import|export)\b[^"']*?from\s+["']([^"']+)["']/gm)]
+    .map((m) => m[1])
+    .filter((spec) => /^\.\.\/(?:lib|hardware)(?:\/|$)/.test(spec));
+}
+
+test("sourceImports flags ../lib and ../hardware imports, not ../dist ones or data paths", () => {
+  const src = [
+    'import { Kernel } from "../lib/index";',
+    'import type { Domain } from "../hardware/arm-smmu";',
+    'import { printTable } from "../dist/lib/notebook";',
+    'import * as fs from "node:fs";',
+    'const s = loadScenario("../hardware/platforms/arm-server-2x-smmuv3.json");',
+    "import {\n  runTrip,\n} from '../lib/matrix';",
+  ].join("\n");
+  assert.equal(sourceImports(src), ["../lib/index", "../hardware/arm-smmu", "../lib/matrix"]);
+});
+
+test("every notebook imports the compiled library (../dist/lib), not the TypeScript sources", () => {
+  const found = notebooks().flatMap((nb) =>
+    nb.cells.filter((c) => c.cell_type === "code").flatMap((c) => sourceImports(text(c)).map((spec) => `${nb.name}: ${spec}`)));
+  assert.equal(found, []);
+  const distImports = notebooks().filter((nb) => nb.cells.some((c) => c.cell_type === "code" && /from\s+["']\.\.\/dist\/lib\//.test(text(c))));
+  assert.equal(distImports.length, notebooks().length, "a notebook without any ../dist/lib import");
 });
 
 test.run();
