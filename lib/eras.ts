@@ -141,7 +141,7 @@ export const ERAS: Record<EraId, Era> = {
     parent: "2014-nesting",
     sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "00208852d351 core shape (iommu.c of v6.2; INFERRED for older cores)"],
     summary:
-      "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EOPNOTSUPP, EINVAL, or a silent 0), usually with dev_err.",
+      "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EINVAL, or a silent 0; VT-d's EOPNOTSUPP for snooping came only with v5.19), usually with dev_err.",
     features: { ...PRE },
   },
   "emediumtype-2022": {
