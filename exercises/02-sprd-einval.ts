@@ -33,7 +33,7 @@
  * Sources: seed 000 (Kevin Tian's list of drivers EMEDIUMTYPE v1 missed); commit f4a147735793;
  * series "iommu: Define EINVAL as device/domain incompatibility" (20220913082448.31120-1-nicolinc@nvidia.com).
  */
-import { type EraRows, fail, prErr } from "../lib/driver";
+import { type EraRows, fail, prErr } from "../lib/driver.ts";
 
 export const alreadyText = "There's already a device attached to this domain.";
 

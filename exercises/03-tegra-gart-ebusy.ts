@@ -26,8 +26,8 @@
  *
  * Sources: seed 000 (Kevin Tian's list: gart returns EBUSY); commits f4a147735793 and c46294490131.
  */
-import { type EraRows, erasFrom, fail } from "../lib/driver";
-import type { EraId } from "../lib/index";
+import { type EraRows, erasFrom, fail } from "../lib/driver.ts";
+import type { EraId } from "../lib/index.ts";
 
 export const otherActiveDomainRows: EraRows = {
   "2014-nesting": null,

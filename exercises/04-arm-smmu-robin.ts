@@ -38,7 +38,7 @@
  *
  * Sources: seed 002 (Robin Murphy's review of EMEDIUMTYPE v4); commits a9c362db3920 and e7080665c977.
  */
-import { devDbg, devErr, type EraRows, fail } from "../lib/driver";
+import { devDbg, devErr, type EraRows, fail } from "../lib/driver.ts";
 
 export const sameBusText = "cannot attach to SMMU, is it on the same bus?";
 export const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";

@@ -33,7 +33,7 @@
  * Sources: seed 000 (Kevin Tian's list: s390); the proposal's v6
  * (20220815181437.28127-1-nicolinc@nvidia.com); TD1's s390 patch (cover.1760312725.git.nicolinc@nvidia.com).
  */
-import { type EraRows, fail } from "../lib/driver";
+import { type EraRows, fail } from "../lib/driver.ts";
 
 // TODO: pre-2022 is right. Does the check still exist in mainline-2025?
 export const dmaRangeRows: EraRows = {

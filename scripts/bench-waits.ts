@@ -10,8 +10,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { domainAlloc, iommuAttachDevice, iommuDetachDevice } from "../lib/index";
-import { lab } from "../test/helpers";
+import { domainAlloc, iommuAttachDevice, iommuDetachDevice } from "../lib/index.ts";
+import { lab } from "../test/helpers.ts";
 
 const root = path.resolve(__dirname, "..");
 

@@ -5,7 +5,7 @@
  * owner check made it redundant (removed in 2023). The SMMU mismatch is the incompatibility, and
  * gets the soft errno of each era; lib/driver.ts's mismatchRows() builds that pattern.
  */
-import { devDbg, devErr, type EraRows, fail } from "../lib/driver";
+import { devDbg, devErr, type EraRows, fail } from "../lib/driver.ts";
 
 export const sameBusText = "cannot attach to SMMU, is it on the same bus?";
 export const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";

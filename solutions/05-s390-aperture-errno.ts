@@ -5,7 +5,7 @@
  * touched by v6.2) and disappears in mainline; the proposal's v6 made it a silent EMEDIUMTYPE;
  * mainline's overlap check is EINVAL under WARN_ON, which TD1 keeps.
  */
-import { type EraRows, fail, warnFail } from "../lib/driver";
+import { type EraRows, fail, warnFail } from "../lib/driver.ts";
 
 export const dmaRangeRows: EraRows = {
   "pre-2022": fail("EINVAL"),

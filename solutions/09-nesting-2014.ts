@@ -4,7 +4,7 @@
  * f5c9ecebaf2a: set DOMAIN_ATTR_NESTING on every new domain of a nesting container, before the
  * first attach; a refusal frees the domain and fails the request (goto out_domain).
  */
-import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";
+import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index.ts";
 
 /** Counters for the request's outcome: attach calls, failed merge attempts, new domains. */
 export interface Tally {

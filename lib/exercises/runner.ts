@@ -7,12 +7,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ownWorkImported } from "./cheats";
-import { explainFailure, type Failure } from "./explain";
-import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness";
-import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate";
-import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
-import { type Diagnostic, typecheck, type TypecheckResult } from "./typecheck";
+import { ownWorkImported } from "./cheats.ts";
+import { explainFailure, type Failure } from "./explain.ts";
+import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness.ts";
+import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate.ts";
+import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target.ts";
+import { type Diagnostic, typecheck, type TypecheckResult } from "./typecheck.ts";
 
 export interface CheckOutcome {
   name: string;

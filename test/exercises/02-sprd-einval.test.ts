@@ -3,11 +3,11 @@
  * (the registered driver with the student's rows vs the registered driver as it is), then
  * iommufd's auto-domain search on two sprd IOMMUs in einval-6.2.
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { logLines, machine } from "./_helpers";
-import type * as Solution from "../../solutions/02-sprd-einval";
+import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { logLines, machine } from "./_helpers.ts";
+import type * as Solution from "../../solutions/02-sprd-einval.ts";
 
 type M = typeof Solution;
 

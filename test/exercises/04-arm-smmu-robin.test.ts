@@ -2,11 +2,11 @@
  * Exercise 04: arm-smmu's "no-fwspec" and "smmu-mismatch" rows, both recipes played through the
  * core in every era with the student's two tables in place; then iommufd on two SMMUs.
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { logLines, twoInstances } from "./_helpers";
-import type * as Solution from "../../solutions/04-arm-smmu-robin";
+import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { logLines, twoInstances } from "./_helpers.ts";
+import type * as Solution from "../../solutions/04-arm-smmu-robin.ts";
 
 type M = typeof Solution;
 

@@ -3,11 +3,11 @@
  * "aperture-overlap" rows, played through the core in every era; then the consumers that feel the
  * difference: VFIO type1's proposed try-existing-first loop (emediumtype-2022) and iommufd (mainline).
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { group, logLines, machine } from "./_helpers";
-import type * as Solution from "../../solutions/05-s390-aperture-errno";
+import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { group, logLines, machine } from "./_helpers.ts";
+import type * as Solution from "../../solutions/05-s390-aperture-errno.ts";
 
 type M = typeof Solution;
 
