@@ -15,6 +15,8 @@ import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./comm
  * A command's module is loaded when it runs: by CommonJS `require` under Node (tsx, and bundlers,
  * which follow these literal require calls), and under Deno, whose ES modules have no `require`,
  * by one made with createRequire (only then is import.meta read; tslab never loads this file).
+ * Both name the same source file, `.ts` included; scripts/build.cjs makes the compiled
+ * module's require `.js` and the bundle inlines the module.
  */
 const deno = (file: string): unknown => createRequire(import.meta.url)(file);
 const cjs = typeof require === "function";
