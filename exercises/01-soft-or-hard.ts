@@ -31,8 +31,8 @@
  * Sources: seed 001 (the attach_dev return rules); notebooks/sources.md; commit 00208852d351 ("iommu: Add return value rules
  * to attach_dev op and APIs"); the EMEDIUMTYPE series (20220606061927.26049-1-nicolinc@nvidia.com).
  */
-import type { EraId } from "../lib/index";
-import { todo } from "../lib/exercises/todo";
+import type { EraId } from "../lib/index.ts";
+import { todo } from "../lib/exercises/todo.ts";
 
 export type AttachClass = "ok" | "soft-failure" | "hard-failure";
 

@@ -43,7 +43,7 @@
  * Sources: seed 000 (Kevin Tian's review of v1); seed 002 (the v4 commit message); the v6 patch
  * 20220815181437.28127-2-nicolinc@nvidia.com; commit f4a147735793; notebooks/sources.md.
  */
-import { type EraRows, fail, prErr } from "../lib/driver";
+import { type EraRows, fail, prErr } from "../lib/driver.ts";
 
 export const alreadyText = "There's already a device attached to this domain.";
 

@@ -33,8 +33,8 @@
  * 20220815181437.28127-2-nicolinc@nvidia.com; commits f4a147735793 and c46294490131;
  * notebooks/sources.md.
  */
-import { type EraRows, erasFrom, fail } from "../lib/driver";
-import type { EraId } from "../lib/index";
+import { type EraRows, erasFrom, fail } from "../lib/driver.ts";
+import type { EraId } from "../lib/index.ts";
 
 export const otherActiveDomainRows: EraRows = {
   "2014-nesting": null,

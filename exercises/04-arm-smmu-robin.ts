@@ -52,7 +52,7 @@
  * Nicolin Chen); 20220815181437.28127-2-nicolinc@nvidia.com (v6); commits f4a147735793,
  * a9c362db3920 and e7080665c977; notebooks/sources.md.
  */
-import { devErr, type EraRows, fail } from "../lib/driver";
+import { devErr, type EraRows, fail } from "../lib/driver.ts";
 
 export const sameBusText = "cannot attach to SMMU, is it on the same bus?";
 export const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";

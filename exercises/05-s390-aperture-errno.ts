@@ -40,7 +40,7 @@
  * 20220815181437.28127-2-nicolinc@nvidia.com; commit cbf7827bc5dc; TD1's s390 patch
  * (cover.1760312725.git.nicolinc@nvidia.com); notebooks/sources.md.
  */
-import { type EraRows, fail } from "../lib/driver";
+import { type EraRows, fail } from "../lib/driver.ts";
 
 // TODO: pre-2022 is right. What did the proposal make of it (v6, and v1 under its own key)?
 // Does the check survive the v6.2 rework?

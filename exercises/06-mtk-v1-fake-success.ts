@@ -31,9 +31,9 @@
  * Sources: seed 000 (Kevin Tian: "the current code sounds incorrect which should return an error");
  * drivers/iommu/mtk_iommu_v1.c @ 11cd45ac86fbaf5eca08515e0d03130c59fd08ac.
  */
-import type { EraRows } from "../lib/driver";
-import type { Device, Domain } from "../lib/index";
-import { todo } from "../lib/exercises/todo";
+import type { EraRows } from "../lib/driver.ts";
+import type { Device, Domain } from "../lib/index.ts";
+import { todo } from "../lib/exercises/todo.ts";
 
 export function isFakeSuccess(dev: Device, domain: Domain, ret: number): boolean {
   // TODO: compare what the call returned with what the hardware got.

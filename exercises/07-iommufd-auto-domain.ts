@@ -32,8 +32,8 @@
  * Sources: drivers/iommu/iommufd/device.c (iommufd_device_auto_get_domain); commit 00208852d351;
  * notebooks/sources.md.
  */
-import { domainFree, type Device, type Kernel, type Props } from "../lib/index";
-import { type AutoResult, type DoAttach, hwptPagingAlloc, type Ioas, type IommufdCtx } from "../lib/consumers/iommufd";
+import { domainFree, type Device, type Kernel, type Props } from "../lib/index.ts";
+import { type AutoResult, type DoAttach, hwptPagingAlloc, type Ioas, type IommufdCtx } from "../lib/consumers/iommufd.ts";
 
 export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}): AutoResult {
   const r: AutoResult = { ret: 0, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 };

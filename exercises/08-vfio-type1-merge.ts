@@ -32,7 +32,7 @@
  * Sources: notebooks/sources.md (which consumer reads which errno); drivers/vfio/vfio_iommu_type1.c,
  * vfio_iommu_type1_attach_group().
  */
-import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";
+import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, type Kernel, neg, type VfioContainer } from "../lib/index.ts";
 
 /** Counters for the request's outcome: attach calls, failed merge attempts, new domains. */
 export interface Tally {

@@ -33,8 +33,8 @@
  *
  * Sources: commit f5c9ecebaf2a; commit 35890f85573c; seed 004 (the 2014 RFC v2 thread).
  */
-import { allocateThenMerge as type1Loop, type1DomainAlloc, type Type1Loop, type Type1Tally } from "../lib/consumers/vfio-type1";
-import { type Domain, type Group, type Kernel, type VfioContainer } from "../lib/index";
+import { allocateThenMerge as type1Loop, type1DomainAlloc, type Type1Loop, type Type1Tally } from "../lib/consumers/vfio-type1.ts";
+import { type Domain, type Group, type Kernel, type VfioContainer } from "../lib/index.ts";
 
 /**
  * A new domain for the group. A VFIO_TYPE1_NESTING_IOMMU container (c.type === "nesting") asks

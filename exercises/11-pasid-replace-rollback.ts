@@ -35,8 +35,8 @@
  * Sources: tools/testing/selftests/iommu/iommufd.c; 20240328122958.83332-1-yi.l.liu@intel.com;
  * 20241106154606.9564-2-yi.l.liu@intel.com ("iommu: Pass old domain to set_dev_pasid op").
  */
-import { driverSetDevPasid } from "../lib/driver";
-import { type Device, type Domain, type Group, type Kernel, neg, staticDomain } from "../lib/index";
+import { driverSetDevPasid } from "../lib/driver.ts";
+import { type Device, type Domain, type Group, type Kernel, neg, staticDomain } from "../lib/index.ts";
 
 /** iommu_remove_dev_pasid(): the blocked domain's set_dev_pasid, under WARN_ON (given). */
 export function removeDevPasid(k: Kernel, dev: Device, pasid: number, domain: Domain): void {

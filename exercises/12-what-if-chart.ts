@@ -39,9 +39,9 @@
  * Sources: commits 48e7b8e284e5 and be5a2d3f8f97; notebooks/sources.md (the two consumers);
  * lib/chart/specs.ts (barChart) and lib/chart/render.ts (renderSvg).
  */
-import type { DeviceSpec, InstanceSpec } from "../lib/index";
-import type { VegaLiteSpec } from "../lib/chart";
-import { todo } from "../lib/exercises/todo";
+import type { DeviceSpec, InstanceSpec } from "../lib/index.ts";
+import type { VegaLiteSpec } from "../lib/chart/index.ts";
+import { todo } from "../lib/exercises/todo.ts";
 
 export type OutcomeRow = {
   consumer: "vfio-type1" | "iommufd";

@@ -24,9 +24,9 @@ import {
   prop,
   type PropDoc,
   type StepCtx,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Device, Domain, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Device, Domain, Kernel } from "../lib/model.ts";
 
 /** TD1 05/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "6ce261ebacddec3a528c5b303a40476aad422dd5.1760312725.git.nicolinc@nvidia.com (TD1 05/20)";

@@ -26,9 +26,9 @@ import {
   type PropDoc,
   type StepCtx,
   translating,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Device, IommuInstance, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Device, IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 10/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "f38a0630f32f842f4c00f7191b47b19a75747af2.1760312725.git.nicolinc@nvidia.com (TD1 10/20)";

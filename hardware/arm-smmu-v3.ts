@@ -21,12 +21,12 @@ import {
   type PropDoc,
   type StepCtx,
   type TripEnv,
-} from "../lib/driver";
-import { iommuAttachDevice } from "../lib/core/attach";
-import { domainAlloc } from "../lib/core/domain";
-import { iommuAttachDevicePasid } from "../lib/core/pasid";
-import { neg } from "../lib/errno";
-import type { Device, Domain, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { iommuAttachDevice } from "../lib/core/attach.ts";
+import { domainAlloc } from "../lib/core/domain.ts";
+import { iommuAttachDevicePasid } from "../lib/core/pasid.ts";
+import { neg } from "../lib/errno.ts";
+import type { Device, Domain, Kernel } from "../lib/model.ts";
 
 /** TD1 03/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 /** f4a147735793 dropped the prints; Nicolin Chen's follow-up (9 Nov 2022) brought them back as dev_dbg. */

@@ -37,9 +37,9 @@ import {
   type PropDoc,
   type StepCtx,
   unfinalised,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Domain, IommuInstance, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Domain, IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 06/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com (TD1 06/20)";

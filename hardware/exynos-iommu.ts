@@ -27,7 +27,7 @@ import {
   fail,
   noInstance,
   noPasidCoherencyOrNesting,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 /** exynos_iommu_attach_device()'s print when the System MMU refuses (v3.17-v4.0). */
 const attachFailedText = "%s: Failed to attach IOMMU with pgtable %pa";

@@ -27,9 +27,9 @@ import {
   type PropDoc,
   type StepCtx,
   translating,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Kernel } from "../lib/model.ts";
 
 /** TD1 15/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "a54211182e22db598b2a26f589e8f5f34ad78f98.1760312725.git.nicolinc@nvidia.com (TD1 15/20)";

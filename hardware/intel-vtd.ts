@@ -26,9 +26,9 @@ import {
   type PropDoc,
   type Step,
   type StepCtx,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Device, Domain, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Device, Domain, Kernel } from "../lib/model.ts";
 
 const instanceProps: PropDoc[] = [
   { name: "addressWidth", kernel: "agaw_to_width(iommu->agaw) capped by cap_mgaw()", what: "input address bits the unit translates", default: 48 },

@@ -16,9 +16,9 @@
  * einval-6.2 the mock refuses nothing. (The v6.2 selftest even bypassed the attach core; the mock
  * became a registered IOMMU driver later, INFERRED.)
  */
-import { check, type DriverModel, effect, erasFrom, fail, nestingUnsupported, prop, type PropDoc, type StepCtx } from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Device, DomainType } from "../lib/model";
+import { check, type DriverModel, effect, erasFrom, fail, nestingUnsupported, prop, type PropDoc, type StepCtx } from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Device, DomainType } from "../lib/model.ts";
 
 /** Eras with the mock's dirty tracking, nesting/vIOMMU and IOPF support. */
 const FEATURE_ERAS = erasFrom("mainline-2025");

@@ -31,8 +31,8 @@ import {
   type PropDoc,
   type StepCtx,
   unfinalised,
-} from "../lib/driver";
-import type { IommuInstance, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import type { IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 11/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "9460b6fc29dc82ac38bdb5769e37c4814d8f2ad0.1760312725.git.nicolinc@nvidia.com (TD1 11/20)";

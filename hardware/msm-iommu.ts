@@ -26,8 +26,8 @@ import {
   noPasidCoherencyOrNesting,
   type StepCtx,
   translating,
-} from "../lib/driver";
-import { isPaging } from "../lib/model";
+} from "../lib/driver.ts";
+import { isPaging } from "../lib/model.ts";
 
 /** A master of the device's IOMMU already owns a context bank: some device behind it has a translating domain programmed. */
 function contextInUse(c: StepCtx): boolean {

@@ -31,7 +31,7 @@ import {
   instanceTableTaken,
   noPasidCoherencyOrNesting,
   unfinalised,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 export const mtkIommuV1: DriverModel = {
   id: "mtk-iommu-v1",

@@ -28,7 +28,7 @@ import {
   type PropDoc,
   type StepCtx,
   unfinalised,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 const deviceProps: PropDoc[] = [
   {

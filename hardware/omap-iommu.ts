@@ -27,8 +27,8 @@ import {
   type PropDoc,
   type StepCtx,
   translating,
-} from "../lib/driver";
-import { type ErrnoName, neg } from "../lib/errno";
+} from "../lib/driver.ts";
+import { type ErrnoName, neg } from "../lib/errno.ts";
 
 /** TD1 16/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "dbd15c7ba6c601289e3d1102653e827beecd1d34.1760312725.git.nicolinc@nvidia.com (TD1 16/20)";

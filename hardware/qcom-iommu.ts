@@ -29,7 +29,7 @@ import {
   type StepCtx,
   unfinalised,
   warnFail,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 /** TD1 07/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "b95568cf00fd278542b95ffb8687de2a94bfb11b.1760312725.git.nicolinc@nvidia.com (TD1 07/20)";

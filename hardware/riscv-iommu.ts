@@ -8,9 +8,9 @@
  * cannot walk that format refuses the domain with -ENODEV: not EINVAL, so iommufd's auto-domain
  * search stops there instead of trying the next domain.
  */
-import { check, coherentNoPasidOrNesting, type DriverModel, erasFrom, fail, prop, type PropDoc, type StepCtx } from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { IommuInstance } from "../lib/model";
+import { check, coherentNoPasidOrNesting, type DriverModel, erasFrom, fail, prop, type PropDoc, type StepCtx } from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { IommuInstance } from "../lib/model.ts";
 
 const MODES = ["sv57", "sv48", "sv39"] as const;
 

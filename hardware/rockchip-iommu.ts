@@ -14,7 +14,7 @@
  * no instance-mismatch check to model. Every master of one rk_iommu shares that IOMMU's group
  * (rk_iommu_device_group), so a scenario should give such masters one `group`.
  */
-import { allocTypes, type DriverModel, erasFrom, fail, fakeSuccess, noIommuGuard, noPasidCoherencyOrNesting } from "../lib/driver";
+import { allocTypes, type DriverModel, erasFrom, fail, fakeSuccess, noIommuGuard, noPasidCoherencyOrNesting } from "../lib/driver.ts";
 
 export const rockchipIommu: DriverModel = {
   id: "rockchip-iommu",

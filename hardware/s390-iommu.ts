@@ -35,9 +35,9 @@ import {
   type StepCtx,
   translating,
   warnFail,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { Kernel, Props } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { Kernel, Props } from "../lib/model.ts";
 
 const deviceProps: PropDoc[] = [
   {

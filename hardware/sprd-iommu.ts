@@ -24,7 +24,7 @@ import {
   finaliseOnFirstAttach,
   noPasidCoherencyOrNesting,
   unfinalised,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 const alreadyText = "There's already a device attached to this domain.";
 

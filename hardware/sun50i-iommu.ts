@@ -10,7 +10,7 @@
  * one first, so there is no "busy" refusal; and the SoC has a single instance, so there is no
  * instance-mismatch check either.
  */
-import { allocTypes, type DriverModel, erasFrom, fail, noIommuGuard, noPasidCoherencyOrNesting } from "../lib/driver";
+import { allocTypes, type DriverModel, erasFrom, fail, noIommuGuard, noPasidCoherencyOrNesting } from "../lib/driver.ts";
 
 export const sun50iIommu: DriverModel = {
   id: "sun50i-iommu",

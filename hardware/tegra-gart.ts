@@ -25,10 +25,10 @@ import {
   type StepCtx,
   translating,
   type TripEnv,
-} from "../lib/driver";
-import { iommuAttachDevice } from "../lib/core/attach";
-import { domainAlloc } from "../lib/core/domain";
-import type { Domain, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { iommuAttachDevice } from "../lib/core/attach.ts";
+import { domainAlloc } from "../lib/core/domain.ts";
+import type { Domain, Kernel } from "../lib/model.ts";
 
 /** gart->active_domain && gart->active_domain != domain, from what the GART's clients are on. */
 const otherActiveDomain = (c: StepCtx): boolean => pagingDomainsOn(c.k, c.inst).some((d) => d !== c.domain);

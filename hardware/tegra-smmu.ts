@@ -28,7 +28,7 @@ import {
   prop,
   type PropDoc,
   translating,
-} from "../lib/driver";
+} from "../lib/driver.ts";
 
 /** TD1 20/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "7c06a0d6165e69b7a8aac10e5b8aea45c8e020f1.1760312725.git.nicolinc@nvidia.com (TD1 20/20)";

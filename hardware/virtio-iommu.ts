@@ -36,9 +36,9 @@ import {
   prop,
   type PropDoc,
   unfinalised,
-} from "../lib/driver";
-import { neg } from "../lib/errno";
-import type { IommuInstance, Kernel } from "../lib/model";
+} from "../lib/driver.ts";
+import { neg } from "../lib/errno.ts";
+import type { IommuInstance, Kernel } from "../lib/model.ts";
 
 const instanceProps: PropDoc[] = [
   {

@@ -5,10 +5,10 @@
  * an instance, claim a slot). The core calls `driverAttachDev` / `driverTestDev` /
  * `driverSetDevPasid`, which walk those steps; drivers never call back into the core.
  */
-import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras";
-import { neg, type ErrnoName, type Ret } from "./errno";
-import type { LogLevel } from "./log";
-import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model";
+import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras.ts";
+import { neg, type ErrnoName, type Ret } from "./errno.ts";
+import type { LogLevel } from "./log.ts";
+import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model.ts";
 
 /** What a tripped check does in one era. */
 export interface Verdict {

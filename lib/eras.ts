@@ -3,7 +3,7 @@
  * consumers) as described in notebooks/sources.md, "The eras". Behaviour that changed between eras
  * is read from `features` here, never from era-id comparisons scattered through the code.
  */
-import type { ErrnoName } from "./errno";
+import type { ErrnoName } from "./errno.ts";
 
 export const ERA_IDS = [
   "2014-nesting",

@@ -4,17 +4,17 @@
  * and the observed errno, printk levels and attach state are recorded next to what the
  * driver's data declares. `iommu-lab matrix` prints it; tests require the two to agree.
  */
-import { DRIVERS } from "../hardware/registry";
-import { __iommuAttachDevice } from "./core/set-domain";
-import { iommuAttachDevice } from "./core/attach";
-import { domainAlloc, staticDomain } from "./core/domain";
-import { iommuAttachDevicePasid } from "./core/pasid";
-import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict } from "./driver";
-import { errnoName } from "./errno";
-import { ERA_IDS, type EraId } from "./eras";
-import type { LogLevel } from "./log";
-import { type Domain, EraUnavailableError, Kernel } from "./model";
-import { buildPlatform, type DeviceSpec } from "./platform";
+import { DRIVERS } from "../hardware/registry.ts";
+import { __iommuAttachDevice } from "./core/set-domain.ts";
+import { iommuAttachDevice } from "./core/attach.ts";
+import { domainAlloc, staticDomain } from "./core/domain.ts";
+import { iommuAttachDevicePasid } from "./core/pasid.ts";
+import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict } from "./driver.ts";
+import { errnoName } from "./errno.ts";
+import { ERA_IDS, type EraId } from "./eras.ts";
+import type { LogLevel } from "./log.ts";
+import { type Domain, EraUnavailableError, Kernel } from "./model.ts";
+import { buildPlatform, type DeviceSpec } from "./platform.ts";
 
 export type TripOp = "attach" | "pasid";
 

@@ -3,11 +3,11 @@
  * that holds them together with the era, the kernel log and the trace.
  * Field names follow struct iommu_group / struct iommu_domain / struct dev_iommu.
  */
-import { ERAS, type Era, type EraFeatures, type EraId } from "./eras";
-import type { Ret } from "./errno";
-import { isSpam, type LogLevel, type LogLine } from "./log";
-import type { TraceEvent } from "./trace";
-import type { DriverModel } from "./driver";
+import { ERAS, type Era, type EraFeatures, type EraId } from "./eras.ts";
+import type { Ret } from "./errno.ts";
+import { isSpam, type LogLevel, type LogLine } from "./log.ts";
+import type { TraceEvent } from "./trace.ts";
+import type { DriverModel } from "./driver.ts";
 
 /** Driver-specific properties (documented by each driver in hardware/). */
 export type Props = Record<string, number | boolean | string>;

@@ -1,15 +1,15 @@
 // Helpers the notebooks share: errno text, tables, call-tree traces and check look-up. One copy
 // here instead of one per notebook (test/notebooks-structure.test.ts keeps it that way).
 // Compiles under tslab's TypeScript 5.0 / ES2022 lib: no toSorted/findLast.
-import type { CheckStep } from "./driver";
-import { DRIVERS, lookupDriver } from "../hardware/registry";
-import { errnoName } from "./errno";
-import { ERAS, ERA_IDS, type EraId } from "./eras";
-import { formatLine, isVisible } from "./log";
-import { cellText, computeMatrix } from "./matrix";
-import type { TraceEvent } from "./trace";
-import { displayBundle } from "./chart/display";
-import { gridChart, type VegaLiteSpec } from "./chart/specs";
+import type { CheckStep } from "./driver.ts";
+import { DRIVERS, lookupDriver } from "../hardware/registry.ts";
+import { errnoName } from "./errno.ts";
+import { ERAS, ERA_IDS, type EraId } from "./eras.ts";
+import { formatLine, isVisible } from "./log.ts";
+import { cellText, computeMatrix } from "./matrix.ts";
+import type { TraceEvent } from "./trace.ts";
+import { displayBundle } from "./chart/display.ts";
+import { gridChart, type VegaLiteSpec } from "./chart/specs.ts";
 
 /**
  * A return value as the kernel source writes it: 0 -> "0", -22 -> "-EINVAL". Errno names

@@ -2,10 +2,10 @@
  * What one user-level request ended as. Consumers (VFIO type1, iommufd) and single core calls
  * both produce an `Outcome`, so tables and charts can put them side by side.
  */
-import { errnoName, type Ret } from "./errno";
-import type { LogLine } from "./log";
-import { isSpam } from "./log";
-import type { Domain, Group, Kernel } from "./model";
+import { errnoName, type Ret } from "./errno.ts";
+import type { LogLine } from "./log.ts";
+import { isSpam } from "./log.ts";
+import type { Domain, Group, Kernel } from "./model.ts";
 
 export type OutcomeClass =
   /** A consumer reused a domain it already had. */

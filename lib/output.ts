@@ -10,8 +10,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { InputError } from "./scenario/load";
-import { quote } from "./scenario/text";
+import { InputError } from "./scenario/load.ts";
+import { quote } from "./scenario/text.ts";
 
 /** Bad `--out`, or a write that failed for a reason outside the program (ENOSPC, EACCES ...). */
 export class OutputError extends InputError {

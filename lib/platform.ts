@@ -2,11 +2,11 @@
  * Building a machine: IOMMU instances, devices and their groups, then the probe that gives
  * every group its default domain (iommu_probe_device -> iommu_setup_default_domain).
  */
-import { lookupDriver } from "../hardware/registry";
-import type { PropDoc } from "./driver";
-import { ERAS } from "./eras";
-import { setupDefaultDomain } from "./core/domain";
-import { type Device, type Group, type Kernel, LabArgumentError, type Props } from "./model";
+import { lookupDriver } from "../hardware/registry.ts";
+import type { PropDoc } from "./driver.ts";
+import { ERAS } from "./eras.ts";
+import { setupDefaultDomain } from "./core/domain.ts";
+import { type Device, type Group, type Kernel, LabArgumentError, type Props } from "./model.ts";
 
 export interface InstanceSpec {
   id: string;

@@ -3,8 +3,8 @@
  * its arguments (as short strings), its return value and the log lines printed inside it,
  * so a notebook can show one attach as a call tree.
  */
-import type { LogLine } from "./log";
-import type { Ret } from "./errno";
+import type { LogLine } from "./log.ts";
+import type { Ret } from "./errno.ts";
 
 export interface TraceEvent {
   seq: number;

@@ -3,11 +3,11 @@
  * patch): the names each driver defines, and the check that a requested one exists. An unknown
  * variant would otherwise run the baseline under the variant's label.
  */
-import { DRIVERS } from "../hardware/registry";
-import type { DriverModel } from "./driver";
-import { isRevisionVariant, REVISIONS } from "./eras";
-import { setVariantCheck } from "./model";
-import { quote } from "./scenario/text";
+import { DRIVERS } from "../hardware/registry.ts";
+import type { DriverModel } from "./driver.ts";
+import { isRevisionVariant, REVISIONS } from "./eras.ts";
+import { setVariantCheck } from "./model.ts";
+import { quote } from "./scenario/text.ts";
 
 /** Variant names a driver defines on any of its checks, sorted. */
 export function driverVariants(d: DriverModel): string[] {

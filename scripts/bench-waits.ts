@@ -3,15 +3,16 @@
  * measured in the same run (the machine may be shared, so absolute times say little):
  *   cli/node          CPU of `iommu-lab eras` over `node -e 0` (median of 9 runs each)
  *   import/empty-cell a notebook's import cell over an empty cell, in a fresh tslab kernel, for the
- *                     compiled library (dist/lib) and, for the record, the sources (lib)
+ *                     compiled library (dist/lib; tslab cannot compile the sources, whose imports
+ *                     name their .ts files)
  *   attach/minimal    one attach + detach through core and driver (trace off) over a hand-written
  *                     function doing the same checks on plain objects
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { domainAlloc, iommuAttachDevice, iommuDetachDevice } from "../lib/index";
-import { lab } from "../test/helpers";
+import { domainAlloc, iommuAttachDevice, iommuDetachDevice } from "../lib/index.ts";
+import { lab } from "../test/helpers.ts";
 
 const root = path.resolve(__dirname, "..");
 
@@ -72,15 +73,15 @@ export function importOverEmptyCell(runs = 3): Ratio[] | null {
   if (r.status !== 0) throw new Error(`bench_notebook.py failed: ${r.stderr}`);
   type Cells = { emptyMs: number; importMs: number; errors: string[] };
   const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, Cells>;
-  return (["dist/lib", "lib"] as const).map((lib) => {
-    const c = j[lib]!;
-    if (c.errors.length) throw new Error(`the import cell from ../${lib} failed: ${c.errors.join("\n")}`);
-    return {
-      name: lib === "dist/lib" ? "import/empty-cell" : "import-sources/empty-cell",
+  const c = j["dist/lib"]!;
+  if (c.errors.length) throw new Error(`the import cell from ../dist/lib failed: ${c.errors.join("\n")}`);
+  return [
+    {
+      name: "import/empty-cell",
       ratio: c.importMs / c.emptyMs,
-      detail: `notebook 00's import cell from ../${lib}: ${c.importMs.toFixed(0)} ms, empty cell ${c.emptyMs.toFixed(0)} ms (tslab, fresh kernel, median of ${runs})`,
-    };
-  });
+      detail: `notebook 00's import cell from ../dist/lib: ${c.importMs.toFixed(0)} ms, empty cell ${c.emptyMs.toFixed(0)} ms (tslab, fresh kernel, median of ${runs})`,
+    },
+  ];
 }
 
 // ---- attach + detach against a minimal function ------------------------------------------------

@@ -1,7 +1,7 @@
 """Times tslab cells for `npm run bench` (scripts/bench.ts): an empty cell, then a notebook's import
-cell, in a fresh kernel per import source (../lib: TypeScript sources; ../dist/lib: the compiled
-library with .d.ts). Prints one JSON object: milliseconds per cell (median over the kernels run
-per source), and any cell output that was an error.
+cell from ../dist/lib (the compiled library with .d.ts; tslab cannot compile the sources, whose
+imports name their .ts files), in a fresh kernel per run. Prints one JSON object: milliseconds
+per cell (median over the kernels run), and any cell output that was an error.
 
 usage: python3 bench_notebook.py ROOT RUNS   (JUPYTER_PATH etc. from scripts/jupyter-env.sh)
 """
@@ -49,7 +49,7 @@ def timed(kc, code):
 
 
 result = {"runs": runs}
-for lib in ["lib", "dist/lib"]:
+for lib in ["dist/lib"]:
     empties, imports, errors = [], [], []
     for _ in range(runs):
         km, kc = start_new_kernel(kernel_name="tslab", cwd=f"{root}/notebooks")

@@ -7,10 +7,10 @@
  * drivers/iommu/iommu.c was taken (lib/reliability/paths.ts; "n/a": the path does not exist in
  * that era's kernel). Exits 1 on the first violation, with fast-check's shrunk counterexample.
  */
-import { parseScriptArgs } from "../lib/cli/args";
-import { ERA_IDS, type EraId, isEraId } from "../lib/eras";
-import { type CampaignResult, eraSeed, runCampaign } from "../lib/reliability/campaign";
-import { CORE_PATHS } from "../lib/reliability/paths";
+import { parseScriptArgs } from "../lib/cli/args.ts";
+import { ERA_IDS, type EraId, isEraId } from "../lib/eras.ts";
+import { type CampaignResult, eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
+import { CORE_PATHS } from "../lib/reliability/paths.ts";
 
 const { values } = parseScriptArgs(
   {

@@ -44,7 +44,8 @@ function specs() {
   const deno = denoBinary();
   if (deno) {
     const env = { DENO_DIR: path.join(root, ".jupyter/deno"), DENO_NO_UPDATE_CHECK: "1" };
-    out.push({ name: "deno", spec: { argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno (iommu-lab)", language: "typescript", env } });
+    // Sloppy imports for the notebooks' cells (`../dist/lib/x`, extensionless for tslab), as in setup.sh.
+    out.push({ name: "deno", spec: { argv: [deno, "jupyter", "--unstable-sloppy-imports", "--kernel", "--conn", "{connection_file}"], display_name: "Deno (iommu-lab)", language: "typescript", env } });
   } else console.log("kernels: no Deno binary (neither node_modules/@deno/linux-x64-glibc nor deno on PATH): Deno kernel skipped");
   return out;
 }

@@ -9,11 +9,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { DRIVERS } from "../hardware/registry";
-import { ScenarioSchema } from "../lib/scenario/schema";
-import { ExperimentSchema } from "../lib/sweep/schema";
-import { isRevisionVariant } from "../lib/eras";
-import { knownVariants } from "../lib/variants";
+import { DRIVERS } from "../hardware/registry.ts";
+import { ScenarioSchema } from "../lib/scenario/schema.ts";
+import { ExperimentSchema } from "../lib/sweep/schema.ts";
+import { isRevisionVariant } from "../lib/eras.ts";
+import { knownVariants } from "../lib/variants.ts";
 
 export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
 

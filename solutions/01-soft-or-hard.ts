@@ -4,7 +4,7 @@
  * The soft errno is a property of the era's contract, not of the driver: before 2022 there is
  * none; the unmerged 2022 proposal used EMEDIUMTYPE; from v6.2 on it is EINVAL (00208852d351).
  */
-import { errnoName, type EraId } from "../lib/index";
+import { errnoName, type EraId } from "../lib/index.ts";
 
 export type AttachClass = "ok" | "soft-failure" | "hard-failure";
 

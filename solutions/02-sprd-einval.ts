@@ -5,7 +5,7 @@
  * converted it to EMEDIUMTYPE and deleted the print (seed 002). f4a147735793 keeps EINVAL and
  * drops the print; the 2023 rework drops the check, and mainline-2025 / test-dev-2025 inherit that.
  */
-import { type EraRows, fail, prErr } from "../lib/driver";
+import { type EraRows, fail, prErr } from "../lib/driver.ts";
 
 export const alreadyText = "There's already a device attached to this domain.";
 

@@ -4,8 +4,8 @@
  * v1 of the EMEDIUMTYPE proposal missed the GART (EBUSY, Kevin Tian's review); v6 made it
  * EMEDIUMTYPE; f4a147735793 makes it EINVAL; c46294490131 removes the driver before mainline-2025.
  */
-import { type EraRows, erasFrom, fail } from "../lib/driver";
-import type { EraId } from "../lib/index";
+import { type EraRows, erasFrom, fail } from "../lib/driver.ts";
+import type { EraId } from "../lib/index.ts";
 
 export const otherActiveDomainRows: EraRows = {
   "2014-nesting": null,

@@ -6,7 +6,7 @@
  * EMEDIUMTYPE. The SMMU mismatch is the incompatibility: v1 and v4 left it (EINVAL + dev_err),
  * v6 made it a silent EMEDIUMTYPE after Robin's review, v6.2 a silent EINVAL.
  */
-import { devErr, type EraRows, fail } from "../lib/driver";
+import { devErr, type EraRows, fail } from "../lib/driver.ts";
 
 export const sameBusText = "cannot attach to SMMU, is it on the same bus?";
 export const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";

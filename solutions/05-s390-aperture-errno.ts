@@ -5,7 +5,7 @@
  * 000), a silent EMEDIUMTYPE in v6, and gone with the v6.2 rework (cbf7827bc5dc), which brings the
  * overlap check: EINVAL under WARN_ON, inherited by mainline and kept by TD1.
  */
-import { type EraRows, fail, warnFail } from "../lib/driver";
+import { type EraRows, fail, warnFail } from "../lib/driver.ts";
 
 export const dmaRangeRows: EraRows = {
   "pre-2022": fail("EINVAL"),

@@ -3,8 +3,8 @@
  *
  * Only EINVAL is soft: iommufd arrived with the v6.2 contract and never knew EMEDIUMTYPE.
  */
-import { domainFree, type Device, errnoName, type Kernel, type Props } from "../lib/index";
-import { type AutoResult, type DoAttach, hwptPagingAlloc, type Ioas, type IommufdCtx } from "../lib/consumers/iommufd";
+import { domainFree, type Device, errnoName, type Kernel, type Props } from "../lib/index.ts";
+import { type AutoResult, type DoAttach, hwptPagingAlloc, type Ioas, type IommufdCtx } from "../lib/consumers/iommufd.ts";
 
 export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}): AutoResult {
   const r: AutoResult = { ret: 0, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 };

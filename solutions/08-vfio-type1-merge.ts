@@ -4,7 +4,7 @@
  * The merge loop compares ops and coherency before trying, and never reads the errno of a failed
  * merge: any failure sends the group back to its new domain.
  */
-import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index";
+import { domainAlloc, domainFree, type Domain, type Group, iommuAttachGroup, iommuDetachGroup, type Kernel, neg, type VfioContainer } from "../lib/index.ts";
 
 /** Counters for the request's outcome: attach calls, failed merge attempts, new domains. */
 export interface Tally {

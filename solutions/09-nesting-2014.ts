@@ -4,8 +4,8 @@
  * f5c9ecebaf2a: set DOMAIN_ATTR_NESTING on every new domain of a nesting container, before the
  * first attach; a refusal frees the domain and fails the request (goto out_domain).
  */
-import { allocateThenMerge as type1Loop, type1DomainAlloc, type Type1Loop, type Type1Tally } from "../lib/consumers/vfio-type1";
-import { type Domain, domainFree, type Group, type Kernel, type VfioContainer } from "../lib/index";
+import { allocateThenMerge as type1Loop, type1DomainAlloc, type Type1Loop, type Type1Tally } from "../lib/consumers/vfio-type1.ts";
+import { type Domain, domainFree, type Group, type Kernel, type VfioContainer } from "../lib/index.ts";
 
 /**
  * A new domain for the group. A VFIO_TYPE1_NESTING_IOMMU container (c.type === "nesting") asks

@@ -4,8 +4,8 @@
  * Undo only the devices that succeeded: back to `old` (or removed, for an attach, or when the way
  * back fails too, under WARN); record the new domain only when every device took it.
  */
-import { driverSetDevPasid } from "../lib/driver";
-import { type Device, type Domain, type Group, type Kernel, neg, staticDomain } from "../lib/index";
+import { driverSetDevPasid } from "../lib/driver.ts";
+import { type Device, type Domain, type Group, type Kernel, neg, staticDomain } from "../lib/index.ts";
 
 /** iommu_remove_dev_pasid(): the blocked domain's set_dev_pasid, under WARN_ON (given). */
 export function removeDevPasid(k: Kernel, dev: Device, pasid: number, domain: Domain): void {

@@ -13,8 +13,8 @@ import {
   type Outcome,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../lib/index";
-import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart";
+} from "../lib/index.ts";
+import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart/index.ts";
 
 export type OutcomeRow = {
   consumer: "vfio-type1" | "iommufd";

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import {
   buildPlatform, domainAlloc, domainFree, iommuAttachDevice, iommuAttachDevicePasid, iommuAttachGroup,
   iommuGroupClaimDmaOwner, Kernel, LabArgumentError, vfioType1AttachGroup, VfioContainer, type Domain,
-} from "../lib/index";
+} from "../lib/index.ts";
 
 function machine() {
   const k = new Kernel({ era: "mainline-2025" });

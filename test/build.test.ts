@@ -70,7 +70,8 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
       "export const fits: typeof Slim = Real;\nexport const parsed: Eq<ReturnType<typeof Slim.parse>, Scenario> = true;",
     ];
     const tsc = path.join(root, "node_modules/@tslab/typescript-for-tslab/bin/tsc");
-    const flags = ["--noEmit", "--strict", "--module", "esnext", "--moduleResolution", "node10", "--esModuleInterop", "--skipLibCheck", "--target", "ES2022", "--lib", "ES2022", "--types", "node"];
+    // The sources name their imports with `.ts` (allowed with noEmit); dist/ must not need it.
+    const flags = ["--noEmit", "--allowImportingTsExtensions", "--strict", "--module", "esnext", "--moduleResolution", "node10", "--esModuleInterop", "--skipLibCheck", "--target", "ES2022", "--lib", "ES2022", "--types", "node"];
     fs.writeFileSync(path.join(dir, "same.ts"), `${lines.join("\n")}\n`);
     // The control: the check must be able to fail. One compiler run for both files.
     fs.writeFileSync(path.join(dir, "differs.ts"), `${lines[0]}\nimport type { Scenario as A } from "../../lib/scenario/schema";\nimport type { ScenarioStep as B } from "../../dist/lib/scenario/schema";\nexport const eq: Eq<A, B> = true;\n`);
@@ -81,6 +82,30 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
   }
+});
+
+test("dist/ names no .ts module: relative requires and declaration imports read .js", () => {
+  const bad: string[] = [];
+  let js = 0;
+  for (const dir of ["lib", "hardware"]) {
+    for (const f of fs.readdirSync(path.join(root, "dist", dir), { recursive: true }).map(String)) {
+      if (!/\.(js|d\.ts)$/.test(f)) continue;
+      const text = fs.readFileSync(path.join(root, "dist", dir, f), "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
+      const re = f.endsWith(".d.ts") ? /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)"(\.\.?\/[^"]*)"/gm : /\brequire\("(\.\.?\/[^"]*)"\)/g;
+      for (const m of text.matchAll(re)) {
+        if (!m[1]!.endsWith(".js")) bad.push(`${dir}/${f}: ${m[1]}`);
+        else js++;
+      }
+    }
+  }
+  assert.equal(bad, []);
+  assert.ok(js > 200, `${js} relative specifiers seen`);
+});
+
+test("jsSpecifiers: a compiled module's relative .ts requires become .js, nothing else", () => {
+  const { jsSpecifiers } = require("../scripts/build.cjs") as { jsSpecifiers(js: string): string };
+  const src = 'require("./a.ts"); require("../b/index.ts"); require("zod"); require("./c.json"); x("./d.ts"); path.join(d, "e.ts");';
+  assert.is(jsSpecifiers(src), 'require("./a.js"); require("../b/index.js"); require("zod"); require("./c.json"); x("./d.ts"); path.join(d, "e.ts");');
 });
 
 test.run();

@@ -2,7 +2,7 @@
 // the real kernel runs in `npm run notebooks:deno`).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { barChart, chartBundle, renderPng, renderSvg, showChart } from "../lib/chart/index";
+import { barChart, chartBundle, renderPng, renderSvg, showChart } from "../lib/chart/index.ts";
 
 const spec = barChart({
   title: "Outcome by era",

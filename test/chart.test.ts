@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { barChart, chartBundle, renderSvg, showChart, VEGA_LITE_V5_SCHEMA } from "../lib/chart/index";
+import { barChart, chartBundle, renderSvg, showChart, VEGA_LITE_V5_SCHEMA } from "../lib/chart/index.ts";
 
 const spec = barChart({
   title: "Attach outcome by era",

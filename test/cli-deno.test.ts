@@ -1,7 +1,7 @@
 /**
  * The command line under Deno (deno.json's task and lib/cli/entry.ts): it answers, loads
  * command modules lazily there too, and passes Deno's own permission message through instead of
- * a bare "cannot read the file". Runs the Deno binary of the optional npm package; without it
+ * a bare "cannot read the file"; `deno check` passes without sloppy imports. Runs the Deno binary of the optional npm package; without it
  * the test says so and checks nothing else.
  */
 import { spawnSync } from "node:child_process";
@@ -34,6 +34,17 @@ test("under Deno: the iommu-lab task runs commands; a file outside the allowed p
   const denied = run("run", "--allow-read=lib,hardware,node_modules,package.json", "--allow-env", "lib/cli/entry.ts", "run", file);
   assert.is(denied.status, 2, denied.stderr);
   assert.is(denied.stderr, `iommu-lab: ${file}: cannot read the file (Requires read access to "${file}", run again with the --allow-read flag)\n`);
+});
+
+test("under Deno without sloppy imports: deno check resolves and type-checks the library, the command line and the sweep worker", () => {
+  if (!fs.existsSync(deno)) {
+    console.log(`  (no Deno binary at ${path.relative(root, deno)}: skipped)`);
+    return;
+  }
+  assert.not.ok("unstable" in (JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8")) as object), "deno.json enables no unstable feature");
+  const r = run("check", "--quiet", "lib/index.ts", "lib/cli/entry.ts", "lib/sweep/worker-main.ts");
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, "");
 });
 
 test.run();

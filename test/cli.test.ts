@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { RunResult } from "../lib/scenario/run";
+import type { RunResult } from "../lib/scenario/run.ts";
 
 const root = path.resolve(__dirname, "..");
 const example = path.join(root, "hardware/platforms/arm-server-2x-smmuv3.json");

@@ -10,14 +10,14 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildPlatform, errnoName, Kernel } from "../lib/index";
+import { buildPlatform, errnoName, Kernel } from "../lib/index.ts";
 import {
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
   IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID,
   IOMMU_HWPT_FAULT_ID_VALID,
   IommufdFile,
-} from "../lib/consumers/iommufd-uapi";
+} from "../lib/consumers/iommufd-uapi.ts";
 
 const MOCK = "iommufd-mock";
 

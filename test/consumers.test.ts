@@ -17,8 +17,8 @@ import {
   vfioType1AttachGroup,
   type EraId,
   type Outcome,
-} from "../lib/index";
-import { alloc, groupIs, hwIs, igpuPlatform, IOMMUFD_ERAS, lab, type Lab, mark, mixed, singles, throwsNamed, twoSmmus } from "./helpers";
+} from "../lib/index.ts";
+import { alloc, groupIs, hwIs, igpuPlatform, IOMMUFD_ERAS, lab, type Lab, mark, mixed, singles, throwsNamed, twoSmmus } from "./helpers.ts";
 
 /** The part of an outcome a table would show. */
 function counts(o: Outcome) {

@@ -35,9 +35,9 @@ import {
   vfioType1AttachGroup,
   type Domain,
   type EraId,
-} from "../lib/index";
-import { runScenario, type RunResult } from "../lib/scenario/run";
-import type { Scenario } from "../lib/scenario/schema";
+} from "../lib/index.ts";
+import { runScenario, type RunResult } from "../lib/scenario/run.ts";
+import type { Scenario } from "../lib/scenario/schema.ts";
 import {
   ALL_ERAS,
   alloc,
@@ -54,7 +54,7 @@ import {
   oneGroup,
   singles,
   throwsNamed,
-} from "./helpers";
+} from "./helpers.ts";
 
 const REQUIRE_DIRECT_TEXT =
   "Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.";

@@ -19,8 +19,8 @@ import {
   type Domain,
   type EraId,
   type Kernel,
-} from "../lib/index";
-import { alloc, CUR_ERAS, isErrno, lab, type Lab, mark } from "./helpers";
+} from "../lib/index.ts";
+import { alloc, CUR_ERAS, isErrno, lab, type Lab, mark } from "./helpers.ts";
 
 const PASID = 1;
 

@@ -11,14 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { explainFailure, formatFailure, locate } from "../lib/exercises/explain";
-import { mismatch } from "../lib/exercises/harness";
-import { progressBar } from "../lib/exercises/report";
-import { runChecks } from "../lib/exercises/runner";
-import { committedStarter, PROJECT_ROOT } from "../lib/exercises/target";
-import { exerciseFiles, loadTrack, TrackSchema } from "../lib/exercises/track";
-import { parseTscOutput } from "../lib/exercises/typecheck";
-import { TodoError } from "../lib/exercises/todo";
+import { explainFailure, formatFailure, locate } from "../lib/exercises/explain.ts";
+import { mismatch } from "../lib/exercises/harness.ts";
+import { progressBar } from "../lib/exercises/report.ts";
+import { runChecks } from "../lib/exercises/runner.ts";
+import { committedStarter, PROJECT_ROOT } from "../lib/exercises/target.ts";
+import { exerciseFiles, loadTrack, TrackSchema } from "../lib/exercises/track.ts";
+import { parseTscOutput } from "../lib/exercises/typecheck.ts";
+import { TodoError } from "../lib/exercises/todo.ts";
 
 const track = loadTrack();
 const ids = track.exercises.map((e) => e.id);
@@ -220,7 +220,7 @@ test("npm run check -- --reset ID restores the committed starter (only with --ye
 });
 
 test("checkExercise() (the notebook form) returns the checker's report as text", async () => {
-  const { checkExercise } = await import("../lib/exercises/notebook");
+  const { checkExercise } = await import("../lib/exercises/notebook.ts");
   const rep = checkExercise("02", { solutions: true });
   assert.ok(rep.passed, rep.text);
   assert.match(String(rep), /✓ 02 sprd-iommu/);

@@ -8,11 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../hardware/registry";
-import { ERA_IDS } from "../lib/eras";
-import { failNth } from "../lib/reliability/fail-nth";
-import { loadScenario } from "../lib/scenario/load";
-import { ScenarioRun } from "../lib/scenario/run";
+import { lookupDriver } from "../hardware/registry.ts";
+import { ERA_IDS } from "../lib/eras.ts";
+import { failNth } from "../lib/reliability/fail-nth.ts";
+import { loadScenario } from "../lib/scenario/load.ts";
+import { ScenarioRun } from "../lib/scenario/run.ts";
 
 const dir = path.join(__dirname, "../hardware/platforms");
 const presets = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();

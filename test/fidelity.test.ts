@@ -14,10 +14,10 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../hardware/registry";
-import { driverAttachDev } from "../lib/driver";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../lib/index";
-import { runTrip } from "../lib/matrix";
+import { lookupDriver } from "../hardware/registry.ts";
+import { driverAttachDev } from "../lib/driver.ts";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../lib/index.ts";
+import { runTrip } from "../lib/matrix.ts";
 
 /** The log lines (level, text) an attach of `dut` to a fresh domain of `first` prints. */
 function attachLog(era: EraId, driver: string, dut: Record<string, number | boolean | string>, first: Record<string, number | boolean | string> = {}) {

@@ -6,8 +6,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { eraSeed, runCampaign } from "../lib/reliability/campaign";
-import { MUTANTS } from "../lib/reliability/mutants";
+import { eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
+import { MUTANTS } from "../lib/reliability/mutants.ts";
 
 const SEED = 20261206;
 /** Sequences per era at most; a mutant is usually caught within a few dozen. */

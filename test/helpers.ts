@@ -23,7 +23,7 @@ import {
   type LogLine,
   type Props,
   type TraceEvent,
-} from "../lib/index";
+} from "../lib/index.ts";
 
 // ---- Eras -----------------------------------------------------------------------------------
 

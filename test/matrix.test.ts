@@ -5,8 +5,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry";
-import { cellText, computeMatrix } from "../lib/matrix";
+import { DRIVERS } from "../hardware/registry.ts";
+import { cellText, computeMatrix } from "../lib/matrix.ts";
 
 const rows = computeMatrix();
 

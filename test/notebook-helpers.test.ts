@@ -1,12 +1,12 @@
 // lib/notebook.ts (the notebooks' shared helpers) and the chart builders it uses.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { barChart, gridChart } from "../lib/chart/index";
-import { neg } from "../lib/errno";
+import { barChart, gridChart } from "../lib/chart/index.ts";
+import { neg } from "../lib/errno.ts";
 import {
   ANSWER_COLORS, INCOMPATIBLE_CHECKS, checkOf, incompatibleAnswers, incompatibleSummary, ret, tableHtml, tableText, traceText,
-} from "../lib/notebook";
-import type { TraceEvent } from "../lib/trace";
+} from "../lib/notebook.ts";
+import type { TraceEvent } from "../lib/trace.ts";
 
 test("ret writes return values as the kernel does", () => {
   assert.is(ret(0), "0");

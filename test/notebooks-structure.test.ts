@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import * as notebookLib from "../lib/notebook";
+import * as notebookLib from "../lib/notebook.ts";
 
 const root = path.resolve(__dirname, "..");
 const nbDir = path.join(root, "notebooks");

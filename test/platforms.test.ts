@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../hardware/registry";
-import { ERA_IDS, LabArgumentError } from "../lib/index";
-import { loadScenario } from "../lib/scenario/load";
-import { runScenario } from "../lib/scenario/run";
+import { lookupDriver } from "../hardware/registry.ts";
+import { ERA_IDS, LabArgumentError } from "../lib/index.ts";
+import { loadScenario } from "../lib/scenario/load.ts";
+import { runScenario } from "../lib/scenario/run.ts";
 
 const DIR = path.join(__dirname, "..", "hardware", "platforms");
 const presets = fs

@@ -7,13 +7,13 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { domainFree } from "../lib/core/domain";
-import { ERA_IDS, ERAS } from "../lib/eras";
-import { eraSeed, runCampaign } from "../lib/reliability/campaign";
-import { MUTANTS } from "../lib/reliability/mutants";
-import { CORE_PATHS, pathsOf } from "../lib/reliability/paths";
-import { playSequence } from "../lib/reliability/sequences";
-import type { PlatformSpec } from "../lib/platform";
+import { domainFree } from "../lib/core/domain.ts";
+import { ERA_IDS, ERAS } from "../lib/eras.ts";
+import { eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
+import { MUTANTS } from "../lib/reliability/mutants.ts";
+import { CORE_PATHS, pathsOf } from "../lib/reliability/paths.ts";
+import { playSequence } from "../lib/reliability/sequences.ts";
+import type { PlatformSpec } from "../lib/platform.ts";
 
 const SEED = 20261121;
 

@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { cli } from "../lib/cli/main";
-import { OutputError, SWEEP_MARKER, writeOutDir, writeOutFile, type WriteFile } from "../lib/output";
+import { cli } from "../lib/cli/main.ts";
+import { OutputError, SWEEP_MARKER, writeOutDir, writeOutFile, type WriteFile } from "../lib/output.ts";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin/iommu-lab.cjs");

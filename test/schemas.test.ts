@@ -12,11 +12,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry";
-import { ERA_IDS } from "../lib/eras";
-import { loadScenario } from "../lib/scenario/load";
-import { loadExperiment } from "../lib/sweep/load";
-import { buildSchemas, SCHEMA_DIR } from "../scripts/schemas";
+import { DRIVERS } from "../hardware/registry.ts";
+import { ERA_IDS } from "../lib/eras.ts";
+import { loadScenario } from "../lib/scenario/load.ts";
+import { loadExperiment } from "../lib/sweep/load.ts";
+import { buildSchemas, SCHEMA_DIR } from "../scripts/schemas.ts";
 
 const root = path.resolve(__dirname, "..");
 type S = { [k: string]: any };

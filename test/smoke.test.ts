@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildPlatform, domainAlloc, errnoName, iommuAttachDevice, Kernel, type Domain } from "../lib/index";
+import { buildPlatform, domainAlloc, errnoName, iommuAttachDevice, Kernel, type Domain } from "../lib/index.ts";
 
 test("arm-smmu-v3: second instance's device refused with ENXIO pre-2022, EINVAL after", () => {
   const got: string[] = [];

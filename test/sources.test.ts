@@ -7,8 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry";
-import { driversData, matrixData } from "../lib/cli/describe";
+import { DRIVERS } from "../hardware/registry.ts";
+import { driversData, matrixData } from "../lib/cli/describe.ts";
 
 /**
  * Drivers whose rows are filled in on another branch (issue #16 points 1-5). The lead empties

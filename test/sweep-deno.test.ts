@@ -27,7 +27,7 @@ test("under Deno: the default runs in one thread, workers: 2 in two threads with
     console.log(`  (no Deno binary at ${path.relative(root, deno)}: skipped)`);
     return;
   }
-  const r = spawnSync(deno, ["eval", "--quiet", "--unstable-sloppy-imports", "--ext=ts", script], { cwd: root, encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+  const r = spawnSync(deno, ["eval", "--quiet", "--ext=ts", script], { cwd: root, encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   assert.equal(lines, [

@@ -10,11 +10,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry";
-import { ERA_IDS, type EraId } from "../lib/eras";
-import { Kernel } from "../lib/model";
-import { buildPlatform } from "../lib/platform";
-import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../lib/sweep/index";
+import { DRIVERS } from "../hardware/registry.ts";
+import { ERA_IDS, type EraId } from "../lib/eras.ts";
+import { Kernel } from "../lib/model.ts";
+import { buildPlatform } from "../lib/platform.ts";
+import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../lib/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
   try {

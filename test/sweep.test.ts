@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry";
-import { ERA_IDS } from "../lib/eras";
-import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../lib/sweep/index";
+import { DRIVERS } from "../hardware/registry.ts";
+import { ERA_IDS } from "../lib/eras.ts";
+import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../lib/sweep/index.ts";
 
 const generated = {
   name: "determinism",

@@ -5,8 +5,8 @@
 // - image/png (opt-in, `png: true`): a raster copy for viewers that show no SVG (e.g. the
 //   classic Notebook for an untrusted notebook).
 // It works in two kernels: tslab (Node) and Deno's Jupyter kernel (`deno jupyter`).
-import { renderPng, renderSvg } from "./render";
-import { VEGA_LITE_V5_SCHEMA, type VegaLiteSpec } from "./specs";
+import { renderPng, renderSvg } from "./render.ts";
+import { VEGA_LITE_V5_SCHEMA, type VegaLiteSpec } from "./specs.ts";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 

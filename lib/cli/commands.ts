@@ -3,8 +3,8 @@
  * free of the library so that `iommu-lab --help` loads nothing else (lib/cli/main.ts loads a
  * command's module only when it runs).
  */
-import { ERA_IDS } from "../eras";
-import type { CommandSpec } from "./args";
+import { ERA_IDS } from "../eras.ts";
+import type { CommandSpec } from "./args.ts";
 
 const json = { type: "boolean", help: "print JSON instead of text" } as const;
 const out = { type: "string", arg: "FILE", help: "write the output to FILE instead of the terminal" } as const;

@@ -1,11 +1,11 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
-import { DRIVERS } from "../../hardware/registry";
-import { lookupRows, type DriverModel, type Step, type Verdict } from "../driver";
-import { ERA_IDS, ERAS, REVISIONS } from "../eras";
-import { cellText, computeMatrix, type MatrixRow } from "../matrix";
-import { type Device, Kernel } from "../model";
-import { table } from "./table";
-import { driverVariantChanges } from "./variants";
+import { DRIVERS } from "../../hardware/registry.ts";
+import { lookupRows, type DriverModel, type Step, type Verdict } from "../driver.ts";
+import { ERA_IDS, ERAS, REVISIONS } from "../eras.ts";
+import { cellText, computeMatrix, type MatrixRow } from "../matrix.ts";
+import { type Device, Kernel } from "../model.ts";
+import { table } from "./table.ts";
+import { driverVariantChanges } from "./variants.ts";
 
 export function erasData() {
   return ERA_IDS.map((id) => {

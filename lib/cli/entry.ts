@@ -3,6 +3,6 @@
  * `deno task iommu-lab eras` (deno.json). Node users run bin/iommu-lab.cjs.
  */
 import process from "node:process";
-import { cli } from "./main";
+import { cli } from "./main.ts";
 
 process.exitCode = cli(process.argv.slice(2));

@@ -7,23 +7,25 @@
  * argument), 1 internal error.
  */
 import { createRequire } from "node:module";
-import { ERA_IDS, isEraId, type EraId } from "../eras";
-import { closest, helpText, parseCommand, projectVersion, quote, UsageError } from "./args";
-import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./commands";
+import { ERA_IDS, isEraId, type EraId } from "../eras.ts";
+import { closest, helpText, parseCommand, projectVersion, quote, UsageError } from "./args.ts";
+import { COMMANDS, commandsWithFlag, globalHelp, type CommandName } from "./commands.ts";
 
 /**
  * A command's module is loaded when it runs: by CommonJS `require` under Node (tsx, and bundlers,
  * which follow these literal require calls), and under Deno, whose ES modules have no `require`,
  * by one made with createRequire (only then is import.meta read; tslab never loads this file).
+ * Both name the same source file, `.ts` included; scripts/build.cjs makes the compiled
+ * module's require `.js` and the bundle inlines the module.
  */
 const deno = (file: string): unknown => createRequire(import.meta.url)(file);
 const cjs = typeof require === "function";
 const load = {
-  describe: () => (cjs ? require("./describe") : deno("./describe.ts")) as typeof import("./describe"),
-  run: () => (cjs ? require("./run") : deno("./run.ts")) as typeof import("./run"),
-  sweep: () => (cjs ? require("../sweep/cli") : deno("../sweep/cli.ts")) as typeof import("../sweep/cli"),
-  output: () => (cjs ? require("../output") : deno("../output.ts")) as typeof import("../output"),
-  inputError: () => ((cjs ? require("../scenario/load") : deno("../scenario/load.ts")) as typeof import("../scenario/load")).InputError,
+  describe: () => (cjs ? require("./describe.ts") : deno("./describe.ts")) as typeof import("./describe.ts"),
+  run: () => (cjs ? require("./run.ts") : deno("./run.ts")) as typeof import("./run.ts"),
+  sweep: () => (cjs ? require("../sweep/cli.ts") : deno("../sweep/cli.ts")) as typeof import("../sweep/cli.ts"),
+  output: () => (cjs ? require("../output.ts") : deno("../output.ts")) as typeof import("../output.ts"),
+  inputError: () => ((cjs ? require("../scenario/load.ts") : deno("../scenario/load.ts")) as typeof import("../scenario/load.ts")).InputError,
 };
 
 function isCommand(c: string): c is CommandName {

@@ -1,11 +1,11 @@
 /** `iommu-lab run`: one scenario in one era, as a table or JSON (loaded only when the command runs). */
-import { type EraId } from "../eras";
-import { formatLine } from "../log";
-import { LabArgumentError } from "../model";
-import { InputError, loadScenario } from "../scenario/load";
-import { runScenario, type RunResult } from "../scenario/run";
-import { table } from "./table";
-import { inertVariantWarnings } from "./variants";
+import { type EraId } from "../eras.ts";
+import { formatLine } from "../log.ts";
+import { LabArgumentError } from "../model.ts";
+import { InputError, loadScenario } from "../scenario/load.ts";
+import { runScenario, type RunResult } from "../scenario/run.ts";
+import { table } from "./table.ts";
+import { inertVariantWarnings } from "./variants.ts";
 
 export function runText(r: RunResult): string {
   const rows = r.steps.map((s) => [

@@ -4,10 +4,10 @@
  * differs from the check's own row. Used by `iommu-lab drivers` to list the variants and by
  * `run` / `sweep` to warn about a variant that changes nothing where it is used.
  */
-import { lookupDriver } from "../../hardware/registry";
-import { lookupRows, type DriverModel, type Verdict } from "../driver";
-import { ERA_IDS, type EraId, isRevisionVariant } from "../eras";
-import { driverVariants } from "../sweep/load";
+import { lookupDriver } from "../../hardware/registry.ts";
+import { lookupRows, type DriverModel, type Verdict } from "../driver.ts";
+import { ERA_IDS, type EraId, isRevisionVariant } from "../eras.ts";
+import { driverVariants } from "../sweep/load.ts";
 
 export interface VariantChange {
   check: string;

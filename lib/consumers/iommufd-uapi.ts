@@ -4,10 +4,10 @@
  * (auto domain) or a HWPT, IOMMU_DESTROY, and PASID attach/replace/detach. Nested HWPTs, vIOMMU
  * and fault queues are not modelled: a nested allocation is refused with EINVAL.
  */
-import { neg, type Ret } from "../errno";
-import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid";
-import { domainFree } from "../core/domain";
-import type { Device, Group, Kernel } from "../model";
+import { neg, type Ret } from "../errno.ts";
+import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid.ts";
+import { domainFree } from "../core/domain.ts";
+import type { Device, Group, Kernel } from "../model.ts";
 import {
   autoGetDomain,
   type DoAttach,
@@ -20,7 +20,7 @@ import {
   iommufdDeviceDetach,
   IommufdCtx,
   requireIommufd,
-} from "./iommufd";
+} from "./iommufd.ts";
 
 /** enum iommufd_hwpt_alloc_flags. */
 export const IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0;

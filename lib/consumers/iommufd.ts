@@ -4,16 +4,16 @@
  * contract: EINVAL from an attach means "incompatible, try the next auto domain"; any other
  * errno fails the ioctl. VFIO cdev and VFIO-compat on iommufd both take this path.
  */
-import * as errno from "../errno";
-import type { Ret } from "../errno";
-import { argDevice } from "../core/args";
-import * as attach from "../core/attach";
-import { domainAlloc, domainFree } from "../core/domain";
-import * as owner from "../core/owner";
-import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError, type Props } from "../model";
-import * as outcome from "../outcome";
-import { coherencyRefused, NOT_COHERENT } from "../driver";
-import type { Outcome } from "../outcome";
+import * as errno from "../errno.ts";
+import type { Ret } from "../errno.ts";
+import { argDevice } from "../core/args.ts";
+import * as attach from "../core/attach.ts";
+import { domainAlloc, domainFree } from "../core/domain.ts";
+import * as owner from "../core/owner.ts";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel, LabArgumentError, type Props } from "../model.ts";
+import * as outcome from "../outcome.ts";
+import { coherencyRefused, NOT_COHERENT } from "../driver.ts";
+import type { Outcome } from "../outcome.ts";
 
 // Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
 // costs two getter calls, and the auto-domain search calls these for every domain it tries.

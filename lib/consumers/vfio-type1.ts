@@ -6,14 +6,14 @@
  * look at the errno of a failed merge attempt. The try-existing-first loop of
  * "Simplify vfio_iommu_type1 attach/detach routine" (emediumtype-2022) was never merged.
  */
-import { errnoName, neg, type Ret } from "../errno";
-import { iommuAttachGroup, iommuDetachGroup } from "../core/attach";
-import { domainAlloc, domainFree } from "../core/domain";
-import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
-import { argGroup } from "../core/args";
-import { type Domain, type Group, type Kernel, LabArgumentError } from "../model";
-import { makeOutcome, type Outcome } from "../outcome";
-import { coherencyRefused, NOT_COHERENT } from "../driver";
+import { errnoName, neg, type Ret } from "../errno.ts";
+import { iommuAttachGroup, iommuDetachGroup } from "../core/attach.ts";
+import { domainAlloc, domainFree } from "../core/domain.ts";
+import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
+import { argGroup } from "../core/args.ts";
+import { type Domain, type Group, type Kernel, LabArgumentError } from "../model.ts";
+import { makeOutcome, type Outcome } from "../outcome.ts";
+import { coherencyRefused, NOT_COHERENT } from "../driver.ts";
 
 export type VfioIommuType = "v2" | "nesting";
 

@@ -4,8 +4,8 @@
  * naming the function and the argument instead of failing somewhere deep inside.
  * (The kernel would oops or use freed memory; the model says so instead.)
  */
-import * as model from "../model";
-import { type Device, type Domain, type Group, type Kernel, LabArgumentError } from "../model";
+import * as model from "../model.ts";
+import { type Device, type Domain, type Group, type Kernel, LabArgumentError } from "../model.ts";
 
 // Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
 // costs two getter calls, and every argument check asks `instanceof Kernel`.

@@ -2,12 +2,12 @@
  * The public attach API of drivers/iommu/iommu.c: iommu_attach_device / iommu_attach_group,
  * detach back to the core domain, and group replace.
  */
-import * as errno from "../errno";
-import type { Ret } from "../errno";
-import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
-import { argDevice, argDomain, argGroup } from "./args";
-import * as setDomain from "./set-domain";
-import * as testDev from "./test-dev";
+import * as errno from "../errno.ts";
+import type { Ret } from "../errno.ts";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model.ts";
+import { argDevice, argDomain, argGroup } from "./args.ts";
+import * as setDomain from "./set-domain.ts";
+import * as testDev from "./test-dev.ts";
 
 // Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
 // costs two getter calls, and these are called on every attach.

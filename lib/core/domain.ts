@@ -2,11 +2,11 @@
  * Domain allocation and device probe: iommu_domain_alloc / iommu_paging_domain_alloc,
  * the static blocked/identity domains, the group's blocking domain and default domain.
  */
-import { neg, type Ret } from "../errno";
-import type { DriverModel } from "../driver";
-import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model";
-import { argDevice, argDomain, argKernel } from "./args";
-import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain";
+import { neg, type Ret } from "../errno.ts";
+import type { DriverModel } from "../driver.ts";
+import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model.ts";
+import { argDevice, argDomain, argKernel } from "./args.ts";
+import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain.ts";
 
 export interface DomainAllocRequest {
   /** Allocate for this device (iommu_paging_domain_alloc) - or on its bus (iommu_domain_alloc) in older eras. */

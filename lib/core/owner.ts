@@ -5,15 +5,15 @@
  * series), so it does not exist in 2014-nesting and pre-2022: older VFIO checked group
  * viability itself and attached from the default domain.
  */
-import { neg, type Ret } from "../errno";
-import { type Device, EraUnavailableError, type Group, type Kernel } from "../model";
+import { neg, type Ret } from "../errno.ts";
+import { type Device, EraUnavailableError, type Group, type Kernel } from "../model.ts";
 
 function requireOwnership(k: Kernel, what: string): void {
   if (!k.features.dmaOwnership) throw new EraUnavailableError(what, k.era.id, "DMA ownership management arrived in ~v5.19; older VFIO attached from the default domain");
 }
-import { argDevice, argGroup } from "./args";
-import { allocBlockingDomain } from "./domain";
-import { groupSetDomain, groupSetDomainNofail } from "./set-domain";
+import { argDevice, argGroup } from "./args.ts";
+import { allocBlockingDomain } from "./domain.ts";
+import { groupSetDomain, groupSetDomainNofail } from "./set-domain.ts";
 
 function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
   return k.call("__iommu_take_dma_ownership", { group: g.id, owner }, () => {

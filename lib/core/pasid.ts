@@ -3,12 +3,12 @@
  * iommu_replace_device_pasid, iommu_detach_device_pasid and __iommu_set_group_pasid.
  * set_dev_pasid kdoc: "The pasid of the device should be left in the old config in error case."
  */
-import { neg, type Ret } from "../errno";
-import { driverSetDevPasid } from "../driver";
-import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
-import { argDevice, argDomain, argPasid } from "./args";
-import { staticDomain } from "./domain";
-import { domainTestDevice, opsCompatible } from "./test-dev";
+import { neg, type Ret } from "../errno.ts";
+import { driverSetDevPasid } from "../driver.ts";
+import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model.ts";
+import { argDevice, argDomain, argPasid } from "./args.ts";
+import { staticDomain } from "./domain.ts";
+import { domainTestDevice, opsCompatible } from "./test-dev.ts";
 
 /** IOMMU_NO_PASID: the RID. */
 export const IOMMU_NO_PASID = 0;

@@ -3,13 +3,13 @@
  * commit c279e83953d9): while group->resetting_domain is set, attach, replace, PASID attach
  * and deferred attach all fail with EBUSY.
  */
-import { neg, type Ret } from "../errno";
-import { driverSetDevPasid } from "../driver";
-import { type Device, type Domain, EraUnavailableError, type Kernel } from "../model";
-import { argDevice, argDomain } from "./args";
-import { allocBlockingDomain, staticDomain } from "./domain";
-import { __iommuAttachDevice } from "./set-domain";
-import { domainTestDevice } from "./test-dev";
+import { neg, type Ret } from "../errno.ts";
+import { driverSetDevPasid } from "../driver.ts";
+import { type Device, type Domain, EraUnavailableError, type Kernel } from "../model.ts";
+import { argDevice, argDomain } from "./args.ts";
+import { allocBlockingDomain, staticDomain } from "./domain.ts";
+import { __iommuAttachDevice } from "./set-domain.ts";
+import { domainTestDevice } from "./test-dev.ts";
 
 /**
  * iommu_deferred_attach(dev, domain): the DMA API's first use finishes a deferred default-domain attach.

@@ -6,10 +6,10 @@
  * stop at the first error, leaving the devices before it on the new domain while
  * group->domain still names the old one: the historical inconsistency is reproduced on purpose.
  */
-import { neg, type Ret } from "../errno";
-import * as driver from "../driver";
-import type { Device, Domain, Group, Kernel } from "../model";
-import { domainTestDevice } from "./test-dev";
+import { neg, type Ret } from "../errno.ts";
+import * as driver from "../driver.ts";
+import type { Device, Domain, Group, Kernel } from "../model.ts";
+import { domainTestDevice } from "./test-dev.ts";
 
 // Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
 // costs two getter calls, and these are called on every attach.

@@ -3,9 +3,9 @@
  * (TD1 patch 02/20, never merged): the core asks the driver whether an attach would work
  * before attaching anything. Only called when the era has `testDev`.
  */
-import { neg, type Ret } from "../errno";
-import { driverTestDev } from "../driver";
-import type { Device, Domain, Kernel } from "../model";
+import { neg, type Ret } from "../errno.ts";
+import { driverTestDev } from "../driver.ts";
+import type { Device, Domain, Kernel } from "../model.ts";
 
 /**
  * domain_iommu_ops_compatible(dev_iommu_ops(dev), domain): the owner check of a9c362db3920.

@@ -6,7 +6,7 @@
  * A textual scan (the project's compiler is a native binary without a JS API), made for the
  * forms TypeScript allows: named, aliased, namespace, `export *`, dynamic import and require.
  */
-import type { OwnWork } from "./harness";
+import type { OwnWork } from "./harness.ts";
 
 export interface Cheat {
   line: number;

@@ -18,13 +18,13 @@ import * as os from "os";
 import * as path from "path";
 import { createInterface } from "readline";
 import { parseArgs as parseNodeArgs } from "util";
-import { explainFailure } from "./explain";
-import { CheckWorker, DEFAULT_TIMEOUT_MS } from "./isolate";
-import { type Progress, readProgress, resetProgress, writeProgress } from "./progress";
-import { exerciseLabel, failureReport, hintText, listText, makeStyle, passedLine, progressBar, referenceLine, type Style } from "./report";
-import { checkExercises, type ExerciseResult } from "./runner";
-import { committedStarter, relativeToRoot, type TargetDir, targetFile, targetRoot } from "./target";
-import { loadTrack, type Track, TrackError, type TrackExercise } from "./track";
+import { explainFailure } from "./explain.ts";
+import { CheckWorker, DEFAULT_TIMEOUT_MS } from "./isolate.ts";
+import { type Progress, readProgress, resetProgress, writeProgress } from "./progress.ts";
+import { exerciseLabel, failureReport, hintText, listText, makeStyle, passedLine, progressBar, referenceLine, type Style } from "./report.ts";
+import { checkExercises, type ExerciseResult } from "./runner.ts";
+import { committedStarter, relativeToRoot, type TargetDir, targetFile, targetRoot } from "./target.ts";
+import { loadTrack, type Track, TrackError, type TrackExercise } from "./track.ts";
 
 export interface CliOptions {
   hint: boolean;

@@ -8,14 +8,14 @@
  * picks another one.
  */
 import fc from "fast-check";
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../consumers/iommufd";
-import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import type { CheckStep } from "../driver";
-import { ERA_IDS, type EraId } from "../eras";
-import { formatLine } from "../log";
-import { Kernel } from "../model";
-import { buildPlatform } from "../platform";
-import { expectFields, Mismatch, registeredCheck, registeredDriver, withChecksPatch } from "./harness";
+import { IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../consumers/iommufd.ts";
+import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1.ts";
+import type { CheckStep } from "../driver.ts";
+import { ERA_IDS, type EraId } from "../eras.ts";
+import { formatLine } from "../log.ts";
+import { Kernel } from "../model.ts";
+import { buildPlatform } from "../platform.ts";
+import { expectFields, Mismatch, registeredCheck, registeredDriver, withChecksPatch } from "./harness.ts";
 
 export const DEFAULT_SEED = 18;
 

@@ -4,7 +4,7 @@
  * its message and the line of the student's file it came from. Never a raw stack trace.
  */
 import * as path from "path";
-import { PROJECT_ROOT, type TargetDir } from "./target";
+import { PROJECT_ROOT, type TargetDir } from "./target.ts";
 
 export interface FailureLine {
   what: string;

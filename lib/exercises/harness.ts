@@ -12,15 +12,15 @@
  * - under the checker (`npm run check`), it only returns the checks; the checker runs them.
  */
 import { isDeepStrictEqual } from "util";
-import { lookupDriver } from "../../hardware/registry";
-import type { CheckStep, DriverModel, Step } from "../driver";
-import { ERA_IDS, type EraId } from "../eras";
-import { errnoName } from "../errno";
-import { formatLine, type LogLine } from "../log";
-import { runTrip, type Observed, type TripOp } from "../matrix";
-import { explainFailure, formatFailure } from "./explain";
-import { loadTarget, relativeToRoot, type TargetDir, targetDirFromEnv, targetFile } from "./target";
-import { variantProblem } from "../variants";
+import { lookupDriver } from "../../hardware/registry.ts";
+import type { CheckStep, DriverModel, Step } from "../driver.ts";
+import { ERA_IDS, type EraId } from "../eras.ts";
+import { errnoName } from "../errno.ts";
+import { formatLine, type LogLine } from "../log.ts";
+import { runTrip, type Observed, type TripOp } from "../matrix.ts";
+import { explainFailure, formatFailure } from "./explain.ts";
+import { loadTarget, relativeToRoot, type TargetDir, targetDirFromEnv, targetFile } from "./target.ts";
+import { variantProblem } from "../variants.ts";
 
 export interface CheckContext {
   id: string;

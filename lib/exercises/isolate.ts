@@ -10,9 +10,9 @@
  */
 import { Worker } from "worker_threads";
 import * as path from "path";
-import type { Failure } from "./explain";
-import type { CheckOutcome, ExerciseResult } from "./result";
-import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
+import type { Failure } from "./explain.ts";
+import type { CheckOutcome, ExerciseResult } from "./result.ts";
+import { PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target.ts";
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 

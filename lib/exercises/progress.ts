@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT } from "./target";
+import { PROJECT_ROOT } from "./target.ts";
 
 /** .progress.json at the project root; IOMMU_LAB_PROGRESS names another file (the tests use a temporary one). */
 export const PROGRESS_FILE = process.env["IOMMU_LAB_PROGRESS"] || path.join(PROJECT_ROOT, ".progress.json");

@@ -3,9 +3,9 @@
  * colours only when the output is a terminal (and NO_COLOR is not set).
  */
 import { styleText } from "util";
-import { formatFailure } from "./explain";
-import type { ExerciseResult } from "./runner";
-import { eraLabel, type Track, type TrackExercise } from "./track";
+import { formatFailure } from "./explain.ts";
+import type { ExerciseResult } from "./runner.ts";
+import { eraLabel, type Track, type TrackExercise } from "./track.ts";
 
 export interface Style {
   bold(s: string): string;

@@ -2,9 +2,9 @@
  * What checking one exercise gives: each check's outcome and the exercise's status. Its own
  * module so that the worker side (isolate.ts) and the runner share it without importing each other.
  */
-import type { Failure } from "./explain";
-import type { TargetDir } from "./target";
-import type { Diagnostic } from "./typecheck";
+import type { Failure } from "./explain.ts";
+import type { TargetDir } from "./target.ts";
+import type { Diagnostic } from "./typecheck.ts";
 
 export interface CheckOutcome {
   name: string;

@@ -7,15 +7,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ownWorkImported } from "./cheats";
-import { explainFailure, type Failure } from "./explain";
-import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness";
-import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate";
-import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target";
-import type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result";
-import { typecheck, type TypecheckResult } from "./typecheck";
+import { ownWorkImported } from "./cheats.ts";
+import { explainFailure, type Failure } from "./explain.ts";
+import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness.ts";
+import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate.ts";
+import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target.ts";
+import type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result.ts";
+import { typecheck, type TypecheckResult } from "./typecheck.ts";
 
-export type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result";
+export type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result.ts";
 
 /** The test file's spec, loaded without registering anything with uvu. */
 export function loadSpec(id: string): ExerciseSpec<unknown> {

@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { ERA_IDS } from "../eras";
-import { PROJECT_ROOT, type TargetDir, targetFile } from "./target";
+import { ERA_IDS } from "../eras.ts";
+import { PROJECT_ROOT, type TargetDir, targetFile } from "./target.ts";
 
 const EraId = z.enum(ERA_IDS);
 

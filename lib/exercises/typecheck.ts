@@ -8,7 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseJsonc } from "jsonc-parser";
-import { PROJECT_ROOT, relativeToRoot } from "./target";
+import { PROJECT_ROOT, relativeToRoot } from "./target.ts";
 
 export interface Diagnostic {
   /** Relative to the project: "exercises/07-iommufd-auto-domain.ts". */

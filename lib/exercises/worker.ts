@@ -4,8 +4,8 @@
  * that the main thread can time each check and stop this thread when one never ends.
  */
 import { parentPort, workerData } from "worker_threads";
-import { loadSpec, runChecks } from "./runner";
-import type { WorkerReply, WorkerRequest } from "./isolate";
+import { loadSpec, runChecks } from "./runner.ts";
+import type { WorkerReply, WorkerRequest } from "./isolate.ts";
 
 const port = parentPort;
 if (!port) throw new Error("internal: lib/exercises/worker.ts runs as a worker thread only");

@@ -4,10 +4,10 @@
  * and the fixed-seed tests (coverage and mutation tests).
  */
 import fc from "fast-check";
-import type { EraId } from "../eras";
-import type { Kernel } from "../model";
-import { pathsOf, type PathHits } from "./paths";
-import { caseArb, playSequence } from "./sequences";
+import type { EraId } from "../eras.ts";
+import type { Kernel } from "../model.ts";
+import { pathsOf, type PathHits } from "./paths.ts";
+import { caseArb, playSequence } from "./sequences.ts";
 
 /**
  * The seed of `era` in a campaign started from `master`: FNV-1a over "master/era", so each era

@@ -5,13 +5,13 @@
  * documented errno, and the state must stay consistent after every step (no leaked domain, no
  * half-attached group, no freed domain in use).
  */
-import { lookupRows } from "../driver";
-import { errnoName } from "../errno";
-import type { EraId } from "../eras";
-import type { Kernel } from "../model";
-import { ScenarioRun } from "../scenario/run";
-import type { Scenario } from "../scenario/schema";
-import { checkInvariants } from "./invariants";
+import { lookupRows } from "../driver.ts";
+import { errnoName } from "../errno.ts";
+import type { EraId } from "../eras.ts";
+import type { Kernel } from "../model.ts";
+import { ScenarioRun } from "../scenario/run.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { checkInvariants } from "./invariants.ts";
 
 /** The kernel's own cap on the fail_nth loop (raised from 400 to 1000 in Sept 2025). */
 export const FAIL_NTH_CAP = 1000;

@@ -9,8 +9,8 @@
  * WARNed): that use-after-free is history the model reproduces. In those eras a dangling
  * reference is a violation only when nothing was printed about it (no WARN splat).
  */
-import { domainUsers } from "../core/domain";
-import type { Device, Domain, Group, Kernel } from "../model";
+import { domainUsers } from "../core/domain.ts";
+import type { Device, Domain, Group, Kernel } from "../model.ts";
 
 function refs(g: Group): Array<[string, Domain | null]> {
   return [

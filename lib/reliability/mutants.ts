@@ -4,13 +4,13 @@
  * its calls (Kernel.call runs every core function by its kernel name), never by editing lib/core.
  * The fuzzer must report a violation for each, and `caughtBy` names the promise that should.
  */
-import { groupSetDomain } from "../core/set-domain";
-import { opsCompatible } from "../core/test-dev";
-import { driverSetDevPasid } from "../driver";
-import { neg, type Ret } from "../errno";
-import type { EraId } from "../eras";
-import type { Domain, Kernel } from "../model";
-import type { TraceEvent } from "../trace";
+import { groupSetDomain } from "../core/set-domain.ts";
+import { opsCompatible } from "../core/test-dev.ts";
+import { driverSetDevPasid } from "../driver.ts";
+import { neg, type Ret } from "../errno.ts";
+import type { EraId } from "../eras.ts";
+import type { Domain, Kernel } from "../model.ts";
+import type { TraceEvent } from "../trace.ts";
 
 export interface Mutant {
   id: string;

@@ -6,10 +6,10 @@
  * arguments, return value, children) and, where the trace alone cannot tell two branches apart,
  * from the state the harness saw just before the operation (`PathCtx`).
  */
-import { errnoName, type Ret } from "../errno";
-import { ERAS, type EraFeatures, type EraId } from "../eras";
-import type { Kernel } from "../model";
-import type { TraceEvent } from "../trace";
+import { errnoName, type Ret } from "../errno.ts";
+import { ERAS, type EraFeatures, type EraId } from "../eras.ts";
+import type { Kernel } from "../model.ts";
+import type { TraceEvent } from "../trace.ts";
 
 /** What the harness knew before the operation whose trace is being read. */
 export interface PathCtx {

@@ -17,22 +17,22 @@
  * - every errno is a known one, and the trace's top-level event returns what the call returned.
  */
 import fc from "fast-check";
-import { DRIVERS } from "../../hardware/registry";
-import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach";
-import { domainAlloc, domainFree, domainUsers } from "../core/domain";
-import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
-import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid";
-import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset";
-import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd";
-import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import type { DriverModel, PropDoc } from "../driver";
-import { errnoName, type Ret } from "../errno";
-import { ERAS, type EraId } from "../eras";
-import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../model";
-import type { TraceEvent } from "../trace";
-import { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "../platform";
-import { checkInvariants } from "./invariants";
-import { countPaths, type PathHits } from "./paths";
+import { DRIVERS } from "../../hardware/registry.ts";
+import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach.ts";
+import { domainAlloc, domainFree, domainUsers } from "../core/domain.ts";
+import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
+import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid.ts";
+import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset.ts";
+import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd.ts";
+import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1.ts";
+import type { DriverModel, PropDoc } from "../driver.ts";
+import { errnoName, type Ret } from "../errno.ts";
+import { ERAS, type EraId } from "../eras.ts";
+import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../model.ts";
+import type { TraceEvent } from "../trace.ts";
+import { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "../platform.ts";
+import { checkInvariants } from "./invariants.ts";
+import { countPaths, type PathHits } from "./paths.ts";
 
 // ---- random machines -------------------------------------------------------------------
 

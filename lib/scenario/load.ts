@@ -5,12 +5,12 @@
 import * as fs from "node:fs";
 import { type JSONPath, type ParseErrorCode, printParseErrorCode, visit } from "jsonc-parser";
 import type { ZodType } from "zod";
-import { lookupDriver } from "../../hardware/registry";
-import type { PropDoc } from "../driver";
-import { variantProblem } from "../variants";
-import { propValueProblem } from "./props";
-import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema";
-import { oneLine, pathKey, quote } from "./text";
+import { lookupDriver } from "../../hardware/registry.ts";
+import type { PropDoc } from "../driver.ts";
+import { variantProblem } from "../variants.ts";
+import { propValueProblem } from "./props.ts";
+import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema.ts";
+import { oneLine, pathKey, quote } from "./text.ts";
 
 /** Largest input file read (see README "Limits"). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;

@@ -7,8 +7,8 @@
  * hardware fixes are bounded by name (RANGES). A value that fails would otherwise be read as
  * something else by the driver (e.g. an unparsable range as 0-0): a silently wrong result.
  */
-import type { PropDoc } from "../driver";
-import { quote } from "./text";
+import type { PropDoc } from "../driver.ts";
+import { quote } from "./text.ts";
 
 /** Bounds the hardware fixes, by property name (inclusive). */
 const RANGES: Record<string, [number, number]> = {

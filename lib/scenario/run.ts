@@ -3,22 +3,22 @@
  * consumers, and record per step the return value, the resulting domain, the log lines and
  * the outcome class. The result is plain data (JSON-ready, deterministic).
  */
-import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach";
-import { domainAlloc, domainFree } from "../core/domain";
-import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner";
-import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid";
-import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset";
-import { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind } from "../consumers/iommufd";
-import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import { errnoName, neg, type Ret } from "../errno";
-import type { EraId } from "../eras";
-import { isSpam, type LogLine } from "../log";
-import { type Domain, EraUnavailableError, Kernel } from "../model";
-import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outcome";
-import { buildPlatform } from "../platform";
-import type { TraceEvent } from "../trace";
-import type { Scenario, ScenarioStep } from "./schema";
-import "../variants"; // installs the Kernel's variant check
+import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach.ts";
+import { domainAlloc, domainFree } from "../core/domain.ts";
+import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
+import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid.ts";
+import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset.ts";
+import { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind } from "../consumers/iommufd.ts";
+import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1.ts";
+import { errnoName, neg, type Ret } from "../errno.ts";
+import type { EraId } from "../eras.ts";
+import { isSpam, type LogLine } from "../log.ts";
+import { type Domain, EraUnavailableError, Kernel } from "../model.ts";
+import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outcome.ts";
+import { buildPlatform } from "../platform.ts";
+import type { TraceEvent } from "../trace.ts";
+import type { Scenario, ScenarioStep } from "./schema.ts";
+import "../variants.ts"; // installs the Kernel's variant check
 
 export type StepOutcome = OutcomeClass | "skipped";
 

@@ -3,7 +3,7 @@
  * Validated with zod; every error names the JSON path and what was expected.
  */
 import { type ZodType, z } from "zod";
-import { ERA_IDS } from "../eras";
+import { ERA_IDS } from "../eras.ts";
 
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected an id of 1-64 letters, digits or _ . : -");
 const propValue = z.union([z.number().finite(), z.boolean(), z.string().max(64)]);

@@ -7,14 +7,14 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { LabArgumentError } from "../model";
-import { InputError } from "../scenario/load";
-import { countingDrivers, type EngineOptions, knowCountingDrivers, runCompressed } from "./compressed";
-import { type Fleet, makeFleet } from "./fleet";
-import { type Experiment, PRESET_DIR } from "./load";
-import { runReference } from "./reference";
-import { SweepLimitError } from "./runner";
-import type { Cell, CellResult } from "./tally";
+import { LabArgumentError } from "../model.ts";
+import { InputError } from "../scenario/load.ts";
+import { countingDrivers, type EngineOptions, knowCountingDrivers, runCompressed } from "./compressed.ts";
+import { type Fleet, makeFleet } from "./fleet.ts";
+import { type Experiment, PRESET_DIR } from "./load.ts";
+import { runReference } from "./reference.ts";
+import { SweepLimitError } from "./runner.ts";
+import type { Cell, CellResult } from "./tally.ts";
 
 export type EngineName = "compressed" | "reference";
 

@@ -7,15 +7,15 @@
  * terminal and the sweep takes more than a second.
  */
 import { SingleBar } from "cli-progress";
-import { inertVariantWarnings } from "../cli/variants";
-import { InputError } from "../scenario/load";
-import { LabArgumentError } from "../model";
-import { experimentInputs, loadExperiment } from "./load";
-import { checkOutDir } from "../output";
-import { oneLine } from "../scenario/text";
-import { runSweep, type SweepResult } from "./index";
-import { sweepCharts, sweepCsv, sweepText, writeSweepOutputs } from "./report";
-import { SweepLimitError } from "./runner";
+import { inertVariantWarnings } from "../cli/variants.ts";
+import { InputError } from "../scenario/load.ts";
+import { LabArgumentError } from "../model.ts";
+import { experimentInputs, loadExperiment } from "./load.ts";
+import { checkOutDir } from "../output.ts";
+import { oneLine } from "../scenario/text.ts";
+import { runSweep, type SweepResult } from "./index.ts";
+import { sweepCharts, sweepCsv, sweepText, writeSweepOutputs } from "./report.ts";
+import { SweepLimitError } from "./runner.ts";
 
 export interface SweepCliOptions {
   out?: string | undefined;

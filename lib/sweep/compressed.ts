@@ -51,14 +51,14 @@
  * that state, and none is left once all are served, so "is there a group in this state" has
  * the same answer as in the full kernel.
  */
-import { DRIVERS, lookupDriver } from "../../hardware/registry";
-import type { Device, Domain, Group, Props } from "../model";
-import { Kernel } from "../model";
-import { buildPlatform } from "../platform";
-import { type Fleet, groupDevices, groupId } from "./fleet";
-import type { Experiment } from "./load";
-import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner";
-import { type Cell, type CellResult, Tally } from "./tally";
+import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
+import type { Device, Domain, Group, Props } from "../model.ts";
+import { Kernel } from "../model.ts";
+import { buildPlatform } from "../platform.ts";
+import { type Fleet, groupDevices, groupId } from "./fleet.ts";
+import type { Experiment } from "./load.ts";
+import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
+import { type Cell, type CellResult, Tally } from "./tally.ts";
 
 /** Drivers seen reading a pool (k.domainsFinalisedTo); kept for the life of the process. */
 const poolDrivers = new Set<string>();

@@ -7,11 +7,11 @@
  * Generated fleets draw every choice from the experiment's distributions with one seeded
  * generator (see ./rng), in a fixed order: the same seed gives the same fleet everywhere.
  */
-import type { DeviceSpec, InstanceSpec, PlatformSpec } from "../platform";
-import type { Props } from "../model";
-import { lookupDriver } from "../../hardware/registry";
-import type { DeviceTemplate, Experiment, GeneratedPlatform, GroupTemplate, PresetPlatform, PropDist } from "./load";
-import { cumulative, Rng } from "./rng";
+import type { DeviceSpec, InstanceSpec, PlatformSpec } from "../platform.ts";
+import type { Props } from "../model.ts";
+import { lookupDriver } from "../../hardware/registry.ts";
+import type { DeviceTemplate, Experiment, GeneratedPlatform, GroupTemplate, PresetPlatform, PropDist } from "./load.ts";
+import { cumulative, Rng } from "./rng.ts";
 
 export interface GroupClass {
   /** Canonical key: instance index and every member's properties, in order. */

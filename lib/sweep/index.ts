@@ -6,20 +6,20 @@
  *   const rows = await runExperiment("experiments/vfio-vs-iommufd-intel-client.json");
  *   const result = await runSweep({ name: "x", platform: { preset: "arm-server-2x-smmuv3" }, devices: 1000, consumer: "iommufd" });
  */
-import { runCells, type RunOptions } from "./cells";
-import { type Experiment, toExperiment } from "./load";
-import type { SweepResult } from "./report";
-import type { SweepRow } from "./tally";
+import { runCells, type RunOptions } from "./cells.ts";
+import { type Experiment, toExperiment } from "./load.ts";
+import type { SweepResult } from "./report.ts";
+import type { SweepRow } from "./tally.ts";
 
-export { ExperimentSchema, CONSUMERS, type ConsumerKind, type ExperimentInput } from "./schema";
-export { loadExperiment, resolveExperiment, defaultDist, driverVariants, type Experiment, type DeviceTemplate, type Dist, type PropDist } from "./load";
-export { makeFleet, fleetJson, fleetPlatform, groupDevices, classKey, type Fleet, type GroupClass } from "./fleet";
-export { runCompressed, countingDrivers, describeDomain, type EngineOptions } from "./compressed";
-export { runReference } from "./reference";
-export { sweepCells, type EngineName, type RunOptions } from "./cells";
-export { ROW_COLUMNS, variantLabel, type Cell, type CellResult, type CellStats, type SweepRow } from "./tally";
-export { SweepLimitError, type Req } from "./runner";
-export { sweepCsv, sweepText, sweepCharts, sweepHtml, writeSweepOutputs, type ChartFile, type SweepResult } from "./report";
+export { ExperimentSchema, CONSUMERS, type ConsumerKind, type ExperimentInput } from "./schema.ts";
+export { loadExperiment, resolveExperiment, defaultDist, driverVariants, type Experiment, type DeviceTemplate, type Dist, type PropDist } from "./load.ts";
+export { makeFleet, fleetJson, fleetPlatform, groupDevices, classKey, type Fleet, type GroupClass } from "./fleet.ts";
+export { runCompressed, countingDrivers, describeDomain, type EngineOptions } from "./compressed.ts";
+export { runReference } from "./reference.ts";
+export { sweepCells, type EngineName, type RunOptions } from "./cells.ts";
+export { ROW_COLUMNS, variantLabel, type Cell, type CellResult, type CellStats, type SweepRow } from "./tally.ts";
+export { SweepLimitError, type Req } from "./runner.ts";
+export { sweepCsv, sweepText, sweepCharts, sweepHtml, writeSweepOutputs, type ChartFile, type SweepResult } from "./report.ts";
 
 function platformName(e: Experiment): string {
   const p = e.platform;

@@ -6,16 +6,16 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DRIVERS, lookupDriver } from "../../hardware/registry";
-import type { DriverModel, PropDoc } from "../driver";
-import { ERA_IDS, ERAS, type EraId } from "../eras";
-import type { InstanceSpec } from "../platform";
-import type { Props } from "../model";
-import { variantProblem } from "../variants";
-import { propValueProblem } from "../scenario/props";
-import { pathKey, quote } from "../scenario/text";
-import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load";
-import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema";
+import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
+import type { DriverModel, PropDoc } from "../driver.ts";
+import { ERA_IDS, ERAS, type EraId } from "../eras.ts";
+import type { InstanceSpec } from "../platform.ts";
+import type { Props } from "../model.ts";
+import { variantProblem } from "../variants.ts";
+import { propValueProblem } from "../scenario/props.ts";
+import { pathKey, quote } from "../scenario/text.ts";
+import { InputError, loadScenario, parseJson, readInputFile, validate } from "../scenario/load.ts";
+import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema.ts";
 
 export type PropValue = number | boolean | string;
 
@@ -181,7 +181,7 @@ function driverOrThrow(id: string, file: string, where: string): DriverModel {
   return d;
 }
 
-export { driverVariants } from "../variants";
+export { driverVariants } from "../variants.ts";
 
 function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
   const out: Props = {};

@@ -5,14 +5,14 @@
  * compressed engine's time at 10^5 devices, `npm run bench`), so it serves as the yardstick:
  * the test that the compressed engine (./compressed) gives the same table.
  */
-import { Kernel, type Group } from "../model";
-import { buildPlatform } from "../platform";
-import { type Fleet, groupDevices, groupId } from "./fleet";
-import type { EngineOptions } from "./compressed";
-import { TICK } from "./compressed";
-import type { Experiment } from "./load";
-import { attachGroup, checkLimit, ConsumerContext, probeGroup } from "./runner";
-import { type Cell, type CellResult, Tally } from "./tally";
+import { Kernel, type Group } from "../model.ts";
+import { buildPlatform } from "../platform.ts";
+import { type Fleet, groupDevices, groupId } from "./fleet.ts";
+import type { EngineOptions } from "./compressed.ts";
+import { TICK } from "./compressed.ts";
+import type { Experiment } from "./load.ts";
+import { attachGroup, checkLimit, ConsumerContext, probeGroup } from "./runner.ts";
+import { type Cell, type CellResult, Tally } from "./tally.ts";
 
 export function runReference(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
   const tick = opts.tick ?? (() => {});

@@ -3,13 +3,13 @@
  * and one self-contained HTML page with them. Everything is a function of the rows, so the
  * same sweep writes byte-identical files.
  */
-import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart/index";
-import { table } from "../cli/table";
-import { writeOutDir } from "../output";
-import type { EraId } from "../eras";
-import type { EngineName } from "./cells";
-import type { ConsumerKind } from "./schema";
-import { type CellStats, ROW_COLUMNS, type SweepRow } from "./tally";
+import { barChart, renderSvg, type Row, type VegaLiteSpec } from "../chart/index.ts";
+import { table } from "../cli/table.ts";
+import { writeOutDir } from "../output.ts";
+import type { EraId } from "../eras.ts";
+import type { EngineName } from "./cells.ts";
+import type { ConsumerKind } from "./schema.ts";
+import { type CellStats, ROW_COLUMNS, type SweepRow } from "./tally.ts";
 
 /**
  * What a sweep produced: the experiment as run, the tidy rows, and per-cell engine counts.

@@ -6,15 +6,15 @@
  * context's one domain. Nothing here decides an attach; it only calls the library and
  * classifies what came back.
  */
-import { iommuAttachGroup } from "../core/attach";
-import { domainAlloc } from "../core/domain";
-import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd";
-import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1";
-import { errnoName, type Ret } from "../errno";
-import { type Domain, EraUnavailableError, type Group, type Kernel } from "../model";
-import { classifyRet, groupHwOn, type Outcome } from "../outcome";
-import { buildPlatform, type DeviceSpec } from "../platform";
-import type { ConsumerKind } from "./schema";
+import { iommuAttachGroup } from "../core/attach.ts";
+import { domainAlloc } from "../core/domain.ts";
+import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../consumers/iommufd.ts";
+import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1.ts";
+import { errnoName, type Ret } from "../errno.ts";
+import { type Domain, EraUnavailableError, type Group, type Kernel } from "../model.ts";
+import { classifyRet, groupHwOn, type Outcome } from "../outcome.ts";
+import { buildPlatform, type DeviceSpec } from "../platform.ts";
+import type { ConsumerKind } from "./schema.ts";
 
 /** What one request (or one probe) ended as, with its counters. */
 export interface Req {

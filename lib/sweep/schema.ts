@@ -4,7 +4,7 @@
  * scenario files; the cross-checks that need the driver registry live in ./load.
  */
 import { z } from "zod";
-import { ERA_IDS } from "../eras";
+import { ERA_IDS } from "../eras.ts";
 
 /** A property value, as in scenario files. */
 const propValue = z.union([z.number().finite(), z.boolean(), z.string().max(64)]);

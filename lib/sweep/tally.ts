@@ -4,9 +4,9 @@
  * ended that way and the counters summed over them. Rows come out in a fixed order, so the
  * same sweep gives byte-identical CSV and JSON.
  */
-import type { EraId } from "../eras";
-import type { Req } from "./runner";
-import type { ConsumerKind } from "./schema";
+import type { EraId } from "../eras.ts";
+import type { Req } from "./runner.ts";
+import type { ConsumerKind } from "./schema.ts";
 
 export interface SweepRow {
   consumer: ConsumerKind;

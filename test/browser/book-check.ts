@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-import { BOOK_DIR, REFERENCE_PAGES, ROOT, bookIsStale, buildBook, listNotebooks } from "../../scripts/build-book";
+import { BOOK_DIR, REFERENCE_PAGES, ROOT, bookIsStale, buildBook, listNotebooks } from "../../scripts/build-book.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "build", "screenshots");

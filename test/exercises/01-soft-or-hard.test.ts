@@ -3,9 +3,9 @@
  * and on the errnos real attaches return (an SMMUv3 domain offered to a device behind another
  * SMMUv3, played through the core in each era).
  */
-import { classifyRet, ERA_IDS, ERRNO, errnoName, type ErrnoName, Kernel, neg } from "../../lib/index";
-import { defineExercise, Mismatch, type MismatchItem, playTrip, retText } from "../../lib/exercises/harness";
-import type * as Solution from "../../solutions/01-soft-or-hard";
+import { classifyRet, ERA_IDS, ERRNO, errnoName, type ErrnoName, Kernel, neg } from "../../lib/index.ts";
+import { defineExercise, Mismatch, type MismatchItem, playTrip, retText } from "../../lib/exercises/harness.ts";
+import type * as Solution from "../../solutions/01-soft-or-hard.ts";
 
 type M = typeof Solution;
 

@@ -3,11 +3,11 @@
  * and in the proposal's first posting (the registered driver with the student's rows vs the
  * registered driver as it is), then VFIO type1 on two sprd IOMMUs.
  */
-import { VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { group, logLines, machine } from "./_helpers";
-import type * as Solution from "../../solutions/02-sprd-einval";
+import { VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { group, logLines, machine } from "./_helpers.ts";
+import type * as Solution from "../../solutions/02-sprd-einval.ts";
 
 type M = typeof Solution;
 

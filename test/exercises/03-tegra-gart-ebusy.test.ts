@@ -3,10 +3,10 @@
  * played through the core in every era, and in the proposal's first posting, against the
  * registered driver.
  */
-import { ERA_IDS } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../lib/exercises/harness";
-import type * as Solution from "../../solutions/03-tegra-gart-ebusy";
+import { ERA_IDS } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import type * as Solution from "../../solutions/03-tegra-gart-ebusy.ts";
 
 type M = typeof Solution;
 

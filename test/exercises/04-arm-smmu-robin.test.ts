@@ -3,11 +3,11 @@
  * core in every era and in the proposal's v4 and v1 with the student's two tables in place; then
  * the consumers on two SMMUs: the proposal's VFIO type1 loop (v6 and v4) and iommufd (v6.2).
  */
-import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { group, logLines, twoInstances } from "./_helpers";
-import type * as Solution from "../../solutions/04-arm-smmu-robin";
+import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { group, logLines, twoInstances } from "./_helpers.ts";
+import type * as Solution from "../../solutions/04-arm-smmu-robin.ts";
 
 type M = typeof Solution;
 

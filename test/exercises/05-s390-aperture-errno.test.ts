@@ -4,11 +4,11 @@
  * difference: the proposal's VFIO type1 loop (emediumtype-2022, v6 and v1), type1's merge and
  * iommufd's search after the rework (einval-6.2, mainline-2025).
  */
-import { type EraId, IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { compareFleets } from "../../lib/exercises/differential";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import { group, logLines, machine } from "./_helpers";
-import type * as Solution from "../../solutions/05-s390-aperture-errno";
+import { type EraId, IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { compareFleets } from "../../lib/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { group, logLines, machine } from "./_helpers.ts";
+import type * as Solution from "../../solutions/05-s390-aperture-errno.ts";
 
 type M = typeof Solution;
 

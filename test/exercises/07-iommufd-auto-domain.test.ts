@@ -4,12 +4,12 @@
  * must be skipped, and attach strategies that fail with EBUSY or EMEDIUMTYPE (hard failures);
  * then generated searches (1-3 SMMUs, up to 5 devices, any candidate answering any errno).
  */
-import { type Device, type EraId, errnoName, type Kernel, neg } from "../../lib/index";
-import { autoGetDomain, type AutoResult, type DoAttach, type Hwpt, hwptAttach, hwptPagingAlloc, iommufdBind, Ioas, IommufdCtx } from "../../lib/consumers/iommufd";
-import { defineExercise, expectExport, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness";
-import { differential, fc } from "../../lib/exercises/differential";
-import { logLines, machine, twoInstances } from "./_helpers";
-import type * as Solution from "../../solutions/07-iommufd-auto-domain";
+import { type Device, type EraId, errnoName, type Kernel, neg } from "../../lib/index.ts";
+import { autoGetDomain, type AutoResult, type DoAttach, type Hwpt, hwptAttach, hwptPagingAlloc, iommufdBind, Ioas, IommufdCtx } from "../../lib/consumers/iommufd.ts";
+import { defineExercise, expectExport, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness.ts";
+import { differential, fc } from "../../lib/exercises/differential.ts";
+import { logLines, machine, twoInstances } from "./_helpers.ts";
+import type * as Solution from "../../solutions/07-iommufd-auto-domain.ts";
 
 type M = typeof Solution;
 type Search = typeof autoGetDomain;

@@ -4,11 +4,11 @@
  * machines, then generated ones (1-3 IOMMUs, groups of 1-3 devices, an attach_dev failure
  * injected at any position: a merge, the re-attach to the new domain, the n-th device).
  */
-import type { EraId, VfioIommuType } from "../../lib/index";
-import { defineExercise, expectExport } from "../../lib/exercises/harness";
-import { differential } from "../../lib/exercises/differential";
-import { compareType1, compareType1Case, describeType1Case, machine, twoInstances, type Type1Case, type1CaseArb, type Type1Loop, type Type1Unit } from "./_helpers";
-import type * as Solution from "../../solutions/08-vfio-type1-merge";
+import type { EraId, VfioIommuType } from "../../lib/index.ts";
+import { defineExercise, expectExport } from "../../lib/exercises/harness.ts";
+import { differential } from "../../lib/exercises/differential.ts";
+import { compareType1, compareType1Case, describeType1Case, machine, twoInstances, type Type1Case, type1CaseArb, type Type1Loop, type Type1Unit } from "./_helpers.ts";
+import type * as Solution from "../../solutions/08-vfio-type1-merge.ts";
 
 type M = typeof Solution;
 const loop = (m: M): Type1Loop => (k, c, g, t) => m.allocateThenMerge(k, c, g, t);

@@ -4,11 +4,11 @@
  * library's type1 on twin kernels; plus the trace name. The file may import the loop, not the
  * consumer that already nests (vfioType1AttachGroup).
  */
-import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness";
-import { differential } from "../../lib/exercises/differential";
-import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers";
-import type * as Solution from "../../solutions/09-nesting-2014";
+import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness.ts";
+import { differential } from "../../lib/exercises/differential.ts";
+import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers.ts";
+import type * as Solution from "../../solutions/09-nesting-2014.ts";
 
 type M = typeof Solution;
 const loop = (m: M): Type1Loop => (k, c, g, t) => m.allocateThenMerge(k, c, g, t);

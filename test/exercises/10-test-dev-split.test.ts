@@ -2,11 +2,11 @@
  * Exercise 10: the phases of ipmmu-vmsa's checks, with the call trace of test-dev-2025 attaches
  * (which op refused, with what) compared between the student's phases and the registered driver.
  */
-import { buildPlatform, type Domain, domainAlloc, type Device, iommuAttachDevice, Kernel } from "../../lib/index";
-import { __iommuAttachDevice } from "../../lib/core/set-domain";
-import { type CheckStep, driverTestDev } from "../../lib/driver";
-import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness";
-import type * as Solution from "../../solutions/10-test-dev-split";
+import { buildPlatform, type Domain, domainAlloc, type Device, iommuAttachDevice, Kernel } from "../../lib/index.ts";
+import { __iommuAttachDevice } from "../../lib/core/set-domain.ts";
+import { type CheckStep, driverTestDev } from "../../lib/driver.ts";
+import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import type * as Solution from "../../solutions/10-test-dev-split.ts";
 
 type M = typeof Solution;
 type DriverId = keyof M["phases"];

@@ -5,15 +5,15 @@
  * device (and the way back failing or not), comparing the devices' PASID tables, the record, the
  * log and the set_dev_pasid calls with their arguments.
  */
-import { type Domain, domainAlloc, type EraId, errnoName, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, buildPlatform } from "../../lib/index";
-import { iommuSetGroupPasid } from "../../lib/core/pasid";
-import { effect } from "../../lib/driver";
-import { neg } from "../../lib/errno";
-import { differential, fc } from "../../lib/exercises/differential";
-import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock";
-import { defineExercise, expectExport, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
-import { machine } from "./_helpers";
-import type * as Solution from "../../solutions/11-pasid-replace-rollback";
+import { type Domain, domainAlloc, type EraId, errnoName, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, buildPlatform } from "../../lib/index.ts";
+import { iommuSetGroupPasid } from "../../lib/core/pasid.ts";
+import { effect } from "../../lib/driver.ts";
+import { neg } from "../../lib/errno.ts";
+import { differential, fc } from "../../lib/exercises/differential.ts";
+import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock.ts";
+import { defineExercise, expectExport, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
+import { machine } from "./_helpers.ts";
+import type * as Solution from "../../solutions/11-pasid-replace-rollback.ts";
 
 type M = typeof Solution;
 

@@ -4,12 +4,12 @@
  * (its labels), each for rows the experiment never produces.
  */
 import { isDeepStrictEqual } from "util";
-import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Kernel, type Outcome, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { effect } from "../../lib/driver";
-import { neg } from "../../lib/errno";
-import { barChart, renderSvg } from "../../lib/chart";
-import { defineExercise, expectExport, expectSame, mismatch, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
-import type * as Solution from "../../solutions/12-what-if-chart";
+import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Kernel, type Outcome, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { effect } from "../../lib/driver.ts";
+import { neg } from "../../lib/errno.ts";
+import { barChart, renderSvg } from "../../lib/chart/index.ts";
+import { defineExercise, expectExport, expectSame, mismatch, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
+import type * as Solution from "../../solutions/12-what-if-chart.ts";
 
 type M = typeof Solution;
 type Row = Solution.OutcomeRow;

@@ -17,11 +17,11 @@ import {
   VfioContainer,
   type VfioIommuType,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { effect, type Step } from "../../lib/driver";
-import { neg } from "../../lib/errno";
-import { fc } from "../../lib/exercises/differential";
-import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness";
+} from "../../lib/index.ts";
+import { effect, type Step } from "../../lib/driver.ts";
+import { neg } from "../../lib/errno.ts";
+import { fc } from "../../lib/exercises/differential.ts";
+import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
 
 export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
   const k = new Kernel({ era, variants, trace: false });
@@ -45,7 +45,7 @@ export function group(k: Kernel, id: string): Group {
 // ---- VFIO type1 ----------------------------------------------------------------------------------
 
 /** The loop types come from the library: the student's loop plugs into the real wrapper. */
-export type { Type1Loop, Type1LoopResult as LoopResult, Type1Tally as Tally } from "../../lib/index";
+export type { Type1Loop, Type1LoopResult as LoopResult, Type1Tally as Tally } from "../../lib/index.ts";
 
 export interface Type1Summary {
   [key: string]: unknown;

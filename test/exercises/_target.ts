@@ -3,4 +3,4 @@
  * ("exercises" or "solutions", default "solutions") picks the folder. The checker passes the
  * folder explicitly instead. See lib/exercises/target.ts.
  */
-export { loadTarget, targetDirFromEnv, targetFile, type TargetDir } from "../../lib/exercises/target";
+export { loadTarget, targetDirFromEnv, targetFile, type TargetDir } from "../../lib/exercises/target.ts";

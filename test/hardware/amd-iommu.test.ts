@@ -23,8 +23,8 @@ import {
   Kernel,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 /** Cells of a check that only exists from mainline-2025 on. */
 const NOT_BEFORE_MAINLINE = { "2014-nesting": "-", "pre-2022": "-", "emediumtype-2022": "-", "einval-6.2": "-" } as const;

@@ -28,9 +28,9 @@ import {
   staticDomain,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("arm-smmu", {
   "no-fwspec": {

@@ -9,8 +9,8 @@
  * INFERRED cells: EMEDIUMTYPE keeps the device path (ENODEV).
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("exynos-iommu", {
   "no-sysmmu": {

@@ -8,8 +8,8 @@
  * proposal leaves these device-specific paths at EINVAL.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, isSpam, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, isSpam, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 const zoo = (old: string, now: string) => ({
   "2014-nesting": old,

@@ -10,9 +10,9 @@
  *   address-width: EFAULT + dev_err; EMEDIUMTYPE (v6: silent; v1: dev_err kept); EINVAL.
  */
 import * as assert from "uvu/assert";
-import { domainAlloc, errnoName, type Domain, type EraId, iommuAttachDevice, iommuGroupClaimDmaOwner } from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+import { domainAlloc, errnoName, type Domain, type EraId, iommuAttachDevice, iommuGroupClaimDmaOwner } from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 const RMRR = "Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.";
 

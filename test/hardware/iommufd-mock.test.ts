@@ -5,9 +5,9 @@
  * iommufd and its selftest arrived in v6.2); TD1 moves the attach checks into mock_domain_nop_test.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, type Props } from "../../lib/index";
-import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, type Props } from "../../lib/index.ts";
+import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock.ts";
+import { referenceRows, test } from "./reference.ts";
 
 const only2025 = (cell: string) => ({
   "2014-nesting": "absent",

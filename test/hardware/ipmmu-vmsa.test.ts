@@ -10,9 +10,9 @@
  * context), not in the sheet.
  */
 import * as assert from "uvu/assert";
-import { type Domain, domainAlloc, domainFree, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice } from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+import { type Domain, domainAlloc, domainFree, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice } from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("ipmmu-vmsa", {
   "no-mmu": {

@@ -6,8 +6,8 @@
  * EMEDIUMTYPE proposal is expected to have left this busy-context path alone (INFERRED).
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, iommuGroupClaimDmaOwner, iommuReplaceGroup, Kernel } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, iommuGroupClaimDmaOwner, iommuReplaceGroup, Kernel } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("msm-iommu", {
   "context-attached": {

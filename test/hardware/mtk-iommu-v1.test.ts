@@ -20,8 +20,8 @@ import {
   Kernel,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("mtk-iommu-v1", {
   "foreign-domain": {

@@ -10,8 +10,8 @@
  * The driver came in v4.6: absent in 2014-nesting.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("mtk-iommu", {
   "region-id": {

@@ -8,8 +8,8 @@
  * proposal converts only the "already attached" path (EMEDIUMTYPE + dev_dbg).
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("omap-iommu", {
   "no-iommu": {

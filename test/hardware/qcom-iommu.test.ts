@@ -10,9 +10,9 @@
  * world refusing a context bank -> EIO + dev_err in every era (not in the sheet).
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel, lookupDriver, staticDomain } from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel, lookupDriver, staticDomain } from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("qcom-iommu", {
   "no-iommu": {

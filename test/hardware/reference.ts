@@ -10,11 +10,11 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../../hardware/registry";
-import type { CheckStep } from "../../lib/driver";
-import type { EraId } from "../../lib/eras";
-import { cellText, runTrip, type TripOp } from "../../lib/matrix";
-import { lookupRows } from "../../lib/driver";
+import { lookupDriver } from "../../hardware/registry.ts";
+import type { CheckStep } from "../../lib/driver.ts";
+import type { EraId } from "../../lib/eras.ts";
+import { cellText, runTrip, type TripOp } from "../../lib/matrix.ts";
+import { lookupRows } from "../../lib/driver.ts";
 
 export type Expect = Partial<Record<EraId, string>>;
 

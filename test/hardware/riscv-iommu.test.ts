@@ -4,9 +4,9 @@
  *   test-dev-2025: the same in test_dev
  */
 import * as assert from "uvu/assert";
-import { type Domain, domainAlloc, errnoName, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+import { type Domain, domainAlloc, errnoName, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("riscv-iommu", {
   "pgd-mode": {

@@ -5,10 +5,10 @@
  * is the model's INFERRED reading, not a fact-sheet cell.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, iommuAttachDevice, iommuAttachGroup, Kernel, staticDomain, type EraId } from "../../lib/index";
-import { __iommuAttachDevice } from "../../lib/core/set-domain";
-import { lookupDriver } from "../../hardware/registry";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, iommuAttachDevice, iommuAttachGroup, Kernel, staticDomain, type EraId } from "../../lib/index.ts";
+import { __iommuAttachDevice } from "../../lib/core/set-domain.ts";
+import { lookupDriver } from "../../hardware/registry.ts";
+import { referenceRows, test } from "./reference.ts";
 
 const ALL: EraId[] = ["2014-nesting", "pre-2022", "emediumtype-2022", "einval-6.2", "mainline-2025", "test-dev-2025"];
 

@@ -8,9 +8,9 @@
  * INFERRED cells: the driver is absent in 2014 (v4.8, 2016).
  */
 import * as assert from "uvu/assert";
-import { type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+import { type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("s390-iommu", {
   "no-zdev": {

@@ -21,8 +21,8 @@ import {
   IommufdCtx,
   iommufdDeviceAttachIoas,
   Kernel,
-} from "../../lib/index";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("sprd-iommu", {
   "domain-has-device": {

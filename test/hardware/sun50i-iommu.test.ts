@@ -5,8 +5,8 @@
  * the driver (v5.8) does not exist in 2014-nesting.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, type EraId, iommuAttachDevice, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, type EraId, iommuAttachDevice, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("sun50i-iommu", {
   "no-iommu": {

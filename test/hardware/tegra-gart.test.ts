@@ -19,8 +19,8 @@ import {
   LabArgumentError,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("tegra-gart", {
   "other-active-domain": {

@@ -8,8 +8,8 @@
  * domain exists from mainline-2025 only.
  */
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index";
-import { referenceRows, test } from "./reference";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("tegra-smmu", {
   "no-fwspec": {

@@ -22,9 +22,9 @@ import {
   iommufdDeviceAttachIoas,
   VfioContainer,
   vfioType1AttachGroup,
-} from "../../lib/index";
-import { lab } from "../helpers";
-import { referenceRows, test } from "./reference";
+} from "../../lib/index.ts";
+import { lab } from "../helpers.ts";
+import { referenceRows, test } from "./reference.ts";
 
 referenceRows("virtio-iommu", {
   granule: {

@@ -8,11 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatFailure } from "../../../lib/exercises/explain";
-import { runChecks } from "../../../lib/exercises/runner";
-import { PROJECT_ROOT } from "../../../lib/exercises/target";
-import { loadTrack } from "../../../lib/exercises/track";
-import { MUTANTS, type Mutant } from "./corpus";
+import { formatFailure } from "../../../lib/exercises/explain.ts";
+import { runChecks } from "../../../lib/exercises/runner.ts";
+import { PROJECT_ROOT } from "../../../lib/exercises/target.ts";
+import { loadTrack } from "../../../lib/exercises/track.ts";
+import { MUTANTS, type Mutant } from "./corpus.ts";
 
 const ids = loadTrack().exercises.map((e) => e.id);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-mutants-"));
