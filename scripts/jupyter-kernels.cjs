@@ -45,7 +45,7 @@ function specs() {
   if (deno) {
     const env = { DENO_DIR: path.join(root, ".jupyter/deno"), DENO_NO_UPDATE_CHECK: "1" };
     // Sloppy imports for the notebooks' cells (`../dist/lib/x`, extensionless for tslab), as in setup.sh.
-    out.push({ name: "deno", spec: { argv: [deno, "jupyter", "--unstable-sloppy-imports", "--kernel", "--conn", "{connection_file}"], display_name: "Deno (iommu-lab)", language: "typescript", env } });
+    out.push({ name: "deno", spec: { argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno (iommu-lab)", language: "typescript", env } });
   } else console.log("kernels: no Deno binary (neither node_modules/@deno/linux-x64-glibc nor deno on PATH): Deno kernel skipped");
   return out;
 }

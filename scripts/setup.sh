@@ -65,8 +65,8 @@ fi
 # `deno jupyter --install` would write under ~/.local/share, so the kernelspec is written here,
 # with absolute paths like tslab's. DENO_DIR keeps Deno's compile cache inside the project too;
 # DENO_NO_UPDATE_CHECK stops the kernel from asking the network for a newer Deno.
-# --unstable-sloppy-imports is for the notebooks' cells only: they import `../dist/lib/x` without
-# an extension, as tslab needs; the library's own imports name their files (deno.json has no flag).
+# No sloppy imports: the notebooks' cells import `../dist/lib/x.js`, which tslab and Deno both
+# resolve, and the library's own imports name their files.
 # The pinned binary (Linux x86-64), else a Deno the user installed (other platforms; see README "Deno").
 deno_bin="$root/node_modules/@deno/linux-x64-glibc/deno"
 if [ ! -x "$deno_bin" ] && command -v deno >/dev/null; then deno_bin="$(command -v deno)"; fi
@@ -74,7 +74,7 @@ deno_spec="$JUPYTER_PATH/kernels/deno/kernel.json"
 deno_json="$(node -e '
   const [bin, dir] = process.argv.slice(1);
   process.stdout.write(JSON.stringify({
-    argv: [bin, "jupyter", "--unstable-sloppy-imports", "--kernel", "--conn", "{connection_file}"],
+    argv: [bin, "jupyter", "--kernel", "--conn", "{connection_file}"],
     display_name: "Deno",
     language: "typescript",
     env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },

@@ -28,9 +28,9 @@ test("installs both kernels for the user; another installation's kernel of the s
   assert.is(tslab.metadata["iommu-attach-lab"], root);
   assert.is(fs.readFileSync(path.join(kernels, "deno/kernel.json"), "utf8"), foreign, "the user's deno kernel is untouched");
   if (hasDeno) {
-    // The notebooks' cells import without extensions (as tslab needs): only their kernel is sloppy.
+    // The notebooks' cells name their files (../dist/lib/x.js): the kernel needs no sloppy imports.
     const deno = JSON.parse(fs.readFileSync(path.join(kernels, "iommu-lab-deno/kernel.json"), "utf8")) as { argv: string[] };
-    assert.equal(deno.argv.slice(1, 3), ["jupyter", "--unstable-sloppy-imports"]);
+    assert.equal(deno.argv.slice(1, 3), ["jupyter", "--kernel"]);
   }
   if (fs.existsSync("/usr/bin/jupyter")) {
     const list = spawnSync("/usr/bin/jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env });

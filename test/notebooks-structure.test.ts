@@ -129,6 +129,9 @@ test("every notebook imports the compiled library (../dist/lib), not the TypeScr
   assert.equal(found, []);
   const distImports = notebooks().filter((nb) => nb.cells.some((c) => c.cell_type === "code" && /from\s+["']\.\.\/dist\/lib\//.test(text(c))));
   assert.equal(distImports.length, notebooks().length, "a notebook without any ../dist/lib import");
+  // Each names its file (x.js), so Deno's kernel needs no sloppy imports; tslab resolves it too.
+  const bare = notebooks().flatMap((nb) => nb.cells.filter((c) => c.cell_type === "code").flatMap((c) => [...text(c).matchAll(/["'](\.\.\/dist\/lib\/[^"']*)["']/g)].map((m) => m[1]!).filter((s) => !s.endsWith(".js"))));
+  assert.equal(bare, [], "a ../dist/lib import without its .js extension");
 });
 
 test.run();
