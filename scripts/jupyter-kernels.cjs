@@ -10,6 +10,7 @@
 // A kernel folder of the same name that this script did not write is left alone; ours is then
 // installed as "iommu-lab-<name>", to be picked in a notebook's kernel menu.
 "use strict";
+const { denoBinary } = require("./deno-path.cjs");
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
@@ -26,13 +27,6 @@ function userKernelDir() {
   return path.join(process.env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter", "kernels");
 }
 
-/** The Deno binary: the npm package's (Linux x86-64), else a `deno` on PATH. */
-function denoBinary() {
-  const pkg = path.join(root, "node_modules/@deno/linux-x64-glibc/deno");
-  if (fs.existsSync(pkg)) return pkg;
-  const which = spawnSync(process.platform === "win32" ? "where" : "which", ["deno"], { encoding: "utf8" });
-  return which.status === 0 ? which.stdout.split(/\r?\n/)[0] : null;
-}
 
 function specs() {
   const out = [];
@@ -46,7 +40,7 @@ function specs() {
     const env = { DENO_DIR: path.join(root, ".jupyter/deno"), DENO_NO_UPDATE_CHECK: "1" };
     // Sloppy imports for the notebooks' cells (`../dist/lib/x`, extensionless for tslab), as in setup.sh.
     out.push({ name: "deno", spec: { argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno (iommu-lab)", language: "typescript", env } });
-  } else console.log("kernels: no Deno binary (neither node_modules/@deno/linux-x64-glibc nor deno on PATH): Deno kernel skipped");
+  } else console.log("kernels: no Deno binary (neither the npm package for this platform nor deno on PATH): Deno kernel skipped");
   return out;
 }
 

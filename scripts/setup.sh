@@ -5,7 +5,7 @@
 #      when dist/ is newer than every source);
 #   2. Jupyter from Debian packages (PyPI is not used: Jupyter here comes from apt);
 #   3. a project-local tslab kernelspec in .jupyter/ (see scripts/jupyter-env.sh);
-#   4. a project-local Deno kernelspec beside it (Deno from the npm package @deno/linux-x64-glibc).
+#   4. a project-local Deno kernelspec beside it (Deno from its npm package for this platform).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,8 +68,7 @@ fi
 # No sloppy imports: the notebooks' cells import `../dist/lib/x.js`, which tslab and Deno both
 # resolve, and the library's own imports name their files.
 # The pinned binary (Linux x86-64), else a Deno the user installed (other platforms; see README "Deno").
-deno_bin="$root/node_modules/@deno/linux-x64-glibc/deno"
-if [ ! -x "$deno_bin" ] && command -v deno >/dev/null; then deno_bin="$(command -v deno)"; fi
+deno_bin="$(node "$root/scripts/deno-path.cjs" || true)"
 deno_spec="$JUPYTER_PATH/kernels/deno/kernel.json"
 deno_json="$(node -e '
   const [bin, dir] = process.argv.slice(1);
@@ -83,7 +82,7 @@ deno_json="$(node -e '
 # Deno comes as an optional dependency with its binary for Linux x86-64 (the registry here has
 # no other platform's build); elsewhere the tslab kernel still works and the Deno one is skipped.
 if [ ! -x "$deno_bin" ]; then
-  echo "setup: no Deno binary ($deno_bin: the optional package @deno/linux-x64-glibc, nor deno on PATH); skipping the Deno kernel" >&2
+  echo "setup: no Deno binary (neither its npm package for this platform nor deno on PATH); skipping the Deno kernel" >&2
 elif [ "$(cat "$deno_spec" 2>/dev/null)" != "$deno_json" ]; then
   echo "setup: writing the Deno kernelspec to $JUPYTER_PATH/kernels/deno"
   mkdir -p "$(dirname "$deno_spec")"

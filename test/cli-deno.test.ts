@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const root = path.resolve(__dirname, "..");
-const deno = path.join(root, "node_modules/@deno/linux-x64-glibc/deno");
+const deno = (require("../scripts/deno-path.cjs") as { denoBinary(): string | null }).denoBinary() ?? "deno";
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
 const run = (...args: string[]) => spawnSync(deno, args, { cwd: root, encoding: "utf8", env });
 

@@ -15,7 +15,7 @@ const data = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-kernels-"));
 const kernels = path.join(data, "kernels");
 const env = { ...process.env, JUPYTER_DATA_DIR: data, JUPYTER_PATH: "" };
 const run = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "scripts/jupyter-kernels.cjs"), ...args], { encoding: "utf8", env });
-const hasDeno = fs.existsSync(path.join(root, "node_modules/@deno/linux-x64-glibc/deno"));
+const hasDeno = (require("../scripts/deno-path.cjs") as { denoBinary(): string | null }).denoBinary() !== null;
 const foreign = '{"argv": ["deno", "jupyter"], "display_name": "Deno, the user\'s own"}\n';
 
 test("installs both kernels for the user; another installation's kernel of the same name stays", () => {

@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const root = path.resolve(__dirname, "..");
-const deno = path.join(root, "node_modules/@deno/linux-x64-glibc/deno");
+const deno = (require("../scripts/deno-path.cjs") as { denoBinary(): string | null }).denoBinary() ?? "deno";
 
 const script = `
 import { runSweep } from "./lib/sweep/index.ts";
