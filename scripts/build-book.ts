@@ -17,6 +17,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type DefaultTreeAdapterTypes as T, parse, parseFragment, serialize } from "parse5";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const BOOK_DIR = path.join(ROOT, "build", "book");
@@ -49,48 +50,133 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, "")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .trim();
+// The pages are post-processed as parsed HTML (parse5: the WHATWG parser, so the tree is the one
+// the browser builds, inline SVG included, with xlink:href as a namespaced attribute), then
+// serialized once. Only CSS text (<style> and attribute values) is scanned with a regex.
+type Node = T.Node;
+type Element = T.Element;
+type ParentNode = T.ParentNode;
+
+function isElement(n: Node): n is Element {
+  return "tagName" in n;
 }
 
-/** The first heading of a converted page, without nbconvert's "¶" anchor link. */
-function firstHeading(html: string): string | undefined {
-  const m = /<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1>/.exec(html);
-  if (!m) return undefined;
-  return m[2].replace(/<a class="anchor-link"[^>]*>[\s\S]*?<\/a>/g, "").trim();
+/** Every element under `root`, in document order (template contents included). */
+function* elements(root: ParentNode): Generator<Element> {
+  for (const child of root.childNodes) {
+    if (!isElement(child)) continue;
+    yield child;
+    yield* elements(child);
+    const content = (child as Partial<T.Template>).content;
+    if (content) yield* elements(content);
+  }
+}
+
+/** The attribute's name as written in the markup: "xlink:href", not "href". */
+function attrName(a: { name: string; prefix?: string }): string {
+  return a.prefix ? `${a.prefix}:${a.name}` : a.name;
+}
+
+function getAttr(el: Element, name: string): string | undefined {
+  return el.attrs.find((a) => attrName(a) === name)?.value;
+}
+
+function textContent(n: Node): string {
+  if (n.nodeName === "#text") return (n as T.TextNode).value;
+  return "childNodes" in n ? n.childNodes.map(textContent).join("") : "";
+}
+
+function replaceNode(old: T.ChildNode, nodes: T.ChildNode[]): void {
+  const parent = old.parentNode;
+  if (!parent) return;
+  const i = parent.childNodes.indexOf(old);
+  for (const n of nodes) n.parentNode = parent;
+  parent.childNodes.splice(i, 1, ...nodes);
+}
+
+function insertAfter(ref: T.ChildNode, nodes: T.ChildNode[]): void {
+  const parent = ref.parentNode;
+  if (!parent) return;
+  for (const n of nodes) n.parentNode = parent;
+  parent.childNodes.splice(parent.childNodes.indexOf(ref) + 1, 0, ...nodes);
+}
+
+/** Nodes parsed from an HTML snippet, to insert into a page. */
+function fragment(html: string): T.ChildNode[] {
+  return parseFragment(html).childNodes;
+}
+
+/**
+ * The serialization of a tree. A <pre> (or <textarea>, <listing>) whose text starts with a
+ * newline gets one more: the parser drops the first newline after the start tag, and parse5's
+ * serializer does not put it back, so the page would otherwise lose a line on every round trip.
+ */
+function toHtml(root: ParentNode): string {
+  for (const el of elements(root)) {
+    const first = el.childNodes[0];
+    if (["pre", "textarea", "listing"].includes(el.tagName) && first?.nodeName === "#text") {
+      const t = first as T.TextNode;
+      if (t.value.startsWith("\n")) t.value = `\n${t.value}`;
+    }
+  }
+  return serialize(root);
+}
+
+/** A heading's content without nbconvert's "¶" anchor link. */
+function headingContent(h: Element): Element {
+  const copy: Element = { ...h, childNodes: [] };
+  copy.childNodes = h.childNodes.filter((c) => !(isElement(c) && c.tagName === "a" && getAttr(c, "class") === "anchor-link"));
+  return copy;
+}
+
+/** The first heading of a converted page (its inner HTML), without the anchor link. */
+function firstHeading(doc: T.Document): string | undefined {
+  for (const el of elements(doc)) if (/^h[1-6]$/.test(el.tagName)) return serialize(headingContent(el)).trim();
+  return undefined;
+}
+
+function headingTextOf(headingHtml: string): string {
+  return textContent(parseFragment(headingHtml)).trim();
+}
+
+/** Attributes whose value is a URL the browser loads (except on <a>, where it is a link to follow). */
+const LOAD_ATTRS = new Set(["src", "href", "xlink:href", "srcset", "poster", "data", "action", "formaction", "background", "manifest"]);
+
+function isExternal(v: string): boolean {
+  const s = v.trim();
+  if (s.startsWith("//")) return true;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s);
+  return scheme !== null && scheme[1].toLowerCase() !== "data";
+}
+
+/** url(...) and @import targets in a piece of CSS (a small regex over CSS text only, not HTML). */
+function cssLoads(css: string): string[] {
+  const found: string[] = [];
+  for (const m of css.matchAll(/url\(\s*['"]?([^'")\s]+)/gi)) if (isExternal(m[1])) found.push(`url(${m[1]})`);
+  for (const m of css.matchAll(/@import\s+(?:url\()?\s*['"]?([^'")\s;]+)/gi)) if (isExternal(m[1])) found.push(`@import ${m[1]}`);
+  return found;
 }
 
 /**
  * Every place where a page would LOAD something from outside (not a link the reader may
- * follow): src/href/srcset/... of any element but <a>, and url(...) or @import in CSS.
+ * follow): src/href/srcset/... of any element but <a>, and url(...) or @import in CSS (the
+ * text of <style> elements, style="..." and SVG paint attributes such as fill="url(...)").
  */
 export function externalLoads(html: string): string[] {
   const found: string[] = [];
-  const external = (v: string) => {
-    const s = v.trim();
-    if (s.startsWith("//")) return true;
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s);
-    return scheme !== null && scheme[1].toLowerCase() !== "data";
-  };
-  for (const tag of html.matchAll(/<([a-zA-Z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g)) {
-    if (tag[1].toLowerCase() === "a") continue;
-    const attrRe = /(?:^|\s)(src|href|xlink:href|srcset|poster|data|action|formaction|background|manifest)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
-    for (const a of tag[2].matchAll(attrRe)) {
-      const value = a[2] ?? a[3] ?? a[4] ?? "";
-      const values = a[1].toLowerCase() === "srcset" ? value.split(",").map((p) => p.trim().split(/\s+/)[0]) : [value];
-      for (const v of values) if (external(v)) found.push(`<${tag[1]} ${a[1]}="${v}">`);
+  for (const el of elements(parse(html))) {
+    for (const a of el.attrs) {
+      const name = attrName(a);
+      if (LOAD_ATTRS.has(name)) {
+        if (el.tagName === "a") continue;
+        const values = name === "srcset" ? a.value.split(",").map((p) => p.trim().split(/\s+/)[0]) : [a.value];
+        for (const v of values) if (isExternal(v)) found.push(`<${el.tagName} ${name}="${v}">`);
+      } else {
+        found.push(...cssLoads(a.value));
+      }
     }
+    if (el.tagName === "style") found.push(...cssLoads(textContent(el)));
   }
-  for (const m of html.matchAll(/url\(\s*['"]?([^'")\s]+)/gi)) if (external(m[1])) found.push(`url(${m[1]})`);
-  for (const m of html.matchAll(/@import\s+(?:url\()?\s*['"]?([^'")\s;]+)/gi)) if (external(m[1])) found.push(`@import ${m[1]}`);
   return found;
 }
 
@@ -98,16 +184,27 @@ export function externalLoads(html: string): string[] {
  * Gives the ids inside each chart SVG a per-chart prefix, so that two charts on one page cannot
  * pick up each other's clip paths or gradients (an id is global to the HTML document).
  */
-function prefixSvgIds(html: string): string {
-  let n = 0;
-  return html.replace(/<svg\b[\s\S]*?<\/svg>/g, (svg) => {
-    n++;
-    if (!/\sid="/.test(svg)) return svg;
-    const p = `chart${n}-`;
-    return svg
-      .replace(/(\sid=")([^"]+)"/g, (_, a: string, id: string) => `${a}${p}${id}"`)
-      .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${p}${id})`)
-      .replace(/((?:xlink:)?href=")#([^"]+)"/g, (_, a: string, id: string) => `${a}#${p}${id}"`);
+function prefixSvgIds(doc: T.Document): void {
+  const svgs: Element[] = [];
+  for (const el of elements(doc)) {
+    let inSvg = false;
+    for (let p = el.parentNode; p && isElement(p); p = p.parentNode) if (p.tagName === "svg") inSvg = true;
+    if (el.tagName === "svg" && !inSvg) svgs.push(el);
+  }
+  svgs.forEach((svg, i) => {
+    const inside = [svg, ...elements(svg)];
+    if (!inside.some((el) => getAttr(el, "id") !== undefined)) return;
+    const p = `chart${i + 1}-`;
+    const css = (s: string) => s.replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${p}${id})`);
+    for (const el of inside) {
+      for (const a of el.attrs) {
+        const name = attrName(a);
+        if (name === "id") a.value = `${p}${a.value}`;
+        else if ((name === "href" || name === "xlink:href") && a.value.startsWith("#")) a.value = `#${p}${a.value.slice(1)}`;
+        else a.value = css(a.value);
+      }
+      if (el.tagName === "style") for (const t of el.childNodes) if (t.nodeName === "#text") (t as T.TextNode).value = css((t as T.TextNode).value);
+    }
   });
 }
 
@@ -116,30 +213,36 @@ function prefixSvgIds(html: string): string {
  * A link to a chapter goes to its page; a link to any other file of the checkout is made
  * relative to build/book/, so that it still resolves when the book is opened from the checkout.
  */
-function rewriteLinks(html: string, pages: Set<string>): string {
-  return html.replace(/(<a\b[^>]*?\shref=")([^"]*)"/g, (all, head: string, href: string) => {
-    if (href === "" || href.startsWith("#") || href.startsWith("//") || /^[a-z][a-z0-9+.-]*:/i.test(href)) return all;
+function rewriteLinks(doc: T.Document, pages: Set<string>): void {
+  for (const el of elements(doc)) {
+    const attr = el.tagName === "a" ? el.attrs.find((a) => attrName(a) === "href") : undefined;
+    if (!attr) continue;
+    const href = attr.value;
+    if (href === "" || href.startsWith("#") || href.startsWith("//") || /^[a-z][a-z0-9+.-]*:/i.test(href)) continue;
     const [target, ...frag] = href.split("#");
     const hash = frag.length > 0 ? `#${frag.join("#")}` : "";
     const abs = path.resolve(NOTEBOOK_DIR, decodeURIComponent(target));
     if (path.dirname(abs) === NOTEBOOK_DIR && (abs.endsWith(".ipynb") || abs.endsWith(".md"))) {
       const page = `${path.basename(abs, path.extname(abs))}.html`;
-      if (pages.has(page)) return `${head}${page}${hash}"`;
+      if (pages.has(page)) {
+        attr.value = `${page}${hash}`;
+        continue;
+      }
     }
-    if (!abs.startsWith(ROOT + path.sep)) return all;
-    const rel = path.relative(BOOK_DIR, abs).split(path.sep).map(encodeURIComponent).join("/");
-    return `${head}${rel}${hash}"`;
-  });
+    if (!abs.startsWith(ROOT + path.sep)) continue;
+    attr.value = `${path.relative(BOOK_DIR, abs).split(path.sep).map(encodeURIComponent).join("/")}${hash}`;
+  }
 }
 
 /** The pages made from notebooks/*.md (reference pages the chapters link to), when present. */
 export const REFERENCE_PAGES = ["sources", "glossary"] as const;
 
 /** The id and text of each h2 of a converted page (nbconvert gives headings ids). */
-export function sectionHeadings(html: string): Array<{ id: string; text: string }> {
+export function sectionHeadings(doc: T.Document): Array<{ id: string; text: string }> {
   const out: Array<{ id: string; text: string }> = [];
-  for (const m of html.matchAll(/<h2\b[^>]*\bid="([^"]+)"[^>]*>([\s\S]*?)<\/h2>/g)) {
-    out.push({ id: m[1], text: htmlToText(m[2].replace(/<a class="anchor-link"[^>]*>[\s\S]*?<\/a>/g, "")) });
+  for (const el of elements(doc)) {
+    const id = el.tagName === "h2" ? getAttr(el, "id") : undefined;
+    if (id) out.push({ id, text: textContent(headingContent(el)).trim() });
   }
   return out;
 }
@@ -148,13 +251,35 @@ export function sectionHeadings(html: string): Array<{ id: string; text: string 
  * The page's own table of contents (its h2 sections) and the download link of its notebook,
  * placed after the first markdown cell (the title and learning goals).
  */
-function addPageToc(html: string, ipynb: string | null): string {
-  const sections = sectionHeadings(html);
-  const items = sections.map((h) => `<li><a href="#${h.id}">${escapeHtml(h.text)}</a></li>`).join("\n");
+function addPageToc(doc: T.Document, ipynb: string | null): void {
+  const sections = sectionHeadings(doc);
+  const items = sections.map((h) => `<li><a href="#${escapeHtml(h.id)}">${escapeHtml(h.text)}</a></li>`).join("\n");
   const toc = `<nav class="page-toc" aria-label="On this page">
 ${ipynb ? `<p class="download"><a href="${ipynb}" download>Download this notebook (${ipynb})</a></p>\n` : ""}${items ? `<p class="toc-title">On this page</p>\n<ol>\n${items}\n</ol>\n` : ""}</nav>`;
-  const end = html.indexOf("</section>");
-  return end < 0 ? html : `${html.slice(0, end + "</section>".length)}\n${toc}${html.slice(end + "</section>".length)}`;
+  for (const el of elements(doc)) {
+    if (el.tagName === "section") return insertAfter(el, fragment(`\n${toc}`));
+  }
+}
+
+/**
+ * Fills in the template's placeholders: the <title> (its "<!-- book:title -->" is text, as
+ * <title> holds only text) and each <!-- book:nav --> comment.
+ */
+function fillTemplate(doc: T.Document, title: string, navHtml: string): void {
+  for (const el of elements(doc)) {
+    if (el.tagName === "title" && textContent(el).includes("<!-- book:title -->")) {
+      el.childNodes = [{ nodeName: "#text", value: title, parentNode: el }];
+    }
+  }
+  const comments: T.CommentNode[] = [];
+  const visit = (n: ParentNode): void => {
+    for (const c of n.childNodes) {
+      if (c.nodeName === "#comment" && (c as T.CommentNode).data.trim() === "book:nav") comments.push(c as T.CommentNode);
+      else if ("childNodes" in c) visit(c);
+    }
+  };
+  visit(doc);
+  for (const c of comments) replaceNode(c, fragment(navHtml));
 }
 
 /** A one-cell notebook holding a markdown file, so nbconvert renders it with the book's template. */
@@ -251,38 +376,38 @@ export function buildBook(): Chapter[] {
       refSources.push(nb);
     }
     nbconvert([...notebooks, ...refSources], tmp);
-    const refs: Chapter[] = refSources.map((nb) => {
+    const converted = (name: string): T.Document => parse(fs.readFileSync(path.join(tmp, `${name}.html`), "utf8"));
+    const chapterOf = (name: string, source: string, doc: T.Document): Chapter => {
+      const headingHtml = firstHeading(doc) ?? escapeHtml(name);
+      return { name, source, page: `${name}.html`, headingHtml, headingText: headingTextOf(headingHtml) };
+    };
+    const refPages = refSources.map((nb) => {
       const name = path.basename(nb, ".ipynb");
-      const html = fs.readFileSync(path.join(tmp, `${name}.html`), "utf8");
-      const headingHtml = firstHeading(html) ?? escapeHtml(name);
-      return { name, source: `notebooks/${name}.md`, page: `${name}.html`, headingHtml, headingText: htmlToText(headingHtml) };
+      const doc = converted(name);
+      return { chapter: chapterOf(name, `notebooks/${name}.md`, doc), doc };
     });
     const pages = notebooks.map((source) => {
       const name = path.basename(source, ".ipynb");
-      const html = fs.readFileSync(path.join(tmp, `${name}.html`), "utf8");
-      const headingHtml = firstHeading(html) ?? escapeHtml(name);
-      const chapter: Chapter = { name, source, page: `${name}.html`, headingHtml, headingText: htmlToText(headingHtml) };
-      return { chapter, html };
+      const doc = converted(name);
+      return { chapter: chapterOf(name, source, doc), doc };
     });
+    const refs = refPages.map((p) => p.chapter);
     const chapters = pages.map((p) => p.chapter);
     const out = new Map<string, string>();
     const pageNames = new Set([...chapters, ...refs].map((c) => c.page));
-    for (const ref of refs) {
-      const html = fs.readFileSync(path.join(tmp, ref.page), "utf8");
-      const page = rewriteLinks(html, pageNames)
-        .replace("<!-- book:title -->", `${escapeHtml(ref.headingText)} · iommu-attach-lab`)
-        .split("<!-- book:nav -->")
-        .join(nav(chapters, undefined));
-      out.set(ref.page, page);
+    for (const { chapter, doc } of refPages) {
+      rewriteLinks(doc, pageNames);
+      fillTemplate(doc, `${chapter.headingText} · iommu-attach-lab`, nav(chapters, undefined));
+      out.set(chapter.page, toHtml(doc));
     }
-    pages.forEach(({ chapter, html }, i) => {
+    pages.forEach(({ chapter, doc }, i) => {
       const ipynb = `${chapter.name}.ipynb`;
       out.set(ipynb, fs.readFileSync(path.join(ROOT, chapter.source), "utf8"));
-      const page = prefixSvgIds(addPageToc(rewriteLinks(html, pageNames), ipynb))
-        .replace("<!-- book:title -->", `${escapeHtml(chapter.headingText)} · iommu-attach-lab`)
-        .split("<!-- book:nav -->")
-        .join(nav(chapters, i));
-      out.set(chapter.page, page);
+      rewriteLinks(doc, pageNames);
+      addPageToc(doc, ipynb);
+      prefixSvgIds(doc);
+      fillTemplate(doc, `${chapter.headingText} · iommu-attach-lab`, nav(chapters, i));
+      out.set(chapter.page, toHtml(doc));
     });
     out.set("index.html", indexPage(chapters, refs));
     out.set("book.css", fs.readFileSync(path.join(BOOK_SRC, "book.css"), "utf8"));
