@@ -11,7 +11,11 @@
 //
 // Nothing is executed: `npm run notebooks` re-runs the notebooks, this only converts them, with
 // Debian's nbconvert (/usr/bin/jupyter nbconvert, Jupyter env from scripts/jupyter-env.sh) and
-// the template in scripts/book/templates/book/, which keeps the chart SVGs verbatim.
+// the template in scripts/book/templates/book/, which keeps the chart SVGs verbatim. Each page is
+// then parsed (parse5, the WHATWG parser: the tree the browser builds), changed as a tree
+// (links, ids, table of contents, title, navigation) and serialized again: the DOM the browser
+// gets is nbconvert's plus those changes; the bytes differ only in serialization (e.g. `<rect/>`
+// becomes `<rect></rect>`, character references become the characters).
 // The pages load nothing from outside: the build fails if one references an external URL
 // (links in the prose are fine). test/browser/book-check.ts checks the pages in Chromium.
 import { spawnSync } from "node:child_process";
@@ -111,7 +115,7 @@ function fragment(html: string): T.ChildNode[] {
  * newline gets one more: the parser drops the first newline after the start tag, and parse5's
  * serializer does not put it back, so the page would otherwise lose a line on every round trip.
  */
-function toHtml(root: ParentNode): string {
+export function toHtml(root: ParentNode): string {
   for (const el of elements(root)) {
     const first = el.childNodes[0];
     if (["pre", "textarea", "listing"].includes(el.tagName) && first?.nodeName === "#text") {
@@ -124,9 +128,7 @@ function toHtml(root: ParentNode): string {
 
 /** A heading's content without nbconvert's "¶" anchor link. */
 function headingContent(h: Element): Element {
-  const copy: Element = { ...h, childNodes: [] };
-  copy.childNodes = h.childNodes.filter((c) => !(isElement(c) && c.tagName === "a" && getAttr(c, "class") === "anchor-link"));
-  return copy;
+  return { ...h, childNodes: h.childNodes.filter((c) => !(isElement(c) && c.tagName === "a" && getAttr(c, "class") === "anchor-link")) };
 }
 
 /** The first heading of a converted page (its inner HTML), without the anchor link. */
@@ -184,13 +186,16 @@ export function externalLoads(html: string): string[] {
  * Gives the ids inside each chart SVG a per-chart prefix, so that two charts on one page cannot
  * pick up each other's clip paths or gradients (an id is global to the HTML document).
  */
-function prefixSvgIds(doc: T.Document): void {
+export function prefixSvgIds(doc: T.Document): void {
   const svgs: Element[] = [];
-  for (const el of elements(doc)) {
-    let inSvg = false;
-    for (let p = el.parentNode; p && isElement(p); p = p.parentNode) if (p.tagName === "svg") inSvg = true;
-    if (el.tagName === "svg" && !inSvg) svgs.push(el);
-  }
+  const outermost = (n: ParentNode): void => {
+    for (const c of n.childNodes) {
+      if (!isElement(c)) continue;
+      if (c.tagName === "svg") svgs.push(c);
+      else outermost(c);
+    }
+  };
+  outermost(doc);
   svgs.forEach((svg, i) => {
     const inside = [svg, ...elements(svg)];
     if (!inside.some((el) => getAttr(el, "id") !== undefined)) return;
@@ -271,14 +276,9 @@ function fillTemplate(doc: T.Document, title: string, navHtml: string): void {
       el.childNodes = [{ nodeName: "#text", value: title, parentNode: el }];
     }
   }
-  const comments: T.CommentNode[] = [];
-  const visit = (n: ParentNode): void => {
-    for (const c of n.childNodes) {
-      if (c.nodeName === "#comment" && (c as T.CommentNode).data.trim() === "book:nav") comments.push(c as T.CommentNode);
-      else if ("childNodes" in c) visit(c);
-    }
-  };
-  visit(doc);
+  const comments = [...elements(doc)].flatMap((el) =>
+    el.childNodes.filter((c) => c.nodeName === "#comment" && (c as T.CommentNode).data.trim() === "book:nav"),
+  );
   for (const c of comments) replaceNode(c, fragment(navHtml));
 }
 
