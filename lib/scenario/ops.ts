@@ -95,7 +95,7 @@ function pasidResult(s: OpState, st: { device: string; pasid: number }, dom: Dom
 export const OPS = [
   op(
     "alloc-domain",
-    "iommu_domain_alloc(): a domain from the device's IOMMU, named by id for later steps",
+    "iommu_domain_alloc() / iommu_paging_domain_alloc(): a domain from the device's IOMMU, named by id for later steps",
     { id, device: id, type: domainType.optional(), props: props.optional(), pasid: z.boolean().optional() },
     (st) => `${st.id} for ${st.device}`,
     (s, st, _dom, index) => {
@@ -124,7 +124,7 @@ export const OPS = [
   op("attach-group", "iommu_attach_group(): attach the domain to every device of the group", domainGroup, onGroup, (s, st, dom) =>
     groupResult(s.k, st.group, iommuAttachGroup(s.k, dom!, grp(s.k, st.group)), dom),
   ),
-  op("detach-group", "iommu_detach_group(): the group goes back to its default domain", { group: id }, theGroup, (s, st) => {
+  op("detach-group", "iommu_detach_group(): the group goes back to its core domain (default, or blocking while owned)", { group: id }, theGroup, (s, st) => {
     iommuDetachGroup(s.k, null, grp(s.k, st.group));
     return groupResult(s.k, st.group, 0, null);
   }),
