@@ -192,7 +192,10 @@ type SchemasOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] 
 export const OP_SCHEMAS = OPS.map((o) => o.schema) as unknown as SchemasOf<typeof OPS>;
 
 const BY_NAME = new Map<string, AnyOp>(OPS.map((o) => [o.name, o]));
-/** The table's entry for a step (the step is valid: its op is one of the table's). */
+/**
+ * The table's entry for a step's op, typed loosely: a valid step always matches its own entry,
+ * which a lookup by name cannot tell TypeScript (the step was checked against that entry's schema).
+ */
 export function opOf(name: string): { target(st: unknown): string; play(s: OpState, st: unknown, dom: Domain | null, index: number): Played } {
   return BY_NAME.get(name) as never;
 }
