@@ -3,20 +3,16 @@
  * consumers, and record per step the return value, the resulting domain, the log lines and
  * the outcome class. The result is plain data (JSON-ready, deterministic).
  */
-import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../core/attach.ts";
-import { domainAlloc, domainFree } from "../core/domain.ts";
-import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
-import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid } from "../core/pasid.ts";
-import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../core/reset.ts";
-import { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind } from "../consumers/iommufd.ts";
-import { VfioContainer, vfioType1AttachGroup } from "../consumers/vfio-type1.ts";
+import { IommufdCtx, type Ioas } from "../consumers/iommufd.ts";
+import type { VfioContainer } from "../consumers/vfio-type1.ts";
 import { errnoName, neg, type Ret } from "../errno.ts";
 import type { EraId } from "../eras.ts";
 import { isSpam, type LogLine } from "../log.ts";
 import { type Domain, EraUnavailableError, Kernel } from "../model.ts";
-import { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "../outcome.ts";
+import type { OutcomeClass } from "../outcome.ts";
 import { buildPlatform } from "../platform.ts";
 import type { TraceEvent } from "../trace.ts";
+import { type OpState, opOf } from "./ops.ts";
 import type { Scenario, ScenarioStep } from "./schema.ts";
 import "../variants.ts"; // installs the Kernel's variant check
 
@@ -71,39 +67,6 @@ export interface RunOptions {
 
 const DEFAULT_ERA: EraId = "mainline-2025";
 
-function targetOf(st: ScenarioStep): string {
-  switch (st.op) {
-    case "alloc-domain":
-      return `${st.id} for ${st.device}`;
-    case "free-domain":
-      return st.domain;
-    case "attach-device":
-    case "detach-device":
-      return `${st.domain} -> ${st.device}`;
-    case "attach-group":
-    case "replace-group":
-      return `${st.domain} -> ${st.group}`;
-    case "detach-group":
-    case "release-dma-owner":
-      return st.group;
-    case "claim-dma-owner":
-      return `${st.group} by ${st.owner}`;
-    case "attach-pasid":
-    case "replace-pasid":
-    case "detach-pasid":
-      return `${st.domain} -> ${st.device} pasid ${st.pasid}`;
-    case "pci-reset-prepare":
-    case "pci-reset-done":
-    case "deferred-attach":
-    case "iommufd-unbind":
-      return st.device;
-    case "vfio-attach":
-      return `${st.group} -> container ${st.container}${st.type === "nesting" ? " (nesting)" : ""}`;
-    case "iommufd-attach":
-      return `${st.device} -> ${st.ioas}`;
-  }
-}
-
 /** One run of a scenario, step by step; its state stays inspectable between steps. */
 export class ScenarioRun {
   readonly k: Kernel;
@@ -118,6 +81,8 @@ export class ScenarioRun {
   /** Step indexes of free-domain steps, and of alloc-domain steps that failed, by domain id: why a later step finds no domain. */
   private readonly freedAt = new Map<string, number>();
   private readonly failedAt = new Map<string, number>();
+  /** What the ops (ops.ts) read and write. */
+  private readonly state: OpState;
 
   constructor(
     readonly scenario: Scenario,
@@ -130,6 +95,7 @@ export class ScenarioRun {
       devices: scenario.devices,
     });
     this.probeLog = this.k.log.slice();
+    this.state = { k: this.k, named: this.named, containers: this.containers, ioases: this.ioases, fd: this.fd, freedAt: this.freedAt, failedAt: this.failedAt };
   }
 
   /** Every domain a holder outside the core keeps a reference to: scenario names, VFIO containers, iommufd hwpts. */
@@ -155,12 +121,13 @@ export class ScenarioRun {
   private play(st: ScenarioStep, index: number): StepRecord {
     const k = this.k;
     const logFrom = k.log.length;
+    const def = opOf(st.op);
     const rec = (ret: Ret, domain: string | null, outcome: StepOutcome, extra: Partial<StepRecord> = {}): StepRecord => {
       const log = k.log.slice(logFrom);
       return {
         index,
         op: st.op,
-        target: targetOf(st),
+        target: def.target(st),
         ret,
         errno: errnoName(ret),
         domain,
@@ -171,110 +138,19 @@ export class ScenarioRun {
         ...(st.note ? { note: st.note } : {}),
       };
     };
-    const fromOutcome = (o: Outcome): StepRecord => {
-      this.allocated += o.domainsAllocated;
-      return rec(o.ret, o.domain, o.outcome, {
-        attempts: o.attempts,
-        softFailures: o.softFailures,
-        domainsAllocated: o.domainsAllocated,
-        ...(o.detail ? { detail: o.detail } : {}),
-      });
-    };
-    const dev = (id: string) => k.devices.get(id)!;
-    const grp = (id: string) => k.groups.get(id)!;
-    // A device with no IOMMU has no iommu_group: the core answers for it (ENODEV from
-    // iommu_attach_device and the PASID calls, 0 from detach, deferred attach and PCI reset).
-    const groupOf = (id: string) => dev(id).group?.id ?? null;
-    const groupResult = (g: string | null, ret: Ret, want: Domain | null) => {
-      if (g === null) return rec(ret, null, classifyRet(k, ret), { detail: "the device has no IOMMU (no iommu_group)" });
-      const group = grp(g);
-      const outcome = ret === 0 && want && group.domain === want && !groupHwOn(group, want) ? "fake-success" : classifyRet(k, ret);
-      return rec(ret, group.domain?.id ?? null, outcome);
-    };
     try {
       if ("domain" in st && !this.named.has(st.domain)) {
         return rec(0, null, "skipped", { errno: "-", detail: this.whyMissing(st.domain, st.op === "free-domain") });
       }
-      const dom = "domain" in st ? this.named.get(st.domain)! : null;
       if ("group" in st && !k.groups.has(st.group)) {
         // Reached only through the API (the loader refuses it): a device with no IOMMU has no
         // iommu_group, so there is nothing to claim or attach; iommu_group_get() is NULL -> ENODEV.
         const none = st.op === "detach-group" || st.op === "release-dma-owner";
         return rec(none ? 0 : neg("ENODEV"), null, none ? "ok" : "hard-failure", { detail: `no iommu_group "${st.group}" (no IOMMU behind its devices)` });
       }
-      switch (st.op) {
-        case "alloc-domain": {
-          const d = domainAlloc(k, { dev: dev(st.device), id: st.id, ...(st.type ? { type: st.type } : {}), ...(st.props ? { props: st.props } : {}), ...(st.pasid !== undefined ? { pasid: st.pasid } : {}) });
-          if (typeof d === "number") {
-            this.failedAt.set(st.id, index);
-            return rec(d, null, classifyRet(k, d));
-          }
-          this.named.set(st.id, d);
-          this.allocated++;
-          return rec(0, d.id, "ok", { domainsAllocated: 1 });
-        }
-        case "free-domain":
-          domainFree(k, dom!);
-          this.named.delete(st.domain);
-          this.freedAt.set(st.domain, index);
-          return rec(0, null, "ok");
-        case "attach-device":
-          return groupResult(groupOf(st.device), iommuAttachDevice(k, dom!, dev(st.device)), dom);
-        case "detach-device":
-          iommuDetachDevice(k, dom!, dev(st.device));
-          return groupResult(groupOf(st.device), 0, null);
-        case "attach-group":
-          return groupResult(st.group, iommuAttachGroup(k, dom!, grp(st.group)), dom);
-        case "detach-group":
-          iommuDetachGroup(k, null, grp(st.group));
-          return groupResult(st.group, 0, null);
-        case "replace-group":
-          return groupResult(st.group, iommuReplaceGroup(k, grp(st.group), dom), dom);
-        case "claim-dma-owner":
-          return groupResult(st.group, iommuGroupClaimDmaOwner(k, grp(st.group), st.owner), null);
-        case "release-dma-owner":
-          iommuGroupReleaseDmaOwner(k, grp(st.group));
-          return groupResult(st.group, 0, null);
-        case "attach-pasid":
-        case "replace-pasid": {
-          const d = dev(st.device);
-          const ret = st.op === "attach-pasid" ? iommuAttachDevicePasid(k, dom!, d, st.pasid) : iommuReplaceDevicePasid(k, dom!, d, st.pasid, `handle-${index}`);
-          if (!d.group) return groupResult(null, ret, null);
-          const now = d.group.pasidArray.get(st.pasid)?.domain ?? null;
-          const fake = ret === 0 && d.group.devices.some((x) => x.maxPasids > 0 && x.hwPasid.get(st.pasid) !== dom);
-          return rec(ret, now?.id ?? null, fake ? "fake-success" : classifyRet(k, ret));
-        }
-        case "detach-pasid":
-          iommuDetachDevicePasid(k, dom!, dev(st.device), st.pasid);
-          return rec(0, null, "ok");
-        case "pci-reset-prepare":
-          return groupResult(groupOf(st.device), pciDevResetIommuPrepare(k, dev(st.device)), null);
-        case "pci-reset-done":
-          pciDevResetIommuDone(k, dev(st.device));
-          return groupResult(groupOf(st.device), 0, null);
-        case "deferred-attach": {
-          const d = dev(st.device);
-          // No dev->iommu: iommu_deferred_attach() is not even reached by the DMA API (no domain to pass); 0.
-          if (!d.group) return groupResult(null, 0, null);
-          const target = d.group.domain ?? d.group.defaultDomain!;
-          const ret = iommuDeferredAttach(k, d, target);
-          return rec(ret, d.hwDomain?.id ?? null, classifyRet(k, ret));
-        }
-        case "vfio-attach": {
-          let c = this.containers.get(st.container);
-          if (!c) this.containers.set(st.container, (c = new VfioContainer(st.container, st.type ?? "v2")));
-          return fromOutcome(vfioType1AttachGroup(k, c, grp(st.group)));
-        }
-        case "iommufd-attach": {
-          let io = this.ioases.get(st.ioas);
-          if (!io) this.ioases.set(st.ioas, (io = new Ioas(st.ioas)));
-          return fromOutcome(iommufdDeviceAttachIoas(k, this.fd, io, dev(st.device)));
-        }
-        case "iommufd-unbind":
-          if (!k.features.iommufd) throw new EraUnavailableError("iommufd", k.era.id, "iommufd was merged in v6.2");
-          iommufdDeviceUnbind(k, this.fd, dev(st.device));
-          return rec(0, dev(st.device).hwDomain?.id ?? null, "ok");
-      }
+      const p = def.play(this.state, st, "domain" in st ? this.named.get(st.domain)! : null, index);
+      this.allocated += p.extra?.domainsAllocated ?? 0;
+      return rec(p.ret, p.domain, p.outcome, p.extra);
     } catch (e) {
       if (!(e instanceof EraUnavailableError)) throw e;
       return rec(0, null, "unavailable", { errno: "-", detail: e.message });

@@ -4,12 +4,8 @@
  */
 import { type ZodType, z } from "zod";
 import { ERA_IDS } from "../eras.ts";
-
-const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected an id of 1-64 letters, digits or _ . : -");
-const propValue = z.union([z.number().finite(), z.boolean(), z.string().max(64)]);
-const props = z.record(z.string(), propValue);
-const note = z.string().max(500).optional();
-const pasid = z.number().int().min(0).max(0xfffff);
+import { id, note, props } from "./fields.ts";
+import { OP_SCHEMAS } from "./ops.ts";
 
 export const InstanceSchema = z.strictObject({ id, driver: z.string(), props: props.optional(), comment: note });
 
@@ -25,28 +21,8 @@ export const DeviceSchema = z.strictObject({
   comment: note,
 });
 
-const domainType = z.enum(["unmanaged", "dma", "identity", "blocked", "nested", "sva"]);
-
-export const StepSchema = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("alloc-domain"), id, device: id, type: domainType.optional(), props: props.optional(), pasid: z.boolean().optional(), note }),
-  z.strictObject({ op: z.literal("free-domain"), domain: id, note }),
-  z.strictObject({ op: z.literal("attach-device"), domain: id, device: id, note }),
-  z.strictObject({ op: z.literal("detach-device"), domain: id, device: id, note }),
-  z.strictObject({ op: z.literal("attach-group"), domain: id, group: id, note }),
-  z.strictObject({ op: z.literal("detach-group"), group: id, note }),
-  z.strictObject({ op: z.literal("replace-group"), domain: id, group: id, note }),
-  z.strictObject({ op: z.literal("claim-dma-owner"), group: id, owner: z.string().min(1).max(64), note }),
-  z.strictObject({ op: z.literal("release-dma-owner"), group: id, note }),
-  z.strictObject({ op: z.literal("attach-pasid"), domain: id, device: id, pasid, note }),
-  z.strictObject({ op: z.literal("replace-pasid"), domain: id, device: id, pasid, note }),
-  z.strictObject({ op: z.literal("detach-pasid"), domain: id, device: id, pasid, note }),
-  z.strictObject({ op: z.literal("pci-reset-prepare"), device: id, note }),
-  z.strictObject({ op: z.literal("pci-reset-done"), device: id, note }),
-  z.strictObject({ op: z.literal("deferred-attach"), device: id, note }),
-  z.strictObject({ op: z.literal("vfio-attach"), container: id, group: id, type: z.enum(["v2", "nesting"]).optional(), note }),
-  z.strictObject({ op: z.literal("iommufd-attach"), ioas: id, device: id, note }),
-  z.strictObject({ op: z.literal("iommufd-unbind"), device: id, note }),
-]);
+/** One step: its op picks its fields (the table in ops.ts). */
+export const StepSchema = z.discriminatedUnion("op", OP_SCHEMAS);
 
 export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
