@@ -3,7 +3,8 @@
 // test/ (or those whose file name contains NAME). The suites run in one process per core
 // (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
 // whichever process is free, the slowest first (times of the last run, in build/test-times.json),
-// and the tests of the longest file (SPLIT) are shared between two processes.
+// the tests of the longest file (SPLIT) are shared between two processes, and a file that mostly
+// waits (WAITING) has one more process of its own.
 // A file that crashes on load or takes its process down counts as a failure; the output of every
 // failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
 // check counts as one test. Exit 1 on any failure.
