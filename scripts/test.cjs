@@ -3,8 +3,7 @@
 // test/ (or those whose file name contains NAME). The suites run in one process per core
 // (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
 // whichever process is free, the slowest first (times of the last run, in build/test-times.json),
-// the tests of the longest file (SPLIT) are shared between two processes, and a file that mostly
-// waits (WAITING) has one more process of its own.
+// and the tests of the longest file (SPLIT) are shared between two processes.
 // A file that crashes on load or takes its process down counts as a failure; the output of every
 // failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
 // check counts as one test. Exit 1 on any failure.
@@ -75,22 +74,13 @@ function readTimes() {
  */
 const SPLIT = new Set(["test/sweep-equivalence.test.ts"]);
 
-/**
- * Files that spend most of their time waiting (on time limits of child processes: endless loops
- * stopped after 2 s, promises that never settle, a --watch session), not computing: they run in
- * one more process beside the `n` busy ones, so that the cores work while they wait.
- */
-const WAITING = new Set(["test/exercises-isolation.test.ts"]);
-
-/** Runs the files on `n` worker processes (plus one for WAITING files); resolves with each job's time (ms). */
+/** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
   const jobs = files.flatMap((file) => (SPLIT.has(file) && n > 1 ? [0, 1].map((shard) => ({ file, shard, shards: 2 })) : [{ file }]));
   const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
   // Unknown times count as long: a new file starts early rather than last.
-  const sorted = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
-  const todo = sorted.filter((j) => !WAITING.has(j.file));
-  const waiting = sorted.filter((j) => WAITING.has(j.file));
+  const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
   const times = {};
   const report = (r) => {
     const bad = r.crashed || r.passed !== r.total;
@@ -104,7 +94,7 @@ function suites(n) {
       console.log(`${r.file}: ${r.passed}/${r.total}`);
     }
   };
-  const worker = (todo) =>
+  const worker = () =>
     new Promise((resolve) => {
       if (!todo.length) return resolve();
       const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--import", "tsx"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
@@ -133,12 +123,11 @@ function suites(n) {
           // The process died inside this file: report it, and carry on in a fresh process.
           report({ file: name(current), total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
           current = null;
-          void worker(todo).then(resolve);
+          void worker().then(resolve);
         } else resolve();
       });
     });
-  const busy = Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, () => worker(todo));
-  return Promise.all([...busy, worker(waiting)]).then(() => times);
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => times);
 }
 
 async function main() {
