@@ -9,14 +9,19 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { RunResult } from "../lib/scenario/run.ts";
+import { cliNow } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
 const example = path.join(root, "hardware/platforms/arm-server-2x-smmuv3.json");
 
-function cli(...args: string[]) {
+/** `iommu-lab ARGS` as a process: its exit status and streams. */
+function spawnCli(...args: string[]) {
   const r = spawnSync(process.execPath, [path.join(root, "bin/iommu-lab.cjs"), ...args], { encoding: "utf8", cwd: root });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** The same command in this process (test/cli-now.ts): the byte-identical test compares the two. */
+const cli = (...args: string[]) => cliNow(args);
 
 function runJson(era: string): RunResult {
   const r = cli("run", example, "--era", era, "--json");
@@ -63,12 +68,13 @@ test("iommufd: unavailable before v6.2; continues past EINVAL, fails on another 
   assert.is(step(r, 10).errno, "EPERM");
 });
 
-test("the same scenario twice gives byte-identical JSON (with trace)", () => {
-  const a = cli("run", example, "--era", "mainline-2025", "--json", "--trace");
-  const b = cli("run", example, "--era", "mainline-2025", "--json", "--trace");
+test("the same scenario twice gives byte-identical JSON (with trace), in two processes and in this one", () => {
+  const a = spawnCli("run", example, "--era", "mainline-2025", "--json", "--trace");
+  const b = spawnCli("run", example, "--era", "mainline-2025", "--json", "--trace");
   assert.is(a.code, 0);
   assert.ok(a.out.length > 1000);
   assert.is(a.out, b.out);
+  assert.equal(cli("run", example, "--era", "mainline-2025", "--json", "--trace"), a);
 });
 
 test("human output is a table with a summary line", () => {

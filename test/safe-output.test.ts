@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { cli } from "../lib/cli/main.ts";
 import { OutputError, SWEEP_MARKER, writeOutDir, writeOutFile, type WriteFile } from "../lib/output.ts";
+import { cliNow as cliInProcess } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin/iommu-lab.cjs");
@@ -27,23 +27,8 @@ function workdir(): string {
   return d;
 }
 
-/** `run` in this process (it is synchronous), output caught. Sweeps go to a child process. */
-function cliNow(cwd: string, ...args: string[]) {
-  const caught = { out: "", err: "" };
-  const streams = [process.stdout, process.stderr] as const;
-  const writes = streams.map((s) => s.write);
-  const dir = process.cwd();
-  streams.forEach((s, i) => {
-    s.write = ((chunk: string | Uint8Array) => ((caught[i ? "err" : "out"] += String(chunk)), true)) as typeof s.write;
-  });
-  try {
-    process.chdir(cwd);
-    return { code: cli(args), ...caught };
-  } finally {
-    process.chdir(dir);
-    streams.forEach((s, i) => (s.write = writes[i]!));
-  }
-}
+/** `run` in this process (it is synchronous), output caught (test/cli-now.ts). Sweeps go to a child process. */
+const cliNow = (cwd: string, ...args: string[]) => cliInProcess(args, cwd);
 
 function spawn(cwd: string, args: string[], shell?: string) {
   const r = shell
