@@ -9,6 +9,6 @@ if (process.env.IOMMU_LAB_SOURCES !== "1" && isCurrent()) {
   cli = require("../dist/iommu-lab.cjs").cli;
 } else {
   require("tsx/cjs");
-  cli = require("../lib/cli/main.ts").cli;
+  cli = require("../tools/cli/main.ts").cli;
 }
 process.exitCode = cli(process.argv.slice(2));

@@ -32,7 +32,7 @@
  * to attach_dev op and APIs"); the EMEDIUMTYPE series (20220606061927.26049-1-nicolinc@nvidia.com).
  */
 import type { EraId } from "../lib/index.ts";
-import { todo } from "../lib/exercises/todo.ts";
+import { todo } from "../tools/exercises/todo.ts";
 
 export type AttachClass = "ok" | "soft-failure" | "hard-failure";
 

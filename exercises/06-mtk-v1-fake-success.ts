@@ -33,7 +33,7 @@
  */
 import type { EraRows } from "../lib/driver.ts";
 import type { Device, Domain } from "../lib/index.ts";
-import { todo } from "../lib/exercises/todo.ts";
+import { todo } from "../tools/exercises/todo.ts";
 
 export function isFakeSuccess(dev: Device, domain: Domain, ret: number): boolean {
   // TODO: compare what the call returned with what the hardware got.

@@ -41,7 +41,7 @@
  */
 import type { DeviceSpec, InstanceSpec } from "../lib/index.ts";
 import type { VegaLiteSpec } from "../lib/chart/index.ts";
-import { todo } from "../lib/exercises/todo.ts";
+import { todo } from "../tools/exercises/todo.ts";
 
 export type OutcomeRow = {
   consumer: "vfio-type1" | "iommufd";

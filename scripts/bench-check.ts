@@ -17,10 +17,10 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
-import { CheckWorker } from "../lib/exercises/isolate.ts";
-import { PROJECT_ROOT, type TargetDir, targetFile } from "../lib/exercises/target.ts";
-import { loadTrack } from "../lib/exercises/track.ts";
-import { compilerFlags, typecheck } from "../lib/exercises/typecheck.ts";
+import { CheckWorker } from "../tools/exercises/isolate.ts";
+import { PROJECT_ROOT, type TargetDir, targetFile } from "../tools/exercises/target.ts";
+import { loadTrack } from "../tools/exercises/track.ts";
+import { compilerFlags, typecheck } from "../tools/exercises/typecheck.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string" } } });
 const RUNS = Math.max(1, Number(values.runs) || 5);

@@ -31,10 +31,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { barChart, renderSvg } from "../lib/chart/index.ts";
-import { parseScriptArgs } from "../lib/cli/args.ts";
-import { table } from "../lib/cli/table.ts";
+import { parseScriptArgs } from "../tools/cli/args.ts";
+import { table } from "../tools/cli/table.ts";
 import { attachOverMinimal, cliOverNode, importOverEmptyCell, type Ratio } from "./bench-waits.ts";
-import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../lib/sweep/index.ts";
+import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../tools/sweep/index.ts";
 
 const root = path.resolve(__dirname, "..");
 const FLEET = path.join(root, "experiments/mixed-fleet-all-eras.json");

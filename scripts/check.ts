@@ -1,8 +1,8 @@
 /**
- * The classroom checker: `npm run check` (see lib/exercises/cli.ts for the options, or
+ * The classroom checker: `npm run check` (see tools/exercises/cli.ts for the options, or
  * `npm run check -- --help`).
  */
-import { main } from "../lib/exercises/cli.ts";
+import { main } from "../tools/exercises/cli.ts";
 
 // `npm run check | head`: a closed pipe ends the run quietly instead of with a stack trace.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,16 +1,16 @@
 /**
  * `npm run fuzz [-- --runs N --seed S --era ID]`: the long property campaign. Random machines and
- * random operation sequences per era (lib/reliability/sequences.ts), every promise checked after
+ * random operation sequences per era (tools/reliability/sequences.ts), every promise checked after
  * every step. Each era plays from its own seed, derived from the master seed S and the era id
- * (lib/reliability/campaign.ts), so `--seed S --era ID` replays one era of a campaign exactly.
+ * (tools/reliability/campaign.ts), so `--seed S --era ID` replays one era of a campaign exactly.
  * Prints sequences, steps, violations and, per era, how often each core path of
- * drivers/iommu/iommu.c was taken (lib/reliability/paths.ts; "n/a": the path does not exist in
+ * drivers/iommu/iommu.c was taken (tools/reliability/paths.ts; "n/a": the path does not exist in
  * that era's kernel). Exits 1 on the first violation, with fast-check's shrunk counterexample.
  */
-import { parseScriptArgs } from "../lib/cli/args.ts";
+import { parseScriptArgs } from "../tools/cli/args.ts";
 import { ERA_IDS, type EraId, isEraId } from "../lib/eras.ts";
-import { type CampaignResult, eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
-import { CORE_PATHS } from "../lib/reliability/paths.ts";
+import { type CampaignResult, eraSeed, runCampaign } from "../tools/reliability/campaign.ts";
+import { CORE_PATHS } from "../tools/reliability/paths.ts";
 
 const { values } = parseScriptArgs(
   {

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { DRIVERS } from "../hardware/registry.ts";
 import { ScenarioSchema } from "../lib/scenario/schema.ts";
-import { ExperimentSchema } from "../lib/sweep/schema.ts";
+import { ExperimentSchema } from "../tools/sweep/schema.ts";
 import { isRevisionVariant } from "../lib/eras.ts";
 import { knownVariants } from "../lib/variants.ts";
 

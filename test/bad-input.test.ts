@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { cli } from "../lib/cli/main.ts";
+import { cli } from "../tools/cli/main.ts";
 
 const dir = path.join(__dirname, "fixtures/bad-scenarios");
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, "expected.json"), "utf8")) as Record<string, { expect: string; args?: string[] }>;

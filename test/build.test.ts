@@ -48,23 +48,23 @@ for (const args of CASES) {
 }
 
 test("declarations without zod keep the zod-inferred types exactly (tslab's TypeScript 5.0)", () => {
-  for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "lib/sweep/schema.d.ts", "lib/exercises/track.d.ts"]) {
+  for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "tools/sweep/schema.d.ts", "tools/exercises/track.d.ts"]) {
     assert.not.match(fs.readFileSync(path.join(root, "dist", f), "utf8"), /from "zod"/, f);
   }
   const dir = fs.mkdtempSync(path.join(root, "build", "dts-check-"));
   try {
     const pairs: Array<[string, string]> = [
-      ["scenario/schema", "Scenario"],
-      ["scenario/schema", "ScenarioStep"],
-      ["sweep/schema", "ExperimentInput"],
-      ["sweep/schema", "DistInput"],
-      ["exercises/track", "Source"],
-      ["exercises/track", "TrackExercise"],
-      ["exercises/track", "Track"],
+      ["lib/scenario/schema", "Scenario"],
+      ["lib/scenario/schema", "ScenarioStep"],
+      ["tools/sweep/schema", "ExperimentInput"],
+      ["tools/sweep/schema", "DistInput"],
+      ["tools/exercises/track", "Source"],
+      ["tools/exercises/track", "TrackExercise"],
+      ["tools/exercises/track", "Track"],
     ];
     const lines = [
       "type Eq<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;",
-      ...pairs.map(([m, t], i) => `import type { ${t} as S${i} } from "../../lib/${m}";\nimport type { ${t} as D${i} } from "../../dist/lib/${m}";\nexport const eq${i}: Eq<S${i}, D${i}> = true;`),
+      ...pairs.map(([m, t], i) => `import type { ${t} as S${i} } from "../../${m}";\nimport type { ${t} as D${i} } from "../../dist/${m}";\nexport const eq${i}: Eq<S${i}, D${i}> = true;`),
       // A real zod schema still fits the declared one, and parse gives the exact type.
       'import { ScenarioSchema as Real } from "../../lib/scenario/schema";\nimport { ScenarioSchema as Slim, type Scenario } from "../../dist/lib/scenario/schema";',
       "export const fits: typeof Slim = Real;\nexport const parsed: Eq<ReturnType<typeof Slim.parse>, Scenario> = true;",

@@ -10,13 +10,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { closest, helpText, parseCommand, UsageError } from "../lib/cli/args.ts";
-import { COMMANDS } from "../lib/cli/commands.ts";
-import { inertVariantWarnings, variantChanges } from "../lib/cli/variants.ts";
+import { closest, helpText, parseCommand, UsageError } from "../tools/cli/args.ts";
+import { COMMANDS } from "../tools/cli/commands.ts";
+import { inertVariantWarnings, variantChanges } from "../tools/cli/variants.ts";
 import { lookupDriver } from "../hardware/registry.ts";
-import type { SweepResult } from "../lib/sweep/index.ts";
-import { sweepHtml, sweepText } from "../lib/sweep/report.ts";
-import type { SweepRow } from "../lib/sweep/tally.ts";
+import type { SweepResult } from "../tools/sweep/index.ts";
+import { sweepHtml, sweepText } from "../tools/sweep/report.ts";
+import type { SweepRow } from "../tools/sweep/tally.ts";
 import { cliNow } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
@@ -119,7 +119,7 @@ test("--version prints package.json's version", () => {
 
 test("--help and usage errors load no command module (the library stays unloaded)", () => {
   const script = `
-    const { cli } = require("./lib/cli/main.ts");
+    const { cli } = require("./tools/cli/main.ts");
     const log = console.log, error = console.error;
     console.log = console.error = () => {};
     cli(["--help"]); cli(["run", "--help"]); cli(["eras", "--csv"]); cli(["sweep", "x.json", "--era", "x"]);
@@ -127,7 +127,7 @@ test("--help and usage errors load no command module (the library stays unloaded
     console.log(Object.keys(require.cache).filter((f) => !f.includes("node_modules")).map((f) => f.slice(process.cwd().length + 1)).sort().join(" "));`;
   const r = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: root, encoding: "utf8" });
   assert.is(r.status, 0, r.stderr);
-  assert.is(r.stdout.trim(), "lib/cli/args.ts lib/cli/commands.ts lib/cli/main.ts lib/eras.ts");
+  assert.is(r.stdout.trim(), "lib/eras.ts tools/cli/args.ts tools/cli/commands.ts tools/cli/main.ts");
 });
 
 test("a variant that changes nothing in the era gets a warning on stderr; one that changes something does not", () => {

@@ -1,5 +1,5 @@
 /**
- * The command line under Deno (deno.json's task and lib/cli/entry.ts): it answers, loads
+ * The command line under Deno (deno.json's task and tools/cli/entry.ts): it answers, loads
  * command modules lazily there too, and passes Deno's own permission message through instead of
  * a bare "cannot read the file"; `deno check` passes without sloppy imports. Runs the Deno binary of the optional npm package; without it
  * the test says so and checks nothing else.
@@ -31,7 +31,7 @@ test("under Deno: the iommu-lab task runs commands; a file outside the allowed p
   assert.match(r.stderr, /warning: variant arm-smmu-v3:regression-48e7b8e284e5 changes nothing in era einval-6\.2/);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-deno-")), "s.json");
   fs.writeFileSync(file, "{}");
-  const denied = run("run", "--allow-read=lib,hardware,node_modules,package.json", "--allow-env", "lib/cli/entry.ts", "run", file);
+  const denied = run("run", "--allow-read=lib,hardware,tools,node_modules,package.json", "--allow-env", "tools/cli/entry.ts", "run", file);
   assert.is(denied.status, 2, denied.stderr);
   assert.is(denied.stderr, `iommu-lab: ${file}: cannot read the file (Requires read access to "${file}", run again with the --allow-read flag)\n`);
 });
@@ -42,7 +42,7 @@ test("under Deno without sloppy imports: deno check resolves and type-checks the
     return;
   }
   assert.not.ok("unstable" in (JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8")) as object), "deno.json enables no unstable feature");
-  const r = run("check", "--quiet", "lib/index.ts", "lib/cli/entry.ts", "lib/sweep/worker-main.ts");
+  const r = run("check", "--quiet", "lib/index.ts", "tools/cli/entry.ts", "tools/sweep/worker-main.ts");
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, "");
 });

@@ -14,7 +14,7 @@ function cliFunction(): Cli {
   if (!loaded) {
     const { isCurrent } = require(path.join(root, "scripts/build.cjs")) as { isCurrent(): boolean };
     const bundle = process.env["IOMMU_LAB_SOURCES"] !== "1" && isCurrent();
-    loaded = (require(path.join(root, bundle ? "dist/iommu-lab.cjs" : "lib/cli/main.ts")) as { cli: Cli }).cli;
+    loaded = (require(path.join(root, bundle ? "dist/iommu-lab.cjs" : "tools/cli/main.ts")) as { cli: Cli }).cli;
   }
   return loaded;
 }

@@ -11,9 +11,9 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ownWorkImported } from "../lib/exercises/cheats.ts";
-import { PROJECT_ROOT } from "../lib/exercises/target.ts";
-import { loadTrack } from "../lib/exercises/track.ts";
+import { ownWorkImported } from "../tools/exercises/cheats.ts";
+import { PROJECT_ROOT } from "../tools/exercises/target.ts";
+import { loadTrack } from "../tools/exercises/track.ts";
 
 const ids = loadTrack().exercises.map((e) => e.id);
 const abs = (text: string) => text.replace(/from "\.\.\//g, `from "${PROJECT_ROOT}/`);

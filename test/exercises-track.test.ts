@@ -11,14 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { explainFailure, formatFailure, locate } from "../lib/exercises/explain.ts";
-import { mismatch } from "../lib/exercises/harness.ts";
-import { progressBar } from "../lib/exercises/report.ts";
-import { runChecks } from "../lib/exercises/runner.ts";
-import { committedStarter, PROJECT_ROOT } from "../lib/exercises/target.ts";
-import { exerciseFiles, loadTrack, TrackSchema } from "../lib/exercises/track.ts";
-import { parseTscOutput } from "../lib/exercises/typecheck.ts";
-import { TodoError } from "../lib/exercises/todo.ts";
+import { explainFailure, formatFailure, locate } from "../tools/exercises/explain.ts";
+import { mismatch } from "../tools/exercises/harness.ts";
+import { progressBar } from "../tools/exercises/report.ts";
+import { runChecks } from "../tools/exercises/runner.ts";
+import { committedStarter, PROJECT_ROOT } from "../tools/exercises/target.ts";
+import { exerciseFiles, loadTrack, TrackSchema } from "../tools/exercises/track.ts";
+import { parseTscOutput } from "../tools/exercises/typecheck.ts";
+import { TodoError } from "../tools/exercises/todo.ts";
 
 const track = loadTrack();
 const ids = track.exercises.map((e) => e.id);
@@ -102,7 +102,7 @@ test("failures are words, not stack traces: TODO, a thrown error and a mismatch"
   const ctx = { dir: "exercises" as const, file: "exercises/07-iommufd-auto-domain.ts" };
   const abs = path.join(PROJECT_ROOT, ctx.file);
   const todo = new TodoError("write the loop");
-  todo.stack = `TodoError: write the loop\n    at todo (${PROJECT_ROOT}/lib/exercises/todo.ts:16:9)\n    at autoGetDomain (${abs}:42:7)`;
+  todo.stack = `TodoError: write the loop\n    at todo (${PROJECT_ROOT}/tools/exercises/todo.ts:16:9)\n    at autoGetDomain (${abs}:42:7)`;
   const f1 = explainFailure(todo, ctx);
   assert.is(f1.kind, "todo");
   assert.is(f1.where, "exercises/07-iommufd-auto-domain.ts:42");
@@ -220,7 +220,7 @@ test("npm run check -- --reset ID restores the committed starter (only with --ye
 });
 
 test("checkExercise() (the notebook form) returns the checker's report as text", async () => {
-  const { checkExercise } = await import("../lib/exercises/notebook.ts");
+  const { checkExercise } = await import("../tools/exercises/notebook.ts");
   const rep = checkExercise("02", { solutions: true });
   assert.ok(rep.passed, rep.text);
   assert.match(String(rep), /✓ 02 sprd-iommu/);

@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { lookupDriver } from "../hardware/registry.ts";
 import { ERA_IDS } from "../lib/eras.ts";
-import { failNth } from "../lib/reliability/fail-nth.ts";
+import { failNth } from "../tools/reliability/fail-nth.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { ScenarioRun } from "../lib/scenario/run.ts";
 

@@ -1,13 +1,13 @@
 /**
- * Mutation test of the fuzzer's promises (lib/reliability/mutants.ts): each deliberate bug in
+ * Mutation test of the fuzzer's promises (tools/reliability/mutants.ts): each deliberate bug in
  * the attach core, installed on the kernels of a fixed-seed fuzz campaign, must be reported as a
  * violation, by the promise the mutant names. A mutant that survives means the invariants or the
  * generator have a blind spot (the PASID rollback one went unseen before the PASID-group machines).
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
-import { MUTANTS } from "../lib/reliability/mutants.ts";
+import { eraSeed, runCampaign } from "../tools/reliability/campaign.ts";
+import { MUTANTS } from "../tools/reliability/mutants.ts";
 
 const SEED = 20261206;
 /** Sequences per era at most; a mutant is usually caught within a few dozen. */

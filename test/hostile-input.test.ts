@@ -9,11 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { cli } from "../lib/cli/main.ts";
+import { cli } from "../tools/cli/main.ts";
 import { Kernel, LabArgumentError } from "../lib/index.ts";
 import { parseScenario } from "../lib/scenario/load.ts";
 import { runScenario } from "../lib/scenario/run.ts";
-import { resolveExperiment } from "../lib/sweep/load.ts";
+import { resolveExperiment } from "../tools/sweep/load.ts";
 
 const root = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-hostile-"));

@@ -1,18 +1,18 @@
 /**
  * Property-based tests (fast-check, fixed seed): random machines and random sequences of core
  * and consumer operations in every era, with the kernel's promises checked after each step
- * (lib/reliability/sequences.ts), and every core path of drivers/iommu/iommu.c that exists in
- * the era taken at least once (lib/reliability/paths.ts). `npm run fuzz` runs the same campaign
+ * (tools/reliability/sequences.ts), and every core path of drivers/iommu/iommu.c that exists in
+ * the era taken at least once (tools/reliability/paths.ts). `npm run fuzz` runs the same campaign
  * for much longer; test/fuzz-mutants.test.ts checks that it catches deliberate core bugs.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { domainFree } from "../lib/core/domain.ts";
 import { ERA_IDS, ERAS } from "../lib/eras.ts";
-import { eraSeed, runCampaign } from "../lib/reliability/campaign.ts";
-import { MUTANTS } from "../lib/reliability/mutants.ts";
-import { CORE_PATHS, pathsOf } from "../lib/reliability/paths.ts";
-import { playSequence } from "../lib/reliability/sequences.ts";
+import { eraSeed, runCampaign } from "../tools/reliability/campaign.ts";
+import { MUTANTS } from "../tools/reliability/mutants.ts";
+import { CORE_PATHS, pathsOf } from "../tools/reliability/paths.ts";
+import { playSequence } from "../tools/reliability/sequences.ts";
 import type { PlatformSpec } from "../lib/platform.ts";
 
 const SEED = 20261121;
@@ -25,7 +25,7 @@ for (const era of ERA_IDS) {
     assert.is(r.violation, null, r.report ?? "");
     const exist = new Set(pathsOf(era));
     const unreached = [...exist].filter((id) => !r.hits.get(id));
-    assert.equal(unreached, [], `${era}: core paths never taken with seed ${r.seed} (bias the generator in lib/reliability/sequences.ts)`);
+    assert.equal(unreached, [], `${era}: core paths never taken with seed ${r.seed} (bias the generator in tools/reliability/sequences.ts)`);
     // A path the catalogue says the era's kernel does not have must never be taken.
     const absent = [...r.hits].filter(([id, n]) => n > 0 && !exist.has(id)).map(([id]) => id);
     assert.equal(absent, [], `${era}: paths listed as not in this era were taken`);

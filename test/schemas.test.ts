@@ -15,7 +15,7 @@ import * as assert from "uvu/assert";
 import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS } from "../lib/eras.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
-import { loadExperiment } from "../lib/sweep/load.ts";
+import { loadExperiment } from "../tools/sweep/load.ts";
 import { buildSchemas, SCHEMA_DIR } from "../scripts/schemas.ts";
 
 const root = path.resolve(__dirname, "..");

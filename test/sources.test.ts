@@ -8,7 +8,7 @@ import path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DRIVERS } from "../hardware/registry.ts";
-import { driversData, matrixData } from "../lib/cli/describe.ts";
+import { driversData, matrixData } from "../tools/cli/describe.ts";
 
 /**
  * Drivers whose rows are filled in on another branch (issue #16 points 1-5). The lead empties

@@ -10,9 +10,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { cli } from "../lib/cli/main.ts";
+import { cli } from "../tools/cli/main.ts";
 import { InputError } from "../lib/scenario/load.ts";
-import { runExperiment } from "../lib/sweep/index.ts";
+import { runExperiment } from "../tools/sweep/index.ts";
 
 const dir = path.join(__dirname, "fixtures/bad-experiments");
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, "expected.json"), "utf8")) as Record<string, { expect: string }>;

@@ -1,6 +1,6 @@
 /**
  * Sweeps under Deno (the notebooks' second kernel): by default in Deno's own thread; an explicit
- * `workers: 2` runs Deno's node:worker_threads on lib/sweep/worker-main.ts and gives the same
+ * `workers: 2` runs Deno's node:worker_threads on tools/sweep/worker-main.ts and gives the same
  * rows. Runs the Deno binary of the optional npm package; without it the test says so and
  * checks nothing else.
  */
@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, "..");
 const deno = (require("../scripts/deno-path.cjs") as { denoBinary(): string | null }).denoBinary() ?? "deno";
 
 const script = `
-import { runSweep } from "./lib/sweep/index.ts";
+import { runSweep } from "./tools/sweep/index.ts";
 const exp = { name: "deno", platform: { generate: { instances: 3, drivers: { "intel-vtd": 1, "arm-smmu": 1 } } }, devices: 300, consumer: ["vfio-type1", "iommufd"], eras: ["mainline-2025", "einval-6.2"] };
 const one = await runSweep(exp);
 const two = await runSweep(exp, { workers: 2 });

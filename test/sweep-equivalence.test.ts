@@ -14,7 +14,7 @@ import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS, type EraId } from "../lib/eras.ts";
 import { Kernel } from "../lib/model.ts";
 import { buildPlatform } from "../lib/platform.ts";
-import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../lib/sweep/index.ts";
+import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
   try {

@@ -1,5 +1,5 @@
 /**
- * The sweep engine through its public API (lib/sweep, what notebooks import): the seeded fleet
+ * The sweep engine through its public API (tools/sweep, what notebooks import): the seeded fleet
  * generator is deterministic (same seed, byte-identical fleet and sweep JSON; another seed,
  * another fleet), property choices follow each driver's documented properties, worker threads
  * change nothing in the output, and the example experiments are valid.
@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS } from "../lib/eras.ts";
-import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../lib/sweep/index.ts";
+import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../tools/sweep/index.ts";
 
 const generated = {
   name: "determinism",

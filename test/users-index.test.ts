@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { domainFree, domainUsers, iommuAttachGroup, iommuDetachGroup, type Domain, type Kernel } from "../lib/index.ts";
-import { checkInvariants } from "../lib/reliability/invariants.ts";
+import { checkInvariants } from "../tools/reliability/invariants.ts";
 import { alloc, lab, type Lab } from "./helpers.ts";
 
 /** Three devices on two DMAR units; nic and nvme share group "g". */

@@ -4,7 +4,7 @@
  * SMMUv3, played through the core in each era).
  */
 import { classifyRet, ERA_IDS, ERRNO, errnoName, type ErrnoName, Kernel, neg } from "../../lib/index.ts";
-import { defineExercise, Mismatch, type MismatchItem, playTrip, retText } from "../../lib/exercises/harness.ts";
+import { defineExercise, Mismatch, type MismatchItem, playTrip, retText } from "../../tools/exercises/harness.ts";
 import type * as Solution from "../../solutions/01-soft-or-hard.ts";
 
 type M = typeof Solution;

@@ -4,8 +4,8 @@
  * registered driver as it is), then VFIO type1 on two sprd IOMMUs.
  */
 import { VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
-import { compareFleets } from "../../lib/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { compareFleets } from "../../tools/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import { group, logLines, machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/02-sprd-einval.ts";
 

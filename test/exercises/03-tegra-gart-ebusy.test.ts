@@ -4,8 +4,8 @@
  * registered driver.
  */
 import { ERA_IDS } from "../../lib/index.ts";
-import { compareFleets } from "../../lib/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { compareFleets } from "../../tools/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectSame, registeredDriver, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import type * as Solution from "../../solutions/03-tegra-gart-ebusy.ts";
 
 type M = typeof Solution;

@@ -4,8 +4,8 @@
  * the consumers on two SMMUs: the proposal's VFIO type1 loop (v6 and v4) and iommufd (v6.2).
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
-import { compareFleets } from "../../lib/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { compareFleets } from "../../tools/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import { group, logLines, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/04-arm-smmu-robin.ts";
 

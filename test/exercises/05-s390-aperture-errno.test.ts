@@ -5,8 +5,8 @@
  * iommufd's search after the rework (einval-6.2, mainline-2025).
  */
 import { type EraId, IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
-import { compareFleets } from "../../lib/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { compareFleets } from "../../tools/exercises/differential.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import { group, logLines, machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/05-s390-aperture-errno.ts";
 

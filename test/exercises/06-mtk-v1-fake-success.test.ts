@@ -4,7 +4,7 @@
  * recipe in every era, and an iommufd attach in mainline-2025.
  */
 import { domainAlloc, type Domain, type EraId, iommuAttachDevice, IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import type { Observed } from "../../lib/matrix.ts";
 import { machine, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/06-mtk-v1-fake-success.ts";

@@ -6,8 +6,8 @@
  */
 import { type Device, type EraId, errnoName, type Kernel, neg } from "../../lib/index.ts";
 import { autoGetDomain, type AutoResult, type DoAttach, type Hwpt, hwptAttach, hwptPagingAlloc, iommufdBind, Ioas, IommufdCtx } from "../../lib/consumers/iommufd.ts";
-import { defineExercise, expectExport, Mismatch, type MismatchItem, show } from "../../lib/exercises/harness.ts";
-import { differential, fc } from "../../lib/exercises/differential.ts";
+import { defineExercise, expectExport, Mismatch, type MismatchItem, show } from "../../tools/exercises/harness.ts";
+import { differential, fc } from "../../tools/exercises/differential.ts";
 import { logLines, machine, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/07-iommufd-auto-domain.ts";
 

@@ -5,8 +5,8 @@
  * injected at any position: a merge, the re-attach to the new domain, the n-th device).
  */
 import type { EraId, VfioIommuType } from "../../lib/index.ts";
-import { defineExercise, expectExport } from "../../lib/exercises/harness.ts";
-import { differential } from "../../lib/exercises/differential.ts";
+import { defineExercise, expectExport } from "../../tools/exercises/harness.ts";
+import { differential } from "../../tools/exercises/differential.ts";
 import { compareType1, compareType1Case, describeType1Case, machine, twoInstances, type Type1Case, type1CaseArb, type Type1Loop, type Type1Unit } from "./_helpers.ts";
 import type * as Solution from "../../solutions/08-vfio-type1-merge.ts";
 

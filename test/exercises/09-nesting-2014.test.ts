@@ -5,8 +5,8 @@
  * consumer that already nests (vfioType1AttachGroup).
  */
 import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
-import { defineExercise, expectExport, expectSame, registeredDriver } from "../../lib/exercises/harness.ts";
-import { differential } from "../../lib/exercises/differential.ts";
+import { defineExercise, expectExport, expectSame, registeredDriver } from "../../tools/exercises/harness.ts";
+import { differential } from "../../tools/exercises/differential.ts";
 import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/09-nesting-2014.ts";
 

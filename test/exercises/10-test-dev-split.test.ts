@@ -5,7 +5,7 @@
 import { buildPlatform, type Domain, domainAlloc, type Device, iommuAttachDevice, Kernel } from "../../lib/index.ts";
 import { __iommuAttachDevice } from "../../lib/core/set-domain.ts";
 import { type CheckStep, driverTestDev } from "../../lib/driver.ts";
-import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../lib/exercises/harness.ts";
+import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
 import type * as Solution from "../../solutions/10-test-dev-split.ts";
 
 type M = typeof Solution;

@@ -9,9 +9,9 @@ import { type Domain, domainAlloc, type EraId, errnoName, iommuAttachDevicePasid
 import { iommuSetGroupPasid } from "../../lib/core/pasid.ts";
 import { effect } from "../../lib/driver.ts";
 import { neg } from "../../lib/errno.ts";
-import { differential, fc } from "../../lib/exercises/differential.ts";
+import { differential, fc } from "../../tools/exercises/differential.ts";
 import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock.ts";
-import { defineExercise, expectExport, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
+import { defineExercise, expectExport, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../tools/exercises/harness.ts";
 import { machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/11-pasid-replace-rollback.ts";
 

@@ -8,7 +8,7 @@ import { buildPlatform, groupHwOn, IommufdCtx, Ioas, iommufdDeviceAttachIoas, Ke
 import { effect } from "../../lib/driver.ts";
 import { neg } from "../../lib/errno.ts";
 import { barChart, renderSvg } from "../../lib/chart/index.ts";
-import { defineExercise, expectExport, expectSame, mismatch, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
+import { defineExercise, expectExport, expectSame, mismatch, registeredDriver, show, withDriverPatch } from "../../tools/exercises/harness.ts";
 import type * as Solution from "../../solutions/12-what-if-chart.ts";
 
 type M = typeof Solution;

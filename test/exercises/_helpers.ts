@@ -20,8 +20,8 @@ import {
 } from "../../lib/index.ts";
 import { effect, type Step } from "../../lib/driver.ts";
 import { neg } from "../../lib/errno.ts";
-import { fc } from "../../lib/exercises/differential.ts";
-import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../lib/exercises/harness.ts";
+import { fc } from "../../tools/exercises/differential.ts";
+import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../tools/exercises/harness.ts";
 
 export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
   const k = new Kernel({ era, variants, trace: false });

@@ -1,6 +1,6 @@
 /**
  * The tiny indirection between the exercise tests and the code they check: EXERCISES_DIR
  * ("exercises" or "solutions", default "solutions") picks the folder. The checker passes the
- * folder explicitly instead. See lib/exercises/target.ts.
+ * folder explicitly instead. See tools/exercises/target.ts.
  */
-export { loadTarget, targetDirFromEnv, targetFile, type TargetDir } from "../../lib/exercises/target.ts";
+export { loadTarget, targetDirFromEnv, targetFile, type TargetDir } from "../../tools/exercises/target.ts";

@@ -8,10 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatFailure } from "../../../lib/exercises/explain.ts";
-import { runChecks } from "../../../lib/exercises/runner.ts";
-import { PROJECT_ROOT } from "../../../lib/exercises/target.ts";
-import { loadTrack } from "../../../lib/exercises/track.ts";
+import { formatFailure } from "../../../tools/exercises/explain.ts";
+import { runChecks } from "../../../tools/exercises/runner.ts";
+import { PROJECT_ROOT } from "../../../tools/exercises/target.ts";
+import { loadTrack } from "../../../tools/exercises/track.ts";
 import { MUTANTS, type Mutant } from "./corpus.ts";
 
 const ids = loadTrack().exercises.map((e) => e.id);

@@ -1,0 +1,1166 @@
+/**
+ * The compressed engine: compute once, count many.
+ *
+ * A sweep cell is a sequence of transitions, one per IOMMU group in fleet order: first every
+ * group's probe, then every group's consumer request. The engine keeps a real Kernel that
+ * holds only some of the groups ("representatives") and runs every transition it needs
+ * through the real library (buildPlatform, the consumers, the core, the drivers). A transition
+ * that changed nothing the others can see but which tuples are present (it may bring its own
+ * group's new state in: a twin would find it there) is remembered together with what it read;
+ * a later group whose transition would read the same things is counted with the remembered
+ * outcome and never materialised.
+ *
+ * What a transition reads:
+ * - its own group: the class (instance + every member's properties, ./fleet) and the state
+ *   tuple (group domain, default and blocking domains, owner and count, PASIDs, each device's
+ *   hardware domain, fake attach, deferred flags). Domains are named structurally: static
+ *   ones by driver and type, the group's own default/blocking domain as DEF/BLK, a domain the
+ *   consumer holds by its position (H0, H1, ...), any other by its description (type, owner,
+ *   instance, props, freed). No ids, so groups in the same situation have the same tuple;
+ * - a request: the consumer's list up to the last domain it tried when it ended on an
+ *   existing domain (both searches stop at the first success), else the whole list: each
+ *   domain's description and the consumer's flags for it (coherent, auto, enforced);
+ * - when driver code iterated k.devices or k.groups, or asked for the domains behind its
+ *   instance (k.domainsBehind), during the transition: which tuples are present behind the
+ *   group's own instance, and on each domain of the list it tried;
+ * - when driver code asked who is on a domain (k.devicesOn, k.instancesOn): for a domain of the
+ *   consumer's list, which tuples (or which instances) are on it; for the group's own default
+ *   or blocking domain or one made during the transition, nothing (only the group is on it);
+ *   for any other, the instance's tuples as above;
+ * - when driver code asked for the domains finalised to an instance (k.domainsFinalisedTo,
+ *   a pool: context banks, context ids, one page table per instance): that instance's
+ *   finalised domains, counted per description, saturated at 1 + max(64, the driver's largest
+ *   numeric instance property on the platform). Such drivers are found by watching those
+ *   reads; the first time one shows up the cell restarts. Driver code iterating k.domains
+ *   itself is refused (the reference engine runs such experiments).
+ *
+ * The assumptions behind that list (checked as the engine runs with `verify`, and by the test
+ * that compares it with the per-device reference engine on many small fleets):
+ * 1. A transition changes only its own group, the domains it touches and the consumer's list.
+ * 2. Other groups matter only by existence (is there one in this state on this domain, behind
+ *    this instance), never by number, except pools (3).
+ * 3. A driver counts domains only through k.domainsFinalisedTo.
+ * 4. Groups not yet probed are invisible; the core iterates devices only to find who uses a
+ *    domain it frees, and consumers free only domains the same request made.
+ *
+ * Representatives. Phase 1 materialises a group whenever no remembered probe fits. Phase 2
+ * needs, for each request it runs, a representative in the right post-probe state: one left
+ * from phase 1, or the group itself probed now ("late"), accepted only if it lands in the same
+ * state without changing anything (else the cell restarts with more phase-1 representatives).
+ * While groups of a (class, state) remain to be served, at least one representative stays in
+ * that state, and none is left once all are served, so "is there a group in this state" has
+ * the same answer as in the full kernel.
+ */
+import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
+import type { Device, Domain, Group, Props } from "../../lib/model.ts";
+import { Kernel } from "../../lib/model.ts";
+import { buildPlatform } from "../../lib/platform.ts";
+import { type Fleet, groupDevices, groupId } from "./fleet.ts";
+import type { Experiment } from "./load.ts";
+import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
+import { type Cell, type CellResult, Tally } from "./tally.ts";
+
+/** Drivers seen reading a pool (k.domainsFinalisedTo); kept for the life of the process. */
+const poolDrivers = new Set<string>();
+
+class Restart extends Error {}
+
+/** Trace names of driver ops (attach_dev, test_dev, set_dev_pasid); their domain argument tells whose. */
+const DRIVER_FNS = new Set(DRIVERS.flatMap((d) => [d.fn.attach, d.fn.testDev, d.fn.setDevPasid, `${d.opsName}.blocked_domain.set_dev_pasid`]));
+const ALLOC_FNS = new Set(["iommu_domain_alloc", "iommu_paging_domain_alloc"]);
+/** Core functions whose iterations are about a domain being freed (assumption 4). */
+const CORE_FNS = new Set(["iommu_domain_free"]);
+
+/** A kernel map that notes who iterates over it: the innermost running driver op, "core", or "?". */
+class ScanSpy<V> extends Map<string, V> {
+  readonly scanners = new Set<string>();
+  /** Values added or removed since the last clear. */
+  readonly changed = new Set<V>();
+  /** Values added since the last clear. */
+  readonly added = new Set<V>();
+
+  constructor(private readonly running: string[]) {
+    super();
+  }
+
+  private note(): void {
+    this.scanners.add(this.running.length ? this.running[this.running.length - 1]! : "?");
+  }
+  // Return types are inferred: TypeScript 5.0 (tslab) has no MapIterator type.
+  override values() {
+    this.note();
+    return super.values();
+  }
+  override keys() {
+    this.note();
+    return super.keys();
+  }
+  override entries() {
+    this.note();
+    return super.entries();
+  }
+  override forEach(...args: Parameters<Map<string, V>["forEach"]>): void {
+    this.note();
+    super.forEach(...args);
+  }
+  override [Symbol.iterator]() {
+    this.note();
+    return super[Symbol.iterator]();
+  }
+  override set(key: string, value: V): this {
+    this.changed.add(value);
+    if (!super.has(key)) this.added.add(value);
+    return super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    const v = super.get(key);
+    if (v !== undefined) this.changed.add(v);
+    return super.delete(key);
+  }
+}
+
+/**
+ * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
+ * instance: the domains finalised to it, as a multiset of descriptions with each count
+ * saturated at the driver's cap. Kept only for the drivers seen reading a pool, and kept up to
+ * date from the domains a transition touched.
+ */
+class Pools {
+  private readonly counted = new Map<Domain, [string, string]>();
+  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly lanes = new Map<string, [number, number]>();
+  private readonly keys = new Map<string, string>();
+  /** Bumped whenever a key changes. */
+  changes = 0;
+
+  constructor(
+    private readonly drivers: ReadonlySet<string>,
+    private readonly cap: Map<string, number>,
+    private readonly finalised: (d: Domain) => boolean,
+  ) {}
+
+  private shift(inst: string, cap: number, desc: string, by: number): void {
+    let m = this.counts.get(inst);
+    if (!m) this.counts.set(inst, (m = new Map()));
+    let l = this.lanes.get(inst);
+    if (!l) this.lanes.set(inst, (l = [0, 0]));
+    const a = m.get(desc) ?? 0;
+    const b = a + by;
+    if (b) m.set(desc, b);
+    else m.delete(desc);
+    if (Math.min(a, cap) === Math.min(b, cap)) return;
+    this.keys.delete(inst);
+    this.changes++;
+    if (a) {
+      const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
+      l[0] = (l[0] - x) >>> 0;
+      l[1] = (l[1] - y) >>> 0;
+    }
+    if (b) {
+      const [x, y] = hash2(`${desc}*${Math.min(b, cap)}`);
+      l[0] = (l[0] + x) >>> 0;
+      l[1] = (l[1] + y) >>> 0;
+    }
+  }
+
+  /** Count `d` again as it is now. */
+  update(d: Domain): void {
+    const driver = d.owner.id;
+    if (!this.drivers.has(driver)) return;
+    const old = this.counted.get(d);
+    const now = d.instance && this.finalised(d) ? describeDomain(d) : undefined;
+    if (old && old[0] === d.instance?.id && old[1] === now) return;
+    const cap = this.cap.get(driver)!;
+    if (old) this.shift(old[0], cap, old[1], -1);
+    if (now !== undefined) {
+      this.shift(d.instance!.id, cap, now, 1);
+      this.counted.set(d, [d.instance!.id, now]);
+    } else this.counted.delete(d);
+  }
+
+  /** The key of each instance's pool, joined. */
+  key(insts: readonly string[]): string {
+    let s = "";
+    for (const i of insts) {
+      let k = this.keys.get(i);
+      if (k === undefined) {
+        const l = this.lanes.get(i) ?? [0, 0];
+        this.keys.set(i, (k = `${l[0].toString(36)}.${l[1].toString(36)}`));
+      }
+      s += `${i}=${k};`;
+    }
+    return s;
+  }
+
+  /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
+  static recount(domains: Iterable<Domain>, cap: number): string {
+    const m = new Map<string, number>();
+    for (const d of domains) {
+      const desc = describeDomain(d);
+      m.set(desc, (m.get(desc) ?? 0) + 1);
+    }
+    let x = 0;
+    let y = 0;
+    for (const [desc, n] of m) {
+      const [hx, hy] = hash2(`${desc}*${Math.min(n, cap)}`);
+      x = (x + hx) >>> 0;
+      y = (y + hy) >>> 0;
+    }
+    return `${x.toString(36)}.${y.toString(36)}`;
+  }
+}
+
+/** Two independent 32-bit string hashes (cyrb53's lanes). */
+function hash2(s: string): [number, number] {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+function hashKey(s: string): string {
+  const [a, b] = hash2(s);
+  return `${a.toString(36)}.${b.toString(36)}`;
+}
+
+/** `k=JSON(v)` per property in key order, joined by ";" (a loop: this runs for every domain described). */
+function propsString(p: Record<string, unknown>): string {
+  const keys = Object.keys(p);
+  if (keys.length > 1) keys.sort();
+  let s = "";
+  for (let i = 0; i < keys.length; i++) s += `${i ? ";" : ""}${keys[i]}=${JSON.stringify(p[keys[i]!])}`;
+  return s;
+}
+
+/**
+ * The last props string made for each props object, with the entries it was made from in
+ * insertion order: drivers change a domain's props in place, so the entries are compared
+ * (values are primitives), and a different order only costs a fresh string.
+ */
+const propsSeen = new WeakMap<Props, { flat: Array<string | number | boolean>; s: string }>();
+
+function propsStringOf(p: Props): string {
+  const seen = propsSeen.get(p);
+  if (seen) {
+    let i = 0;
+    for (const k in p) {
+      if (seen.flat[i] !== k || seen.flat[i + 1] !== p[k]) {
+        i = -1;
+        break;
+      }
+      i += 2;
+    }
+    if (i === seen.flat.length) return seen.s;
+  }
+  const flat: Array<string | number | boolean> = [];
+  for (const k in p) flat.push(k, p[k]!);
+  const s = propsString(p);
+  propsSeen.set(p, { flat, s });
+  return s;
+}
+
+/** A domain's description: everything but its identity. */
+export function describeDomain(d: Domain): string {
+  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsStringOf(d.props)}`;
+}
+
+/** A group's own default or blocking domain, by description. */
+function ownRef(d: Domain | null): string {
+  return !d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d);
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
+const unavailable = (r: Req): boolean => r.outcome === "unavailable";
+
+/** The set of tuples present (how many groups share one does not count), as an order-independent hash. */
+class TupleSet {
+  private readonly counts = new Map<number, number>();
+  private a = 0;
+  private b = 0;
+  private n = 0;
+  private cached: string | null = "0.0.0";
+  /** Bumped whenever a tuple comes in or goes out (a cheap "did it change" for one transition). */
+  changes = 0;
+
+  constructor(private readonly h: Array<[number, number]>) {}
+
+  add(t: number): void {
+    const c = this.counts.get(t) ?? 0;
+    if (c === 0) {
+      const [x, y] = this.h[t]!;
+      this.a = (this.a + x) >>> 0;
+      this.b = (this.b + y) >>> 0;
+      this.n++;
+      this.cached = null;
+      this.changes++;
+    }
+    this.counts.set(t, c + 1);
+  }
+
+  remove(t: number): void {
+    const c = this.counts.get(t)!;
+    if (c === 1) {
+      const [x, y] = this.h[t]!;
+      this.a = (this.a - x) >>> 0;
+      this.b = (this.b - y) >>> 0;
+      this.n--;
+      this.counts.delete(t);
+      this.cached = null;
+      this.changes++;
+    } else this.counts.set(t, c - 1);
+  }
+
+  has(t: number): boolean {
+    return this.counts.has(t);
+  }
+
+  key(): string {
+    return (this.cached ??= `${this.a.toString(36)}.${this.b.toString(36)}.${this.n}`);
+  }
+}
+
+interface Rep {
+  group: Group;
+  cls: number;
+  inst: number;
+  tuple: number;
+  /** Positions in the consumer's list that the tuple names (Hn). */
+  held: number[];
+  /** Positions whose domain some device of the group has programmed for its RID. */
+  hw: number[];
+}
+
+/**
+ * What a transition read besides its own group, to decide whether a remembered one fits.
+ * Memos keep every field, undefined when not read: one object shape, so the loops that count
+ * twins stay monomorphic.
+ */
+interface Reads {
+  /** Instance-scope tuple set, when driver code iterated devices or groups. */
+  inst: string | undefined;
+  /** Keys of the pools driver code read (k.domainsFinalisedTo), and whose. */
+  pools: string | undefined;
+  poolInsts: string[] | undefined;
+}
+
+/** A transition's reads as it ran, with the list positions driver code asked about. */
+interface TransitionReads extends Reads {
+  /** Positions of the consumer's list whose devices (k.devicesOn) driver code asked for. */
+  occAt: number[] | undefined;
+  /** Positions of the consumer's list whose instances (k.instancesOn) driver code asked for. */
+  onAt: number[] | undefined;
+}
+
+interface ProbeMemo extends Reads {
+  req: Req;
+  slot: number;
+  hits: number;
+}
+
+interface RequestMemo extends Reads {
+  /**
+   * Where the group lands when its state names positions of the list (Hn): a twin is counted
+   * only while a representative is there, because who is on a position is read later and the
+   * same name means another domain in the next consumer context.
+   */
+  lands: { tuple: number; at: number[] } | undefined;
+  /** Last position of the consumer's list read (-1: none). */
+  p: number;
+  /** The whole list was read: its length must be `len`. */
+  full: boolean;
+  len: number;
+  /** Rolling key of the descriptions of positions 0..p. */
+  desc: string;
+  /** When devices were iterated: who is on each position the request tried. */
+  occ: Array<[number, string]> | undefined;
+  /** When driver code asked which instances are on a position: their set, per position. */
+  on: Array<[number, string]> | undefined;
+  reqs: Req[];
+  hits: number;
+}
+
+/**
+ * Per slot (or per class): the first remembered transition that fits, kept until something a
+ * lookup read changes. Every lookup reads the shared state (list, descriptions, pools,
+ * context: one version number); a memo that reads which tuples are present reads a few tuple
+ * sets, and the entry is kept while none of those changed. Most transitions only move their
+ * own group between tuples, so most entries survive them.
+ */
+/** How a FitCache tells whether a memo fits, and which tuple sets that read (made once per engine). */
+interface FitSide<M> {
+  fits(m: M, inst: number): boolean;
+  reads(m: M, inst: number, into: TupleSet[]): void;
+}
+
+class FitCache<M> {
+  private readonly memo: Array<M | undefined> = [];
+  private readonly shared: number[] = [];
+  /** The tuple sets the entry's lookup read, and their change counts then. */
+  private readonly deps: Array<TupleSet[]> = [];
+  private readonly seen: Array<number[]> = [];
+
+  /** The cached entry, or null when it must be looked up again (fill). */
+  get(i: number, vShared: number): M | undefined | null {
+    if (this.shared[i] !== vShared) return null;
+    const deps = this.deps[i]!;
+    const seen = this.seen[i]!;
+    for (let k = 0; k < deps.length; k++) if (deps[k]!.changes !== seen[k]) return null;
+    return this.memo[i];
+  }
+
+  /** Look up the first memo of `list` that fits a group behind `inst`. */
+  fill(i: number, vShared: number, list: readonly M[] | undefined, side: FitSide<M>, inst: number): M | undefined {
+    let found: M | undefined;
+    const deps: TupleSet[] = [];
+    for (const m of list ?? []) {
+      side.reads(m, inst, deps);
+      if (side.fits(m, inst)) {
+        found = m;
+        break;
+      }
+    }
+    this.memo[i] = found;
+    this.shared[i] = vShared;
+    this.deps[i] = deps;
+    this.seen[i] = deps.map((d) => d.changes);
+    return found;
+  }
+
+  /** A memo was added for `i`: look it up again next time. */
+  forget(i: number): void {
+    this.shared[i] = -1;
+  }
+}
+
+export interface EngineOptions {
+  /** Check assumption 1 after every simulated transition, and remembered outcomes against re-runs (slow; for tests). */
+  verify?: boolean;
+  /** Called now and then with the number of transitions (probes or requests) done since the last call. */
+  tick?: (n: number) => void;
+}
+
+/** Progress in chunks of this many transitions. */
+export const TICK = 1 << 14;
+
+class Engine {
+  readonly k: Kernel;
+  private readonly running: string[] = [];
+  private readonly domains: ScanSpy<Domain>;
+  private readonly devices: ScanSpy<Device>;
+  private readonly groups: ScanSpy<Group>;
+  readonly tally = new Tally();
+  // Tuples, interned.
+  private readonly tupleIds = new Map<string, number>();
+  private readonly tupleStr: string[] = [];
+  private readonly tupleHash: Array<[number, number]> = [];
+  // (class, tuple) slots.
+  private readonly slotIds = new Map<string, number>();
+  readonly slotClass: number[] = [];
+  readonly slotTuple: number[] = [];
+  private readonly slotCache = new FitCache<RequestMemo>();
+  /** Phase-1 representatives wanted per slot (restarts raise it). */
+  private readonly slotReserve: number[] = [];
+  // Representatives.
+  readonly reps: Rep[] = [];
+  private readonly unused: Rep[][] = [];
+  private readonly matCount: number[] = [];
+  private readonly heldReps = new Set<Rep>();
+  // What transitions read.
+  private readonly instSets: TupleSet[];
+  private occSets: TupleSet[] = [];
+  /** Per position of the list: the instances (indices) of the representatives with a device on it. */
+  private instOn: TupleSet[] = [];
+  private readonly instHash: Array<[number, number]>;
+  /** Domains driver code asked k.devicesOn / k.instancesOn about during the transition. */
+  private readonly asked: Array<[Domain, "dev" | "inst"]> = [];
+  /** Instances whose domains driver code asked for (k.domainsBehind) during the transition. */
+  private readonly askedInstances = new Set<string>();
+  private descs: string[] = [];
+  private cumDesc: string[] = [];
+  private ctxFixed = "probe";
+  private readonly poolCap = new Map<string, number>();
+  /** Instances whose pool driver code read during the transition. */
+  private readonly poolReads = new Set<string>();
+  private readonly fleetPoolDrivers: Set<string>;
+  private readonly pools: Pools;
+  /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
+  private verShared = 0;
+  // Consumer.
+  ctx: ConsumerContext | null = null;
+  private heldList: Domain[] = [];
+  private heldIndex = new Map<Domain, number>();
+  /** Domain ids and iommufd hwpt ids of the list, by position. */
+  private readonly heldIds = new Map<string, number>();
+  /** Positions of the list the current request tried. */
+  private readonly touched = new Set<number>();
+  // Remembered transitions.
+  private readonly probeMemo: Array<ProbeMemo[]>;
+  private readonly requestMemo = new Map<string, RequestMemo[]>();
+  private readonly classCache = new FitCache<ProbeMemo>();
+  // Closures made once, not per lookup: closures in a hot function cost a context per call (and a __name call under tsx).
+  private readonly probeSide: FitSide<ProbeMemo> = { fits: (m, inst) => this.fits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
+  private readonly requestSide: FitSide<RequestMemo> = { fits: (m, inst) => this.requestFits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
+  /** Instance index of each class. */
+  private readonly classInst: Int32Array;
+  simulated = 0;
+  memoised = 0;
+
+  constructor(
+    readonly exp: Experiment,
+    readonly fleet: Fleet,
+    readonly cell: Cell,
+    private readonly reserve: Map<string, number>,
+    private readonly verify: boolean,
+    private readonly tick: (n: number) => void,
+  ) {
+    this.k = new Kernel({ era: cell.era, variants: cell.variants, trace: false });
+    this.domains = new ScanSpy<Domain>(this.running);
+    this.devices = new ScanSpy<Device>(this.running);
+    this.groups = new ScanSpy<Group>(this.running);
+    // The kernel's maps, swapped for spies before anything is in them.
+    for (const [name, spy] of [["domains", this.domains], ["devices", this.devices], ["groups", this.groups]] as const) {
+      Object.defineProperty(this.k, name, { value: spy, writable: false, configurable: true, enumerable: true });
+    }
+    this.wrapCalls();
+    this.wrapUsers();
+    buildPlatform(this.k, { instances: fleet.instances, devices: [] });
+    this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
+    this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
+    const drivers = new Set(fleet.instances.map((i) => i.driver));
+    for (const d of drivers) {
+      let max = 64;
+      for (const i of fleet.instances) {
+        if (i.driver !== d) continue;
+        for (const v of Object.values(i.props ?? {})) if (typeof v === "number" && v > max) max = v;
+      }
+      this.poolCap.set(d, max + 1);
+    }
+    this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
+    const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
+    this.probeMemo = fleet.classes.map(() => []);
+    this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
+  }
+
+  /**
+   * Wrap Kernel.call (every kernel function goes through it, trace or not) to know which
+   * driver's code is running, and which positions of the consumer's list a request tries.
+   */
+  private wrapCalls(): void {
+    const k = this.k;
+    const call = k.call.bind(k);
+    const running = this.running;
+    const ownerOf = (id: unknown): string | undefined => {
+      if (typeof id !== "string") return undefined;
+      const d = this.domains.get(id);
+      // Static domains are not in k.domains; their ids are "<driver>:<type>".
+      return d ? d.owner.id : id.includes(":") ? id.slice(0, id.lastIndexOf(":")) : undefined;
+    };
+    (k as { call: Kernel["call"] }).call = (fn, args, body) => {
+      if (this.fleetPoolDrivers.size && typeof args["domain"] === "string") {
+        const d = this.domains.get(args["domain"]);
+        if (d) this.domains.changed.add(d);
+      }
+      if (fn === "iommu_attach_group" || fn === "iommufd_hw_pagetable_attach") {
+        const i = this.heldIds.get(String(fn === "iommu_attach_group" ? args["domain"] : args["hwpt"]));
+        if (i !== undefined) this.touched.add(i);
+      }
+      const who = DRIVER_FNS.has(fn) ? ownerOf(args["domain"]) : ALLOC_FNS.has(fn) ? String(args["driver"]) : CORE_FNS.has(fn) ? "core" : undefined;
+      if (who === undefined) return call(fn, args, body);
+      running.push(who);
+      try {
+        return call(fn, args, body);
+      } finally {
+        running.pop();
+      }
+    };
+  }
+
+  /** Note which domains driver code asks "who is on it" about (the users index, not a scan). */
+  private wrapUsers(): void {
+    const k = this.k;
+    const devicesOn = k.devicesOn.bind(k);
+    const instancesOn = k.instancesOn.bind(k);
+    const domainsFinalisedTo = k.domainsFinalisedTo.bind(k);
+    const domainsBehind = k.domainsBehind.bind(k);
+    const who = () => (this.running.length ? this.running[this.running.length - 1]! : "?");
+    const note = (d: Domain, kind: "dev" | "inst") => {
+      // The core asks only about a domain being freed (assumption 4).
+      if (who() !== "core") this.asked.push([d, kind]);
+    };
+    // The domains finalised to an instance: a pool read.
+    (k as { domainsFinalisedTo: Kernel["domainsFinalisedTo"] }).domainsFinalisedTo = (inst) => {
+      this.poolReads.add(inst.id);
+      return domainsFinalisedTo(inst);
+    };
+    // The domains behind an instance: read like a scan of its devices (assumption 2).
+    (k as { domainsBehind: Kernel["domainsBehind"] }).domainsBehind = (inst) => {
+      this.devices.scanners.add(who());
+      this.askedInstances.add(inst.id);
+      return domainsBehind(inst);
+    };
+    (k as { devicesOn: Kernel["devicesOn"] }).devicesOn = (d) => {
+      note(d, "dev");
+      return devicesOn(d);
+    };
+    (k as { instancesOn: Kernel["instancesOn"] }).instancesOn = (d) => {
+      note(d, "inst");
+      return instancesOn(d);
+    };
+  }
+
+  // ---- Tuples --------------------------------------------------------------------------
+
+  private internTuple(s: string): number {
+    let t = this.tupleIds.get(s);
+    if (t === undefined) {
+      t = this.tupleStr.length;
+      this.tupleIds.set(s, t);
+      this.tupleStr.push(s);
+      this.tupleHash.push(hash2(s));
+    }
+    return t;
+  }
+
+  private slotOf(cls: number, tuple: number): number {
+    const key = `${cls}:${tuple}`;
+    let s = this.slotIds.get(key);
+    if (s === undefined) {
+      s = this.slotClass.length;
+      this.slotIds.set(key, s);
+      this.slotClass.push(cls);
+      this.slotTuple.push(tuple);
+      this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
+      this.unused.push([]);
+      this.matCount.push(0);
+    }
+    return s;
+  }
+
+  /** A name for a slot that stays the same across restarts (class index and tuple text). */
+  private reserveKey(slot: number): string {
+    return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
+  }
+
+  private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
+    const held: number[] = [];
+    const hw: number[] = [];
+    let s = `${cls}|${this.ref(g, held, g.domain)}|D(${ownRef(g.defaultDomain)})|B(${ownRef(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${this.ref(g, held, g.resettingDomain)}`;
+    for (const d of g.devices) {
+      const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
+      if (h !== undefined && !hw.includes(h)) hw.push(h);
+      s += `|${this.ref(g, held, d.hwDomain)},${this.ref(g, held, d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
+    }
+    return { s, held, hw };
+  }
+
+  /** How group g's state names domain d: static, its own default/blocking, a list position (noted in `held`), or by description. */
+  private ref(g: Group, held: number[], d: Domain | null | undefined): string {
+    if (!d) return "-";
+    if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
+    if (d === g.defaultDomain) return "DEF";
+    if (d === g.blockingDomain) return "BLK";
+    const h = this.heldIndex.get(d);
+    if (h !== undefined) {
+      if (!held.includes(h)) held.push(h);
+      return `H${h}`;
+    }
+    return `X(${describeDomain(d)})`;
+  }
+
+  private place(r: Rep): void {
+    this.instSets[r.inst]!.add(r.tuple);
+    for (const h of r.held) this.occSets[h]!.add(r.tuple);
+    for (const h of r.hw) this.instOn[h]!.add(r.inst);
+    if (r.held.length) this.heldReps.add(r);
+  }
+
+  private unplace(r: Rep): void {
+    this.instSets[r.inst]!.remove(r.tuple);
+    for (const h of r.held) this.occSets[h]!.remove(r.tuple);
+    for (const h of r.hw) this.instOn[h]!.remove(r.inst);
+    this.heldReps.delete(r);
+  }
+
+  /** Recompute a representative's tuple from its objects. */
+  private retuple(r: Rep): void {
+    this.unplace(r);
+    const { s, held, hw } = this.tupleString(r.group, r.cls);
+    r.tuple = this.internTuple(s);
+    r.held = held;
+    r.hw = hw;
+    this.place(r);
+  }
+
+  // ---- Pools and the consumer's list ---------------------------------------------------------
+
+  /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
+  private updatePools(g: Group | null): void {
+    if (!this.fleetPoolDrivers.size) return;
+    const dirty = new Set(this.domains.changed);
+    for (const d of this.heldList) dirty.add(d);
+    if (g) {
+      for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
+      for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
+    }
+    for (const d of dirty) this.pools.update(d);
+    if (this.verifyNow()) {
+      const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
+      for (const i of this.k.instances.values()) {
+        if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
+        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!)};` !== this.pools.key([i.id])) {
+          throw new Error(`sweep: compression assumption violated: a transition changed a domain finalised to ${i.id} it did not touch`);
+        }
+      }
+    }
+  }
+
+  private consumerFlags(i: number): string {
+    const ctx = this.ctx!;
+    if (ctx.vfio) return `c${ctx.vfio.domains[i]!.coherent ? 1 : 0}`;
+    if (ctx.ioas) {
+      const h = ctx.ioas.hwpts[i]!;
+      return `a${h.autoDomain ? 1 : 0}e${h.enforceCacheCoherency ? 1 : 0}`;
+    }
+    return "";
+  }
+
+  private fixedPart(): string {
+    const ctx = this.ctx;
+    if (!ctx) return "probe";
+    if (ctx.vfio) return `vfio/${ctx.vfio.type}`;
+    if (ctx.ioas) return "iommufd";
+    const d = ctx.direct;
+    return `direct/${d === null ? "none" : typeof d === "number" ? `failed${d}` : "held"}`;
+  }
+
+  /**
+   * The list changed (or its domains did): positions, descriptions, rolling keys. Only the
+   * positions in `touched` and new ones are described again (assumption 1), unless `all`.
+   */
+  private refreshConsumer(touched: ReadonlySet<number> | null = null): void {
+    const list = this.ctx ? this.ctx.held() : [];
+    let appended = list.length >= this.heldList.length;
+    for (let i = 0; appended && i < this.heldList.length; i++) appended = list[i] === this.heldList[i];
+    const old = appended ? this.heldList.length : 0;
+    if (list.length !== this.heldList.length || !appended) {
+      this.heldList = list;
+      this.heldIndex = new Map(list.map((d, i) => [d, i]));
+      this.heldIds.clear();
+      list.forEach((d, i) => this.heldIds.set(d.id, i));
+      this.ctx?.ioas?.hwpts.forEach((h, i) => this.heldIds.set(h.id, i));
+      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash));
+      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash));
+      // Positions only ever grow by appending in today's consumers; anything else renames them.
+      if (!appended) for (const r of this.reps) this.retuple(r);
+    }
+    let from = list.length;
+    this.descs.length = list.length;
+    for (let i = 0; i < list.length; i++) {
+      if (touched && i < old && !touched.has(i)) continue;
+      const desc = `${describeDomain(list[i]!)}~${this.consumerFlags(i)}`;
+      if (desc !== this.descs[i]) {
+        this.descs[i] = desc;
+        from = Math.min(from, i);
+      }
+    }
+    if (touched && this.verifyNow()) {
+      list.forEach((d, i) => {
+        if (this.descs[i] !== `${describeDomain(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
+      });
+    }
+    this.rollKeys(from);
+    this.ctxFixed = this.fixedPart();
+  }
+
+  /** Rolling keys of the descriptions, from position `from` on. */
+  private rollKeys(from = 0): void {
+    this.cumDesc.length = this.heldList.length;
+    let d = from > 0 ? this.cumDesc[from - 1]! : "";
+    for (let i = from; i < this.heldList.length; i++) {
+      d = hashKey(`${d}|${this.descs[i]}`);
+      this.cumDesc[i] = d;
+    }
+  }
+
+  /** Changes of who is on the list's positions (enough to tell whether one transition changed any). */
+  private occupancyChanges(): number {
+    let n = 0;
+    for (let i = 0; i < this.heldList.length; i++) n += this.occSets[i]!.changes + this.instOn[i]!.changes;
+    return n;
+  }
+
+  /**
+   * What another transition could read, to compare before and after one transition
+   * (assumption 1: a transition touches its own instance only), in two parts.
+   * - shared state: the list, its domains' descriptions and the pools. A transition that
+   *   changed one of them cannot be remembered: a twin would append, allocate or alter again.
+   * - set changes: which tuples are present (behind the instance, on each position). Only the
+   *   transition's own group moves between tuples, and presence is all that is read
+   *   (assumption 2), so a twin starting where it started lands on a tuple already present and
+   *   changes nothing: such a transition is remembered, and only the cached lookups whose
+   *   memos read those sets go stale (FitCache). Counted, not hashed: a tuple that left and
+   *   came back counts as a change, which only costs a lookup.
+   */
+  private sharedState(): string {
+    const n = this.heldList.length;
+    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.pools.changes}`;
+  }
+
+  private setChanges(inst: number): number {
+    return this.occupancyChanges() + this.instSets[inst]!.changes;
+  }
+
+  private verifyTick = 0;
+
+  /**
+   * Verify mode: recount everything now? Always while the kernel is small, then on every 8th
+   * transition (a group changed behind the engine's back stays changed, so it is still seen).
+   */
+  private verifyNow(): boolean {
+    return this.verify && (this.reps.length <= 64 || ++this.verifyTick % 8 === 0);
+  }
+
+  private checkOthers(except: Rep | null): void {
+    if (!this.verifyNow()) return;
+    for (const r of this.reps) {
+      if (r === except) continue;
+      const { s } = this.tupleString(r.group, r.cls);
+      if (s !== this.tupleStr[r.tuple]) {
+        throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${s}`);
+      }
+    }
+  }
+
+  /** Start watching a transition. */
+  private begin(): void {
+    for (const s of [this.domains.changed, this.domains.scanners, this.poolReads, this.devices.scanners, this.groups.scanners, this.touched, this.domains.added, this.askedInstances]) {
+      // Clearing a Set allocates a new table even when it is empty.
+      if (s.size) s.clear();
+    }
+    this.asked.length = 0;
+  }
+
+  /**
+   * After a transition: refuse driver code that iterated k.domains; restart if a driver not yet
+   * known to read pools read one; say what the transition read besides its own group.
+   */
+  private reads(inst: number, g: Group): TransitionReads {
+    const out: TransitionReads = { inst: undefined, pools: undefined, poolInsts: undefined, occAt: undefined, onAt: undefined };
+    for (const [d, kind] of this.asked) {
+      const i = this.heldIndex.get(d);
+      if (i !== undefined) (kind === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
+      // Its own domains and those made by this transition carry only its own devices (assumption 1).
+      else if (d !== g.defaultDomain && d !== g.blockingDomain && !this.domains.added.has(d)) out.inst = this.instSets[inst]!.key();
+    }
+    for (const s of this.domains.scanners) {
+      if (s !== "core") throw new Error(`sweep: ${s === "?" ? "kernel code" : `${s} code`} iterated every domain (k.domains); the compressed engine keys only on the pools of k.domainsFinalisedTo (run this experiment with the reference engine)`);
+    }
+    if (this.poolReads.size) {
+      // A pool read from a driver not yet counted: count its pools from the start.
+      let fresh = false;
+      for (const i of this.poolReads) {
+        const d = this.k.instances.get(i)!.driver.id;
+        if (!poolDrivers.has(d)) {
+          poolDrivers.add(d);
+          fresh = true;
+        }
+      }
+      if (fresh) throw new Restart();
+      out.poolInsts = [...this.poolReads].sort();
+      out.pools = this.pools.key(out.poolInsts);
+    }
+    const own = this.fleet.instances[inst]!.id;
+    for (const i of this.askedInstances) {
+      if (i !== own) throw new Error(`sweep: driver code read the domains behind ${i} while serving a group behind ${own}; the compressed engine keys only on the group's own instance (run this experiment with the reference engine)`);
+    }
+    let scanned = false;
+    for (const s of this.devices.scanners) scanned ||= s !== "core";
+    for (const s of this.groups.scanners) scanned ||= s !== "core";
+    if (scanned) out.inst = this.instSets[inst]!.key();
+    return out;
+  }
+
+  /** The tuple sets a memo's fit depends on (fits, requestFits); a position not there yet is in the shared state. */
+  private setsRead(m: Reads & Partial<RequestMemo>, inst: number, into: TupleSet[]): void {
+    if (m.inst !== undefined) into.push(this.instSets[inst]!);
+    if (m.lands) for (const i of m.lands.at) if (this.occSets[i]) into.push(this.occSets[i]!);
+    if (m.occ) for (const [i] of m.occ) if (this.occSets[i]) into.push(this.occSets[i]!);
+    if (m.on) for (const [i] of m.on) if (this.instOn[i]) into.push(this.instOn[i]!);
+  }
+
+  private fits(r: Reads, inst: number): boolean {
+    return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
+  }
+
+  // ---- Phase 1: probes ---------------------------------------------------------------------
+
+  /** Probe group j as a new representative (a late one gets a fresh id: j may exist already). */
+  private materialise(j: number, gid = groupId(j)): { rep: Rep; req: Req; reads: Reads } {
+    const cls = this.fleet.classOf[j]!;
+    const inst = this.fleet.classes[cls]!.instance;
+    this.begin();
+    const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
+    const g = this.k.groups.get(gid)!;
+    const { s, held, hw } = this.tupleString(g, cls);
+    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
+    // Read before the new tuple is placed: the probe saw the instance without it.
+    const reads = this.reads(inst, g);
+    this.reps.push(rep);
+    this.place(rep);
+    this.updatePools(g);
+    // A probe names no position of the list as it stood (a late probe's are checked by its tuple).
+    return { rep, req, reads: { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts } };
+  }
+
+  private probeLookup(cls: number, inst: number): ProbeMemo | undefined {
+    const m = this.classCache.get(cls, this.verShared);
+    return m !== null ? m : this.probeFill(cls, inst);
+  }
+
+  private probeFill(cls: number, inst: number): ProbeMemo | undefined {
+    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], this.probeSide, inst);
+  }
+
+  /**
+   * After a transition: a change of the shared state invalidates every cached lookup; a change
+   * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
+   */
+  private changed(before: string, after: string): void {
+    if (after !== before) this.verShared++;
+  }
+
+  probeAll(slotOfGroup: Int32Array): void {
+    const { classOf } = this.fleet;
+    const classInst = this.classInst;
+    for (let j = 0; j < classOf.length; j++) {
+      if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      const cls = classOf[j]!;
+      const inst = classInst[cls]!;
+      const memo = this.probeLookup(cls, inst);
+      if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
+        memo.hits++;
+        this.memoised++;
+        slotOfGroup[j] = memo.slot;
+        continue;
+      }
+      const before = this.sharedState();
+      const { rep, req, reads } = this.materialise(j);
+      this.simulated++;
+      const slot = this.slotOf(cls, rep.tuple);
+      if (this.verify) this.checkOthers(rep);
+      const after = this.sharedState();
+      this.changed(before, after);
+      if (after === before) {
+        if (!memo) {
+          const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
+          this.probeMemo[cls]!.push(m);
+          this.classCache.forget(cls);
+        } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
+          throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
+        }
+      }
+      this.tally.add("probe", req);
+      this.matCount[slot]!++;
+      this.unused[slot]!.push(rep);
+      slotOfGroup[j] = slot;
+      this.k.log.length = 0;
+    }
+    this.tick(classOf.length % TICK);
+  }
+
+  // ---- Phase 2: consumer requests ------------------------------------------------------------
+
+  private newContext(): void {
+    this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
+    this.heldList = [];
+    this.heldIndex = new Map();
+    this.heldIds.clear();
+    // Groups on the old context's domains now name them by description.
+    for (const r of [...this.heldReps]) this.retuple(r);
+    this.occSets = [];
+    this.instOn = [];
+    this.descs = [];
+    this.cumDesc = [];
+    this.refreshConsumer();
+    this.verShared++;
+  }
+
+  /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
+  private late(j: number, slot: number): Rep {
+    const inst = this.fleet.classes[this.slotClass[slot]!]!.instance;
+    const before = this.sharedState();
+    const setsBefore = this.setChanges(inst);
+    const { rep } = this.materialise(j, `late${this.reps.length}`);
+    this.simulated++;
+    this.k.log.length = 0;
+    const after = this.sharedState();
+    if (rep.tuple !== this.slotTuple[slot] || after !== before || this.setChanges(inst) !== setsBefore) {
+      const key = this.reserveKey(slot);
+      this.reserve.set(key, Math.max(4, (this.reserve.get(key) ?? 1) * 4));
+      throw new Restart();
+    }
+    if (this.verify) this.checkOthers(rep);
+    return rep;
+  }
+
+  private requestFits(m: RequestMemo, inst: number): boolean {
+    const n = this.heldList.length;
+    if (m.full ? n !== m.len : n <= m.p) return false;
+    if (m.lands) for (const i of m.lands.at) if (!this.occSets[i]?.has(m.lands.tuple)) return false;
+    if (m.p >= 0 && this.cumDesc[m.p] !== m.desc) return false;
+    if (m.occ) for (const [i, k] of m.occ) if (this.occSets[i]?.key() !== k) return false;
+    if (m.on) for (const [i, k] of m.on) if (this.instOn[i]?.key() !== k) return false;
+    return this.fits(m, inst);
+  }
+
+  private requestLookup(slot: number, inst: number): RequestMemo | undefined {
+    // The context's fixed part is in the shared state: a new one always sends this through the list.
+    const m = this.slotCache.get(slot, this.verShared);
+    return m !== null ? m : this.requestFill(slot, inst);
+  }
+
+  private requestFill(slot: number, inst: number): RequestMemo | undefined {
+    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), this.requestSide, inst);
+  }
+
+  requestAll(slotOfGroup: Int32Array): void {
+    const remaining = new Int32Array(this.slotClass.length);
+    for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    const classInst = this.classInst;
+    const contextSize = this.exp.contextSize;
+    this.newContext();
+    let inCtx = 0;
+    for (let j = 0; j < slotOfGroup.length; j++) {
+      if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (contextSize && inCtx === contextSize) {
+        this.newContext();
+        inCtx = 0;
+      }
+      inCtx++;
+      const slot = slotOfGroup[j]!;
+      const inst = classInst[this.slotClass[slot]!]!;
+      const memo = this.requestLookup(slot, inst);
+      const pool = this.unused[slot]!;
+      const left = remaining[slot]!;
+      if (memo && pool.length <= left - 1) {
+        memo.hits++;
+        this.memoised++;
+        remaining[slot]!--;
+        continue;
+      }
+      const rep = pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : this.late(j, slot);
+      remaining[slot]!--;
+      const memoKey = `${slot}|${this.ctxFixed}`;
+      const before = this.sharedState();
+      const lenBefore = this.heldList.length;
+      const descBefore = this.cumDesc.slice();
+      this.begin();
+      const reqs = attachGroup(this.k, this.ctx!, rep.group);
+      const touched = [...this.touched].sort(byNumber);
+      // Who was on the positions tried, as the request saw them (the group itself not there yet).
+      const reads = this.reads(inst, rep.group);
+      // Who was on the positions tried (after a scan of every device) or asked about, and which
+      // instances, as the request saw them (the group itself not there yet).
+      const occPos = new Set(reads.occAt);
+      if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
+      const occ: Array<[number, string]> = [];
+      for (const i of [...occPos].sort(byNumber)) occ.push([i, this.occSets[i]!.key()]);
+      const on: Array<[number, string]> = [];
+      for (const i of [...new Set(reads.onAt)].sort(byNumber)) on.push([i, this.instOn[i]!.key()]);
+      this.refreshConsumer(this.touched);
+      this.updatePools(rep.group);
+      this.retuple(rep);
+      this.simulated++;
+      if (this.verify) this.checkOthers(rep);
+      const after = this.sharedState();
+      this.changed(before, after);
+      if (after === before) {
+        // Both searches stop at the first domain that takes the group: nothing after it was read.
+        const last = touched.length ? touched[touched.length - 1]! : -1;
+        const stopped = this.ctx!.kind !== "direct" && reqs.every(attachedExisting) && last >= 0;
+        const untouched = reqs.every(unavailable);
+        const p = stopped ? last : untouched ? -1 : lenBefore - 1;
+        const m: RequestMemo = {
+          inst: reads.inst,
+          pools: reads.pools,
+          poolInsts: reads.poolInsts,
+          lands: rep.held.length ? { tuple: rep.tuple, at: rep.held } : undefined,
+          p,
+          full: !stopped && !untouched,
+          len: lenBefore,
+          desc: p >= 0 ? descBefore[p]! : "",
+          occ: occ.length ? occ : undefined,
+          on: on.length ? on : undefined,
+          reqs,
+          hits: 0,
+        };
+        if (!memo) {
+          let list = this.requestMemo.get(memoKey);
+          if (!list) this.requestMemo.set(memoKey, (list = []));
+          list.push(m);
+          this.slotCache.forget(slot);
+        } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
+          throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
+        }
+      }
+      for (const r of reqs) this.tally.add("attach", r);
+      checkLimit(this.ctx!, this.exp.domainsPerContext);
+      this.k.log.length = 0;
+    }
+    this.tick(slotOfGroup.length % TICK);
+  }
+
+  /** Count the remembered transitions into the tally. */
+  flush(): void {
+    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, m.hits);
+    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, m.hits);
+  }
+}
+
+export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
+  const reserve = new Map<string, number>();
+  for (let restarts = 0; ; restarts++) {
+    // A restart runs the cell again from the start; progress already reported is not taken back.
+    const e = new Engine(exp, fleet, cell, reserve, opts.verify === true, restarts ? () => {} : (opts.tick ?? (() => {})));
+    try {
+      const slotOfGroup = new Int32Array(fleet.classOf.length);
+      e.probeAll(slotOfGroup);
+      e.requestAll(slotOfGroup);
+    } catch (x) {
+      if (x instanceof Restart) continue;
+      throw x;
+    }
+    e.flush();
+    return {
+      cell,
+      rows: e.tally.rows(cell),
+      stats: {
+        engine: "compressed",
+        groups: fleet.classOf.length,
+        devices: fleet.devices,
+        materialised: e.reps.length,
+        simulated: e.simulated,
+        memoised: e.memoised,
+        restarts,
+      },
+    };
+  }
+}
+
+/** Drivers this process has seen counting their own domains (for reports and tests). */
+export function countingDrivers(): string[] {
+  return [...poolDrivers].filter((d) => lookupDriver(d) !== undefined).sort();
+}
+
+/** Tell this process which drivers count their domains (found by another thread), sparing it restarts. */
+export function knowCountingDrivers(ids: readonly string[]): void {
+  for (const d of ids) if (lookupDriver(d)) poolDrivers.add(d);
+}
