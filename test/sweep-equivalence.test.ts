@@ -6,6 +6,7 @@
  * in, every variant, one context and several, and several seeds, with the compressed engine's
  * own assumption checks on (`verify`).
  */
+import { driverVariants } from "../lib/model.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
@@ -14,7 +15,7 @@ import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS, type EraId } from "../lib/eras.ts";
 import { Kernel } from "../lib/model.ts";
 import { buildPlatform } from "../lib/platform.ts";
-import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
+import { fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
   try {
