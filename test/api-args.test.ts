@@ -8,7 +8,7 @@ import {
 } from "../lib/index.ts";
 
 function machine() {
-  const k = new Kernel({ era: "mainline-2025" , drivers});
+  const k = new Kernel({ era: "mainline-2025", drivers });
   buildPlatform(k, { instances: [{ id: "i0", driver: "arm-smmu-v3" }], devices: [{ id: "a", instance: "i0", maxPasids: 8 }] });
   return { k, dev: k.devices.get("a")!, g: k.groups.get("a")! };
 }

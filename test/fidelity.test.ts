@@ -72,7 +72,7 @@ test("fsl-pamu: a bad operation mapping index prints pr_debug (bd7ebb771935)", (
 });
 
 test("fsl-pamu: under test-dev-2025 fsl_pamu_attach_device no longer tests the LIODN; test_dev does (TD1 15/20)", () => {
-  const k = new Kernel({ era: "test-dev-2025" , drivers});
+  const k = new Kernel({ era: "test-dev-2025", drivers });
   buildPlatform(k, { instances: [{ id: "pamu", driver: "fsl-pamu" }], devices: [{ id: "dut", instance: "pamu", props: { hasLiodn: false } }] });
   const dut = k.devices.get("dut")!;
   const d = domainAlloc(k, { dev: dut, type: "unmanaged" }) as Domain;
@@ -87,7 +87,7 @@ test("test_dev function names as posted in TD1 (13/20, 14/20, 16/20)", () => {
   assert.is(drivers.get("msm-iommu")!.fn.testDev, "msm_iommu_domain_test_dev");
   assert.is(drivers.get("omap-iommu")!.fn.testDev, "omap_iommu_domain_test_dev");
   // and the trace shows the name: the msm test_dev runs before an attach in test-dev-2025
-  const k = new Kernel({ era: "test-dev-2025" , drivers});
+  const k = new Kernel({ era: "test-dev-2025", drivers });
   buildPlatform(k, { instances: [{ id: "i0", driver: "msm-iommu" }], devices: [{ id: "dut", instance: "i0" }] });
   const dut = k.devices.get("dut")!;
   const d = domainAlloc(k, { dev: dut, type: "unmanaged" }) as Domain;

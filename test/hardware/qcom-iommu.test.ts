@@ -88,7 +88,7 @@ test("qcom_iommu: a domain finalised on the apps IOMMU refuses the GPU: dev_err 
 });
 
 test("qcom_iommu: a refused secure init leaves the domain unfinalised, so another master can still take it", () => {
-  const k = new Kernel({ era: "einval-6.2" , drivers});
+  const k = new Kernel({ era: "einval-6.2", drivers });
   buildPlatform(k, {
     instances: [{ id: "apps_iommu", driver: "qcom-iommu" }],
     devices: [
@@ -106,7 +106,7 @@ test("qcom_iommu: a refused secure init leaves the domain unfinalised, so anothe
 });
 
 test("qcom_iommu mainline-2025: moving to the identity domain from a never-finalised default domain WARNs and fails", () => {
-  const k = new Kernel({ era: "mainline-2025" , drivers});
+  const k = new Kernel({ era: "mainline-2025", drivers });
   buildPlatform(k, {
     instances: [{ id: "apps_iommu", driver: "qcom-iommu" }],
     devices: [{ id: "venus", instance: "apps_iommu", props: { secureInitFails: true } }],
