@@ -57,7 +57,7 @@ const pool = (k: Kernel, i: IommuInstance) => {
 function contextsInUse(k: Kernel, root: string): Set<number> {
   const used = new Set<number>();
   for (const i of k.instances.values()) {
-    if (i.driver !== ipmmuVmsa || rootOf(i) !== root) continue;
+    if (i.driver.id !== ipmmuVmsa.id || rootOf(i) !== root) continue; // by id: a kernel may run a patched copy
     for (const d of k.domainsFinalisedTo(i)) used.add(Number(d.props["contextId"]));
   }
   return used;

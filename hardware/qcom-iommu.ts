@@ -51,7 +51,7 @@ const SCM_ERRNO = "EIO";
 /** iommu_get_domain_for_dev() / the `old` argument: the paging domain the device is leaving, if any. */
 function oldPaging(c: StepCtx) {
   const old = c.old ?? c.dev.group?.domain ?? null;
-  return old && !old.isStatic && old !== c.domain && old.owner === qcomIommu ? old : null;
+  return old && !old.isStatic && old !== c.domain && old.owner.id === qcomIommu.id ? old : null;
 }
 
 export const qcomIommu: DriverModel = {

@@ -8,177 +8,26 @@
 import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras.ts";
 import { neg, type ErrnoName, type Ret } from "./errno.ts";
 import type { LogLevel } from "./log.ts";
-import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model.ts";
+import {
+  type CheckStep,
+  type Device,
+  type Domain,
+  type DomainType,
+  type DriverModel,
+  type EffectStep,
+  type EraRows,
+  type IommuInstance,
+  type Kernel,
+  LabArgumentError,
+  type PropDoc,
+  type Props,
+  type Step,
+  type StepCtx,
+  type Verdict,
+} from "./model.ts";
 
-/** What a tripped check does in one era. */
-export interface Verdict {
-  /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
-  errno: ErrnoName | 0;
-  /** The printk on that path, if any; `pr` marks a pr_*() line, which names no device. */
-  log?: { level: LogLevel; text: string; pr?: boolean };
-  /** The path sits under WARN_ON() (a splat is printed as well). */
-  warn?: boolean;
-}
-
-/**
- * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
- * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
- * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
- */
-export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
-
-export interface StepCtx {
-  k: Kernel;
-  era: EraId;
-  domain: Domain;
-  dev: Device;
-  /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
-  inst: IommuInstance | null;
-  /** PASID for set_dev_pasid / test_dev, null for the RID. */
-  pasid: number | null;
-  /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
-  old: Domain | null;
-}
-
-export interface CheckStep {
-  kind: "check";
-  id: string;
-  /** The condition as the kernel writes it. */
-  kernel: string;
-  /** Plain words. */
-  what: string;
-  /** True when the check trips (the attach is refused). */
-  when: (c: StepCtx) => boolean;
-  rows: EraRows;
-  /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
-  variants?: Record<string, EraRows>;
-  /**
-   * In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev,
-   * "both" runs in each (guards that attach_dev keeps, e.g. against a device with no IOMMU).
-   */
-  phase?: "test" | "attach" | "both";
-  /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
-  note?: string;
-  /**
-   * Where the behaviour comes from, as a student can open it: a commit id, a release tag, a
-   * Message-ID or a seed file (several separated by "; "). Shown by `drivers --json` / `matrix --json`.
-   */
-  source?: string;
-  /** Values for the printk format's conversions, in order (the format string stays in the data). */
-  logArgs?: (c: StepCtx) => Array<string | number>;
-  /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
-  trip?: Trip;
-}
-
-/**
- * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
- * when the device under test sits behind another instance), a domain allocated for device
- * "first" on i0, optionally attached to it (finalising it), then the attach under test.
- */
-export interface Trip {
-  /** Props of instance i0 (where the domain lives; also the device under test's unless `other`). */
-  inst?: Props;
-  /** The device under test sits behind a second instance i1 of the same driver, with these props. */
-  other?: Props;
-  /** The device under test has no IOMMU: only the core's internal __iommu_attach_device can reach the driver. */
-  noIommu?: boolean;
-  /** Props of the device the domain is allocated for. */
-  first?: Props;
-  /** Props of the device under test. */
-  dev?: Props;
-  /** Requested domain type and properties. */
-  domainType?: DomainType;
-  domain?: Props;
-  /** Attach the domain to "first" before the attach under test (default: true for RID checks, false for PASID checks). */
-  firstAttach?: boolean;
-  /** Stateful set-up right before the attach under test (PASIDs in use, another active domain, ...). */
-  before?: (k: Kernel, env: TripEnv) => void;
-}
-
-export interface TripEnv {
-  domain: Domain;
-  first: Device;
-  dut: Device;
-}
-
-export interface EffectStep {
-  kind: "effect";
-  id: string;
-  kernel: string;
-  what: string;
-  /** Eras in which the effect exists (default: all). */
-  eras?: readonly EraId[];
-  run: (c: StepCtx) => Ret;
-  /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
-  allocRows?: EraRows;
-}
-
-export type Step = CheckStep | EffectStep;
-
-export interface PropDoc {
-  name: string;
-  kernel: string;
-  what: string;
-  default: number | boolean | string;
-}
-
-export interface AllocCtx {
-  k: Kernel;
-  /** The device the domain is allocated for (iommu_paging_domain_alloc), or null for a bus allocation. */
-  dev: Device | null;
-  inst: IommuInstance | null;
-  type: DomainType;
-  /** Requested properties (scenario `props`, iommufd alloc flags such as dirty tracking). */
-  req: Props;
-}
-
-export interface DriverModel {
-  /** Kit id, e.g. "arm-smmu-v3". */
-  id: string;
-  title: string;
-  /** Kernel source file. */
-  file: string;
-  /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
-  opsName: string;
-  /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
-  fn: { attach: string; testDev: string | null; setDevPasid: string };
-  exists: readonly EraId[];
-  instanceProps: readonly PropDoc[];
-  deviceProps: readonly PropDoc[];
-  domainProps: readonly PropDoc[];
-  attach: readonly Step[];
-  /**
-   * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
-   * without one the core blocks with an empty paging domain of the driver.
-   */
-  staticBlocked?: boolean;
-  /** Every device is its own iommu_group on this hardware (e.g. s390 zPCI functions). */
-  singletonGroups?: boolean;
-  /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
-  staticAttach?: readonly Step[];
-  setDevPasid: readonly Step[];
-  /** Eras whose ops provide set_dev_pasid for paging domains. */
-  pasidEras: readonly EraId[];
-  /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
-  allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
-  /**
-   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
-   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
-   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
-   */
-  capCacheCoherency(k: Kernel, dev: Device): boolean;
-  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
-  capCacheCoherencySource?: string;
-  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
-  capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
-  /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
-  enforceCacheCoherency: ((k: Kernel, domain: Domain) => boolean) | null;
-  /** iommu_domain_set_attr(DOMAIN_ATTR_NESTING) / iommu_enable_nesting(); per era. */
-  enableNesting(k: Kernel, domain: Domain): Ret;
-  /** The default domain type for a device behind this instance. */
-  defaultDomainType(k: Kernel, dev: Device): DomainType;
-  notes?: readonly string[];
-}
+// The driver contract's types live with the Kernel in model.ts (they refer to each other); drivers import them from here.
+export type { AllocCtx, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Step, StepCtx, Trip, TripEnv, Verdict } from "./model.ts";
 
 /** lookupRows' chain per era, made once: it runs for every check of every attach. */
 const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));

@@ -18,6 +18,8 @@ export {
   type IommuInstance,
   type KernelOptions,
   type Props,
+  DriverSet,
+  driverVariants,
 } from "./model.ts";
 export { verdictFor, lookupRows, type CheckStep, type DriverModel, type EraRows, type PropDoc, type Step, type Verdict } from "./driver.ts";
 export { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "./platform.ts";
@@ -31,5 +33,3 @@ export { domainTestDevice, opsCompatible } from "./core/test-dev.ts";
 export { VfioContainer, vfioType1AttachGroup, type Type1Loop, type Type1LoopResult, type Type1Tally, type VfioIommuType } from "./consumers/vfio-type1.ts";
 export { Ioas, IommufdCtx, iommufdDeviceAttachIoas, iommufdDeviceUnbind, type Hwpt } from "./consumers/iommufd.ts";
 export { classifyRet, groupHwOn, type Outcome, type OutcomeClass } from "./outcome.ts";
-export { DRIVERS, lookupDriver } from "../hardware/registry.ts";
-export { driverVariants, knownVariants, variantProblem } from "./variants.ts";

@@ -1,13 +1,15 @@
 /**
- * Entities of the attach core: IOMMU instances, devices, groups, domains, and the `Kernel`
- * that holds them together with the era, the kernel log and the trace.
+ * Entities of the attach core: IOMMU instances, devices, groups, domains; the driver contract
+ * (what a hardware driver model is) and the set of drivers a kernel runs; and the `Kernel` that
+ * holds them together with the era, the kernel log and the trace. They refer to each other (a
+ * domain's owner is a driver, a driver's callbacks take the kernel), so they share one module.
  * Field names follow struct iommu_group / struct iommu_domain / struct dev_iommu.
  */
-import { ERAS, type Era, type EraFeatures, type EraId } from "./eras.ts";
-import type { Ret } from "./errno.ts";
+import { ERAS, type Era, type EraFeatures, type EraId, isRevisionVariant, REVISIONS, type RevisionKey } from "./eras.ts";
+import type { ErrnoName, Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
+import { quote } from "./scenario/text.ts";
 import type { TraceEvent } from "./trace.ts";
-import type { DriverModel } from "./driver.ts";
 
 /** Driver-specific properties (documented by each driver in hardware/). */
 export type Props = Record<string, number | boolean | string>;
@@ -96,8 +98,267 @@ export interface Domain {
   freed: boolean;
 }
 
+// ---- The driver contract (lib/driver.ts walks the steps and holds the shared combinators) ----
+
+/** What a tripped check does in one era. */
+export interface Verdict {
+  /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
+  errno: ErrnoName | 0;
+  /** The printk on that path, if any; `pr` marks a pr_*() line, which names no device. */
+  log?: { level: LogLevel; text: string; pr?: boolean };
+  /** The path sits under WARN_ON() (a splat is printed as well). */
+  warn?: boolean;
+}
+
+/**
+ * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
+ * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
+ * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
+ */
+export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
+
+export interface StepCtx {
+  k: Kernel;
+  era: EraId;
+  domain: Domain;
+  dev: Device;
+  /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
+  inst: IommuInstance | null;
+  /** PASID for set_dev_pasid / test_dev, null for the RID. */
+  pasid: number | null;
+  /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
+  old: Domain | null;
+}
+
+export interface CheckStep {
+  kind: "check";
+  id: string;
+  /** The condition as the kernel writes it. */
+  kernel: string;
+  /** Plain words. */
+  what: string;
+  /** True when the check trips (the attach is refused). */
+  when: (c: StepCtx) => boolean;
+  rows: EraRows;
+  /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
+  variants?: Record<string, EraRows>;
+  /**
+   * In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev,
+   * "both" runs in each (guards that attach_dev keeps, e.g. against a device with no IOMMU).
+   */
+  phase?: "test" | "attach" | "both";
+  /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
+  note?: string;
+  /**
+   * Where the behaviour comes from, as a student can open it: a commit id, a release tag, a
+   * Message-ID or a seed file (several separated by "; "). Shown by `drivers --json` / `matrix --json`.
+   */
+  source?: string;
+  /** Values for the printk format's conversions, in order (the format string stays in the data). */
+  logArgs?: (c: StepCtx) => Array<string | number>;
+  /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
+  trip?: Trip;
+}
+
+/**
+ * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
+ * when the device under test sits behind another instance), a domain allocated for device
+ * "first" on i0, optionally attached to it (finalising it), then the attach under test.
+ */
+export interface Trip {
+  /** Props of instance i0 (where the domain lives; also the device under test's unless `other`). */
+  inst?: Props;
+  /** The device under test sits behind a second instance i1 of the same driver, with these props. */
+  other?: Props;
+  /** The device under test has no IOMMU: only the core's internal __iommu_attach_device can reach the driver. */
+  noIommu?: boolean;
+  /** Props of the device the domain is allocated for. */
+  first?: Props;
+  /** Props of the device under test. */
+  dev?: Props;
+  /** Requested domain type and properties. */
+  domainType?: DomainType;
+  domain?: Props;
+  /** Attach the domain to "first" before the attach under test (default: true for RID checks, false for PASID checks). */
+  firstAttach?: boolean;
+  /** Stateful set-up right before the attach under test (PASIDs in use, another active domain, ...). */
+  before?: (k: Kernel, env: TripEnv) => void;
+}
+
+export interface TripEnv {
+  domain: Domain;
+  first: Device;
+  dut: Device;
+}
+
+export interface EffectStep {
+  kind: "effect";
+  id: string;
+  kernel: string;
+  what: string;
+  /** Eras in which the effect exists (default: all). */
+  eras?: readonly EraId[];
+  run: (c: StepCtx) => Ret;
+  /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
+  allocRows?: EraRows;
+}
+
+export type Step = CheckStep | EffectStep;
+
+export interface PropDoc {
+  name: string;
+  kernel: string;
+  what: string;
+  default: number | boolean | string;
+}
+
+export interface AllocCtx {
+  k: Kernel;
+  /** The device the domain is allocated for (iommu_paging_domain_alloc), or null for a bus allocation. */
+  dev: Device | null;
+  inst: IommuInstance | null;
+  type: DomainType;
+  /** Requested properties (scenario `props`, iommufd alloc flags such as dirty tracking). */
+  req: Props;
+}
+
+export interface DriverModel {
+  /** Kit id, e.g. "arm-smmu-v3". */
+  id: string;
+  title: string;
+  /** Kernel source file. */
+  file: string;
+  /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
+  opsName: string;
+  /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
+  fn: { attach: string; testDev: string | null; setDevPasid: string };
+  exists: readonly EraId[];
+  instanceProps: readonly PropDoc[];
+  deviceProps: readonly PropDoc[];
+  domainProps: readonly PropDoc[];
+  attach: readonly Step[];
+  /**
+   * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
+   * without one the core blocks with an empty paging domain of the driver.
+   */
+  staticBlocked?: boolean;
+  /** Every device is its own iommu_group on this hardware (e.g. s390 zPCI functions). */
+  singletonGroups?: boolean;
+  /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
+  staticAttach?: readonly Step[];
+  setDevPasid: readonly Step[];
+  /** Eras whose ops provide set_dev_pasid for paging domains. */
+  pasidEras: readonly EraId[];
+  /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
+  allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
+  /**
+   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
+   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
+   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
+   */
+  capCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
+  capCacheCoherencySource?: string;
+  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
+  capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
+  enforceCacheCoherency: ((k: Kernel, domain: Domain) => boolean) | null;
+  /** iommu_domain_set_attr(DOMAIN_ATTR_NESTING) / iommu_enable_nesting(); per era. */
+  enableNesting(k: Kernel, domain: Domain): Ret;
+  /** The default domain type for a device behind this instance. */
+  defaultDomainType(k: Kernel, dev: Device): DomainType;
+  notes?: readonly string[];
+}
+
+// ---- The drivers a kernel runs ---------------------------------------------------------------
+
+/**
+ * The hardware driver models a kernel runs, by id (hardware/index.ts exports the default set as
+ * `drivers`). Immutable: `with` makes a new set in which one driver is replaced, so a patched
+ * driver (a student's rows, a proposed fix) is just another driver object in another set. Domains
+ * compare their owner with driver objects: one kernel uses one set throughout.
+ */
+export class DriverSet implements Iterable<DriverModel> {
+  /** The drivers, in the order given. */
+  readonly list: readonly DriverModel[];
+  private readonly byId = new Map<string, DriverModel>();
+
+  constructor(list: Iterable<DriverModel>) {
+    this.list = Object.freeze([...list]);
+    for (const d of this.list) {
+      if (this.byId.has(d.id)) throw new LabArgumentError(`DriverSet: two drivers with id ${quote(d.id)}`);
+      this.byId.set(d.id, d);
+    }
+  }
+
+  /** The driver with this id, or undefined. */
+  get(id: string): DriverModel | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The ids, in order. */
+  get ids(): string[] {
+    return this.list.map((d) => d.id);
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  [Symbol.iterator](): Iterator<DriverModel> {
+    return this.list[Symbol.iterator]();
+  }
+
+  /** A new set with `driver` in place of the one with its id (appended when there is none). */
+  with(driver: DriverModel): DriverSet {
+    return new DriverSet(this.byId.has(driver.id) ? this.list.map((d) => (d.id === driver.id ? driver : d)) : [...this.list, driver]);
+  }
+
+  /** Every known variant: "driver:name" of this set's drivers, and the proposal revisions "era:revision" (lib/eras.ts REVISIONS). */
+  knownVariants(): string[] {
+    const revisions = Object.entries(REVISIONS).flatMap(([era, revs]) => (revs ?? []).map((r) => `${era}:${r.id}`));
+    return [...this.list.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`)), ...revisions];
+  }
+
+  /** What is wrong with a requested variant, or null when a driver of this set defines it (or it is a proposal revision). */
+  variantProblem(v: string): string | null {
+    if (isRevisionVariant(v)) return null; // a proposal revision, e.g. "emediumtype-2022:v1"
+    const colon = v.indexOf(":");
+    const id = colon < 0 ? v : v.slice(0, colon);
+    const name = colon < 0 ? "" : v.slice(colon + 1);
+    const d = this.byId.get(id);
+    if (colon < 0 || !d) {
+      const withVariants = this.list.filter((x) => driverVariants(x).length).map((x) => x.id);
+      const what = colon < 0 ? `malformed variant ${quote(v)} (expected "driver:name")` : `unknown driver ${quote(id)} in variant ${quote(v)}`;
+      return `${what}; drivers with variants: ${withVariants.join(", ")}`;
+    }
+    const known = driverVariants(d);
+    if (!known.includes(name)) return `${id} has no variant ${quote(name)} (known: ${known.map((n) => `${id}:${n}`).join(", ") || "none"})`;
+    return null;
+  }
+}
+
+/**
+ * Driver variants ("driver:name", a check's alternative rows such as a regression or a proposed
+ * patch): the names `d` defines on any of its checks, sorted. An unknown variant would otherwise
+ * run the baseline under the variant's label, so the Kernel refuses one.
+ */
+export function driverVariants(d: DriverModel): string[] {
+  const out = new Set<string>();
+  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) {
+    if (s.kind === "check" && s.variants) for (const v of Object.keys(s.variants)) out.add(v);
+  }
+  return [...out].sort();
+}
+
 export interface KernelOptions {
   era: EraId;
+  /** The hardware drivers this kernel runs (hardware/index.ts `drivers` is the default set). */
+  drivers: DriverSet;
   /** Driver variants in force, e.g. "arm-smmu-v3:regression-48e7b8e284e5". */
   variants?: readonly string[];
   /** Record a trace of every call (off for large sweeps). */
@@ -108,21 +369,13 @@ export interface KernelOptions {
   dynamicDebug?: boolean;
 }
 
-const VARIANT_FORMAT = /^[a-z0-9-]+:[A-Za-z0-9_.-]+$/;
-/**
- * Checks a requested variant; lib/variants installs the full check (it knows the drivers: this
- * module cannot import the registry, whose drivers import it). Until then, the format only.
- */
-let variantCheck = (v: string): string | null => (VARIANT_FORMAT.test(v) ? null : `malformed variant ${JSON.stringify(v.slice(0, 60))} (expected "driver:name")`);
-export function setVariantCheck(check: (v: string) => string | null): void {
-  variantCheck = check;
-}
-
 /** The whole simulated machine in one era. */
 export class Kernel {
   readonly era: Era;
   readonly features: EraFeatures;
   readonly variants: ReadonlySet<string>;
+  /** The drivers this kernel runs; buildPlatform looks instances' drivers up here. */
+  readonly drivers: DriverSet;
   readonly instances = new Map<string, IommuInstance>();
   readonly devices = new Map<string, Device>();
   readonly groups = new Map<string, Group>();
@@ -158,9 +411,12 @@ export class Kernel {
   constructor(opts: KernelOptions) {
     this.era = ERAS[opts.era];
     this.features = this.era.features;
-    // An unknown variant would run the baseline under its label: refuse it, listing the known ones.
+    // Checked by shape, not instanceof: a set made by another copy of this module (dist/ next to the sources) works the same.
+    if (typeof (opts.drivers as Partial<DriverSet> | undefined)?.variantProblem !== "function") throw new LabArgumentError("new Kernel: drivers must be a DriverSet (the default set is `drivers` from hardware/index.ts)");
+    this.drivers = opts.drivers;
+    // An unknown variant would run the baseline under its label: refuse it, listing the known ones of this kernel's drivers.
     for (const v of opts.variants ?? []) {
-      const problem = variantCheck(v);
+      const problem = this.drivers.variantProblem(v);
       if (problem) throw new LabArgumentError(problem);
     }
     this.variants = new Set(opts.variants ?? []);

@@ -2,7 +2,6 @@
  * Building a machine: IOMMU instances, devices and their groups, then the probe that gives
  * every group its default domain (iommu_probe_device -> iommu_setup_default_domain).
  */
-import { lookupDriver } from "../hardware/registry.ts";
 import type { PropDoc } from "./driver.ts";
 import { ERAS } from "./eras.ts";
 import { setupDefaultDomain } from "./core/domain.ts";
@@ -56,7 +55,7 @@ function docFor(docs: readonly PropDoc[], name: string): PropDoc | undefined {
 /** Add instances and devices to `k`, then probe every group (default domain, first attach). */
 export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
   spec.instances.forEach((i, n) => {
-    const driver = lookupDriver(i.driver);
+    const driver = k.drivers.get(i.driver);
     if (!driver) throw new LabArgumentError(`instances[${n}].driver: unknown driver "${i.driver}"`);
     if (!driver.exists.includes(k.era.id)) {
       throw new LabArgumentError(`instances[${n}].driver: ${driver.id} does not exist in era ${k.era.id} (${ERAS[k.era.id].dates}); it exists in ${driver.exists.join(", ")}`);

@@ -9,11 +9,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { DRIVERS } from "../hardware/registry.ts";
+import { drivers as allDrivers } from "../hardware/index.ts";
 import { ScenarioSchema } from "../lib/scenario/schema.ts";
 import { ExperimentSchema } from "../tools/sweep/schema.ts";
 import { isRevisionVariant } from "../lib/eras.ts";
-import { knownVariants } from "../lib/variants.ts";
 
 export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
 
@@ -43,10 +42,10 @@ function generate(schema: z.ZodType, title: string, description: string, addEnum
 /** The two schema files, by file name, as they should be on disk. */
 export function buildSchemas(): Record<string, string> {
   const drivers = enumOf(
-    DRIVERS.map((d) => d.id),
-    DRIVERS.map((d) => `${d.title} (${d.file})`),
+    allDrivers.ids,
+    allDrivers.list.map((d) => `${d.title} (${d.file})`),
   );
-  const all = knownVariants();
+  const all = allDrivers.knownVariants();
   const variants = enumOf(
     all,
     all.map((v) => (isRevisionVariant(v) ? `an earlier posting of the ${v.split(":")[0]} proposal (iommu-lab eras shows it)` : `"what if" variant of ${v.split(":")[0]} (iommu-lab drivers shows what it changes)`)),

@@ -4,11 +4,11 @@
  * another fleet), property choices follow each driver's documented properties, worker threads
  * change nothing in the output, and the example experiments are valid.
  */
+import { drivers } from "../hardware/index.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS } from "../lib/eras.ts";
 import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../tools/sweep/index.ts";
 
@@ -54,7 +54,7 @@ test("rows: every device is counted once per phase, and attach counts add up per
 });
 
 test("default property mixes come from each driver's documented properties (new drivers need no code)", () => {
-  for (const d of DRIVERS) {
+  for (const d of drivers.list) {
     for (const doc of [...d.instanceProps, ...d.deviceProps]) {
       const dist = defaultDist(doc);
       assert.ok(dist.values.includes(doc.default), `${d.id}.${doc.name} keeps its default`);
@@ -64,7 +64,7 @@ test("default property mixes come from each driver's documented properties (new 
   }
   // For each era, a generated fleet of every registered driver of that era builds and probes.
   for (const era of ERA_IDS) {
-    const ids = DRIVERS.filter((d) => d.exists.includes(era)).map((d) => d.id);
+    const ids = drivers.list.filter((d) => d.exists.includes(era)).map((d) => d.id);
     const exp = resolveExperiment({ name: "all", platform: { generate: { instances: ids.length, drivers: Object.fromEntries(ids.map((id) => [id, 1])) } }, devices: 200, consumer: "direct", eras: [era] });
     const fleet = makeFleet(exp, 1);
     assert.is(new Set(fleet.instances.map((i) => i.driver)).size, ids.length, era);
@@ -87,7 +87,7 @@ test("pinned distributions are honoured", () => {
 });
 
 test("singleton-group drivers get one device per group whatever groupSize says", () => {
-  const single = DRIVERS.filter((d) => d.singletonGroups);
+  const single = drivers.list.filter((d) => d.singletonGroups);
   for (const d of single) {
     const exp = resolveExperiment({ name: "s", platform: { generate: { instances: 2, drivers: { [d.id]: 1 }, groupSize: 4 } }, devices: 50, consumer: "direct" });
     assert.is(makeFleet(exp, 1).classOf.length, 50, d.id);
@@ -116,7 +116,7 @@ test("the example experiments are valid (and there are some)", () => {
 });
 
 test("driver code that scans every domain is refused by the compressed engine, with the reason; the reference engine runs it", () => {
-  const rk = DRIVERS.find((d) => d.id === "rockchip-iommu")!;
+  const rk = drivers.list.find((d) => d.id === "rockchip-iommu")!;
   const alloc = rk.allocDomain;
   // What if rk_iommu_domain_alloc() looked at every live domain (k.domains), not at a pool?
   rk.allocDomain = (c) => {

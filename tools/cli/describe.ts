@@ -1,5 +1,5 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
-import { DRIVERS } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import { lookupRows, type DriverModel, type Step, type Verdict } from "../../lib/driver.ts";
 import { ERA_IDS, ERAS, REVISIONS } from "../../lib/eras.ts";
 import { cellText, computeMatrix, type MatrixRow } from "../../lib/matrix.ts";
@@ -48,7 +48,7 @@ function stepData(d: DriverModel, s: Step) {
 }
 
 export function driversData() {
-  return DRIVERS.map((d) => ({
+  return drivers.list.map((d) => ({
     id: d.id,
     title: d.title,
     file: d.file,
@@ -67,7 +67,7 @@ export function driversData() {
 
 /** Does the driver's .capable report IOMMU_CAP_CACHE_COHERENCY in `era` (for a device with default props on a default instance)? */
 function capReported(d: DriverModel, era: (typeof ERA_IDS)[number]): boolean {
-  const k = new Kernel({ era, trace: false });
+  const k = new Kernel({ era, drivers, trace: false });
   const inst = { id: "i0", driver: d, props: Object.fromEntries(d.instanceProps.map((p) => [p.name, p.default])) };
   const dev: Device = { id: "d0", instance: inst, group: null, props: Object.fromEntries(d.deviceProps.map((p) => [p.name, p.default])), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
   k.instances.set(inst.id, inst);
@@ -103,7 +103,7 @@ function cell(v: { errno: string; log: string | null; warn: boolean } | null | u
 
 /** `iommu-lab matrix`: what the model produces for every check's recipe (observed), per era. */
 export function matrixData(): MatrixRow[] {
-  return computeMatrix();
+  return computeMatrix(drivers);
 }
 
 export function matrixCsv(rows: MatrixRow[]): string {

@@ -51,7 +51,7 @@
  * that state, and none is left once all are served, so "is there a group in this state" has
  * the same answer as in the full kernel.
  */
-import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
+import { drivers as allDrivers } from "../../hardware/index.ts";
 import type { Device, Domain, Group, Props } from "../../lib/model.ts";
 import { Kernel } from "../../lib/model.ts";
 import { buildPlatform } from "../../lib/platform.ts";
@@ -66,7 +66,7 @@ const poolDrivers = new Set<string>();
 class Restart extends Error {}
 
 /** Trace names of driver ops (attach_dev, test_dev, set_dev_pasid); their domain argument tells whose. */
-const DRIVER_FNS = new Set(DRIVERS.flatMap((d) => [d.fn.attach, d.fn.testDev, d.fn.setDevPasid, `${d.opsName}.blocked_domain.set_dev_pasid`]));
+const DRIVER_FNS = new Set(allDrivers.list.flatMap((d) => [d.fn.attach, d.fn.testDev, d.fn.setDevPasid, `${d.opsName}.blocked_domain.set_dev_pasid`]));
 const ALLOC_FNS = new Set(["iommu_domain_alloc", "iommu_paging_domain_alloc"]);
 /** Core functions whose iterations are about a domain being freed (assumption 4). */
 const CORE_FNS = new Set(["iommu_domain_free"]);
@@ -520,7 +520,7 @@ class Engine {
     private readonly verify: boolean,
     private readonly tick: (n: number) => void,
   ) {
-    this.k = new Kernel({ era: cell.era, variants: cell.variants, trace: false });
+    this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false });
     this.domains = new ScanSpy<Domain>(this.running);
     this.devices = new ScanSpy<Device>(this.running);
     this.groups = new ScanSpy<Group>(this.running);
@@ -1157,10 +1157,10 @@ export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: E
 
 /** Drivers this process has seen counting their own domains (for reports and tests). */
 export function countingDrivers(): string[] {
-  return [...poolDrivers].filter((d) => lookupDriver(d) !== undefined).sort();
+  return [...poolDrivers].filter((d) => allDrivers.has(d)).sort();
 }
 
 /** Tell this process which drivers count their domains (found by another thread), sparing it restarts. */
 export function knowCountingDrivers(ids: readonly string[]): void {
-  for (const d of ids) if (lookupDriver(d)) poolDrivers.add(d);
+  for (const d of ids) if (allDrivers.has(d)) poolDrivers.add(d);
 }

@@ -1,17 +1,16 @@
 /**
- * Reading an experiment: JSON syntax, the zod schema, then the checks that need the driver
- * registry (drivers, properties, variants, eras). Every problem is an InputError naming the
+ * Reading an experiment: JSON syntax, the zod schema, then the checks that need the drivers
+ * (hardware/index.ts: drivers, properties, variants, eras). Every problem is an InputError naming the
  * file and the JSON path, like scenario files. The result is a resolved, plain-data
  * `Experiment` (it crosses to worker threads by structured clone).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
+import { drivers as allDrivers } from "../../hardware/index.ts";
 import type { DriverModel, PropDoc } from "../../lib/driver.ts";
 import { ERA_IDS, ERAS, type EraId } from "../../lib/eras.ts";
 import type { InstanceSpec } from "../../lib/platform.ts";
 import type { Props } from "../../lib/model.ts";
-import { variantProblem } from "../../lib/variants.ts";
 import { propValueProblem } from "../../lib/scenario/props.ts";
 import { pathKey, quote } from "../../lib/scenario/text.ts";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../../lib/scenario/load.ts";
@@ -176,12 +175,10 @@ function propDists(
 }
 
 function driverOrThrow(id: string, file: string, where: string): DriverModel {
-  const d = lookupDriver(id);
-  if (!d) throw err(file, where, `unknown driver ${quote(id)} (known: ${DRIVERS.map((x) => x.id).join(", ")})`);
+  const d = allDrivers.get(id);
+  if (!d) throw err(file, where, `unknown driver ${quote(id)} (known: ${allDrivers.ids.join(", ")})`);
   return d;
 }
-
-export { driverVariants } from "../../lib/variants.ts";
 
 function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
   const out: Props = {};
@@ -196,8 +193,8 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     const known = fs.existsSync(PRESET_DIR) ? fs.readdirSync(PRESET_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort() : [];
     throw err(file, "platform.preset", `no preset "${name}" under hardware/platforms (known: ${known.join(", ")})`);
   }
-  const s = loadScenario(presetFile);
-  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withDefaults(lookupDriver(i.driver)!.instanceProps, i.props) }));
+  const s = loadScenario(presetFile, allDrivers);
+  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withDefaults(allDrivers.get(i.driver)!.instanceProps, i.props) }));
   const index = new Map(instances.map((i, n) => [i.id, n]));
   const groups = new Map<string, GroupTemplate>();
   for (const d of s.devices) {
@@ -207,7 +204,7 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     let g = groups.get(gid);
     if (!g) groups.set(gid, (g = { instance: inst, members: [] }));
     g.members.push({
-      props: withDefaults(lookupDriver(instances[inst]!.driver)!.deviceProps, d.props),
+      props: withDefaults(allDrivers.get(instances[inst]!.driver)!.deviceProps, d.props),
       maxPasids: d.maxPasids ?? 0,
       requireDirect: d.requireDirect ?? false,
       attachDeferred: d.attachDeferred ?? false,
@@ -228,7 +225,7 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
   } else {
     // Every registered driver that exists in every era of the experiment (all six by default).
     const need = eras ?? ERA_IDS;
-    drivers = DRIVERS.filter((d) => need.every((e) => d.exists.includes(e))).map((d) => ({ id: d.id, weight: 1 }));
+    drivers = allDrivers.list.filter((d) => need.every((e) => d.exists.includes(e))).map((d) => ({ id: d.id, weight: 1 }));
     if (drivers.length === 0) throw err(file, `${where}.drivers`, `no registered driver exists in every era of ${need.join(", ")}; name the drivers`);
   }
   const mix = new Set(drivers.map((d) => d.id));
@@ -239,7 +236,7 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
       if (!mix.has(id)) throw err(file, `${where}.${kind}${pathKey(id)}`, `driver ${id} is not in the platform's driver mix (${[...mix].join(", ")})`);
     }
     for (const d of drivers) {
-      const model = lookupDriver(d.id)!;
+      const model = allDrivers.get(d.id)!;
       out[d.id] = propDists(model, model[kind], given?.[d.id], file, `${where}.${kind}.${d.id}`);
     }
     return out;
@@ -276,11 +273,11 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.eras) {
     eras = x.eras.slice();
     eras.forEach((e, i) => {
-      const missing = drivers.filter((d) => !lookupDriver(d)!.exists.includes(e));
+      const missing = drivers.filter((d) => !allDrivers.get(d)!.exists.includes(e));
       if (missing.length) throw err(file, `eras[${i}]`, `${missing.join(", ")} ${missing.length > 1 ? "do" : "does"} not exist in era ${e} (${ERAS[e].dates})`);
     });
   } else {
-    eras = ERA_IDS.filter((e) => drivers.every((d) => lookupDriver(d)!.exists.includes(e)));
+    eras = ERA_IDS.filter((e) => drivers.every((d) => allDrivers.get(d)!.exists.includes(e)));
     if (eras.length === 0) throw err(file, "eras", `no era in which every driver of the platform exists (${drivers.join(", ")}); list the eras or change the drivers`);
   }
   const consumers = typeof x.consumer === "string" ? [x.consumer] : x.consumer.slice();
@@ -290,7 +287,7 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.vfioType !== undefined && !consumers.includes("vfio-type1")) throw err(file, "vfioType", 'applies to the "vfio-type1" consumer only');
   const variants = (x.variants ?? [[]]).map((set, i) =>
     set.map((v, j) => {
-      const problem = variantProblem(v);
+      const problem = allDrivers.variantProblem(v);
       if (problem) throw err(file, `variants[${i}][${j}]`, problem);
       if (set.indexOf(v) !== j) throw err(file, `variants[${i}][${j}]`, `variant ${v} is listed twice in this set`);
       return v;
