@@ -239,11 +239,11 @@ export const armSmmuV3: DriverModel = {
   capCacheCoherencySource: "arm_smmu_capable(): true up to ~v6.0; master->smmu->features & ARM_SMMU_FEAT_COHERENCY from ~v6.1 (when exactly: UNVERIFIED)",
   capEnforceCacheCoherency(k: Kernel, dev: Device) {
     // arm_smmu_capable(IOMMU_CAP_ENFORCE_CACHE_COHERENCY) answers CANWBS from 2024 on; false before.
-    return k.features.pagingAllocForDevice && prop<boolean>(dev.props, deviceProps, "canwbs");
+    return k.features.smmuV3Canwbs && prop<boolean>(dev.props, deviceProps, "canwbs");
   },
   enforceCacheCoherency(k: Kernel, d: Domain) {
     // arm_smmu_enforce_cache_coherency (2024): every attached master must be CANWBS. No op before.
-    if (k.era.id !== "mainline-2025" && k.era.id !== "test-dev-2025") return false;
+    if (!k.features.smmuV3Canwbs) return false;
     for (const dev of k.devicesOn(d)) if (!prop<boolean>(dev.props, deviceProps, "canwbs")) return false;
     d.props["enforceCacheCoherency"] = true;
     return true;

@@ -72,7 +72,7 @@ export const fslPamu: DriverModel = {
       "the device has no LIODN in the device tree",
       onPaging((c) => noInstance(c) || !dp<boolean>(c, "hasLiodn")),
       {
-        "pre-2022": fail("EINVAL", prDbg(missingText)),
+        "2014-nesting": fail("EINVAL", prDbg(missingText)),
         // Device-specific, not an incompatibility: kept by the proposal (INFERRED).
         "einval-6.2": fail("ENODEV", prDbg(missingText)),
       },
@@ -90,7 +90,7 @@ export const fslPamu: DriverModel = {
       "liodn[i] >= PAACE_NUMBER_ENTRIES",
       "the LIODN is beyond the PAACE table",
       onPaging((c) => dp<number>(c, "liodn") >= PAACE_NUMBER_ENTRIES),
-      { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
+      { "2014-nesting": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
       { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
     ),
     check(
@@ -98,7 +98,7 @@ export const fslPamu: DriverModel = {
       "omi >= OME_NUMBER_ENTRIES (pamu_config_ppaace)",
       "the operation mapping index is out of range",
       onPaging((c) => dp<number>(c, "omi") >= OME_NUMBER_ENTRIES),
-      { "pre-2022": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
+      { "2014-nesting": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
       {
         source: "bd7ebb771935 (fsl_pamu.c pamu_config_ppaace: EINVAL to ENODEV, pr_debug kept)",
         logArgs: (c) => [dp<number>(c, "omi")],
@@ -120,7 +120,7 @@ export const fslPamu: DriverModel = {
     // 2014: fsl_pamu_set_domain_attr() knew only its own attributes; the default case printed
     // pr_debug("Unsupported attribute type") and returned -EINVAL (INFERRED). Later: no
     // enable_nesting op, -EINVAL from the core.
-    if (k.era.id === "2014-nesting") k.printk("dbg", null, "Unsupported attribute type");
+    if (k.features.nestingBySetAttr) k.printk("dbg", null, "Unsupported attribute type");
     return neg("EINVAL");
   },
   notes: [

@@ -96,7 +96,7 @@ const compatible: Step[] = [
     // Baolu, with the enforce_cache_coherency op): absent in 2014-nesting and in pre-2022, which
     // the kit models as the kernels before v5.19 (no DMA ownership, type1 keyed on IOMMU_CACHE).
     // The EMEDIUMTYPE v1-v6 diffs (based on v5.19-rc) show it returning -EOPNOTSUPP before.
-    { "pre-2022": null, "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
+    { "2014-nesting": null, "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
     {
       trip: { domain: { forceSnooping: true }, other: { snoopControl: false } },
       source: "v5.19 \"iommu/vt-d: Check domain force_snooping against attached devices\" (commit id UNVERIFIED); 20220606061927.26049-2-nicolinc@nvidia.com and 20220815181437.28127-2-nicolinc@nvidia.com (-EOPNOTSUPP -> -EMEDIUMTYPE); f4a147735793 (EINVAL)",
@@ -106,7 +106,7 @@ const compatible: Step[] = [
   check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
     mine((c) => (c.k.features.pagingAllocForDevice ? dp<number>(c, "addressWidth") : dp<number>(c, "maxAddrBits")) > ip<number>(c, "addressWidth")),
     {
-      "pre-2022": fail("EFAULT", devErr(WIDTH_TEXT)),
+      "2014-nesting": fail("EFAULT", devErr(WIDTH_TEXT)),
       // The proposal's v1 changed only the errno (dev_err kept); v4-v6 deleted the print.
       "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(WIDTH_TEXT)),
       "emediumtype-2022": fail("EMEDIUMTYPE"),
@@ -129,7 +129,7 @@ export const intelVtd: DriverModel = {
   domainProps,
   attach: [
     check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
-      "pre-2022": fail("ENODEV"),
+      "2014-nesting": fail("ENODEV"),
     }, { trip: { noIommu: true }, phase: "both", source: "20220606061927.26049-2-nicolinc@nvidia.com (context of prepare_domain_attach_device: !iommu -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
     check(
       "rmrr-locked",
@@ -189,7 +189,7 @@ export const intelVtd: DriverModel = {
   capCacheCoherency: capByEra({
     // Before v5.19 intel_iommu_capable() answered domain_update_iommu_snooping(NULL): every DMAR
     // unit must support snoop control (type1 asked it per bus).
-    "pre-2022": (k) => {
+    "2014-nesting": (k) => {
       for (const i of k.instances.values()) if (i.driver.id === "intel-vtd" && !prop<boolean>(i.props, instanceProps, "snoopControl")) return false;
       return true;
     },
@@ -212,7 +212,7 @@ export const intelVtd: DriverModel = {
   enableNesting(k: Kernel, d: Domain) {
     // 2014: intel_iommu_ops had no domain_set_attr, so iommu_domain_set_attr() returned -EINVAL
     // (INFERRED). Later intel_iommu_enable_nesting() refused a domain that already had devices.
-    if (k.era.id === "2014-nesting") return neg("EINVAL");
+    if (k.features.nestingBySetAttr) return neg("EINVAL");
     if (k.devicesOn(d).size) return neg("ENODEV");
     d.props["nestParent"] = true;
     return 0;

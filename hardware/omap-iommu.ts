@@ -51,7 +51,7 @@ const attachInitText = "failed to allocate required iommu data %d";
  * moves the test into test_dev, silent.
  */
 const NO_IOMMUS: EraRows = {
-  "pre-2022": fail("EINVAL", devErr(attachInitText)),
+  "2014-nesting": fail("EINVAL", devErr(attachInitText)),
   "einval-6.2": fail("ENODEV", devErr(attachInitText)),
   "test-dev-2025": fail("ENODEV"),
 };
@@ -76,7 +76,7 @@ export const omapIommu: DriverModel = {
       "no OMAP IOMMU is associated with the device",
       {
         // emediumtype-2022 inherits: a device-specific failure, not an incompatibility (INFERRED).
-        "pre-2022": fail("EINVAL", devErr(noIommuText)),
+        "2014-nesting": fail("EINVAL", devErr(noIommuText)),
         // INFERRED: the EINVAL series changed the errno and left the print.
         "einval-6.2": fail("ENODEV", devErr(noIommuText)),
         "test-dev-2025": fail("ENODEV", devDbg(noIommuText)),
@@ -93,7 +93,7 @@ export const omapIommu: DriverModel = {
       "the domain already serves another client device",
       (c: StepCtx) => translating(c) && domainHasOtherDevice(c),
       {
-        "pre-2022": fail("EBUSY", devErr(attachedText)),
+        "2014-nesting": fail("EBUSY", devErr(attachedText)),
         // INFERRED: converted (Kevin Tian did not list omap among the drivers the patch missed).
         "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(attachedText)),
         // The EINVAL series made it the incompatibility errno but kept the dev_err.

@@ -22,7 +22,7 @@ export interface Verdict {
 
 /**
  * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
- * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
+ * parent (lib/eras.ts, "Per-era data"). A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
  * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
  */
 export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
@@ -180,8 +180,8 @@ export interface DriverModel {
   notes?: readonly string[];
 }
 
-/** lookupRows' chain per era, made once: it runs for every check of every attach. */
-const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
+/** lookupRows' chain per era (lib/eras.ts eraChain), made once: it runs for every check of every attach. */
+const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, eraChain(e)]));
 
 /** Verdict of a check in an era, taking variants (and a selected proposal revision) into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
@@ -198,11 +198,7 @@ export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Ve
 
 const NO_REVISIONS: readonly RevisionKey[] = [];
 
-/**
- * Row lookup: the selected revision's keys first (see EraRows), then the era's parents.
- * 2014-nesting drivers that have no row of their own use the pre-2022 one: the attach paths of
- * 2014 and ~v5.15 are taken to be the same (INFERRED).
- */
+/** Row lookup: the selected revision's keys first (see EraRows), then the era's parents (the rule in lib/eras.ts). */
 export function lookupRows(rows: EraRows, era: EraId, revisions: readonly RevisionKey[] = NO_REVISIONS): Verdict | null | undefined {
   for (const r of revisions) if (r in rows) return rows[r];
   for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
@@ -442,7 +438,7 @@ export type CapAnswer = boolean | ((k: Kernel, dev: Device) => boolean);
 
 /**
  * A `.capable(dev, IOMMU_CAP_CACHE_COHERENCY)` answer per era, looked up through the era's
- * parents like check rows (so an answer given for "pre-2022" also holds in 2014-nesting, and one
+ * parents like check rows (so an answer given for "2014-nesting" also holds in pre-2022, and one
  * for "einval-6.2" in mainline-2025; emediumtype-2022 is a child of pre-2022, not of einval-6.2).
  */
 export function capByEra(rows: Partial<Record<EraId, CapAnswer>>): DriverModel["capCacheCoherency"] {
@@ -482,7 +478,7 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
  */
 export function mismatchRows(pre: ErrnoName, text: string): EraRows {
   return {
-    "pre-2022": fail(pre, devErr(text)),
+    "2014-nesting": fail(pre, devErr(text)),
     "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(text)),
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),

@@ -65,6 +65,19 @@ export interface EraFeatures {
   pagingAllocForDevice: boolean;
   /** The driver provides static blocked/identity domains (ops->blocked_domain). */
   staticCoreDomains: boolean;
+  /**
+   * Nesting is asked for with iommu_domain_set_attr(DOMAIN_ATTR_NESTING), which each driver's
+   * domain_set_attr answers (f5c9ecebaf2a, 2014); Christoph Hellwig's 7e147547783a "iommu: remove
+   * DOMAIN_ATTR_NESTING" (20210301084257.945454-16-hch@lst.de, v5.13) replaced it with
+   * iommu_enable_nesting() and the enable_nesting op. False: the op (the kit's pre-2022 is ~v5.15).
+   */
+  nestingBySetAttr: boolean;
+  /**
+   * Arm SMMUv3 reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY for CANWBS masters and has an
+   * enforce_cache_coherency op (Jason Gunthorpe's SMMUv3 nesting series, Aug 2024, reviewed by
+   * Mostafa Saleh; merged ~v6.13, commit id UNVERIFIED). Before, neither existed.
+   */
+  smmuV3Canwbs: boolean;
 }
 
 export interface Era {
@@ -99,6 +112,8 @@ const PRE: EraFeatures = {
   coherencyGate: false,
   pagingAllocForDevice: false,
   staticCoreDomains: false,
+  nestingBySetAttr: false,
+  smmuV3Canwbs: false,
 };
 
 const MAINLINE: EraFeatures = {
@@ -119,6 +134,7 @@ const MAINLINE: EraFeatures = {
   coherencyGate: true,
   pagingAllocForDevice: true,
   staticCoreDomains: true,
+  smmuV3Canwbs: true,
 };
 
 export const ERAS: Record<EraId, Era> = {
@@ -131,7 +147,7 @@ export const ERAS: Record<EraId, Era> = {
     sources: ["f5c9ecebaf2a vfio/iommu_type1: add new VFIO_TYPE1_NESTING_IOMMU IOMMU type"],
     summary:
       "Nesting is asked for through iommu_domain_set_attr(DOMAIN_ATTR_NESTING); type1 fails the attach when the attribute cannot be set. No errno contract.",
-    features: { ...PRE },
+    features: { ...PRE, nestingBySetAttr: true },
   },
   "pre-2022": {
     id: "pre-2022",
@@ -271,7 +287,15 @@ export function isEraId(s: string): s is EraId {
   return (ERA_IDS as readonly string[]).includes(s);
 }
 
-/** The era itself, then its parents: where per-era data is looked up. */
+/**
+ * Per-era data (driver check rows, allocation rows, capability answers) is looked up by one
+ * rule: the era itself, then its parents, nearest first. So a row keyed by an era holds from
+ * that era on, through every descendant, until one of them has a row of its own (null: "the
+ * check is gone"). The root is 2014-nesting: a driver that already existed in 2014 keys its
+ * oldest behaviour "2014-nesting" (where only ~v5.x code was read, its attach path is taken to
+ * be the 2014 one: INFERRED unless the row's source names 2014 code); a driver that appeared
+ * later keys it by its first era. A proposal's earlier postings come before the era (revisionChain).
+ */
 export function eraChain(id: EraId): EraId[] {
   const out: EraId[] = [];
   for (let e: EraId | null = id; e; e = ERAS[e].parent) out.push(e);
