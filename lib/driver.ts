@@ -9,6 +9,9 @@ import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } 
 import { neg, type ErrnoName, type Ret } from "./errno.ts";
 import type { LogLevel } from "./log.ts";
 import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model.ts";
+import { type PropShape, type PropShapes, type PropsOf, text } from "./props.ts";
+
+export type { PropDoc } from "./props.ts";
 
 /** What a tripped check does in one era. */
 export interface Verdict {
@@ -27,20 +30,39 @@ export interface Verdict {
  */
 export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
 
-export interface StepCtx {
+/** What a driver's steps read from each bag: its PropsOf types, or `any` for shared combinators. */
+export interface StepProps {
+  instance: object;
+  device: object;
+  domain: object;
+}
+
+/** Untyped props: what shared combinators see (any driver's steps can use them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProps = { instance: any; device: any; domain: any };
+
+/** `T` with its props bag typed `P` (a typo in a property name is then a compile error). */
+export type WithProps<T extends { props: Props }, P> = Omit<T, "props"> & { props: P };
+
+/**
+ * What a step sees. A driver's own steps get its props typed (stepsFor()): every property is
+ * present, since instances and devices get their defaults when built (lib/platform.ts) and
+ * domains at allocation (lib/core/domain.ts).
+ */
+export interface StepCtx<P extends StepProps = AnyProps> {
   k: Kernel;
   era: EraId;
-  domain: Domain;
-  dev: Device;
+  domain: WithProps<Domain, P["domain"]>;
+  dev: WithProps<Device, P["device"]>;
   /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
-  inst: IommuInstance | null;
+  inst: WithProps<IommuInstance, P["instance"]> | null;
   /** PASID for set_dev_pasid / test_dev, null for the RID. */
   pasid: number | null;
   /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
   old: Domain | null;
 }
 
-export interface CheckStep {
+export interface CheckStep<C = StepCtx> {
   kind: "check";
   id: string;
   /** The condition as the kernel writes it. */
@@ -48,7 +70,7 @@ export interface CheckStep {
   /** Plain words. */
   what: string;
   /** True when the check trips (the attach is refused). */
-  when: (c: StepCtx) => boolean;
+  when: (c: C) => boolean;
   rows: EraRows;
   /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
   variants?: Record<string, EraRows>;
@@ -65,7 +87,7 @@ export interface CheckStep {
    */
   source?: string;
   /** Values for the printk format's conversions, in order (the format string stays in the data). */
-  logArgs?: (c: StepCtx) => Array<string | number>;
+  logArgs?: (c: C) => Array<string | number>;
   /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
   trip?: Trip;
 }
@@ -101,26 +123,19 @@ export interface TripEnv {
   dut: Device;
 }
 
-export interface EffectStep {
+export interface EffectStep<C = StepCtx> {
   kind: "effect";
   id: string;
   kernel: string;
   what: string;
   /** Eras in which the effect exists (default: all). */
   eras?: readonly EraId[];
-  run: (c: StepCtx) => Ret;
+  run: (c: C) => Ret;
   /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
   allocRows?: EraRows;
 }
 
 export type Step = CheckStep | EffectStep;
-
-export interface PropDoc {
-  name: string;
-  kernel: string;
-  what: string;
-  default: number | boolean | string;
-}
 
 export interface AllocCtx {
   k: Kernel;
@@ -143,9 +158,10 @@ export interface DriverModel {
   /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
   fn: { attach: string; testDev: string | null; setDevPasid: string };
   exists: readonly EraId[];
-  instanceProps: readonly PropDoc[];
-  deviceProps: readonly PropDoc[];
-  domainProps: readonly PropDoc[];
+  /** Properties of its instances, devices and domains (lib/props.ts), with defaults and descriptions. */
+  instanceProps: PropShape;
+  deviceProps: PropShape;
+  domainProps: PropShape;
   attach: readonly Step[];
   /**
    * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
@@ -360,13 +376,37 @@ export function warnFail(errno: ErrnoName): Verdict {
   return { errno, warn: true };
 }
 
-export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
+export function check<C = StepCtx>(id: string, kernel: string, what: string, when: (c: C) => boolean, rows: EraRows, extra: Partial<CheckStep<C>> = {}): CheckStep<C> {
   return { kind: "check", id, kernel, what, when, rows, ...extra };
 }
 
-export function effect(id: string, kernel: string, what: string, run: EffectStep["run"], eras?: readonly EraId[]): EffectStep {
+export function effect<C = StepCtx>(id: string, kernel: string, what: string, run: (c: C) => Ret, eras?: readonly EraId[]): EffectStep<C> {
   return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
 }
+
+/** The typed props of a driver whose property shapes are `S`. */
+export type PropsOfDriver<S extends PropShapes> = { instance: PropsOf<S["instance"]>; device: PropsOf<S["device"]>; domain: PropsOf<S["domain"]> };
+
+/**
+ * A driver's typed step builders: check() and effect() whose context reads the driver's props
+ * by name (`c.dev.props.ssidBits`, a typo is a compile error), and typed views of the bags of
+ * objects the driver's ops get outside a step (an instance, a device, a domain of this driver).
+ * Type-level only: at run time these are the shared check() and effect().
+ */
+export function stepsFor<S extends PropShapes>(_shapes: S) {
+  type P = PropsOfDriver<S>;
+  type C = StepCtx<P>;
+  return {
+    check: check<C>,
+    effect: effect<C>,
+    inst: (i: IommuInstance) => i.props as P["instance"],
+    dev: (d: Device) => d.props as P["device"],
+    dom: (d: Domain) => d.props as P["domain"],
+  };
+}
+
+/** The step context of a driver with property shapes `S` (for helpers outside check()/effect()). */
+export type CtxOf<S extends PropShapes> = StepCtx<PropsOfDriver<S>>;
 
 /** The common "no IOMMU instance of mine behind this device" condition. */
 export const noInstance = (c: StepCtx) => c.inst === null;
@@ -392,15 +432,6 @@ export function erasFrom(first: EraId, removedIn?: EraId): EraId[] {
   const ids = Object.keys(ERAS) as EraId[];
   const end = removedIn ? ids.indexOf(removedIn) : ids.length;
   return ids.slice(ids.indexOf(first), end);
-}
-
-/** Property with its documented default, read from a props bag. */
-export function prop<T extends number | boolean | string>(p: Props, docs: readonly PropDoc[], name: string): T {
-  const v = p[name];
-  if (v !== undefined || name in p) return v as T;
-  // A loop, not docs.find(): a closure over `name` would cost an allocation at every call.
-  for (const d of docs) if (d.name === name) return d.default as T;
-  throw new Error(`internal: undocumented property ${name}`);
 }
 
 /** No IOMMU at all behind the device (no fwspec / no DMAR unit found). */
@@ -533,8 +564,8 @@ export const unfinalised = (c: StepCtx): boolean => c.inst !== null && c.domain.
  * model has no kernel configuration, so drivers that compare a hardware page size with it carry
  * it as an instance property: give every instance of one machine the same value.
  */
-export function kernelPageSizeProp(def: string): PropDoc {
-  return { name: "kernelPageSize", kernel: "PAGE_SIZE", what: "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)", default: def };
+export function kernelPageSizeProp(def: string) {
+  return text(def, "PAGE_SIZE", "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)");
 }
 
 /** Bytes of a page-size property written "4K", "16K", "64K" (or a plain number of bytes). */
