@@ -46,7 +46,6 @@ const domainProps = {
 const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
 const { check, effect, ...typed } = stepsFor(shapes);
 
-
 /** Eras with SVA and dirty tracking (v6.7+ dirty tracking, v6.9+ SVA on AMD; INFERRED releases). */
 const MAINLINE = ["mainline-2025", "test-dev-2025"] as const;
 

@@ -45,7 +45,6 @@ const domainProps = {
 const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
 const { check, effect, ...typed } = stepsFor(shapes);
 
-
 /** TD1 18/20 "iommufd/selftest: Implement mock_domain_nop_test": its "-" lines are the 2025 attach bodies. */
 const TD1_MOCK = "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)";
 

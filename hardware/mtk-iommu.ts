@@ -36,7 +36,6 @@ const deviceProps = {
 const shapes = { instance: {}, device: deviceProps, domain: {} };
 const { check, effect } = stepsFor(shapes);
 
-
 const larbText = "Can NOT find the region for larb(%d-%x).";
 const regionRows: EraRows = {
   // INFERRED era placement: the dma-ranges form (multi-domain support, ~v5.13) until the

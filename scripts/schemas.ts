@@ -40,7 +40,8 @@ function enumOf(values: readonly string[], descriptions: readonly string[]): Jso
 function propSchemas(shape: PropShape): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, s] of Object.entries(shape)) {
-    const { $schema: _, ...rest } = z.toJSONSchema(s, { target: "draft-7", io: "input" }) as Json;
+    // A PropSchema is a zod schema (lib/props.ts), typed by its values only.
+    const { $schema: _, ...rest } = z.toJSONSchema(s as unknown as z.ZodType, { target: "draft-7", io: "input" }) as Json;
     out[name] = rest;
   }
   return out;

@@ -5,8 +5,7 @@
  * would otherwise be read as something else by the driver (e.g. an unparsable range as 0-0): a
  * silently wrong result.
  */
-import { z } from "zod";
-import { inner, isSpan, propDefault, type PropSchema, propValueType } from "../props.ts";
+import { isSpan, propDefault, propRange, type PropSchema, propValues, propValueType } from "../props.ts";
 import { quote } from "./text.ts";
 
 /** The format of s390's zdev->start_dma/end_dma and the domain aperture: "start-end", hex or decimal. */
@@ -15,14 +14,12 @@ const U64_MAX = (1n << 64n) - 1n;
 
 /** What is wrong with `v` as a value of `s`, or null when it is valid. */
 export function propValueProblem(s: PropSchema, v: unknown): string | null {
-  const i = inner(s);
   const type = propValueType(s);
   if (typeof v !== type) return `expected a ${type}, got ${v === null ? "null" : typeof v}`;
-  if (i instanceof z.ZodNumber) {
-    const [min, max] = [i.minValue ?? -Infinity, i.maxValue ?? Infinity];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) return `expected an integer from ${min} to ${max}, got ${v as number}`;
-  }
-  if (i instanceof z.ZodEnum && !(i.options as unknown[]).includes(v)) return `expected one of ${(i.options as string[]).map((o) => quote(o)).join(", ")}, got ${quote(v as string)}`;
+  const range = propRange(s);
+  if (range && (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max)) return `expected an integer from ${range.min} to ${range.max}, got ${v as number}`;
+  const values = propValues(s);
+  if (values && !values.includes(v as string)) return `expected one of ${values.map((o) => quote(o)).join(", ")}, got ${quote(v as string)}`;
   if (typeof v === "string" && isSpan(s) && !(v === "" && propDefault(s) === "")) {
     const m = RANGE_RE.exec(v);
     if (!m) return `expected a range "start-end" in hex (e.g. "0x1000-0xffff"), got ${quote(v)}`;
