@@ -56,7 +56,7 @@ const iommuV2Default = check(
   "an IOMMUv2 domain needs the device to be in passthrough by default",
   (c) => c.domain.props.iommuV2 && c.dev.group?.defaultDomain?.type !== "identity",
   {
-    "2014-nesting": fail("EINVAL"),
+    "pre-2022": fail("EINVAL"),
     // Converted by the proposal: its amd/iommu.c hunk turns attach_device's -EINVAL into -EMEDIUMTYPE.
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),
@@ -89,7 +89,7 @@ export const amdIommu: DriverModel = {
       "no AMD IOMMU covers the device (outside the IVRS table, or no IOMMU found for its device id)",
       noInstance,
       {
-        "2014-nesting": fail("EINVAL"),
+        "pre-2022": fail("EINVAL"),
         // Not an incompatibility (the device has no AMD IOMMU at all): kept by the proposal (INFERRED).
         "einval-6.2": null, // 79218fd0b38b: probe already does both checks
       },

@@ -103,7 +103,7 @@ export const armSmmu: DriverModel = {
       "!fwspec || fwspec->ops != &arm_smmu_ops (2014: !find_smmu_for_device(dev))",
       "the device has no SMMU of this driver (no fwspec, or another driver's)",
       {
-        "2014-nesting": fail("ENXIO", devErr(sameBusText)),
+        "pre-2022": fail("ENXIO", devErr(sameBusText)),
         // v1 left it (Kevin Tian's review, seed 000, suggested it); v4 made it a silent
         // EMEDIUMTYPE, which Robin Murphy called the wrong check (seed 002); v6 (the era's
         // default) left it alone again, inheriting pre-2022.
@@ -162,7 +162,7 @@ export const armSmmu: DriverModel = {
       "every context bank of the SMMU is held by another domain",
       (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= c.inst!.props.contextBanks,
       // INFERRED (only TD1 06/20's context lines show __arm_smmu_alloc_bitmap): a resource failure, the same -ENOSPC in every era.
-      { "2014-nesting": fail("ENOSPC") },
+      { "pre-2022": fail("ENOSPC") },
       {
         source: TD1_PATCH,
         trip: { inst: { contextBanks: 2 }, firstAttach: false },
@@ -222,7 +222,7 @@ export const armSmmu: DriverModel = {
   },
   capCacheCoherency: capByEra({
     // Up to v6.0: "Return true here as the SMMU can always send out coherent requests".
-    "2014-nesting": true,
+    "pre-2022": true,
     "emediumtype-2022": true,
     // df198b37e72c (v6.1): ARM_SMMU_FEAT_COHERENT_WALK; ac9c5e92dd15 (v6.2-rc3) also accepts a
     // dma-coherent device behind a non-coherent walker (not modelled: INFERRED rare).

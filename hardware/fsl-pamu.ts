@@ -74,7 +74,7 @@ export const fslPamu: DriverModel = {
       "the device has no LIODN in the device tree",
       onPaging((c) => noInstance(c) || !c.dev.props.hasLiodn),
       {
-        "2014-nesting": fail("EINVAL", prDbg(missingText)),
+        "pre-2022": fail("EINVAL", prDbg(missingText)),
         // Device-specific, not an incompatibility: kept by the proposal (INFERRED).
         "einval-6.2": fail("ENODEV", prDbg(missingText)),
       },
@@ -92,7 +92,7 @@ export const fslPamu: DriverModel = {
       "liodn[i] >= PAACE_NUMBER_ENTRIES",
       "the LIODN is beyond the PAACE table",
       onPaging((c) => c.dev.props.liodn >= PAACE_NUMBER_ENTRIES),
-      { "2014-nesting": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
+      { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
       { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [c.dev.props.liodn, c.dev.id] },
     ),
     check(
@@ -100,7 +100,7 @@ export const fslPamu: DriverModel = {
       "omi >= OME_NUMBER_ENTRIES (pamu_config_ppaace)",
       "the operation mapping index is out of range",
       onPaging((c) => c.dev.props.omi >= OME_NUMBER_ENTRIES),
-      { "2014-nesting": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
+      { "pre-2022": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
       {
         source: "bd7ebb771935 (fsl_pamu.c pamu_config_ppaace: EINVAL to ENODEV, pr_debug kept)",
         logArgs: (c) => [c.dev.props.omi],

@@ -99,7 +99,7 @@ const compatible: Step[] = [
     // Baolu, with the enforce_cache_coherency op): absent in 2014-nesting and in pre-2022, which
     // the kit models as the kernels before v5.19 (no DMA ownership, type1 keyed on IOMMU_CACHE).
     // The EMEDIUMTYPE v1-v6 diffs (based on v5.19-rc) show it returning -EOPNOTSUPP before.
-    { "2014-nesting": null, "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
+    { "pre-2022": null, "emediumtype-2022": fail("EMEDIUMTYPE"), "einval-6.2": fail("EINVAL") },
     {
       trip: { domain: { forceSnooping: true }, other: { snoopControl: false } },
       source: "v5.19 \"iommu/vt-d: Check domain force_snooping against attached devices\" (commit id UNVERIFIED); 20220606061927.26049-2-nicolinc@nvidia.com and 20220815181437.28127-2-nicolinc@nvidia.com (-EOPNOTSUPP -> -EMEDIUMTYPE); f4a147735793 (EINVAL)",
@@ -109,7 +109,7 @@ const compatible: Step[] = [
   check("address-width", "max_addr > 1 << addr_width (mainline: domain gaw > unit width)", "the unit cannot reach the domain's addresses",
     mine((c) => (c.k.features.pagingAllocForDevice ? c.domain.props.addressWidth : c.domain.props.maxAddrBits) > c.inst!.props.addressWidth),
     {
-      "2014-nesting": fail("EFAULT", devErr(WIDTH_TEXT)),
+      "pre-2022": fail("EFAULT", devErr(WIDTH_TEXT)),
       // The proposal's v1 changed only the errno (dev_err kept); v4-v6 deleted the print.
       "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(WIDTH_TEXT)),
       "emediumtype-2022": fail("EMEDIUMTYPE"),
@@ -132,7 +132,7 @@ export const intelVtd: DriverModel = {
   domainProps,
   attach: [
     check("no-iommu", "!device_to_iommu(dev)", "no DMAR unit covers the device (or it belongs to another driver)", (c) => c.inst === null, {
-      "2014-nesting": fail("ENODEV"),
+      "pre-2022": fail("ENODEV"),
     }, { trip: { noIommu: true }, phase: "both", source: "20220606061927.26049-2-nicolinc@nvidia.com (context of prepare_domain_attach_device: !iommu -> -ENODEV); cover.1760312725.git.nicolinc@nvidia.com (TD1, the intel patch)", note: "A device of another driver has no DMAR unit of ours, so device_to_iommu() fails: ENODEV (INFERRED)." }),
     check(
       "rmrr-locked",
@@ -143,7 +143,7 @@ export const intelVtd: DriverModel = {
         // c875d2c1b808 (v3.17); never converted to an incompatibility errno (Kevin Tian noted it
         // in the EINVAL series review, Sep 2022). d3aedf94f480 (2023, Lu Baolu) removed it; the
         // core's require_direct rule (a48ce36e2786) refuses blocking such a device instead.
-        "2014-nesting": fail("EPERM", devWarn(RMRR_TEXT)),
+        "pre-2022": fail("EPERM", devWarn(RMRR_TEXT)),
         "mainline-2025": null,
       },
       {
@@ -192,7 +192,7 @@ export const intelVtd: DriverModel = {
   capCacheCoherency: capByEra({
     // Before v5.19 intel_iommu_capable() answered domain_update_iommu_snooping(NULL): every DMAR
     // unit must support snoop control (type1 asked it per bus).
-    "2014-nesting": (k) => {
+    "pre-2022": (k) => {
       for (const i of k.instances.values()) if (i.driver.id === "intel-vtd" && !typed.inst(i).snoopControl) return false;
       return true;
     },

@@ -111,7 +111,7 @@ export const ipmmuVmsa: DriverModel = {
       "!mmu (to_ipmmu(dev))",
       "the device sits behind no IPMMU",
       {
-        "2014-nesting": fail("ENXIO", devErr(noMmuText)),
+        "pre-2022": fail("ENXIO", devErr(noMmuText)),
         // emediumtype-2022 inherits: not an incompatibility; the proposal did not touch it.
         // einval-6.2 and mainline-2025 keep dev_err + ENXIO (TD1 11/20's "-" lines).
         // TD1 11/20 (ipmmu_domain_test_device): dev_dbg + ENXIO.

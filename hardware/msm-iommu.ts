@@ -58,7 +58,7 @@ export const msmIommu: DriverModel = {
       {
         // Read in stored pre-2023 copies of msm_iommu.c: the same dev_err + EEXIST since the 2016
         // DT adaptation (109bd48ea2e1, the Fixes: target of the 2022 clock-leak fix on this path).
-        "2014-nesting": fail("EEXIST", devErr("domain already attached")),
+        "pre-2022": fail("EEXIST", devErr("domain already attached")),
         // emediumtype-2022 inherits (INFERRED): not an incompatibility but a busy context (TD1
         // later calls it EBUSY, the kdoc's "attached and cannot be changed"), and the EINVAL
         // series left it alone, so the EMEDIUMTYPE patch is taken to have left it alone too.

@@ -49,7 +49,7 @@ const attachInitText = "failed to allocate required iommu data %d";
  * moves the test into test_dev, silent.
  */
 const NO_IOMMUS: EraRows = {
-  "2014-nesting": fail("EINVAL", devErr(attachInitText)),
+  "pre-2022": fail("EINVAL", devErr(attachInitText)),
   "einval-6.2": fail("ENODEV", devErr(attachInitText)),
   "test-dev-2025": fail("ENODEV"),
 };
@@ -74,7 +74,7 @@ export const omapIommu: DriverModel = {
       "no OMAP IOMMU is associated with the device",
       {
         // emediumtype-2022 inherits: a device-specific failure, not an incompatibility (INFERRED).
-        "2014-nesting": fail("EINVAL", devErr(noIommuText)),
+        "pre-2022": fail("EINVAL", devErr(noIommuText)),
         // INFERRED: the EINVAL series changed the errno and left the print.
         "einval-6.2": fail("ENODEV", devErr(noIommuText)),
         "test-dev-2025": fail("ENODEV", devDbg(noIommuText)),
@@ -91,7 +91,7 @@ export const omapIommu: DriverModel = {
       "the domain already serves another client device",
       (c: Ctx) => translating(c) && domainHasOtherDevice(c),
       {
-        "2014-nesting": fail("EBUSY", devErr(attachedText)),
+        "pre-2022": fail("EBUSY", devErr(attachedText)),
         // INFERRED: converted (Kevin Tian did not list omap among the drivers the patch missed).
         "emediumtype-2022": fail("EMEDIUMTYPE", devDbg(attachedText)),
         // The EINVAL series made it the incompatibility errno but kept the dev_err.

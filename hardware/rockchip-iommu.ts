@@ -35,7 +35,7 @@ export const rockchipIommu: DriverModel = {
       "virtual-device",
       "!rk_iommu_from_dev(dev)",
       "a 'virtual device' (e.g. drm) with no Rockchip IOMMU: the paging attach returns 0 and programs nothing",
-      { "2014-nesting": fakeSuccess },
+      { "pre-2022": fakeSuccess },
       {
         source: "03f732f89034 (torvalds/linux rockchip-iommu.c, v4.x: if (!iommu) return 0)",
         // attach_dev looks the IOMMU up and cannot go on without it, so the guard stays there.
@@ -50,7 +50,7 @@ export const rockchipIommu: DriverModel = {
       "!rk_iommu_from_dev(dev)",
       "the static identity domain cannot be attached to a device with no Rockchip IOMMU",
       // The static identity domain exists from the 2023 conversion on (mainline-2025 here).
-      { "2014-nesting": null, "mainline-2025": fail("ENODEV") },
+      { "pre-2022": null, "mainline-2025": fail("ENODEV") },
       {
         source: "a3e5b29f778a8d728879a8d7972f00e0abe1b6ff.1760312725.git.nicolinc@nvidia.com (TD1 13/20)",
         trip: { noIommu: true, domainType: "identity" },

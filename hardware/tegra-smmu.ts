@@ -69,7 +69,7 @@ export const tegraSmmu: DriverModel = {
       "no stream ID of the device belongs to this SMMU",
       (c) => translating(c) && (c.inst === null || c.dev.props.numIds === 0),
       {
-        "2014-nesting": fail("ENODEV"), // 2014 (DT walk, 002957020e52) and einval-6.2 the same
+        "pre-2022": fail("ENODEV"), // 2014 (DT walk, 002957020e52) and einval-6.2 the same
         "test-dev-2025": fail("ENOENT"), // TD1's errno fix: one ENOENT for both cases
       },
       { source: `002957020e52 (torvalds/linux tegra-smmu.c, the DT-walk attach: index == 0 -> ENODEV); ${TD1_PATCH}`, trip: { dev: { numIds: 0 } }, note: "A device of another driver has no ID of this SMMU: the same ENODEV (INFERRED)." },

@@ -469,7 +469,7 @@ export type CapAnswer = boolean | ((k: Kernel, dev: Device) => boolean);
 
 /**
  * A `.capable(dev, IOMMU_CAP_CACHE_COHERENCY)` answer per era, looked up through the era's
- * parents like check rows (so an answer given for "2014-nesting" also holds in pre-2022, and one
+ * parents like check rows (so an answer given for "pre-2022" also holds in 2014-nesting, and one
  * for "einval-6.2" in mainline-2025; emediumtype-2022 is a child of pre-2022, not of einval-6.2).
  */
 export function capByEra(rows: Partial<Record<EraId, CapAnswer>>): DriverModel["capCacheCoherency"] {
@@ -509,7 +509,7 @@ export const nestingUnsupported = (): Ret => neg("EINVAL");
  */
 export function mismatchRows(pre: ErrnoName, text: string): EraRows {
   return {
-    "2014-nesting": fail(pre, devErr(text)),
+    "pre-2022": fail(pre, devErr(text)),
     "emediumtype-2022:v1": fail("EMEDIUMTYPE", devErr(text)),
     "emediumtype-2022": fail("EMEDIUMTYPE"),
     "einval-6.2": fail("EINVAL"),

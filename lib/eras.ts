@@ -85,7 +85,7 @@ export interface Era {
   title: string;
   dates: string;
   merged: boolean;
-  /** Era whose behaviour this one starts from (used to inherit per-driver rows). */
+  /** Era whose behaviour this one starts from (used to inherit per-driver rows: see eraChain). */
   parent: EraId | null;
   sources: string[];
   summary: string;
@@ -143,7 +143,7 @@ export const ERAS: Record<EraId, Era> = {
     title: "VFIO_TYPE1_NESTING_IOMMU and DOMAIN_ATTR_NESTING",
     dates: "2014 (commit f5c9ecebaf2a; v3.19, INFERRED)",
     merged: true,
-    parent: null,
+    parent: "pre-2022",
     sources: ["f5c9ecebaf2a vfio/iommu_type1: add new VFIO_TYPE1_NESTING_IOMMU IOMMU type"],
     summary:
       "Nesting is asked for through iommu_domain_set_attr(DOMAIN_ATTR_NESTING); type1 fails the attach when the attribute cannot be set. No errno contract.",
@@ -154,7 +154,7 @@ export const ERAS: Record<EraId, Era> = {
     title: "The errno zoo",
     dates: "up to about v5.19",
     merged: true,
-    parent: "2014-nesting",
+    parent: null,
     sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "00208852d351 core shape (iommu.c of v6.2; INFERRED for older cores)"],
     summary:
       "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EINVAL, or a silent 0; VT-d's EOPNOTSUPP for snooping came only with v5.19), usually with dev_err.",
@@ -289,12 +289,12 @@ export function isEraId(s: string): s is EraId {
 
 /**
  * Per-era data (driver check rows, allocation rows, capability answers) is looked up by one
- * rule: the era itself, then its parents, nearest first. So a row keyed by an era holds from
- * that era on, through every descendant, until one of them has a row of its own (null: "the
- * check is gone"). The root is 2014-nesting: a driver that already existed in 2014 keys its
- * oldest behaviour "2014-nesting" (where only ~v5.x code was read, its attach path is taken to
- * be the 2014 one: INFERRED unless the row's source names 2014 code); a driver that appeared
- * later keys it by its first era. A proposal's earlier postings come before the era (revisionChain).
+ * rule: the era itself, then its parents, nearest first. So a row keyed by an era holds in it
+ * and in every era below it until one of them has a row of its own (null: "no such check").
+ * The root is pre-2022, the ~v5.15 kernel the kit reads most of its old driver code from: the
+ * mainline and proposal eras branch from it, and so does 2014-nesting, described as that kernel
+ * with its own rows where 2014 differed (its attach paths are otherwise taken to be the same,
+ * INFERRED). A proposal's earlier postings come before the era (revisionChain).
  */
 export function eraChain(id: EraId): EraId[] {
   const out: EraId[] = [];

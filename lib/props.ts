@@ -10,9 +10,11 @@
  * seen through its value type only.
  */
 import { z } from "zod";
-import type { Props } from "./model.ts";
 
 export type PropValue = number | boolean | string;
+
+/** A props bag (model.ts Props; not imported, so that this module sits below model.ts). */
+type Props = Record<string, PropValue>;
 
 /** One property: a zod schema with a default. Build it with int(), flag(), text(), oneOf() or span(). */
 export interface PropSchema<T extends PropValue = PropValue> {
