@@ -67,7 +67,7 @@ const probed = (c: Ctx) => c.dev.props.probed;
 const needsContext = (c: Ctx) => c.domain.type !== "identity" && c.domain.type !== "blocked";
 
 /** Context banks of `smmu` held by finalised translating domains. */
-const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d) => d.props["stage"] !== "BYPASS");
+const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d) => typed.dom(d).stage !== "BYPASS");
 
 /**
  * The stage the SMMU can give the requested one (the table in arm_smmu_init_domain_context):
@@ -76,9 +76,9 @@ const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d)
 function finalStage(c: Ctx): string {
   if (!needsContext(c)) return "BYPASS";
   const inst = c.inst!;
-  if (!typed.inst(inst).stage1) return "S2";
-  if (!typed.inst(inst).stage2) return "S1";
-  return String(c.domain.props["stage"] ?? "S1");
+  if (!inst.props.stage1) return "S2";
+  if (!inst.props.stage2) return "S1";
+  return c.domain.props.stage;
 }
 
 const noCfg = (c: Ctx) => c.inst === null || !probed(c);
@@ -237,7 +237,7 @@ export const armSmmu: DriverModel = {
     if (!k.features.vfioNestingType) return neg("EOPNOTSUPP");
     // arm_smmu_domain_set_attr(DOMAIN_ATTR_NESTING) / arm_smmu_enable_nesting: -EPERM once finalised.
     if (d.instance) return neg("EPERM");
-    d.props["stage"] = "NESTED";
+    typed.dom(d).stage = "NESTED";
     return 0;
   },
   defaultDomainType() {

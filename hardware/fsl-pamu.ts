@@ -17,12 +17,12 @@
  */
 import {
   type CtxOf,
+  prDbg,
   type DriverModel,
   erasFrom,
   fail,
   noDmaDefaultDomain,
   noInstance,
-  prDbg,
   stepsFor,
   translating,
 } from "../lib/driver.ts";

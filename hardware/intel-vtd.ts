@@ -209,7 +209,7 @@ export const intelVtd: DriverModel = {
     // intel_iommu_enforce_cache_coherency: every unit the domain is attached to must snoop.
     const units = d.instance ? [d.instance, ...k.instancesOn(d)] : k.instancesOn(d);
     if (units.some((i) => !typed.inst(i).snoopControl)) return false;
-    d.props["forceSnooping"] = true;
+    typed.dom(d).forceSnooping = true;
     return true;
   },
   enableNesting(k: Kernel, d: Domain) {
@@ -217,7 +217,7 @@ export const intelVtd: DriverModel = {
     // (INFERRED). Later intel_iommu_enable_nesting() refused a domain that already had devices.
     if (k.features.nestingBySetAttr) return neg("EINVAL");
     if (k.devicesOn(d).size) return neg("ENODEV");
-    d.props["nestParent"] = true;
+    typed.dom(d).nestParent = true;
     return 0;
   },
   defaultDomainType(_k: Kernel, dev: Device) {

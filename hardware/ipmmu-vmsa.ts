@@ -56,7 +56,7 @@ function contextsInUse(k: Kernel, root: string): Set<number> {
   const used = new Set<number>();
   for (const i of k.instances.values()) {
     if (i.driver !== ipmmuVmsa || rootOf(i) !== root) continue;
-    for (const d of k.domainsFinalisedTo(i)) used.add(Number(d.props["contextId"]));
+    for (const d of k.domainsFinalisedTo(i)) used.add(typed.dom(d).contextId);
   }
   return used;
 }
@@ -84,13 +84,13 @@ function initContext(c: Ctx): number {
   if (!unfinalised(c)) return 0;
   c.k.finaliseDomain(c.domain, c.inst!);
   if (!lookupRows(CONTEXT_POOL, c.era)) {
-    c.domain.props["contextId"] = 0;
+    c.domain.props.contextId = 0;
     return 0;
   }
   const used = contextsInUse(c.k, rootOf(c.inst!));
   let id = 0;
   while (used.has(id)) id++;
-  c.domain.props["contextId"] = id;
+  c.domain.props.contextId = id;
   c.k.printk("info", c.dev, `Using IPMMU context ${id}`);
   return 0;
 }
