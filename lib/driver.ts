@@ -25,8 +25,9 @@ export interface Verdict {
 
 /**
  * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
- * parent (lib/eras.ts, "Per-era data"). A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
- * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
+ * parent (lib/eras.ts eraChain, one rule for all per-era data). A key "<era>:<revision>" (e.g.
+ * "emediumtype-2022:v1") is an earlier posting of an unmerged proposal, read only when that
+ * revision is selected (lib/eras.ts REVISIONS).
  */
 export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
 
@@ -38,7 +39,6 @@ export interface StepProps {
 }
 
 /** Untyped props: what shared combinators see (any driver's steps can use them). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyProps = { instance: any; device: any; domain: any };
 
 /** `T` with its props bag typed `P` (a typo in a property name is then a compile error). */
