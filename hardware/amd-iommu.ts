@@ -104,7 +104,7 @@ export const amdIommu: DriverModel = {
       "dirty-no-hd",
       "dom->dirty_ops && !amd_iommu_hd_support(iommu)",
       "the domain tracks dirty pages and this device's IOMMU cannot set dirty bits",
-      (c) => c.inst !== null && c.domain.props.dirtyTracking && !c.inst!.props.hdSupport,
+      (c) => c.inst !== null && c.domain.props.dirtyTracking && !c.inst.props.hdSupport,
       { "mainline-2025": fail("EINVAL") },
       { source: TD1_PATCH, trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
     ),

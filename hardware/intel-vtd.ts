@@ -164,7 +164,7 @@ export const intelVtd: DriverModel = {
   ],
   setDevPasid: [
     check("pasid-unsupported", "!pasid_supported(iommu) || real DMA subdevice", "the unit has no PASID support",
-      (c) => c.inst === null || !c.inst!.props.pasid, { "mainline-2025": fail("EOPNOTSUPP") }, { ...TD1_PASID, trip: { inst: { pasid: false } } }),
+      (c) => c.inst === null || !c.inst.props.pasid, { "mainline-2025": fail("EOPNOTSUPP") }, { ...TD1_PASID, trip: { inst: { pasid: false } } }),
     check("pasid-dirty", "domain->dirty_ops", "dirty tracking is not supported on PASIDs", (c) => c.domain.props.dirtyTracking, MAINLINE_EINVAL, { ...TD1_PASID, trip: { inst: { dirtyTracking: true }, domain: { dirtyTracking: true } } }),
     check("pasid-context-copied", "context_copied(iommu, bus, devfn)", "the context entry was inherited from a previous kernel",
       (c) => c.inst!.props.contextCopied, { "mainline-2025": fail("EBUSY") }, { ...TD1_PASID, trip: { inst: { contextCopied: true } } }),
