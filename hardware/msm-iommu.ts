@@ -46,9 +46,9 @@ export const msmIommu: DriverModel = {
   fn: { attach: "msm_iommu_attach_dev", testDev: "msm_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: drivers/iommu/msm_iommu.c predates 2014; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "context-attached",

@@ -41,9 +41,9 @@ export const mtkIommuV1: DriverModel = {
   staticBlocked: false, // no ops->blocked_domain (INFERRED): the core blocks with an empty paging domain
   fn: { attach: "mtk_iommu_v1_attach_device", testDev: null, setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "foreign-domain",

@@ -45,9 +45,9 @@ export const tegraGart: DriverModel = {
   opsName: "gart_iommu_ops",
   fn: { attach: "gart_iommu_attach_dev", testDev: "(no test_dev: removed before TD1)", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("2014-nesting", "mainline-2025"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "other-active-domain",

@@ -19,18 +19,18 @@ import {
   type IommuInstance,
   type Kernel,
   LabArgumentError,
-  type PropDoc,
   type Props,
   type Step,
   type StepCtx,
   type Verdict,
 } from "./model.ts";
+import { type PropShapes, type PropsOf, text } from "./props.ts";
 
 // The driver contract's types live with the Kernel in model.ts (they refer to each other); drivers import them from here.
-export type { AllocCtx, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Step, StepCtx, Trip, TripEnv, Verdict } from "./model.ts";
+export type { AllocCtx, AnyProps, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Step, StepCtx, StepProps, Trip, TripEnv, Verdict, WithProps } from "./model.ts";
 
-/** lookupRows' chain per era, made once: it runs for every check of every attach. */
-const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
+/** lookupRows' chain per era (lib/eras.ts eraChain), made once: it runs for every check of every attach. */
+const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, eraChain(e)]));
 
 /** Verdict of a check in an era, taking variants (and a selected proposal revision) into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
@@ -47,11 +47,7 @@ export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Ve
 
 const NO_REVISIONS: readonly RevisionKey[] = [];
 
-/**
- * Row lookup: the selected revision's keys first (see EraRows), then the era's parents.
- * 2014-nesting drivers that have no row of their own use the pre-2022 one: the attach paths of
- * 2014 and ~v5.15 are taken to be the same (INFERRED).
- */
+/** Row lookup: the selected revision's keys first (see EraRows), then the era's parents (the rule in lib/eras.ts). */
 export function lookupRows(rows: EraRows, era: EraId, revisions: readonly RevisionKey[] = NO_REVISIONS): Verdict | null | undefined {
   for (const r of revisions) if (r in rows) return rows[r];
   for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
@@ -213,13 +209,37 @@ export function warnFail(errno: ErrnoName): Verdict {
   return { errno, warn: true };
 }
 
-export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
+export function check<C = StepCtx>(id: string, kernel: string, what: string, when: (c: C) => boolean, rows: EraRows, extra: Partial<CheckStep<C>> = {}): CheckStep<C> {
   return { kind: "check", id, kernel, what, when, rows, ...extra };
 }
 
-export function effect(id: string, kernel: string, what: string, run: EffectStep["run"], eras?: readonly EraId[]): EffectStep {
+export function effect<C = StepCtx>(id: string, kernel: string, what: string, run: (c: C) => Ret, eras?: readonly EraId[]): EffectStep<C> {
   return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
 }
+
+/** The typed props of a driver whose property shapes are `S`. */
+export type PropsOfDriver<S extends PropShapes> = { instance: PropsOf<S["instance"]>; device: PropsOf<S["device"]>; domain: PropsOf<S["domain"]> };
+
+/**
+ * A driver's typed step builders: check() and effect() whose context reads the driver's props
+ * by name (`c.dev.props.ssidBits`, a typo is a compile error), and typed views of the bags of
+ * objects the driver's ops get outside a step (an instance, a device, a domain of this driver).
+ * Type-level only: at run time these are the shared check() and effect().
+ */
+export function stepsFor<S extends PropShapes>(_shapes: S) {
+  type P = PropsOfDriver<S>;
+  type C = StepCtx<P>;
+  return {
+    check: check<C>,
+    effect: effect<C>,
+    inst: (i: IommuInstance) => i.props as P["instance"],
+    dev: (d: Device) => d.props as P["device"],
+    dom: (d: Domain) => d.props as P["domain"],
+  };
+}
+
+/** The step context of a driver with property shapes `S` (for helpers outside check()/effect()). */
+export type CtxOf<S extends PropShapes> = StepCtx<PropsOfDriver<S>>;
 
 /** The common "no IOMMU instance of mine behind this device" condition. */
 export const noInstance = (c: StepCtx) => c.inst === null;
@@ -245,15 +265,6 @@ export function erasFrom(first: EraId, removedIn?: EraId): EraId[] {
   const ids = Object.keys(ERAS) as EraId[];
   const end = removedIn ? ids.indexOf(removedIn) : ids.length;
   return ids.slice(ids.indexOf(first), end);
-}
-
-/** Property with its documented default, read from a props bag. */
-export function prop<T extends number | boolean | string>(p: Props, docs: readonly PropDoc[], name: string): T {
-  const v = p[name];
-  if (v !== undefined || name in p) return v as T;
-  // A loop, not docs.find(): a closure over `name` would cost an allocation at every call.
-  for (const d of docs) if (d.name === name) return d.default as T;
-  throw new Error(`internal: undocumented property ${name}`);
 }
 
 /** No IOMMU at all behind the device (no fwspec / no DMAR unit found). */
@@ -386,8 +397,8 @@ export const unfinalised = (c: StepCtx): boolean => c.inst !== null && c.domain.
  * model has no kernel configuration, so drivers that compare a hardware page size with it carry
  * it as an instance property: give every instance of one machine the same value.
  */
-export function kernelPageSizeProp(def: string): PropDoc {
-  return { name: "kernelPageSize", kernel: "PAGE_SIZE", what: "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)", default: def };
+export function kernelPageSizeProp(def: string) {
+  return text(def, "PAGE_SIZE", "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)");
 }
 
 /** Bytes of a page-size property written "4K", "16K", "64K" (or a plain number of bytes). */

@@ -22,6 +22,7 @@ export {
   driverVariants,
 } from "./model.ts";
 export { verdictFor, lookupRows, type CheckStep, type DriverModel, type EraRows, type PropDoc, type Step, type Verdict } from "./driver.ts";
+export { propDocs, type PropSchema, type PropShape, type PropsOf } from "./props.ts";
 export { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "./platform.ts";
 export { domainAlloc, domainFree, domainUsers, staticDomain, type DomainAllocRequest } from "./core/domain.ts";
 export { groupSetDomainInternal, MUST_SUCCEED } from "./core/set-domain.ts";

@@ -10,6 +10,9 @@ import type { ErrnoName, Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
 import { quote } from "./scenario/text.ts";
 import type { TraceEvent } from "./trace.ts";
+import type { PropShape } from "./props.ts";
+
+export type { PropDoc } from "./props.ts";
 
 /** Driver-specific properties (documented by each driver in hardware/). */
 export type Props = Record<string, number | boolean | string>;
@@ -112,25 +115,44 @@ export interface Verdict {
 
 /**
  * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
- * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
- * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
+ * parent (lib/eras.ts eraChain, one rule for all per-era data). A key "<era>:<revision>" (e.g.
+ * "emediumtype-2022:v1") is an earlier posting of an unmerged proposal, read only when that
+ * revision is selected (lib/eras.ts REVISIONS).
  */
 export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
 
-export interface StepCtx {
+/** What a driver's steps read from each bag: its PropsOf types, or `any` for shared combinators. */
+export interface StepProps {
+  instance: object;
+  device: object;
+  domain: object;
+}
+
+/** Untyped props: what shared combinators see (any driver's steps can use them). */
+export type AnyProps = { instance: any; device: any; domain: any };
+
+/** `T` with its props bag typed `P` (a typo in a property name is then a compile error). */
+export type WithProps<T extends { props: Props }, P> = Omit<T, "props"> & { props: P };
+
+/**
+ * What a step sees. A driver's own steps get its props typed (stepsFor()): every property is
+ * present, since instances and devices get their defaults when built (lib/platform.ts) and
+ * domains at allocation (lib/core/domain.ts).
+ */
+export interface StepCtx<P extends StepProps = AnyProps> {
   k: Kernel;
   era: EraId;
-  domain: Domain;
-  dev: Device;
+  domain: WithProps<Domain, P["domain"]>;
+  dev: WithProps<Device, P["device"]>;
   /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
-  inst: IommuInstance | null;
+  inst: WithProps<IommuInstance, P["instance"]> | null;
   /** PASID for set_dev_pasid / test_dev, null for the RID. */
   pasid: number | null;
   /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
   old: Domain | null;
 }
 
-export interface CheckStep {
+export interface CheckStep<C = StepCtx> {
   kind: "check";
   id: string;
   /** The condition as the kernel writes it. */
@@ -138,7 +160,7 @@ export interface CheckStep {
   /** Plain words. */
   what: string;
   /** True when the check trips (the attach is refused). */
-  when: (c: StepCtx) => boolean;
+  when: (c: C) => boolean;
   rows: EraRows;
   /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
   variants?: Record<string, EraRows>;
@@ -155,7 +177,7 @@ export interface CheckStep {
    */
   source?: string;
   /** Values for the printk format's conversions, in order (the format string stays in the data). */
-  logArgs?: (c: StepCtx) => Array<string | number>;
+  logArgs?: (c: C) => Array<string | number>;
   /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
   trip?: Trip;
 }
@@ -191,26 +213,19 @@ export interface TripEnv {
   dut: Device;
 }
 
-export interface EffectStep {
+export interface EffectStep<C = StepCtx> {
   kind: "effect";
   id: string;
   kernel: string;
   what: string;
   /** Eras in which the effect exists (default: all). */
   eras?: readonly EraId[];
-  run: (c: StepCtx) => Ret;
+  run: (c: C) => Ret;
   /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
   allocRows?: EraRows;
 }
 
 export type Step = CheckStep | EffectStep;
-
-export interface PropDoc {
-  name: string;
-  kernel: string;
-  what: string;
-  default: number | boolean | string;
-}
 
 export interface AllocCtx {
   k: Kernel;
@@ -233,9 +248,10 @@ export interface DriverModel {
   /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
   fn: { attach: string; testDev: string | null; setDevPasid: string };
   exists: readonly EraId[];
-  instanceProps: readonly PropDoc[];
-  deviceProps: readonly PropDoc[];
-  domainProps: readonly PropDoc[];
+  /** Properties of its instances, devices and domains (lib/props.ts), with defaults and descriptions. */
+  instanceProps: PropShape;
+  deviceProps: PropShape;
+  domainProps: PropShape;
   attach: readonly Step[];
   /**
    * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ERA_IDS } from "../lib/eras.ts";
+import { propDefault } from "../lib/props.ts";
 import { defaultDist, fleetJson, loadExperiment, makeFleet, resolveExperiment, runReference, runCompressed, runSweep, sweepCells, sweepCsv, SweepLimitError } from "../tools/sweep/index.ts";
 
 const generated = {
@@ -55,8 +56,9 @@ test("rows: every device is counted once per phase, and attach counts add up per
 
 test("default property mixes come from each driver's documented properties (new drivers need no code)", () => {
   for (const d of drivers.list) {
-    for (const doc of [...d.instanceProps, ...d.deviceProps]) {
-      const dist = defaultDist(doc);
+    for (const [name, schema] of [...Object.entries(d.instanceProps), ...Object.entries(d.deviceProps)]) {
+      const doc = { name, default: propDefault(schema) };
+      const dist = defaultDist(name, schema);
       assert.ok(dist.values.includes(doc.default), `${d.id}.${doc.name} keeps its default`);
       assert.ok(dist.values.every((v) => typeof v === typeof doc.default), `${d.id}.${doc.name} keeps its type`);
       assert.is(dist.weights.length, dist.values.length);

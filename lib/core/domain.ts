@@ -5,6 +5,7 @@
 import { neg, type Ret } from "../errno.ts";
 import type { DriverModel } from "../driver.ts";
 import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model.ts";
+import { withPropDefaults } from "../props.ts";
 import { argDevice, argDomain, argKernel } from "./args.ts";
 import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain.ts";
 
@@ -53,7 +54,7 @@ function allocChecked(k: Kernel, req: DomainAllocRequest): Domain | Ret {
       owner: driver,
       isStatic: false,
       instance: r.instance,
-      props: r.props,
+      props: withPropDefaults(driver.domainProps, r.props),
       pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
       freed: false,
     };
@@ -104,7 +105,7 @@ export function staticDomain(k: Kernel, driver: DriverModel, type: "blocked" | "
       owner: driver,
       isStatic: true,
       instance: null,
-      props: {},
+      props: withPropDefaults(driver.domainProps, undefined),
       pasidCapable: true,
       freed: false,
     });

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import { type JSONPath, type ParseErrorCode, printParseErrorCode, visit } from "jsonc-parser";
 import type { ZodType } from "zod";
-import type { PropDoc } from "../driver.ts";
 import type { DriverSet } from "../model.ts";
+import { propNames, propSchema, type PropShape } from "../props.ts";
 import { propValueProblem } from "./props.ts";
 import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema.ts";
 import { oneLine, pathKey, quote } from "./text.ts";
@@ -177,13 +177,13 @@ function opNames(): string[] {
 }
 
 /** Every key documented and every value valid; `open`: undocumented keys pass (requests such as alloc flags). */
-function checkProps(docs: readonly PropDoc[], given: Record<string, unknown> | undefined, where: string, file: string, open = false): void {
+function checkProps(shape: PropShape, given: Record<string, unknown> | undefined, where: string, file: string, open = false): void {
   for (const [key, v] of Object.entries(given ?? {})) {
-    const d = docs.find((x) => x.name === key);
+    const d = propSchema(shape, key);
     const at = `${file}: ${where}${pathKey(key)}`;
     if (!d) {
       if (open) continue;
-      throw new InputError(at, `unknown property (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+      throw new InputError(at, `unknown property (known: ${propNames(shape)})`);
     }
     const problem = propValueProblem(d, v);
     if (problem) throw new InputError(at, problem);

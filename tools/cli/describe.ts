@@ -4,6 +4,7 @@ import { lookupRows, type DriverModel, type Step, type Verdict } from "../../lib
 import { ERA_IDS, ERAS, REVISIONS } from "../../lib/eras.ts";
 import { cellText, computeMatrix, type MatrixRow } from "../../lib/matrix.ts";
 import { type Device, Kernel } from "../../lib/model.ts";
+import { propDocs, withPropDefaults } from "../../lib/props.ts";
 import { table } from "./table.ts";
 import { driverVariantChanges } from "./variants.ts";
 
@@ -56,7 +57,7 @@ export function driversData() {
     eras: d.exists,
     pasidEras: d.pasidEras,
     ...(d.capCacheCoherencySource ? { cacheCoherency: { erasReporting: d.exists.filter((e) => capReported(d, e)), source: d.capCacheCoherencySource } } : {}),
-    properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
+    properties: { instance: propDocs(d.instanceProps), device: propDocs(d.deviceProps), domain: propDocs(d.domainProps) },
     attach: d.attach.map((s) => stepData(d, s)),
     staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
     setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
@@ -68,8 +69,8 @@ export function driversData() {
 /** Does the driver's .capable report IOMMU_CAP_CACHE_COHERENCY in `era` (for a device with default props on a default instance)? */
 function capReported(d: DriverModel, era: (typeof ERA_IDS)[number]): boolean {
   const k = new Kernel({ era, drivers, trace: false });
-  const inst = { id: "i0", driver: d, props: Object.fromEntries(d.instanceProps.map((p) => [p.name, p.default])) };
-  const dev: Device = { id: "d0", instance: inst, group: null, props: Object.fromEntries(d.deviceProps.map((p) => [p.name, p.default])), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
+  const inst = { id: "i0", driver: d, props: withPropDefaults(d.instanceProps, undefined) };
+  const dev: Device = { id: "d0", instance: inst, group: null, props: withPropDefaults(d.deviceProps, undefined), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
   k.instances.set(inst.id, inst);
   return d.capCacheCoherency(k, dev);
 }

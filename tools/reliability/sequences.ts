@@ -25,7 +25,8 @@ import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid
 import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../../lib/core/reset.ts";
 import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../../lib/consumers/iommufd.ts";
 import { VfioContainer, vfioType1AttachGroup } from "../../lib/consumers/vfio-type1.ts";
-import type { DriverModel, PropDoc } from "../../lib/driver.ts";
+import type { DriverModel } from "../../lib/driver.ts";
+import { type PropDoc, propDocs, type PropShape } from "../../lib/props.ts";
 import { errnoName, type Ret } from "../../lib/errno.ts";
 import { ERAS, type EraId } from "../../lib/eras.ts";
 import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../../lib/model.ts";
@@ -36,9 +37,9 @@ import { countPaths, type PathHits } from "./paths.ts";
 
 // ---- random machines -------------------------------------------------------------------
 
-function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
+function propArb(shape: PropShape): fc.Arbitrary<Props> {
   const fields: Record<string, fc.Arbitrary<number | boolean | string>> = {};
-  for (const d of docs) {
+  for (const d of propDocs(shape) as readonly PropDoc[]) {
     if (typeof d.default === "boolean") fields[d.name] = fc.boolean();
     else if (typeof d.default === "number") fields[d.name] = fc.constantFrom(d.default, 0, Math.max(0, d.default - 9), d.default + 1);
     else fields[d.name] = fc.constant(d.default);
@@ -49,7 +50,7 @@ function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
 /** Instance props that enable PASID/SVA on a unit, set to `on`. */
 function withPasidProps(d: DriverModel, p: Props, on: boolean): Props {
   const out: Props = { ...p };
-  for (const doc of d.instanceProps) if (/^(pasid|sva)$/i.test(doc.name) && typeof doc.default === "boolean") out[doc.name] = on;
+  for (const doc of propDocs(d.instanceProps)) if (/^(pasid|sva)$/i.test(doc.name) && typeof doc.default === "boolean") out[doc.name] = on;
   return out;
 }
 

@@ -242,9 +242,9 @@ export function fleetPlatform(fleet: Fleet): PlatformSpec {
 export function fleetJson(fleet: Fleet): string {
   const p = fleetPlatform(fleet);
   const devices = p.devices.map((d) => {
-    const docs = drivers.get(fleet.instances.find((i) => i.id === d.instance)!.driver)!.deviceProps;
+    const shape = drivers.get(fleet.instances.find((i) => i.id === d.instance)!.driver)!.deviceProps;
     const props: Props = {};
-    for (const doc of docs) props[doc.name] = d.props![doc.name]!;
+    for (const name of Object.keys(shape)) props[name] = d.props![name]!;
     const out: Record<string, unknown> = { id: d.id, instance: d.instance, group: d.group, props };
     if (d.maxPasids) out["maxPasids"] = d.maxPasids;
     if (d.requireDirect) out["requireDirect"] = true;

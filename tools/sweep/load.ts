@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { drivers as allDrivers } from "../../hardware/index.ts";
-import type { DriverModel, PropDoc } from "../../lib/driver.ts";
+import type { DriverModel } from "../../lib/driver.ts";
+import { propDefault, propNames, propSchema, type PropSchema, type PropShape, withPropDefaults } from "../../lib/props.ts";
 import { ERA_IDS, ERAS, type EraId } from "../../lib/eras.ts";
 import type { InstanceSpec } from "../../lib/platform.ts";
 import type { Props } from "../../lib/model.ts";
@@ -117,15 +118,16 @@ const HINTS: Record<string, Dist> = {
   dmaRange: { values: ["0x100000000-0x3ffffffffff", "0x40000000000-0x7ffffffffff"], weights: [3, 1] },
 };
 
-/** The default distribution of a documented property. */
-export function defaultDist(doc: PropDoc): PropDist {
-  const hint = HINTS[doc.name];
-  if (hint && hint.values.every((v) => typeof v === typeof doc.default)) {
-    if (hint.values.includes(doc.default)) return { name: doc.name, values: hint.values.slice(), weights: hint.weights.slice() };
-    return { name: doc.name, values: [doc.default, ...hint.values], weights: [Math.max(...hint.weights), ...hint.weights] };
+/** The default distribution of a property. */
+export function defaultDist(name: string, schema: PropSchema): PropDist {
+  const def = propDefault(schema);
+  const hint = HINTS[name];
+  if (hint && hint.values.every((v) => typeof v === typeof def)) {
+    if (hint.values.includes(def)) return { name, values: hint.values.slice(), weights: hint.weights.slice() };
+    return { name, values: [def, ...hint.values], weights: [Math.max(...hint.weights), ...hint.weights] };
   }
-  if (typeof doc.default === "boolean") return { name: doc.name, values: [doc.default, !doc.default], weights: [19, 1] };
-  return { name: doc.name, values: [doc.default], weights: [1] };
+  if (typeof def === "boolean") return { name, values: [def, !def], weights: [19, 1] };
+  return { name, values: [def], weights: [1] };
 }
 
 function err(file: string, where: string, msg: string): InputError {
@@ -149,24 +151,24 @@ function checkWeightSum(weights: readonly number[], file: string, where: string)
 
 function propDists(
   driver: DriverModel,
-  docs: readonly PropDoc[],
+  shape: PropShape,
   given: Record<string, DistInput> | undefined,
   file: string,
   where: string,
 ): PropDist[] {
   for (const [name, d] of Object.entries(given ?? {})) {
     const at = `${where}${pathKey(name)}`;
-    const doc = docs.find((x) => x.name === name);
-    if (!doc) throw err(file, at, `unknown property of ${driver.id} (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+    const doc = propSchema(shape, name);
+    if (!doc) throw err(file, at, `unknown property of ${driver.id} (known: ${propNames(shape)})`);
     const dist = toDist(d, file, at);
     dist.values.forEach((v, i) => {
       const problem = propValueProblem(doc, v);
       if (problem) throw err(file, typeof d === "object" ? `${at}.values[${i}]` : at, problem);
     });
   }
-  const out = docs.map((doc) => {
-    const d = given?.[doc.name];
-    return d === undefined ? defaultDist(doc) : { name: doc.name, ...toDist(d, file, `${where}.${doc.name}`) };
+  const out = Object.keys(shape).map((name) => {
+    const d = given?.[name];
+    return d === undefined ? defaultDist(name, shape[name]!) : { name, ...toDist(d, file, `${where}.${name}`) };
   });
   let combos = 1;
   for (const d of out) combos *= d.values.length;
@@ -180,11 +182,6 @@ function driverOrThrow(id: string, file: string, where: string): DriverModel {
   return d;
 }
 
-function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
-  const out: Props = {};
-  for (const d of docs) out[d.name] = d.default;
-  return Object.assign(out, given ?? {});
-}
 
 function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlatform {
   const name = p.preset!.replace(/\.json$/, "");
@@ -194,7 +191,7 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     throw err(file, "platform.preset", `no preset "${name}" under hardware/platforms (known: ${known.join(", ")})`);
   }
   const s = loadScenario(presetFile, allDrivers);
-  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withDefaults(allDrivers.get(i.driver)!.instanceProps, i.props) }));
+  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withPropDefaults(allDrivers.get(i.driver)!.instanceProps, i.props) }));
   const index = new Map(instances.map((i, n) => [i.id, n]));
   const groups = new Map<string, GroupTemplate>();
   for (const d of s.devices) {
@@ -204,7 +201,7 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     let g = groups.get(gid);
     if (!g) groups.set(gid, (g = { instance: inst, members: [] }));
     g.members.push({
-      props: withDefaults(allDrivers.get(instances[inst]!.driver)!.deviceProps, d.props),
+      props: withPropDefaults(allDrivers.get(instances[inst]!.driver)!.deviceProps, d.props),
       maxPasids: d.maxPasids ?? 0,
       requireDirect: d.requireDirect ?? false,
       attachDeferred: d.attachDeferred ?? false,
