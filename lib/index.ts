@@ -5,7 +5,7 @@
 export { ERRNO, errnoName, neg, isErrnoName, type ErrnoName, type Ret } from "./errno.ts";
 export { ERAS, ERA_IDS, eraChain, isEraId, isRevisionVariant, REVISIONS, revisionChain, type Era, type EraFeatures, type EraId, type Revision, type RevisionKey } from "./eras.ts";
 export { formatLine, isSpam, isVisible, type LogLevel, type LogLine } from "./log.ts";
-export type { TraceEvent } from "./trace.ts";
+export { type TraceEvent, TraceRecorder } from "./trace.ts";
 export {
   EraUnavailableError,
   Kernel,
@@ -16,7 +16,10 @@ export {
   type DomainType,
   type Group,
   type IommuInstance,
+  type KernelChange,
+  type KernelObserver,
   type KernelOptions,
+  type KernelRead,
   type Props,
 } from "./model.ts";
 export { verdictFor, lookupRows, type CheckStep, type DriverModel, type EraRows, type PropDoc, type Step, type Verdict } from "./driver.ts";
