@@ -77,6 +77,32 @@ const poolDrivers = new Set<string>();
 class Restart extends Error {}
 
 /**
+ * Thrown (with EngineOptions.payOff) when grouping does not pay for a cell: the caller runs it
+ * per device instead (./cells). Decided from counts only, so the choice is the same on every
+ * machine and run.
+ */
+export class GroupingDoesNotPay extends Error {
+  constructor(readonly simulated: number) {
+    super("grouping does not pay for this cell");
+  }
+}
+
+/**
+ * When grouping does not pay. A transition the engine simulates costs about 10-20 times one of
+ * the per-device engine (its bookkeeping: tuples, memos, shared state), so past simulating 1 in
+ * 8 transitions it loses. It gives up
+ * (a) at a checkpoint in each phase (after the first 1/64 of the groups, at least 256), when 1
+ *     in 8 of the transitions so far in the phase changed what other groups read (the
+ *     consumer's list, a pool: a new domain per VFIO container, say), so that no twin can ever
+ *     be counted with them; transitions that only taught it something (a first memo for a
+ *     class or state) do not count against it;
+ * (b) when its simulated transitions, restarts included, pass 1/8 of the cell's (2 per group).
+ * (a) costs the probes and 1/64 of the requests at most, (b) about what the per-device run costs.
+ */
+const PAYS_BELOW = 8;
+const CHECKPOINT_MIN = 256;
+
+/**
  * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
  * instance: the domains finalised to it, as a multiset of descriptions with each count
  * saturated at the driver's cap. Kept only for the drivers seen reading a pool, and kept up to
@@ -355,6 +381,8 @@ export interface EngineOptions {
   verify?: boolean;
   /** Called now and then with the number of transitions (probes or requests) done since the last call. */
   tick?: (n: number) => void;
+  /** Give up with GroupingDoesNotPay where grouping does not pay (see PAYS_BELOW). */
+  payOff?: boolean;
 }
 
 /** Progress in chunks of this many transitions. */
@@ -412,6 +440,11 @@ class Engine {
   private readonly classInst: Int32Array;
   simulated = 0;
   memoised = 0;
+  /** Simulated transitions allowed in this run (PAYS_BELOW; restarts spent part of it), and where each phase checks its rate. */
+  private budget = Infinity;
+  private checkpoint = -1;
+  /** Simulated transitions that changed the shared state (no twin can be counted with them). */
+  private changers = 0;
 
   constructor(
     readonly exp: Experiment,
@@ -753,7 +786,22 @@ class Engine {
    * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
    */
   private changed(before: string, after: string): void {
-    if (after !== before) this.verShared++;
+    if (after === before) return;
+    this.verShared++;
+    this.changers++;
+  }
+
+  /** Count a simulated transition against the budget. */
+  private spend(): void {
+    if (++this.simulated > this.budget) throw new GroupingDoesNotPay(this.simulated);
+  }
+
+  /** Give up where grouping does not pay, with `spent` simulated transitions already spent by earlier restarts. */
+  payOff(spent: number): void {
+    const n = this.fleet.classOf.length;
+    this.budget = (2 * n) / PAYS_BELOW - spent;
+    const c = Math.max(CHECKPOINT_MIN, n >> 6);
+    if (c < n) this.checkpoint = c;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
@@ -761,6 +809,7 @@ class Engine {
     const classInst = this.classInst;
     for (let j = 0; j < classOf.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (j === this.checkpoint && this.changers * PAYS_BELOW > j) throw new GroupingDoesNotPay(this.simulated);
       const cls = classOf[j]!;
       const inst = classInst[cls]!;
       const memo = this.probeLookup(cls, inst);
@@ -772,7 +821,7 @@ class Engine {
       }
       const before = this.sharedState();
       const { rep, req, reads } = this.materialise(j);
-      this.simulated++;
+      this.spend();
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
       const after = this.sharedState();
@@ -818,7 +867,7 @@ class Engine {
     const before = this.sharedState();
     const setsBefore = this.setChanges(inst);
     const { rep } = this.materialise(j, `late${this.reps.length}`);
-    this.simulated++;
+    this.spend();
     this.k.log.length = 0;
     const after = this.sharedState();
     if (rep.tuple !== this.slotTuple[slot] || after !== before || this.setChanges(inst) !== setsBefore) {
@@ -851,6 +900,7 @@ class Engine {
   }
 
   requestAll(slotOfGroup: Int32Array): void {
+    const probes = this.changers;
     const remaining = new Int32Array(this.slotClass.length);
     for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
     const classInst = this.classInst;
@@ -859,6 +909,7 @@ class Engine {
     let inCtx = 0;
     for (let j = 0; j < slotOfGroup.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (j === this.checkpoint && (this.changers - probes) * PAYS_BELOW > j) throw new GroupingDoesNotPay(this.simulated);
       if (contextSize && inCtx === contextSize) {
         this.newContext();
         inCtx = 0;
@@ -897,7 +948,7 @@ class Engine {
       this.refreshConsumer(this.watch.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
-      this.simulated++;
+      this.spend();
       if (this.verify) this.checkOthers(rep);
       const after = this.sharedState();
       this.changed(before, after);
@@ -946,15 +997,20 @@ class Engine {
 
 export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
   const reserve = new Map<string, number>();
+  let spent = 0;
   for (let restarts = 0; ; restarts++) {
     // A restart runs the cell again from the start; progress already reported is not taken back.
     const e = new Engine(exp, fleet, cell, reserve, opts.verify === true, restarts ? () => {} : (opts.tick ?? (() => {})));
+    if (opts.payOff) e.payOff(spent);
     try {
       const slotOfGroup = new Int32Array(fleet.classOf.length);
       e.probeAll(slotOfGroup);
       e.requestAll(slotOfGroup);
     } catch (x) {
-      if (x instanceof Restart) continue;
+      if (x instanceof Restart) {
+        spent += e.simulated;
+        continue;
+      }
       throw x;
     }
     e.flush();
