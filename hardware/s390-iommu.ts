@@ -31,6 +31,7 @@ import {
   fail,
   noIommuGuard,
   prop,
+  reading,
   type PropDoc,
   type StepCtx,
   translating,
@@ -133,6 +134,7 @@ export const s390Iommu: DriverModel = {
       },
       {
         trip: RANGE_TRIP,
+        reads: ["users"],
         variants: {
           ...emediumtypeV6,
           // What if: EMEDIUMTYPE with a dev_dbg (v2's print style). The driver never printed here: the text is the kit's own wording.
@@ -160,11 +162,11 @@ export const s390Iommu: DriverModel = {
       "first-device-range",
       "list_empty(&s390_domain->devices): aperture = [zdev->start_dma, zdev->end_dma]",
       "the first device attached to a domain defines its aperture",
-      (c) => {
+      reading(["users"], (c: StepCtx) => {
         if (c.inst === null || !translating(c) || domainHasOtherDevice(c)) return 0;
         c.domain.props["aperture"] = hexRange(range(c.dev.props));
         return 0;
-      },
+      }),
       ["pre-2022", "emediumtype-2022"],
     ),
   ],

@@ -8,7 +8,7 @@
 import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras.ts";
 import { neg, type ErrnoName, type Ret } from "./errno.ts";
 import type { LogLevel } from "./log.ts";
-import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model.ts";
+import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, type KernelRead, LabArgumentError, type Props } from "./model.ts";
 
 /** What a tripped check does in one era. */
 export interface Verdict {
@@ -68,6 +68,44 @@ export interface CheckStep {
   logArgs?: (c: StepCtx) => Array<string | number>;
   /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
   trip?: Trip;
+  /** Kernel state the condition reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
+}
+
+/**
+ * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
+ * fields), each through a Kernel query method:
+ * - "users": who is on a domain (k.devicesOn, k.instancesOn, k.groupsOn);
+ * - "pool": the domains finalised to an instance (k.domainsFinalisedTo: context banks, ids, tables);
+ * - "instanceHw": the domains programmed behind an instance (k.domainsBehind).
+ * The sweep engine learns from them which drivers read pools; a test runs every check's trip
+ * recipe with an observer and fails on a read a check does not declare.
+ */
+export type Read = "users" | "pool" | "instanceHw";
+
+/** The declared Read a kernel read stands for (null: none may be declared, e.g. iterating k.domains). */
+export function readOf(what: KernelRead): Read | null {
+  switch (what) {
+    case "devicesOn":
+    case "instancesOn":
+    case "groupsOn":
+      return "users";
+    case "domainsFinalisedTo":
+      return "pool";
+    case "domainsBehind":
+      return "instanceHw";
+    default:
+      return null;
+  }
+}
+
+/** Reads declared by shared conditions and effects, found by check() / effect() / allocStep(). */
+const READS = new WeakMap<object, readonly Read[]>();
+
+/** Declare what a shared condition or effect reads; check() and effect() copy it onto their step. */
+export function reading<F extends object>(reads: readonly Read[], f: F): F {
+  READS.set(f, reads);
+  return f;
 }
 
 /**
@@ -111,6 +149,8 @@ export interface EffectStep {
   run: (c: StepCtx) => Ret;
   /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
   allocRows?: EraRows;
+  /** Kernel state the effect reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
 }
 
 export type Step = CheckStep | EffectStep;
@@ -365,11 +405,14 @@ export function warnFail(errno: ErrnoName): Verdict {
 }
 
 export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
-  return { kind: "check", id, kernel, what, when, rows, ...extra };
+  const reads = READS.get(when);
+  return reads ? { kind: "check", id, kernel, what, when, rows, reads, ...extra } : { kind: "check", id, kernel, what, when, rows, ...extra };
 }
 
 export function effect(id: string, kernel: string, what: string, run: EffectStep["run"], eras?: readonly EraId[]): EffectStep {
-  return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+  const step: EffectStep = eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+  const reads = READS.get(run);
+  return reads ? { ...step, reads } : step;
 }
 
 /** The common "no IOMMU instance of mine behind this device" condition. */
@@ -424,10 +467,10 @@ export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null &&
 export const translating = (c: StepCtx): boolean => c.domain.type === "unmanaged" || c.domain.type === "dma";
 
 /** Another device's hardware is already on this domain (drivers that allow one client device per domain). */
-export const domainHasOtherDevice = (c: StepCtx): boolean => {
+export const domainHasOtherDevice = reading(["users"], (c: StepCtx): boolean => {
   for (const d of c.k.devicesOn(c.domain)) if (d !== c.dev) return true;
   return false;
-};
+});
 
 /**
  * domain_alloc of a driver whose domains are bound to no instance when allocated: the listed
@@ -565,7 +608,7 @@ export function allocStep(
   kernel: string,
   what: string,
   rows: EraRows,
-  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu" } = {},
+  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu"; reads?: readonly Read[] } = {},
 ): EffectStep {
   const eras = (Object.keys(ERAS) as EraId[]).filter((e) => lookupRows(rows, e));
   const run = (c: StepCtx): Ret => {
@@ -577,7 +620,8 @@ export function allocStep(
     else if (v.log) c.k.printk(v.log.level, c.dev, v.log.text);
     return v.errno === 0 ? 0 : neg(v.errno);
   };
-  return { ...effect(id, kernel, what, run, eras), allocRows: rows };
+  const reads = opts.reads ?? (opts.when && READS.get(opts.when));
+  return { ...effect(id, kernel, what, run, eras), allocRows: rows, ...(reads ? { reads } : {}) };
 }
 
 /** attach_dev takes the device off its old domain before steps that can still fail: a failure then leaves it with none. */
@@ -591,10 +635,10 @@ export const detachFirst: EffectStep["run"] = (c) => {
  * finalised to the device's instance, so this one reuses that table instead of allocating one
  * (mtk_iommu's data->share_dom, mtk_iommu_v1's data->m4u_dom).
  */
-export const instanceTableTaken = (c: StepCtx): boolean => {
+export const instanceTableTaken = reading(["pool"], (c: StepCtx): boolean => {
   if (c.inst) for (const d of c.k.domainsFinalisedTo(c.inst)) if (d !== c.domain) return true;
   return false;
-};
+});
 
 // ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu (second batch) --------------------------
 

@@ -13,7 +13,7 @@ import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict }
 import { errnoName } from "./errno.ts";
 import { ERA_IDS, type EraId } from "./eras.ts";
 import type { LogLevel } from "./log.ts";
-import { type Domain, EraUnavailableError, Kernel } from "./model.ts";
+import { type Domain, EraUnavailableError, Kernel, type KernelObserver } from "./model.ts";
 import { buildPlatform, type DeviceSpec } from "./platform.ts";
 
 export type TripOp = "attach" | "pasid";
@@ -30,9 +30,9 @@ export interface Observed {
   attached: boolean;
 }
 
-/** Play one check's recipe in one era through the core. */
-export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = []): Observed {
-  const k = new Kernel({ era, variants, trace: false });
+/** Play one check's recipe in one era through the core (`observer`: a subscriber of the kernel's events, for tests). */
+export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = [], observer?: KernelObserver): Observed {
+  const k = new Kernel({ era, variants, trace: false, ...(observer ? { observer } : {}) });
   const dut: DeviceSpec = { id: "dut", props: trip.dev ?? {}, maxPasids: op === "pasid" ? TRIP_MAX_PASIDS : 0 };
   if (!trip.noIommu) dut.instance = trip.other ? "i1" : "i0";
   buildPlatform(k, {

@@ -30,8 +30,9 @@
  * - when kernel code asked for the domains finalised to an instance (k.domainsFinalisedTo,
  *   a pool: context banks, context ids, one page table per instance): that instance's
  *   finalised domains, counted per description, saturated at 1 + max(64, the driver's largest
- *   numeric instance property on the platform). Such drivers are found by watching those
- *   reads; the first time one shows up the cell restarts. Kernel code iterating k.domains
+ *   numeric instance property on the platform). Such drivers are known from their steps'
+ *   declared reads (Read "pool"), or found by watching the reads: the first time an
+ *   undeclared one shows up the cell restarts. Kernel code iterating k.domains
  *   during a transition is refused, and so is a PASID attach (the reference engine runs such
  *   experiments).
  *
@@ -59,6 +60,7 @@
  * the same answer as in the full kernel.
  */
 import { lookupDriver } from "../../hardware/registry.ts";
+import type { DriverModel } from "../../lib/driver.ts";
 import type { Domain, Group, IommuInstance } from "../../lib/model.ts";
 import { Kernel } from "../../lib/model.ts";
 import { buildPlatform } from "../../lib/platform.ts";
@@ -71,8 +73,18 @@ import { Watch } from "./watch.ts";
 
 export { describeDomain } from "./state.ts";
 
-/** Drivers seen reading a pool (k.domainsFinalisedTo); kept for the life of the process. */
+/**
+ * Drivers known to read a pool (k.domainsFinalisedTo): those whose steps declare it (Read
+ * "pool"), and those seen reading one elsewhere (domain_alloc, say: the cell restarts the first
+ * time); kept for the life of the process.
+ */
 const poolDrivers = new Set<string>();
+
+/** A driver some step of which declares a pool read. */
+function declaresPool(d: DriverModel): boolean {
+  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) if (s.reads?.includes("pool")) return true;
+  return false;
+}
 
 class Restart extends Error {}
 
@@ -455,6 +467,10 @@ class Engine {
     private readonly tick: (n: number) => void,
   ) {
     const drivers = new Set(fleet.instances.map((i) => i.driver));
+    for (const d of drivers) {
+      const model = lookupDriver(d);
+      if (model && declaresPool(model)) poolDrivers.add(d);
+    }
     this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
     this.watch = new Watch(this.heldIds, this.fleetPoolDrivers.size > 0, verify);
     this.k = new Kernel({ era: cell.era, variants: cell.variants, trace: false, observer: this.watch });
