@@ -21,7 +21,7 @@ export type EngineName = "compressed" | "reference";
 export interface RunOptions {
   /** Worker threads; 1 runs in this thread. Default: one per core for large sweeps, else 1. */
   workers?: number;
-  /** "compressed" (default) or "reference" (every device through the library; about 30 times slower). */
+  /** "compressed" (default: grouped where that pays, else device by device) or "reference" (every device through the library). */
   engine?: EngineName;
   /** Check the compressed engine's assumptions as it runs (slow). */
   verify?: boolean;
