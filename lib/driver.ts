@@ -73,42 +73,6 @@ export interface CheckStep {
 }
 
 /**
- * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
- * fields), each through a Kernel query method:
- * - "users": who is on a domain (k.devicesOn, k.instancesOn, k.groupsOn);
- * - "pool": the domains finalised to an instance (k.domainsFinalisedTo: context banks, ids, tables);
- * - "instanceHw": the domains programmed behind an instance (k.domainsBehind).
- * The sweep engine learns from them which drivers read pools; a test runs every check's trip
- * recipe with an observer and fails on a read a check does not declare.
- */
-export type Read = "users" | "pool" | "instanceHw";
-
-/** The declared Read a kernel read stands for (null: none may be declared, e.g. iterating k.domains). */
-export function readOf(what: KernelRead): Read | null {
-  switch (what) {
-    case "devicesOn":
-    case "instancesOn":
-    case "groupsOn":
-      return "users";
-    case "domainsFinalisedTo":
-      return "pool";
-    case "domainsBehind":
-      return "instanceHw";
-    default:
-      return null;
-  }
-}
-
-/** Reads declared by shared conditions and effects, found by check() / effect() / allocStep(). */
-const READS = new WeakMap<object, readonly Read[]>();
-
-/** Declare what a shared condition or effect reads; check() and effect() copy it onto their step. */
-export function reading<F extends object>(reads: readonly Read[], f: F): F {
-  READS.set(f, reads);
-  return f;
-}
-
-/**
  * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
  * when the device under test sits behind another instance), a domain allocated for device
  * "first" on i0, optionally attached to it (finalising it), then the attach under test.
@@ -402,6 +366,42 @@ export const fakeSuccess: Verdict = { errno: 0 };
 /** A check that trips and prints under WARN_ON(). */
 export function warnFail(errno: ErrnoName): Verdict {
   return { errno, warn: true };
+}
+
+/**
+ * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
+ * fields), each through a Kernel query method:
+ * - "users": who is on a domain (k.devicesOn, k.instancesOn, k.groupsOn);
+ * - "pool": the domains finalised to an instance (k.domainsFinalisedTo: context banks, ids, tables);
+ * - "instanceHw": the domains programmed behind an instance (k.domainsBehind).
+ * The sweep engine learns from them which drivers read pools; a test runs every check's trip
+ * recipe with an observer and fails on a read a check does not declare.
+ */
+export type Read = "users" | "pool" | "instanceHw";
+
+/** The declared Read a kernel read stands for (null: none may be declared, e.g. iterating k.domains). */
+export function readOf(what: KernelRead): Read | null {
+  switch (what) {
+    case "devicesOn":
+    case "instancesOn":
+    case "groupsOn":
+      return "users";
+    case "domainsFinalisedTo":
+      return "pool";
+    case "domainsBehind":
+      return "instanceHw";
+    default:
+      return null;
+  }
+}
+
+/** Reads declared by shared conditions and effects, found by check() / effect() / allocStep(). */
+const READS = new WeakMap<object, readonly Read[]>();
+
+/** Declare what a shared condition or effect reads; check() and effect() copy it onto their step. */
+export function reading<F extends object>(reads: readonly Read[], f: F): F {
+  READS.set(f, reads);
+  return f;
 }
 
 export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {

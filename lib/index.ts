@@ -22,7 +22,7 @@ export {
   type KernelRead,
   type Props,
 } from "./model.ts";
-export { verdictFor, lookupRows, type CheckStep, type DriverModel, type EraRows, type PropDoc, type Step, type Verdict } from "./driver.ts";
+export { verdictFor, lookupRows, readOf, reading, type CheckStep, type DriverModel, type EraRows, type PropDoc, type Read, type Step, type Verdict } from "./driver.ts";
 export { buildPlatform, type DeviceSpec, type InstanceSpec, type PlatformSpec } from "./platform.ts";
 export { domainAlloc, domainFree, domainUsers, staticDomain, type DomainAllocRequest } from "./core/domain.ts";
 export { groupSetDomainInternal, MUST_SUCCEED } from "./core/set-domain.ts";
