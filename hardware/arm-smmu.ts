@@ -166,6 +166,7 @@ export const armSmmu: DriverModel = {
       {
         source: TD1_PATCH,
         trip: { inst: { contextBanks: 2 }, firstAttach: false },
+        reads: ["pool"],
         // A resource allocation: it stays in attach_dev under test_dev (TD1 keeps the domain init there).
         phase: "attach",
       },

@@ -26,6 +26,7 @@ import {
   noIommu,
   noIommuGuard,
   noPasidCoherencyOrNesting,
+  reading,
   stepsFor,
   unfinalised,
 } from "../lib/driver.ts";
@@ -132,6 +133,7 @@ export const ipmmuVmsa: DriverModel = {
       CONTEXT_POOL,
       {
         source: TD1_PATCH,
+        reads: ["pool"],
         trip: { inst: { contexts: 2 }, firstAttach: false },
         // TD1 11/20 leaves the context allocation in attach_dev only; an EBUSY there breaks the
         // proposal's rule that attach_dev fails only with ENOMEM/ENOSPC after test_dev passed.
@@ -139,7 +141,7 @@ export const ipmmuVmsa: DriverModel = {
         phase: "both",
       },
     ),
-    effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", initContext),
+    effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", reading(["pool"], initContext)),
     instanceMismatch("mmu-mismatch", "domain->mmu != mmu", mismatchRows("EINVAL", mismatchText), {
       source: `f4a147735793 (v6.2: silent EINVAL); ${TD1_PATCH}`,
       logArgs: deviceThenDomainInstance,

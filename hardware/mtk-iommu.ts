@@ -84,7 +84,7 @@ export const mtkIommu: DriverModel = {
         // 04cee82e04d2 "iommu: Propagate return value in ->attach_dev callback functions".
         "einval-6.2": fail("ENOMEM", devErr(pgtableText)),
       },
-      { when: (c) => unfinalised(c) && !instanceTableTaken(c), printOn: "iommu" },
+      { when: (c) => unfinalised(c) && !instanceTableTaken(c), printOn: "iommu", reads: ["pool"] },
     ),
     effect("finalise", "dom->bank = &data->bank[bankid] (dom->data before ~2022)", "the domain is bound to this M4U", finaliseOnFirstAttach()),
   ],

@@ -98,7 +98,7 @@ export const omapIommu: DriverModel = {
         "einval-6.2": fail("EINVAL", devErr(attachedText)),
         "test-dev-2025": fail("EINVAL", devDbg(attachedText)),
       },
-      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {} },
+      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {}, reads: ["users"] },
     ),
     check(
       "no-iommus",

@@ -29,6 +29,7 @@ import {
   erasFrom,
   fail,
   noIommuGuard,
+  reading,
   stepsFor,
   translating,
   warnFail,
@@ -125,6 +126,7 @@ export const s390Iommu: DriverModel = {
       },
       {
         trip: RANGE_TRIP,
+        reads: ["users"],
         variants: {
           ...emediumtypeV6,
           // What if: EMEDIUMTYPE with a dev_dbg (v2's print style). The driver never printed here: the text is the kit's own wording.
@@ -152,11 +154,11 @@ export const s390Iommu: DriverModel = {
       "first-device-range",
       "list_empty(&s390_domain->devices): aperture = [zdev->start_dma, zdev->end_dma]",
       "the first device attached to a domain defines its aperture",
-      (c) => {
+      reading(["users"], (c: Ctx) => {
         if (c.inst === null || !translating(c) || domainHasOtherDevice(c)) return 0;
         c.domain.props.aperture = hexRange(range(c.dev.props));
         return 0;
-      },
+      }),
       ["pre-2022", "emediumtype-2022"],
     ),
   ],

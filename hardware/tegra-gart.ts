@@ -66,6 +66,7 @@ export const tegraGart: DriverModel = {
       },
       {
         trip: { firstAttach: false, before: otherDomainActive },
+        reads: ["instanceHw"],
         variants: {
           // What if the converted path printed dev_dbg. The driver never printed here: the text is the kit's own wording.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("another domain is active on the GART")) },

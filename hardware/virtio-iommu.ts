@@ -107,7 +107,7 @@ export const virtioIommu: DriverModel = {
         // Moved into viommu_domain_alloc_paging(dev) with the rest of the finalise.
         "mainline-2025": null,
       },
-      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
+      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false }, reads: ["pool"] },
     ),
     allocStep(
       "identity-map",

@@ -18,8 +18,10 @@ import {
   type EraRows,
   type IommuInstance,
   type Kernel,
+  type KernelRead,
   LabArgumentError,
   type Props,
+  type Read,
   type Step,
   type StepCtx,
   type Verdict,
@@ -27,7 +29,7 @@ import {
 import { type PropShapes, type PropsOf, text } from "./props.ts";
 
 // The driver contract's types live with the Kernel in model.ts (they refer to each other); drivers import them from here.
-export type { AllocCtx, AnyProps, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Step, StepCtx, StepProps, Trip, TripEnv, Verdict, WithProps } from "./model.ts";
+export type { AllocCtx, AnyProps, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Read, Step, StepCtx, StepProps, Trip, TripEnv, Verdict, WithProps } from "./model.ts";
 
 /** lookupRows' chain per era (lib/eras.ts eraChain), made once: it runs for every check of every attach. */
 const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, eraChain(e)]));
@@ -209,12 +211,40 @@ export function warnFail(errno: ErrnoName): Verdict {
   return { errno, warn: true };
 }
 
+/** The declared Read a kernel read stands for (null: none may be declared, e.g. iterating k.domains). */
+export function readOf(what: KernelRead): Read | null {
+  switch (what) {
+    case "devicesOn":
+    case "instancesOn":
+    case "groupsOn":
+      return "users";
+    case "domainsFinalisedTo":
+      return "pool";
+    case "domainsBehind":
+      return "instanceHw";
+    default:
+      return null;
+  }
+}
+
+/** Reads declared by shared conditions and effects, found by check() / effect() / allocStep(). */
+const READS = new WeakMap<object, readonly Read[]>();
+
+/** Declare what a shared condition or effect reads; check() and effect() copy it onto their step. */
+export function reading<F extends object>(reads: readonly Read[], f: F): F {
+  READS.set(f, reads);
+  return f;
+}
+
 export function check<C = StepCtx>(id: string, kernel: string, what: string, when: (c: C) => boolean, rows: EraRows, extra: Partial<CheckStep<C>> = {}): CheckStep<C> {
-  return { kind: "check", id, kernel, what, when, rows, ...extra };
+  const reads = READS.get(when);
+  return reads ? { kind: "check", id, kernel, what, when, rows, reads, ...extra } : { kind: "check", id, kernel, what, when, rows, ...extra };
 }
 
 export function effect<C = StepCtx>(id: string, kernel: string, what: string, run: (c: C) => Ret, eras?: readonly EraId[]): EffectStep<C> {
-  return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+  const step: EffectStep<C> = eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+  const reads = READS.get(run);
+  return reads ? { ...step, reads } : step;
 }
 
 /** The typed props of a driver whose property shapes are `S`. */
@@ -284,10 +314,10 @@ export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null &&
 export const translating = (c: StepCtx): boolean => c.domain.type === "unmanaged" || c.domain.type === "dma";
 
 /** Another device's hardware is already on this domain (drivers that allow one client device per domain). */
-export const domainHasOtherDevice = (c: StepCtx): boolean => {
+export const domainHasOtherDevice = reading(["users"], (c: StepCtx): boolean => {
   for (const d of c.k.devicesOn(c.domain)) if (d !== c.dev) return true;
   return false;
-};
+});
 
 /**
  * domain_alloc of a driver whose domains are bound to no instance when allocated: the listed
@@ -425,7 +455,7 @@ export function allocStep(
   kernel: string,
   what: string,
   rows: EraRows,
-  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu" } = {},
+  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu"; reads?: readonly Read[] } = {},
 ): EffectStep {
   const eras = (Object.keys(ERAS) as EraId[]).filter((e) => lookupRows(rows, e));
   const run = (c: StepCtx): Ret => {
@@ -437,7 +467,8 @@ export function allocStep(
     else if (v.log) c.k.printk(v.log.level, c.dev, v.log.text);
     return v.errno === 0 ? 0 : neg(v.errno);
   };
-  return { ...effect(id, kernel, what, run, eras), allocRows: rows };
+  const reads = opts.reads ?? (opts.when && READS.get(opts.when));
+  return { ...effect(id, kernel, what, run, eras), allocRows: rows, ...(reads ? { reads } : {}) };
 }
 
 /** attach_dev takes the device off its old domain before steps that can still fail: a failure then leaves it with none. */
@@ -451,10 +482,10 @@ export const detachFirst: EffectStep["run"] = (c) => {
  * finalised to the device's instance, so this one reuses that table instead of allocating one
  * (mtk_iommu's data->share_dom, mtk_iommu_v1's data->m4u_dom).
  */
-export const instanceTableTaken = (c: StepCtx): boolean => {
+export const instanceTableTaken = reading(["pool"], (c: StepCtx): boolean => {
   if (c.inst) for (const d of c.k.domainsFinalisedTo(c.inst)) if (d !== c.domain) return true;
   return false;
-};
+});
 
 // ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu (second batch) --------------------------
 

@@ -12,7 +12,7 @@ import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict }
 import { errnoName } from "./errno.ts";
 import { ERA_IDS, type EraId } from "./eras.ts";
 import type { LogLevel } from "./log.ts";
-import { type Domain, DriverSet, EraUnavailableError, Kernel } from "./model.ts";
+import { type Domain, DriverSet, EraUnavailableError, Kernel, type KernelObserver } from "./model.ts";
 import { buildPlatform, type DeviceSpec } from "./platform.ts";
 
 export type TripOp = "attach" | "pasid";
@@ -31,10 +31,11 @@ export interface Observed {
 
 /**
  * Play one check's recipe in one era through the core. The kernel runs `driver` in place of its
- * namesake in `drivers` (default: no other driver; a variant of another driver is then unknown).
+ * namesake in `drivers` (default: no other driver; a variant of another driver is then unknown);
+ * `observer`: a subscriber of the kernel's events, for tests.
  */
-export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = [], drivers?: DriverSet): Observed {
-  const k = new Kernel({ era, drivers: drivers ? drivers.with(driver) : new DriverSet([driver]), variants, trace: false });
+export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = [], drivers?: DriverSet, observer?: KernelObserver): Observed {
+  const k = new Kernel({ era, drivers: drivers ? drivers.with(driver) : new DriverSet([driver]), variants, trace: false, ...(observer ? { observer } : {}) });
   const dut: DeviceSpec = { id: "dut", props: trip.dev ?? {}, maxPasids: op === "pasid" ? TRIP_MAX_PASIDS : 0 };
   if (!trip.noIommu) dut.instance = trip.other ? "i1" : "i0";
   buildPlatform(k, {

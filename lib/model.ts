@@ -9,7 +9,7 @@ import { ERAS, type Era, type EraFeatures, type EraId, isRevisionVariant, REVISI
 import type { ErrnoName, Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
 import { quote } from "./scenario/text.ts";
-import type { TraceEvent } from "./trace.ts";
+import { type TraceEvent, TraceRecorder } from "./trace.ts";
 import type { PropShape } from "./props.ts";
 
 export type { PropDoc } from "./props.ts";
@@ -180,6 +180,8 @@ export interface CheckStep<C = StepCtx> {
   logArgs?: (c: C) => Array<string | number>;
   /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
   trip?: Trip;
+  /** Kernel state the condition reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
 }
 
 /**
@@ -223,9 +225,21 @@ export interface EffectStep<C = StepCtx> {
   run: (c: C) => Ret;
   /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
   allocRows?: EraRows;
+  /** Kernel state the effect reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
 }
 
 export type Step = CheckStep | EffectStep;
+
+/**
+ * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
+ * fields), each through a Kernel query method: "users" who is on a domain (devicesOn,
+ * instancesOn, groupsOn); "pool" the domains finalised to an instance (domainsFinalisedTo);
+ * "instanceHw" the domains programmed behind an instance (domainsBehind). lib/driver.ts readOf()
+ * maps a KernelRead event to it. The sweep engine learns from them which drivers read pools; a
+ * test runs every check's trip recipe with an observer and fails on a read a check does not declare.
+ */
+export type Read = "users" | "pool" | "instanceHw";
 
 export interface AllocCtx {
   k: Kernel;
@@ -383,6 +397,86 @@ export interface KernelOptions {
   failNth?: number;
   /** Print dev_dbg lines too (dynamic debug on). They are always recorded. */
   dynamicDebug?: boolean;
+  /** A subscriber of the kernel's event stream (besides the trace, which is one too). */
+  observer?: KernelObserver;
+}
+
+/** A read of kernel state through a Kernel query method, or an iteration of one of its tables. */
+export type KernelRead =
+  | "devicesOn"
+  | "instancesOn"
+  | "groupsOn"
+  | "domainsBehind"
+  | "domainsFinalisedTo"
+  | "groupsWithPasids"
+  /** Iterating k.devices, k.groups, k.domains (lookups by id are not reported). */
+  | "devices"
+  | "groups"
+  | "domains";
+
+/** A change of kernel state through a Kernel setter. */
+export type KernelChange = "hwDomain" | "groupDomain" | "groupPasid" | "addDomain" | "removeDomain" | "finaliseDomain";
+
+/**
+ * The kernel's event stream: what Kernel.call does (entry and exit of a kernel function), what
+ * printk prints, the reads drivers and the core make through the Kernel's query methods, and the
+ * changes through its setters. The trace is one subscriber (TraceRecorder), the compressed sweep
+ * engine another. With neither, the kernel reports nothing (one null test per site).
+ */
+export interface KernelObserver {
+  enter(fn: string, args: TraceEvent["args"]): void;
+  /** `returned`: the body returned (ret is its value, maybe undefined) rather than threw. */
+  exit(fn: string, ret: Ret | undefined, returned: boolean): void;
+  log(line: LogLine): void;
+  /** `of`: the domain or instance asked about; null for a table iteration and groupsWithPasids. */
+  read(what: KernelRead, of: Domain | IommuInstance | null): void;
+  /** `of` changed (a device's RID, a group's domain or PASIDs, a domain added, removed, finalised); `to` the new value. */
+  change(what: KernelChange, of: Device | Group | Domain, to: Domain | IommuInstance | PasidEntry | null): void;
+}
+
+/** Two subscribers as one. */
+function both(a: KernelObserver, b: KernelObserver): KernelObserver {
+  return {
+    enter: (fn, args) => (a.enter(fn, args), b.enter(fn, args)),
+    exit: (fn, ret, returned) => (a.exit(fn, ret, returned), b.exit(fn, ret, returned)),
+    log: (line) => (a.log(line), b.log(line)),
+    read: (what, of) => (a.read(what, of), b.read(what, of)),
+    change: (what, of, to) => (a.change(what, of, to), b.change(what, of, to)),
+  };
+}
+
+/** A kernel table that reports iterations to the observer (get/has/set are the Map's own). */
+class KernelTable<V> extends Map<string, V> {
+  constructor(
+    private readonly k: { readonly observer: KernelObserver | null },
+    private readonly what: "devices" | "groups" | "domains",
+  ) {
+    super();
+  }
+  private note(): void {
+    this.k.observer?.read(this.what, null);
+  }
+  // Return types are inferred: TypeScript 5.0 (tslab) has no MapIterator type.
+  override values() {
+    this.note();
+    return super.values();
+  }
+  override keys() {
+    this.note();
+    return super.keys();
+  }
+  override entries() {
+    this.note();
+    return super.entries();
+  }
+  override forEach(...args: Parameters<Map<string, V>["forEach"]>): void {
+    this.note();
+    super.forEach(...args);
+  }
+  override [Symbol.iterator]() {
+    this.note();
+    return super[Symbol.iterator]();
+  }
 }
 
 /** The whole simulated machine in one era. */
@@ -393,14 +487,14 @@ export class Kernel {
   /** The drivers this kernel runs; buildPlatform looks instances' drivers up here. */
   readonly drivers: DriverSet;
   readonly instances = new Map<string, IommuInstance>();
-  readonly devices = new Map<string, Device>();
-  readonly groups = new Map<string, Group>();
+  readonly devices: Map<string, Device> = new KernelTable<Device>(this, "devices");
+  readonly groups: Map<string, Group> = new KernelTable<Group>(this, "groups");
   /** Live (not freed) domains by id. */
-  readonly domains = new Map<string, Domain>();
+  readonly domains: Map<string, Domain> = new KernelTable<Domain>(this, "domains");
   readonly log: LogLine[] = [];
   readonly trace: TraceEvent[] | null;
-  private depth = 0;
-  private current: TraceEvent | null = null;
+  /** Who hears the event stream: the trace, KernelOptions.observer, both, or nobody (null). */
+  readonly observer: KernelObserver | null;
   private nextDomain = 1;
   private allocs = 0;
   private failAt: number;
@@ -436,7 +530,9 @@ export class Kernel {
       if (problem) throw new LabArgumentError(problem);
     }
     this.variants = new Set(opts.variants ?? []);
-    this.trace = opts.trace === false ? null : [];
+    const rec = opts.trace === false ? null : new TraceRecorder();
+    this.trace = rec ? rec.events : null;
+    this.observer = rec && opts.observer ? both(rec, opts.observer) : (rec ?? opts.observer ?? null);
     this.failAt = opts.failNth ?? 0;
   }
 
@@ -468,7 +564,7 @@ export class Kernel {
   printk(level: LogLevel, dev: Device | null, text: string): void {
     const line: LogLine = { level, dev: dev ? dev.id : null, text };
     this.log.push(line);
-    if (this.current) this.current.log.push(line);
+    this.observer?.log(line);
   }
 
   /** WARN_ON(cond): prints a splat when cond holds and returns cond, as the kernel macro does. */
@@ -477,21 +573,19 @@ export class Kernel {
     return cond;
   }
 
-  /** Run `body` as the kernel function `fn`, recording a trace event around it. */
+  /** Run `body` as the kernel function `fn`: the one place its entry and exit are reported (trace, observer). */
   call(fn: string, args: TraceEvent["args"], body: () => Ret): Ret {
-    if (!this.trace) return body();
-    const ev: TraceEvent = { seq: this.trace.length, depth: this.depth, fn, args, log: [] };
-    this.trace.push(ev);
-    const saved = this.current;
-    this.current = ev;
-    this.depth++;
+    const o = this.observer;
+    if (o === null) return body();
+    o.enter(fn, args);
+    let ret: Ret | undefined;
+    let returned = false;
     try {
-      const ret = body();
-      ev.ret = ret;
+      ret = body();
+      returned = true;
       return ret;
     } finally {
-      this.depth--;
-      this.current = saved;
+      o.exit(fn, ret, returned);
     }
   }
 
@@ -499,6 +593,7 @@ export class Kernel {
   setHwDomain(dev: Device, d: Domain | null): void {
     const old = dev.hwDomain;
     if (old === d) return;
+    this.observer?.change("hwDomain", dev, d);
     const inst = dev.instance;
     if (old) {
       const u = this.usersOf(old);
@@ -543,12 +638,14 @@ export class Kernel {
 
   /** A new live domain (iommu_domain_alloc). */
   addDomain(d: Domain): void {
+    this.observer?.change("addDomain", d, d.instance);
     this.domains.set(d.id, d);
     if (d.instance) this.finaliseDomain(d, d.instance);
   }
 
   /** The driver finalises `d` to `inst` (smmu_domain->smmu = smmu and the like); keeps the index. */
   finaliseDomain(d: Domain, inst: IommuInstance): void {
+    this.observer?.change("finaliseDomain", d, inst);
     d.instance = inst;
     if (d.isStatic) return; // never freed, never counted from a pool
     let s = this.byInstance.get(inst);
@@ -558,11 +655,13 @@ export class Kernel {
 
   /** The live (allocated, not static) domains finalised to `inst`, in the order they were. */
   domainsFinalisedTo(inst: IommuInstance): ReadonlySet<Domain> {
+    this.observer?.read("domainsFinalisedTo", inst);
     return this.byInstance.get(inst) ?? NONE;
   }
 
   /** A domain freed (iommu_domain_free); its index entries go unless a use-after-free keeps users on it. */
   removeDomain(d: Domain): void {
+    this.observer?.change("removeDomain", d, null);
     this.domains.delete(d.id);
     if (d.instance) this.byInstance.get(d.instance)?.delete(d);
     const u = this.users.get(d);
@@ -586,12 +685,14 @@ export class Kernel {
 
   /** The domains programmed for the RIDs of the devices behind `inst`. */
   domainsBehind(inst: IommuInstance): Domain[] {
+    this.observer?.read("domainsBehind", inst);
     return live(this.instanceHw.get(inst));
   }
 
   /** group->domain = d; keeps the users index. */
   setGroupDomain(g: Group, d: Domain | null): void {
     const old = g.domain;
+    this.observer?.change("groupDomain", g, d);
     if (old !== d) {
       if (old) {
         const u = this.usersOf(old);
@@ -607,6 +708,7 @@ export class Kernel {
 
   /** Store (or, with null, erase) group->pasid_array[pasid]. */
   setGroupPasid(g: Group, pasid: number, e: PasidEntry | null): void {
+    this.observer?.change("groupPasid", g, e);
     if (e) g.pasidArray.set(pasid, e);
     else g.pasidArray.delete(pasid);
     if (g.pasidArray.size) this.pasidGroups.add(g);
@@ -615,11 +717,13 @@ export class Kernel {
 
   /** Devices whose RID hardware has `d` programmed, in the order they got it. */
   devicesOn(d: Domain): ReadonlySet<Device> {
+    this.observer?.read("devicesOn", d);
     return asSet(this.users.get(d)?.devices);
   }
 
   /** The IOMMU instances behind which some device has `d` programmed for its RID. */
   instancesOn(d: Domain): IommuInstance[] {
+    this.observer?.read("instancesOn", d);
     const out: IommuInstance[] = [];
     const u = this.users.get(d);
     if (u?.first?.n) out.push(u.first.inst);
@@ -631,11 +735,13 @@ export class Kernel {
 
   /** Groups whose group->domain is `d`. */
   groupsOn(d: Domain): ReadonlySet<Group> {
+    this.observer?.read("groupsOn", d);
     return asSet(this.users.get(d)?.groups);
   }
 
   /** Groups with PASIDs attached. */
   groupsWithPasids(): ReadonlySet<Group> {
+    this.observer?.read("groupsWithPasids", null);
     return this.pasidGroups;
   }
 
