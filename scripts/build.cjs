@@ -2,6 +2,8 @@
 // `npm run build`: compiles lib/, hardware/ and tools/ into dist/ so that users do not wait for TypeScript.
 //   dist/iommu-lab.cjs  the command line in one file (bin/iommu-lab.cjs runs it when it is current)
 //   dist/worker.cjs     the sweep's worker thread for that bundle
+//   dist/check.cjs      the classroom checker (scripts/check.ts) in one file, for scripts/check.cjs;
+//                       student code still runs from the sources, through tsx, in its worker thread
 //   dist/lib/**.js      one CommonJS module per source module, with its .d.ts beside it, for
 //   dist/hardware/**.js, dist/tools/**.js notebooks (tslab: `import { ... } from "../dist/lib/index"`) and scripts;
 //                       declarations that import zod are written without it (build-slim-dts.cjs)
@@ -19,7 +21,7 @@ const DIST = path.join(ROOT, "dist");
 const STAMP = ".stamp";
 const SOURCE_DIRS = ["lib", "hardware", "tools"];
 /** Inputs besides the sources: bundled packages and the build's own settings. */
-const INPUT_FILES = ["package-lock.json", "tsconfig.build.json", "scripts/build.cjs", "scripts/build-slim-dts.cjs"];
+const INPUT_FILES = ["package-lock.json", "tsconfig.build.json", "scripts/build.cjs", "scripts/build-slim-dts.cjs", "scripts/check.ts"];
 
 function sourceFiles() {
   const out = [];
@@ -141,6 +143,7 @@ async function build() {
   const bundle = { ...common, bundle: true, mainFields: ["module", "main"], external: ["@resvg/resvg-js"], plugins: [dirnamePlugin(() => DIST)] };
   await esbuild.build({ ...bundle, entryPoints: { "iommu-lab": path.join(ROOT, "tools/cli/main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
   await esbuild.build({ ...bundle, entryPoints: { worker: path.join(ROOT, "tools/sweep/worker-main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
+  await esbuild.build({ ...bundle, entryPoints: { check: path.join(ROOT, "scripts/check.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
   // Deno and other ESM-first loaders: these .js files are CommonJS.
   fs.writeFileSync(path.join(tmp, "package.json"), '{ "type": "commonjs" }\n');
   const t = await tsc;

@@ -30,7 +30,7 @@ function studentDir(upTo: number, bad: Record<string, string>): string {
 
 function check(dir: string, args: string[]) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", "--timeout", "2", ...args], {
+  const r = spawnSync(process.execPath, ["scripts/check.cjs", "--timeout", "2", ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
@@ -91,7 +91,7 @@ for (const b of BAD) {
 test("--watch: an endless loop saved in an exercise is reported, the watcher goes on and quits on Ctrl-C", async () => {
   const id = "07-iommufd-auto-domain";
   const dir = studentDir(ids.indexOf(id), {});
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/check.ts", "--watch", "--timeout", "2", "--no-typecheck"], {
+  const child = spawn(process.execPath, ["scripts/check.cjs", "--watch", "--timeout", "2", "--no-typecheck"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
