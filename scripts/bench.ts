@@ -21,7 +21,8 @@
  *  4. Peak memory per device: the 10^6-device sweep's peak RSS minus a 10^3-device one's.
  *  0. The waits users see, as ratios to a baseline from the same run (scripts/bench-waits.ts),
  *     printed as lines `ratio NAME: X` after the table: cli/node, import/empty-cell (needs
- *     Jupyter and `bash scripts/setup.sh`), attach/minimal.
+ *     Jupyter and `bash scripts/setup.sh`), attach/minimal; and engine/per-device, engine/floor
+ *     from scripts/bench-engine.ts when that file is there (`engineRatios()`, see ENGINE_BENCH).
  * `--only NAME` (repeatable) runs only some parts: cli, notebook, attach (0), engine (1, 2),
  * sweep (3, 4).
  * Not a test: nothing here passes or fails.
@@ -59,6 +60,16 @@ function steady<T>(warm: number, n: number, f: () => T): { ms: number; first: nu
   }
   const runs = ts.slice(warm).sort((a, b) => a - b);
   return { ms: runs[n >> 1]!, first: ts[0]!, value };
+}
+
+/**
+ * The hook for the engine's ratio lines (engine/per-device, engine/floor): scripts/bench-engine.ts
+ * exports `engineRatios(): Ratio[] | Promise<Ratio[]>`; until that file exists they are not printed.
+ */
+const ENGINE_BENCH = path.join(__dirname, "bench-engine.ts");
+async function engineRatios(): Promise<Ratio[] | null> {
+  if (!fs.existsSync(ENGINE_BENCH)) return null;
+  return (require(ENGINE_BENCH) as { engineRatios(): Ratio[] | Promise<Ratio[]> }).engineRatios();
 }
 
 /** Warm-up runs and timed runs for the 10^5 / 10^6 engine and limit figures. */
@@ -166,7 +177,7 @@ function cliSweep(devices: number, workers: number): ChildResult {
   const raw = JSON.parse(fs.readFileSync(FLEET, "utf8")) as Record<string, unknown>;
   fs.writeFileSync(file, JSON.stringify({ ...raw, devices }));
   const t = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", file, String(workers)], { encoding: "utf8", cwd: root });
+  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", __filename, "--child", file, String(workers)], { encoding: "utf8", cwd: root });
   const ms = performance.now() - t;
   fs.rmSync(file);
   if (r.status !== 0) throw new Error(`child sweep failed: ${r.stderr}`);
@@ -193,7 +204,10 @@ async function main(want: (part: string) => boolean): Promise<void> {
     else rows.push(["0. import/empty-cell", "-", "needs /usr/bin/python3 with Jupyter and the kernelspec: run `bash scripts/setup.sh`"]);
   }
   if (want("attach")) ratios.push(attachOverMinimal());
+  const engine = want("engine") ? await engineRatios() : [];
+  if (engine) ratios.push(...engine);
   for (const r of ratios) rows.push([`0. ${r.name}`, `x${r.ratio.toFixed(2)}`, r.detail]);
+  if (!engine) rows.push(["0. engine/per-device, engine/floor", "-", `not measured: ${path.relative(root, ENGINE_BENCH)} is missing`]);
   json["ratios"] = Object.fromEntries(ratios.map((r) => [r.name, r.ratio]));
 
   // 1 + 2: attempts per second.
