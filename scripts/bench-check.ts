@@ -48,7 +48,7 @@ function wholeTrack(extra: string[], want: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...extra], {
+    const r = spawnSync(process.execPath, ["scripts/check.cjs", ...extra], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1", IOMMU_LAB_PROGRESS: `${PROJECT_ROOT}/.progress.json.bench.tmp` },

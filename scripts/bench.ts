@@ -21,7 +21,8 @@
  *  4. Peak memory per device: the 10^6-device sweep's peak RSS minus a 10^3-device one's.
  *  0. The waits users see, as ratios to a baseline from the same run (scripts/bench-waits.ts),
  *     printed as lines `ratio NAME: X` after the table: cli/node, import/empty-cell (needs
- *     Jupyter and `bash scripts/setup.sh`), attach/minimal.
+ *     Jupyter and `bash scripts/setup.sh`), attach/minimal; and engine/per-device, engine/floor
+ *     from scripts/bench-engine.ts (`engineRatios()`).
  * `--only NAME` (repeatable) runs only some parts: cli, notebook, attach (0), engine (1, 2),
  * sweep (3, 4).
  * Not a test: nothing here passes or fails.
@@ -167,7 +168,7 @@ function cliSweep(devices: number, workers: number): ChildResult {
   const raw = JSON.parse(fs.readFileSync(FLEET, "utf8")) as Record<string, unknown>;
   fs.writeFileSync(file, JSON.stringify({ ...raw, devices }));
   const t = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", file, String(workers)], { encoding: "utf8", cwd: root });
+  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", __filename, "--child", file, String(workers)], { encoding: "utf8", cwd: root });
   const ms = performance.now() - t;
   fs.rmSync(file);
   if (r.status !== 0) throw new Error(`child sweep failed: ${r.stderr}`);

@@ -1,7 +1,9 @@
 """Times tslab cells for `npm run bench` (scripts/bench.ts): an empty cell, then a notebook's import
 cell from ../dist/lib (the compiled library with .d.ts; tslab cannot compile the sources, whose
 imports name their .ts files), in a fresh kernel per run. Prints one JSON object: milliseconds
-per cell (median over the kernels run), and any cell output that was an error.
+per cell (median over the kernels run), the kernel process's CPU milliseconds per cell (Linux,
+from /proc, in 10 ms ticks: steadier than wall time on a shared machine), and any cell output
+that was an error.
 
 usage: python3 bench_notebook.py ROOT RUNS   (JUPYTER_PATH etc. from scripts/jupyter-env.sh)
 """
@@ -28,9 +30,20 @@ const eraCount: number = ERA_IDS.length;
 eraCount"""
 
 
-def timed(kc, code):
-    """Wall time (ms) from the request to the kernel's reply, and the error text it printed."""
+def cpu_ms(pid):
+    """CPU (user + system, ms) of process `pid` so far; None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 10  # utime, stime: ticks of 1/100 s
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def timed(kc, code, pid=None):
+    """Wall time (ms) from the request to the kernel's reply, the kernel's CPU (ms) meanwhile, and the error text it printed."""
     errors = []
+    c0 = cpu_ms(pid)
     t = time.perf_counter()
     msg_id = kc.execute(code)
     while True:
@@ -45,24 +58,30 @@ def timed(kc, code):
         elif m["msg_type"] == "status" and c["execution_state"] == "idle":
             break
     ms = (time.perf_counter() - t) * 1000
-    return ms, errors
+    c1 = cpu_ms(pid)
+    return ms, (c1 - c0 if c0 is not None and c1 is not None else None), errors
 
 
 result = {"runs": runs}
 for lib in ["dist/lib"]:
-    empties, imports, errors = [], [], []
+    empties, imports, empty_cpu, import_cpu, errors = [], [], [], [], []
     for _ in range(runs):
         km, kc = start_new_kernel(kernel_name="tslab", cwd=f"{root}/notebooks")
+        pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
         try:
             timed(kc, "0")  # the kernel's own first-cell work, not counted
-            ms, err = timed(kc, "")
+            ms, cpu, err = timed(kc, "", pid)
             empties.append(ms)
+            empty_cpu.append(cpu)
             errors += err
-            ms, err = timed(kc, IMPORT.replace("LIB", lib))
+            ms, cpu, err = timed(kc, IMPORT.replace("LIB", lib), pid)
             imports.append(ms)
+            import_cpu.append(cpu)
             errors += err
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
     result[lib] = {"emptyMs": statistics.median(empties), "importMs": statistics.median(imports), "errors": errors}
+    if None not in empty_cpu + import_cpu:
+        result[lib].update({"emptyCpuMs": statistics.median(empty_cpu), "importCpuMs": statistics.median(import_cpu)})
 print(json.dumps(result))

@@ -12,6 +12,7 @@ const { spawn, spawnSync, fork } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { treeCpuMs } = require("./tree-cpu.cjs");
 
 const root = path.resolve(__dirname, "..");
 process.chdir(root);
@@ -31,6 +32,7 @@ const project = dir === "test";
 // dist/ first (a no-op when current): the command-line tests then run the bundle users run.
 if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
 const TIMES = path.join("build", "test-times.json");
+const CPU = path.join("build", "test-cpu.json"); // CPU (ms) per file of the last run, child processes included
 const pattern = process.argv[2]; // optional: a substring of the test file names to run
 const files = fs
   .readdirSync(dir, { recursive: true })
@@ -82,6 +84,7 @@ function suites(n) {
   // Unknown times count as long: a new file starts early rather than last.
   const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
   const times = {};
+  const cpu = {};
   const report = (r) => {
     const bad = r.crashed || r.passed !== r.total;
     if (bad) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
@@ -97,7 +100,7 @@ function suites(n) {
   const worker = () =>
     new Promise((resolve) => {
       if (!todo.length) return resolve();
-      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--import", "tsx"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", "tsx/cjs"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
       let current = null;
       let started = 0;
       let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
@@ -114,6 +117,7 @@ function suites(n) {
       child.on("message", (m) => {
         if (!m.ready) {
           times[key(current)] = Date.now() - started;
+          cpu[key(current)] = m.cpuMs;
           report({ ...m, file: name(current), out: m.out + raw });
         }
         next();
@@ -127,19 +131,20 @@ function suites(n) {
         } else resolve();
       });
     });
-  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => times);
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu }));
 }
 
 async function main() {
   const t = Date.now();
   const workers = Math.max(1, os.availableParallelism());
-  const [times] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  const [{ times, cpu }] = await Promise.all([suites(workers), project ? typecheck() : null]);
   if (project) {
     const all = { ...readTimes(), ...times };
     fs.mkdirSync("build", { recursive: true });
     fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
+    fs.writeFileSync(CPU, `${JSON.stringify(cpu, Object.keys(cpu).sort(), 1)}\n`);
   }
-  console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s, ${(treeCpuMs() / 1000).toFixed(1)} s CPU`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

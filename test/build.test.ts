@@ -13,13 +13,16 @@ import * as assert from "uvu/assert";
 const root = path.resolve(__dirname, "..");
 const { isCurrent } = require("../scripts/build.cjs") as { isCurrent(): boolean };
 
-/** Runs bin/iommu-lab.cjs; `ran` says whether the bundle or the sources answered. */
-function cli(args: string[], sources: boolean) {
-  const probe = "process.on('exit', () => require('fs').writeSync(2, '\\nran: ' + (Object.keys(require.cache).some((f) => f.endsWith('iommu-lab.cjs') && f.includes('dist')) ? 'bundle' : 'sources') + '\\n'))";
-  const r = spawnSync(process.execPath, ["--eval", `${probe}; process.argv.splice(1, 1); require(${JSON.stringify(path.join(root, "bin/iommu-lab.cjs"))})`, "--", ...args], {
+/**
+ * Runs an entry point (bin/iommu-lab.cjs, or scripts/check.cjs, whose bundle is dist/BUNDLE);
+ * `ran` says whether the bundle or the sources answered.
+ */
+function cli(args: string[], sources: boolean, entry = "bin/iommu-lab.cjs", bundle = "iommu-lab.cjs", env: Record<string, string> = {}) {
+  const probe = `process.on('exit', () => require('fs').writeSync(2, '\\nran: ' + (Object.keys(require.cache).some((f) => f.endsWith(${JSON.stringify(bundle)}) && f.includes('dist')) ? 'bundle' : 'sources') + '\\n'))`;
+  const r = spawnSync(process.execPath, ["--eval", `${probe}; process.argv.splice(1, 0, "entry"); require(${JSON.stringify(path.join(root, entry))})`, "--", ...args], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, IOMMU_LAB_SOURCES: sources ? "1" : "0" },
+    env: { ...process.env, ...env, IOMMU_LAB_SOURCES: sources ? "1" : "0", NO_COLOR: "1" },
   });
   const m = /\nran: (\w+)\n$/.exec(r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\nran: \w+\n$/, ""), ran: m?.[1] };
@@ -41,11 +44,29 @@ for (const args of CASES) {
     const s = cli(args, true);
     assert.is(b.ran, "bundle");
     assert.is(s.ran, "sources");
+    assert.not.match(b.stdout + b.stderr, /^usage: iommu-lab/m, "the command's arguments reached it");
     assert.is(b.status, s.status);
     assert.is(b.stdout, s.stdout);
     assert.is(b.stderr, s.stderr);
   });
 }
+
+test("npm run check (scripts/check.cjs): the bundle answers, as the sources do", () => {
+  const dir = fs.mkdtempSync(path.join(root, "build", "check-entry-"));
+  try {
+    const env = { IOMMU_LAB_PROGRESS: path.join(dir, "progress.json") };
+    for (const args of [["--help"], ["--frobnicate"]]) {
+      const b = cli(args, false, "scripts/check.cjs", "check.cjs", env);
+      const s = cli(args, true, "scripts/check.cjs", "check.cjs", env);
+      assert.ok(b.stdout.length + b.stderr.length > 0, args.join(" "));
+      assert.is(b.ran, "bundle", args.join(" "));
+      assert.is(s.ran, "sources", args.join(" "));
+      assert.equal([b.status, b.stdout, b.stderr], [s.status, s.stdout, s.stderr], args.join(" "));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
+  }
+});
 
 test("declarations without zod keep the zod-inferred types exactly (tslab's TypeScript 5.0)", () => {
   for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "tools/sweep/schema.d.ts", "tools/exercises/track.d.ts"]) {

@@ -28,9 +28,16 @@ function studentDir(upTo: number, bad: Record<string, string>): string {
   return dir;
 }
 
-function check(dir: string, args: string[]) {
+/**
+ * The checker's limit per check, in seconds: an endless loop burns it in full, so it is short.
+ * Up to exercise 07 every check takes milliseconds; the runs that go on to exercise 12 (whose
+ * solutions before it run fast-check cases and render a chart) get a looser one.
+ */
+const LIMIT = { upTo07: "1", upTo12: "2" };
+
+function check(dir: string, args: string[], limit: string) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", "--timeout", "2", ...args], {
+  const r = spawnSync(process.execPath, ["scripts/check.cjs", "--timeout", limit, ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
@@ -42,30 +49,34 @@ function check(dir: string, args: string[]) {
 const solution07 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "07-iommufd-auto-domain.ts"), "utf8");
 const solution12 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "12-what-if-chart.ts"), "utf8");
 
-const BAD: Array<{ what: string; id: string; text: string; line: RegExp }> = [
+const BAD: Array<{ what: string; id: string; text: string; line: RegExp; limit: string }> = [
   {
     what: "an endless loop",
     id: "07-iommufd-auto-domain",
     text: solution07.replace("for (const hwpt of ioas.hwpts) {", "for (const hwpt of ioas.hwpts) {\n      while (hwpt) r.attempts++;"),
-    line: /07-iommufd-auto-domain\.ts: your code did not finish within 2 s \(an endless loop\?\)/,
+    line: /07-iommufd-auto-domain\.ts: your code did not finish within 1 s \(an endless loop\?\)/,
+    limit: LIMIT.upTo07,
   },
   {
     what: "a promise that never settles",
     id: "12-what-if-chart",
     text: solution12.replace("return renderSvg(chartSpec(rows));", "return new Promise<string>(() => void chartSpec(rows));"),
     line: /12-what-if-chart\.ts: your code did not finish within 2 s \(an endless loop\?\)/,
+    limit: LIMIT.upTo12,
   },
   {
     what: "a throw at load",
     id: "07-iommufd-auto-domain",
     text: `${solution07}\nthrow new Error("half-written");\n`,
     line: /07-iommufd-auto-domain\.ts:\d+: the file could not be loaded: your code threw Error: half-written/,
+    limit: LIMIT.upTo07,
   },
   {
     what: "a stack overflow",
     id: "07-iommufd-auto-domain",
     text: solution07.replace("export function autoGetDomain(", "function depth(n: number): number {\n  return depth(n + 1) + 1;\n}\nexport function autoGetDomain(").replace("r.attempts++;", "r.attempts += depth(0);"),
     line: /07-iommufd-auto-domain\.ts(:\d+)?: your code called itself without end \(RangeError: Maximum call stack size exceeded\)/,
+    limit: LIMIT.upTo07,
   },
 ];
 
@@ -73,11 +84,11 @@ for (const b of BAD) {
   test(`${b.what}: one line at the file and exit 1, with --only and in the full run`, () => {
     const dir = studentDir(ids.indexOf(b.id), { [b.id]: b.text });
     try {
-      const only = check(dir, ["--only", b.id.slice(0, 2), "--no-typecheck"]);
+      const only = check(dir, ["--only", b.id.slice(0, 2), "--no-typecheck"], b.limit);
       assert.is(only.code, 1, only.out);
       assert.match(only.out, b.line);
       assert.not.match(only.out, /\n\s+at .*\(/, "a stack trace leaked");
-      const full = check(dir, []);
+      const full = check(dir, [], b.limit);
       assert.is(full.code, 1, full.out);
       assert.match(full.out, b.line);
       assert.match(full.out, new RegExp(`✓ ${ids[ids.indexOf(b.id) - 1]!.slice(0, 2)} `), "the exercises before it were not reported");
@@ -91,7 +102,7 @@ for (const b of BAD) {
 test("--watch: an endless loop saved in an exercise is reported, the watcher goes on and quits on Ctrl-C", async () => {
   const id = "07-iommufd-auto-domain";
   const dir = studentDir(ids.indexOf(id), {});
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/check.ts", "--watch", "--timeout", "2", "--no-typecheck"], {
+  const child = spawn(process.execPath, ["scripts/check.cjs", "--watch", "--timeout", LIMIT.upTo07, "--no-typecheck"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -119,7 +130,7 @@ test("--watch: an endless loop saved in an exercise is reported, the watcher goe
   try {
     await until("the first check", /Watching exercises[^\n]*07-/);
     fs.writeFileSync(path.join(dir, `${id}.ts`), abs(BAD[0]!.text));
-    await until("the endless loop saved", /07-iommufd-auto-domain\.ts: your code did not finish within 2 s \(an endless loop\?\)/);
+    await until("the endless loop saved", /07-iommufd-auto-domain\.ts: your code did not finish within 1 s \(an endless loop\?\)/);
     await until("watching again after the loop", /Watching exercises[^\n]*07-/);
     // A save that fixes it is picked up by the fresh worker.
     fs.writeFileSync(path.join(dir, `${id}.ts`), abs(solution07));

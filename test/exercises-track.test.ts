@@ -12,6 +12,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { explainFailure, formatFailure, locate } from "../tools/exercises/explain.ts";
+import { checkExercise } from "../tools/exercises/notebook.ts";
 import { mismatch } from "../tools/exercises/harness.ts";
 import { progressBar } from "../tools/exercises/report.ts";
 import { runChecks } from "../tools/exercises/runner.ts";
@@ -133,7 +134,7 @@ test("progress bar", () => {
 // ---- The checker as a student runs it (child processes, a temporary progress file) ------------
 
 function check(args: string[], progress: string) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], {
+  const r = spawnSync(process.execPath, ["scripts/check.cjs", ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     env: { ...process.env, IOMMU_LAB_PROGRESS: progress, IOMMU_LAB_EXERCISES: starters(), NO_COLOR: "1" },
@@ -199,7 +200,7 @@ test("npm run check -- --reset ID restores the committed starter (only with --ye
     fs.writeFileSync(path.join(tmp, `${id}.ts`), mine);
     fs.writeFileSync(path.join(tmp, "notes.txt"), "keep me");
     const run = (args: string[]) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, IOMMU_LAB_EXERCISES: tmp, NO_COLOR: "1" } });
+      const r = spawnSync(process.execPath, ["scripts/check.cjs", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, IOMMU_LAB_EXERCISES: tmp, NO_COLOR: "1" } });
       return { code: r.status, out: r.stdout + r.stderr };
     };
     const refused = run(["--reset", "02"]);
@@ -219,8 +220,7 @@ test("npm run check -- --reset ID restores the committed starter (only with --ye
   }
 });
 
-test("checkExercise() (the notebook form) returns the checker's report as text", async () => {
-  const { checkExercise } = await import("../tools/exercises/notebook.ts");
+test("checkExercise() (the notebook form) returns the checker's report as text", () => {
   const rep = checkExercise("02", { solutions: true });
   assert.ok(rep.passed, rep.text);
   assert.match(String(rep), /✓ 02 sprd-iommu/);

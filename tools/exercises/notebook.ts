@@ -57,7 +57,7 @@ class Report implements ExerciseReport {
  */
 export function checkExercise(id: string, opts: { solutions?: boolean } = {}): ExerciseReport {
   const ROOT = projectRoot();
-  const args = ["--import", "tsx", path.join(ROOT, "scripts", "check.ts"), "--only", id, "--json", ...(opts.solutions ? ["--solutions"] : [])];
+  const args = [path.join(ROOT, "scripts", "check.cjs"), "--only", id, "--json", ...(opts.solutions ? ["--solutions"] : [])];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   const line = (r.stdout || "").trim().split("\n").pop() || "";
   try {
