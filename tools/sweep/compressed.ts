@@ -234,7 +234,8 @@ class TupleSet {
   private a = 0;
   private b = 0;
   private n = 0;
-  private cached: string | null = "0.0.0";
+  /** The key, or "" when it must be made again (never null: one field type, so optimised code that reads it stays valid). */
+  private cached = "0.0.0";
   /** Bumped whenever a tuple comes in or goes out (a cheap "did it change" for one transition). */
   changes = 0;
 
@@ -247,7 +248,7 @@ class TupleSet {
       this.a = (this.a + x) >>> 0;
       this.b = (this.b + y) >>> 0;
       this.n++;
-      this.cached = null;
+      this.cached = "";
       this.changes++;
     }
     this.counts.set(t, c + 1);
@@ -261,7 +262,7 @@ class TupleSet {
       this.b = (this.b - y) >>> 0;
       this.n--;
       this.counts.delete(t);
-      this.cached = null;
+      this.cached = "";
       this.changes++;
     } else this.counts.set(t, c - 1);
   }
@@ -271,7 +272,8 @@ class TupleSet {
   }
 
   key(): string {
-    return (this.cached ??= `${this.a.toString(36)}.${this.b.toString(36)}.${this.n}`);
+    if (this.cached === "") this.cached = `${this.a.toString(36)}.${this.b.toString(36)}.${this.n}`;
+    return this.cached;
   }
 }
 
