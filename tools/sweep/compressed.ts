@@ -104,10 +104,12 @@ export class GroupingDoesNotPay extends Error {
  * the per-device engine (its bookkeeping: tuples, memos, shared state), so past simulating 1 in
  * 8 transitions it loses. It gives up
  * (a) at a checkpoint in each phase (after the first 1/64 of the groups, at least 256), when 1
- *     in 8 of the transitions so far in the phase changed what other groups read (the
- *     consumer's list, a pool: a new domain per VFIO container, say), so that no twin can ever
- *     be counted with them; transitions that only taught it something (a first memo for a
- *     class or state) do not count against it;
+ *     in 8 of the transitions in the second half of that stretch changed what other groups
+ *     read (the consumer's list, a pool: a new domain per VFIO container, say), so that no
+ *     twin can ever be counted with them. The first half is left out: there the engine learns
+ *     (a first memo per class or state, pools filling up to their caps, each a change once);
+ *     on a 10^5-device mixed fleet 1 in 8 of the first 1/64 changed something but only 1 in 17
+ *     of its second half, and grouping is 13 times faster than per device there;
  * (b) when its simulated transitions, restarts included, pass 1/8 of the cell's (2 per group).
  * (a) costs the probes and 1/64 of the requests at most, (b) about what the per-device run costs.
  */
@@ -457,6 +459,8 @@ class Engine {
   /** Simulated transitions allowed in this run (PAYS_BELOW; restarts spent part of it), and where each phase checks its rate. */
   private budget = Infinity;
   private checkpoint = -1;
+  /** Changers when the phase reached half its checkpoint. */
+  private halfChangers = 0;
   /** Simulated transitions that changed the shared state (no twin can be counted with them). */
   private changers = 0;
 
@@ -830,9 +834,13 @@ class Engine {
    */
   private nextStop(j: number, n: number, base: number): number {
     if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
-    if (j === this.checkpoint && (this.changers - base) * PAYS_BELOW > j) throw new GroupingDoesNotPay(this.simulated);
+    const half = this.checkpoint >> 1;
+    if (j === 0) this.halfChangers = base;
+    if (j === half) this.halfChangers = this.changers;
+    if (j === this.checkpoint && (this.changers - this.halfChangers) * PAYS_BELOW > j - half) throw new GroupingDoesNotPay(this.simulated);
     let to = Math.min(n, (j + 1) | (TICK - 1));
-    if (this.checkpoint > j && this.checkpoint < to) to = this.checkpoint;
+    if (half > j && half < to) to = half;
+    else if (this.checkpoint > j && this.checkpoint < to) to = this.checkpoint;
     return to;
   }
 
