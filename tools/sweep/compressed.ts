@@ -586,7 +586,8 @@ class Engine {
   private updatePools(g: Group | null): void {
     if (!this.fleetPoolDrivers.size) return;
     const dirty = new Set(this.watch.dirty);
-    for (const d of this.heldList) dirty.add(d);
+    // Of the consumer's list, only the positions the transition named can have changed (assumption 1; verify recounts all).
+    for (const i of this.watch.touched) if (i < this.heldList.length) dirty.add(this.heldList[i]!);
     if (g) {
       for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
       for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
