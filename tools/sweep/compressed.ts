@@ -872,7 +872,7 @@ class Engine {
 
   /**
    * Group j has no remembered probe that can be counted: probe it as a representative. Kept out
-   * of probeAll so that loop stays small (it runs once per group; this once per simulated probe).
+   * of probeRun so that loop stays small (it runs once per group; this once per simulated probe).
    */
   private probeMiss(j: number, cls: number, memo: ProbeMemo | undefined): number {
     const before = this.sharedState();
@@ -996,7 +996,7 @@ class Engine {
 
   /**
    * Group j's request has no remembered twin that can be counted: run it on a representative
-   * (`rep`, or group j probed now when null). Kept out of requestAll so that loop stays small.
+   * (`rep`, or group j probed now when null). Kept out of requestRun so that loop stays small.
    */
   private requestMiss(j: number, slot: number, inst: number, memo: RequestMemo | undefined, spare: Rep | null): void {
     const rep = spare ?? this.late(j, slot);
