@@ -156,4 +156,15 @@ test("where grouping does not pay a cell runs device by device, decided from cou
   assert.ok(b.stats.simulated < 100, JSON.stringify(b.stats));
 });
 
+test("the pay-off checkpoint does not count the engine's learning: a 10^5-device mixed fleet stays grouped", () => {
+  // Its first 1/64 of probes meet ~650 classes and fill pools up to their caps (1 in 8 of them
+  // changes shared state), its second half settles (1 in 17): grouping is ~13x per device here.
+  const big = loadExperiment(path.join(__dirname, "../experiments/mixed-fleet-all-eras.json"));
+  const exp = { ...big, devices: 100_000, consumers: ["vfio-type1" as const], eras: ["mainline-2025" as const] };
+  const cell = sweepCells(exp)[0]!;
+  const r = runCell(exp, makeFleet(exp, cell.seed), cell, "compressed", {});
+  assert.is(r.stats.engine, "compressed", JSON.stringify(r.stats));
+  assert.ok(r.stats.simulated * 50 < r.stats.groups, JSON.stringify(r.stats));
+});
+
 test.run();
