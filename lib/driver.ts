@@ -279,12 +279,20 @@ type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
  * for the kernel's life (step lists are never changed in place; a patched driver brings new ones).
  */
 const PLANS = new WeakMap<Kernel, Map<readonly Step[], Plan>>();
+/** The plan planFor returned last, and for what: an attach and the detach after it walk the same list. */
+let lastKernel: Kernel | null = null;
+let lastSteps: readonly Step[] | null = null;
+let lastPlan: Plan | null = null;
 
 function planFor(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
+  if (lastKernel === k && lastSteps === steps && lastPlan!.driver === driver) return lastPlan!;
   let plans = PLANS.get(k);
   if (!plans) PLANS.set(k, (plans = new Map()));
   let plan = plans.get(steps);
   if (plan?.driver !== driver) plans.set(steps, (plan = makePlan(k, driver, steps)));
+  lastKernel = k;
+  lastSteps = steps;
+  lastPlan = plan;
   return plan;
 }
 
@@ -311,11 +319,13 @@ function makePlan(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan 
 export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Domain | null): StepResult {
   const d = domain.owner;
   const c = ctxFor(k, d, domain, dev, null, old);
+  const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
+  const phase = k.features.testDev ? "attach" : "all";
+  if (!k.watched) return runSteps(k, d, steps, c, phase);
   let res = ATTACHED;
   const args: Record<string, string> = k.features.attachDevOld ? { domain: domain.id, dev: dev.id, old: old ? old.id : "NULL" } : { domain: domain.id, dev: dev.id };
   k.call(d.fn.attach, args, () => {
-    const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
-    res = runSteps(k, d, steps, c, k.features.testDev ? "attach" : "all");
+    res = runSteps(k, d, steps, c, phase);
     return res.ret;
   });
   return res;
@@ -327,6 +337,7 @@ export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: num
   if ((domain.isStatic && pasid !== null) || d.fn.testDev === null) return 0; // no test_dev op: nothing to ask
   const c = ctxFor(k, d, domain, dev, pasid, old);
   const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
+  if (!k.watched) return runSteps(k, d, steps, c, "test").ret;
   return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
 }
 

@@ -205,6 +205,16 @@ export class Kernel {
     return cond;
   }
 
+  /**
+   * Whether anything watches kernel function entry and exit: the trace, or a wrapper of `call`
+   * (tests and tools replace it on one kernel). When nothing does, hot paths skip `call` and
+   * run their body directly, without building its arguments and closure; `call` stays the one
+   * place where entry and exit are reported.
+   */
+  get watched(): boolean {
+    return this.trace !== null || this.call !== KERNEL_CALL;
+  }
+
   /** Run `body` as the kernel function `fn`, recording a trace event around it. */
   call(fn: string, args: TraceEvent["args"], body: () => Ret): Ret {
     if (!this.trace) return body();
@@ -374,6 +384,9 @@ export class Kernel {
     return n;
   }
 }
+
+/** The unwrapped Kernel.call, to tell a wrapped one (Kernel.watched). */
+const KERNEL_CALL = Kernel.prototype.call;
 
 const NONE: ReadonlySet<never> = new Set();
 

@@ -21,14 +21,18 @@ const { opsCompatible } = testDev;
  * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline); a9c362db3920 (the owner check).
  */
 export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
-  return k.call("__iommu_attach_group", { domain: domain.id, group: g.id }, () => {
-    if (g.domain && g.domain !== g.defaultDomain && g.domain !== g.blockingDomain) return neg("EBUSY");
-    if (k.features.coreOwnerCheck === "attach-group") {
-      const dev = g.devices[0];
-      if (!dev || !opsCompatible(dev, domain)) return neg("EINVAL");
-    }
-    return groupSetDomain(k, g, domain);
-  });
+  if (k.watched) return k.call("__iommu_attach_group", { domain: domain.id, group: g.id }, () => attachGroupBody(k, domain, g));
+  return attachGroupBody(k, domain, g);
+}
+
+/** The body of __iommu_attach_group. */
+function attachGroupBody(k: Kernel, domain: Domain, g: Group): Ret {
+  if (g.domain && g.domain !== g.defaultDomain && g.domain !== g.blockingDomain) return neg("EBUSY");
+  if (k.features.coreOwnerCheck === "attach-group") {
+    const dev = g.devices[0];
+    if (!dev || !opsCompatible(dev, domain)) return neg("EINVAL");
+  }
+  return groupSetDomain(k, g, domain);
 }
 
 /**
@@ -38,7 +42,8 @@ export function __iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
 export function iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
   argDomain(k, domain, "iommuAttachGroup");
   argGroup(k, g, "iommuAttachGroup");
-  return k.call("iommu_attach_group", { domain: domain.id, group: g.id }, () => __iommuAttachGroup(k, domain, g));
+  if (k.watched) return k.call("iommu_attach_group", { domain: domain.id, group: g.id }, () => __iommuAttachGroup(k, domain, g));
+  return __iommuAttachGroup(k, domain, g);
 }
 
 /**
@@ -48,12 +53,16 @@ export function iommuAttachGroup(k: Kernel, domain: Domain, g: Group): Ret {
 export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
   argDomain(k, domain, "iommuAttachDevice");
   argDevice(k, dev, "iommuAttachDevice");
-  return k.call("iommu_attach_device", { domain: domain.id, dev: dev.id }, () => {
-    const g = dev.group;
-    if (!g) return neg("ENODEV");
-    if (g.devices.length !== 1) return neg("EINVAL");
-    return __iommuAttachGroup(k, domain, g);
-  });
+  if (k.watched) return k.call("iommu_attach_device", { domain: domain.id, dev: dev.id }, () => attachDeviceBody(k, domain, dev));
+  return attachDeviceBody(k, domain, dev);
+}
+
+/** The body of iommu_attach_device. */
+function attachDeviceBody(k: Kernel, domain: Domain, dev: Device): Ret {
+  const g = dev.group;
+  if (!g) return neg("ENODEV");
+  if (g.devices.length !== 1) return neg("EINVAL");
+  return __iommuAttachGroup(k, domain, g);
 }
 
 /**
@@ -63,13 +72,17 @@ export function iommuAttachDevice(k: Kernel, domain: Domain, dev: Device): Ret {
 export function iommuDetachDevice(k: Kernel, domain: Domain, dev: Device): void {
   argDomain(k, domain, "iommuDetachDevice");
   argDevice(k, dev, "iommuDetachDevice");
-  k.call("iommu_detach_device", { domain: domain.id, dev: dev.id }, () => {
-    const g = dev.group;
-    if (!g) return 0;
-    if (k.warnOn(domain !== g.domain, "domain != group->domain") || k.warnOn(g.devices.length !== 1, "group has more than one device")) return 0;
-    groupSetCoreDomain(k, g);
-    return 0;
-  });
+  if (k.watched) k.call("iommu_detach_device", { domain: domain.id, dev: dev.id }, () => detachDeviceBody(k, domain, dev));
+  else detachDeviceBody(k, domain, dev);
+}
+
+/** The body of iommu_detach_device. */
+function detachDeviceBody(k: Kernel, domain: Domain, dev: Device): Ret {
+  const g = dev.group;
+  if (!g) return 0;
+  if (k.warnOn(domain !== g.domain, "domain != group->domain") || k.warnOn(g.devices.length !== 1, "group has more than one device")) return 0;
+  groupSetCoreDomain(k, g);
+  return 0;
 }
 
 /**
