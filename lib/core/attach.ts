@@ -5,7 +5,7 @@
 import * as errno from "../errno.ts";
 import type { Ret } from "../errno.ts";
 import { type Device, type Domain, EraUnavailableError, type Group, type Kernel } from "../model.ts";
-import { argDevice, argDomain, argGroup } from "./args.ts";
+import * as args from "./args.ts";
 import * as setDomain from "./set-domain.ts";
 import * as testDev from "./test-dev.ts";
 
@@ -14,6 +14,10 @@ import * as testDev from "./test-dev.ts";
 const { neg } = errno;
 const { groupSetCoreDomain, groupSetDomain } = setDomain;
 const { opsCompatible } = testDev;
+// (Assertion functions need a declared type at the call.)
+const argDevice: typeof args.argDevice = args.argDevice;
+const argDomain: typeof args.argDomain = args.argDomain;
+const argGroup: typeof args.argGroup = args.argGroup;
 
 /**
  * __iommu_attach_group(domain, group): EBUSY while another non-core domain owns the group;
