@@ -271,28 +271,17 @@ interface Planned {
   verdict: Verdict | null;
 }
 
-type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
+export type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
 
 /**
- * What runSteps runs, per kernel and step list: made once, not at every attach. Verdicts and
- * the eras of effects depend only on the step data and the kernel's era and variants, all fixed
- * for the kernel's life (step lists are never changed in place; a patched driver brings new ones).
+ * What runSteps runs, per kernel and step list (kept in k.plans): made once, not at every
+ * attach. Verdicts and the eras of effects depend only on the step data and the kernel's era and
+ * variants, all fixed for the kernel's life (step lists are never changed in place; a patched
+ * driver brings new ones).
  */
-const PLANS = new WeakMap<Kernel, Map<readonly Step[], Plan>>();
-/** The plan planFor returned last, and for what: an attach and the detach after it walk the same list. */
-let lastKernel: Kernel | null = null;
-let lastSteps: readonly Step[] | null = null;
-let lastPlan: Plan | null = null;
-
 function planFor(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
-  if (lastKernel === k && lastSteps === steps && lastPlan!.driver === driver) return lastPlan!;
-  let plans = PLANS.get(k);
-  if (!plans) PLANS.set(k, (plans = new Map()));
-  let plan = plans.get(steps);
-  if (plan?.driver !== driver) plans.set(steps, (plan = makePlan(k, driver, steps)));
-  lastKernel = k;
-  lastSteps = steps;
-  lastPlan = plan;
+  let plan = k.plans.get(steps);
+  if (plan?.driver !== driver) k.plans.set(steps, (plan = makePlan(k, driver, steps)));
   return plan;
 }
 

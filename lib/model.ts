@@ -7,7 +7,7 @@ import { ERAS, type Era, type EraFeatures, type EraId } from "./eras.ts";
 import type { Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
 import type { TraceEvent } from "./trace.ts";
-import type { DriverModel } from "./driver.ts";
+import type { DriverModel, Plan, Step } from "./driver.ts";
 
 /** Driver-specific properties (documented by each driver in hardware/). */
 export type Props = Record<string, number | boolean | string>;
@@ -137,6 +137,8 @@ export class Kernel {
   private failAt: number;
   /** Allocations failed by the fault-injection hook so far. */
   injected = 0;
+  /** What lib/driver.ts's runSteps walks for each step list in this kernel (made once: era and variants are fixed). */
+  readonly plans = new Map<readonly Step[], Plan>();
   /** Static blocked/identity domains per driver id, created on first use. */
   readonly staticDomains = new Map<string, { blocked: Domain; identity: Domain }>();
   /**
