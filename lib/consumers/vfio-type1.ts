@@ -7,13 +7,21 @@
  * "Simplify vfio_iommu_type1 attach/detach routine" (emediumtype-2022) was never merged.
  */
 import { errnoName, neg, type Ret } from "../errno.ts";
-import { iommuAttachGroup, iommuDetachGroup } from "../core/attach.ts";
-import { domainAlloc, domainFree } from "../core/domain.ts";
+import * as attachApi from "../core/attach.ts";
+import * as domainApi from "../core/domain.ts";
 import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
-import { argGroup } from "../core/args.ts";
+import * as args from "../core/args.ts";
 import { type Domain, type Group, type Kernel, LabArgumentError } from "../model.ts";
-import { makeOutcome, type Outcome } from "../outcome.ts";
-import { coherencyRefused, NOT_COHERENT } from "../driver.ts";
+import * as outcome from "../outcome.ts";
+import type { Outcome } from "../outcome.ts";
+import * as driver from "../driver.ts";
+
+// Read once (see lib/core/attach.ts): each request calls these, several of them per domain it tries.
+const { iommuAttachGroup, iommuDetachGroup } = attachApi;
+const { domainAlloc, domainFree } = domainApi;
+const { makeOutcome } = outcome;
+const { coherencyRefused, NOT_COHERENT } = driver;
+const argGroup: typeof args.argGroup = args.argGroup;
 
 export type VfioIommuType = "v2" | "nesting";
 

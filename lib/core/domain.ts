@@ -5,8 +5,14 @@
 import { neg, type Ret } from "../errno.ts";
 import type { DriverModel } from "../driver.ts";
 import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model.ts";
-import { argDevice, argDomain, argKernel } from "./args.ts";
-import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain.ts";
+import * as args from "./args.ts";
+import * as setDomain from "./set-domain.ts";
+
+// Read once (see ./attach.ts): every probe and every consumer request allocates a domain.
+const argDevice: typeof args.argDevice = args.argDevice;
+const argDomain: typeof args.argDomain = args.argDomain;
+const argKernel: typeof args.argKernel = args.argKernel;
+const { groupSetDomainInternal, MUST_SUCCEED } = setDomain;
 
 export interface DomainAllocRequest {
   /** Allocate for this device (iommu_paging_domain_alloc) - or on its bus (iommu_domain_alloc) in older eras. */

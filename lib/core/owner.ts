@@ -11,9 +11,15 @@ import { type Device, EraUnavailableError, type Group, type Kernel } from "../mo
 function requireOwnership(k: Kernel, what: string): void {
   if (!k.features.dmaOwnership) throw new EraUnavailableError(what, k.era.id, "DMA ownership management arrived in ~v5.19; older VFIO attached from the default domain");
 }
-import { argDevice, argGroup } from "./args.ts";
-import { allocBlockingDomain } from "./domain.ts";
-import { groupSetDomain, groupSetDomainNofail } from "./set-domain.ts";
+import * as args from "./args.ts";
+import * as domain from "./domain.ts";
+import * as setDomain from "./set-domain.ts";
+
+// Read once (see ./attach.ts): VFIO and iommufd claim ownership on every request.
+const argDevice: typeof args.argDevice = args.argDevice;
+const argGroup: typeof args.argGroup = args.argGroup;
+const { allocBlockingDomain } = domain;
+const { groupSetDomain, groupSetDomainNofail } = setDomain;
 
 function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
   if (k.watched) return k.call("__iommu_take_dma_ownership", { group: g.id, owner }, () => takeBody(k, g, owner));
