@@ -150,6 +150,8 @@ export class Kernel {
   private readonly users = new Map<Domain, DomainUsers>();
   /** Per instance, the domains on its devices, with the counters the domains' records hold. */
   private readonly instanceHw = new Map<IommuInstance, Map<Domain, Counter>>();
+  /** The last two records usersOf() found: a move asks for the same two domains for each device, then for the group. */
+  private readonly recent: { d0: Domain | null; u0: DomainUsers | null; d1: Domain | null; u1: DomainUsers | null } = { d0: null, u0: null, d1: null, u1: null };
   /** Live domains per instance they are finalised to. */
   private readonly byInstance = new Map<IommuInstance, Set<Domain>>();
   /** Groups with at least one PASID attached (few; scanned for PASID users). */
@@ -253,8 +255,15 @@ export class Kernel {
 
   /** The index record of `d`, made empty if it has none (an empty one goes when the domain is freed). */
   private usersOf(d: Domain): DomainUsers {
+    const r = this.recent;
+    if (r.d0 === d) return r.u0!;
+    if (r.d1 === d) return r.u1!;
     let u = this.users.get(d);
     if (!u) this.users.set(d, (u = { devices: null, groups: null, first: null, more: null }));
+    r.d1 = r.d0;
+    r.u1 = r.u0;
+    r.d0 = d;
+    r.u0 = u;
     return u;
   }
 
@@ -298,6 +307,9 @@ export class Kernel {
     if (d.instance) this.byInstance.get(d.instance)?.delete(d);
     const u = this.users.get(d);
     if (!u) return;
+    const r = this.recent; // its records must be the index's own, and this one may go below
+    if (r.d0 === d) r.d0 = null;
+    if (r.d1 === d) r.d1 = null;
     if (u.first && !u.first.n) {
       this.instanceHw.get(u.first.inst)?.delete(d);
       u.first = null;
