@@ -7,7 +7,7 @@
  * return 0 without attaching - a fake success, like mtk_iommu_v1's (exercise 06). It broke VFIO's
  * domain matching, and be5a2d3f8f97 ("iommu/arm-smmu-v3: Fix incorrect return in
  * arm_smmu_attach_dev", applied in April 2025) fixed it. The kit keeps the broken behaviour as
- * the variant "arm-smmu-v3:regression-48e7b8e284e5": new Kernel({ era, variants: [that name] }).
+ * the variant "arm-smmu-v3:regression-48e7b8e284e5": new Kernel({ era, drivers, variants: [that name] }).
  *
  * What if the regression had shipped? Both consumers probe existing domains by attaching - VFIO
  * type1 with its merge loop (exercise 08), iommufd with its search (exercise 07) - so both
@@ -27,7 +27,9 @@
  *
  * Task
  * ----
- * 1. runExperiment(): one row per (consumer, variant, outcome) that occurred, with its count.
+ * 1. runExperiment(drivers): one row per (consumer, variant, outcome) that occurred, with its
+ *    count. Make every kernel with the driver set you are given: new Kernel({ era, drivers, ... })
+ *    (the checks pass the kit's drivers, hardware/index.ts, and also a set with a driver changed).
  * 2. chartSpec(rows): the Vega-Lite spec of a grouped bar chart, built with lib/chart's
  *    barChart(): outcome on the x axis, count as the bar height, one colour per variant, one
  *    panel per consumer, and a title.
@@ -39,7 +41,7 @@
  * Sources: commits 48e7b8e284e5 and be5a2d3f8f97; notebooks/sources.md (the two consumers);
  * lib/chart/specs.ts (barChart) and lib/chart/render.ts (renderSvg).
  */
-import type { DeviceSpec, InstanceSpec } from "../lib/index.ts";
+import type { DeviceSpec, DriverSet, InstanceSpec } from "../lib/index.ts";
 import type { VegaLiteSpec } from "../lib/chart/index.ts";
 import { todo } from "../tools/exercises/todo.ts";
 
@@ -53,8 +55,9 @@ export type OutcomeRow = {
 export const instances: InstanceSpec[] = [{ id: "i0", driver: "arm-smmu-v3" }, { id: "i1", driver: "arm-smmu-v3" }];
 export const devices: DeviceSpec[] = [{ id: "a", instance: "i0" }, { id: "b", instance: "i1" }, { id: "c", instance: "i0" }];
 
-export function runExperiment(): OutcomeRow[] {
-  // TODO: run both consumers in both variants and count the outcomes.
+export function runExperiment(drivers: DriverSet): OutcomeRow[] {
+  // TODO: run both consumers in both variants (kernels of `drivers`) and count the outcomes.
+  void drivers;
   return todo("run the experiment and count outcomes per consumer, variant and outcome");
 }
 

@@ -12,47 +12,39 @@
  */
 import {
   allocStep,
-  check,
   detachFirst,
   type DriverModel,
-  effect,
   erasFrom,
   fail,
   lookupRows,
   nestingUnsupported,
   noInstance,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
 } from "../lib/driver.ts";
+import { flag } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { Device, Domain, Kernel } from "../lib/model.ts";
 
 /** TD1 05/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "6ce261ebacddec3a528c5b303a40476aad422dd5.1760312725.git.nicolinc@nvidia.com (TD1 05/20)";
 
-const instanceProps: PropDoc[] = [
-  { name: "passthrough", kernel: "iommu=pt / amd_iommu_def_domain_type()", what: "devices start on an identity (passthrough) domain", default: false },
-  { name: "hdSupport", kernel: "amd_iommu_hd_support(iommu) (EFR2 HDSUP)", what: "the IOMMU can update dirty bits (IOMMUFD dirty tracking)", default: false },
-  { name: "pasid", kernel: "amd_iommu_pasid_supported() (EFR GT + PPR)", what: "PASID / SVA supported", default: false },
-];
+const instanceProps = {
+  passthrough: flag(false, "iommu=pt / amd_iommu_def_domain_type()", "devices start on an identity (passthrough) domain"),
+  hdSupport: flag(false, "amd_iommu_hd_support(iommu) (EFR2 HDSUP)", "the IOMMU can update dirty bits (IOMMUFD dirty tracking)"),
+  pasid: flag(false, "amd_iommu_pasid_supported() (EFR GT + PPR)", "PASID / SVA supported"),
+};
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "pasidEnabled",
-    kernel: "is_pasid_enabled(dev_data): pasid_enabled && max_pasids && gcr3_tbl",
-    what: "the PCI PASID capability is enabled and the device has a GCR3 table",
-    default: true,
-  },
-];
+const deviceProps = {
+  pasidEnabled: flag(true, "is_pasid_enabled(dev_data): pasid_enabled && max_pasids && gcr3_tbl", "the PCI PASID capability is enabled and the device has a GCR3 table"),
+};
 
-const domainProps: PropDoc[] = [
-  { name: "iommuV2", kernel: "domain->flags & PD_IOMMUV2_MASK (amd_iommu_domain_enable_v2)", what: "an IOMMUv2 (PASID/PRI) domain of the amd_iommu_v2 module, as amdkfd used", default: false },
-  { name: "dirtyTracking", kernel: "domain->dirty_ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)", what: "allocated with dirty tracking", default: false },
-];
+const domainProps = {
+  iommuV2: flag(false, "domain->flags & PD_IOMMUV2_MASK (amd_iommu_domain_enable_v2)", "an IOMMUv2 (PASID/PRI) domain of the amd_iommu_v2 module, as amdkfd used"),
+  dirtyTracking: flag(false, "domain->dirty_ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)", "allocated with dirty tracking"),
+};
 
-const ip = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.inst!.props, instanceProps, n);
-const dp = <T extends number | boolean | string>(c: StepCtx, n: string) => prop<T>(c.domain.props, domainProps, n);
+const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
+const { check, effect, ...typed } = stepsFor(shapes);
 
 /** Eras with SVA and dirty tracking (v6.7+ dirty tracking, v6.9+ SVA on AMD; INFERRED releases). */
 const MAINLINE = ["mainline-2025", "test-dev-2025"] as const;
@@ -62,7 +54,7 @@ const iommuV2Default = check(
   "iommuv2-default",
   "domain->flags & PD_IOMMUV2_MASK && def_domain->type != IOMMU_DOMAIN_IDENTITY",
   "an IOMMUv2 domain needs the device to be in passthrough by default",
-  (c) => dp<boolean>(c, "iommuV2") && c.dev.group?.defaultDomain?.type !== "identity",
+  (c) => c.domain.props.iommuV2 && c.dev.group?.defaultDomain?.type !== "identity",
   {
     "pre-2022": fail("EINVAL"),
     // Converted by the proposal: its amd/iommu.c hunk turns attach_device's -EINVAL into -EMEDIUMTYPE.
@@ -112,7 +104,7 @@ export const amdIommu: DriverModel = {
       "dirty-no-hd",
       "dom->dirty_ops && !amd_iommu_hd_support(iommu)",
       "the domain tracks dirty pages and this device's IOMMU cannot set dirty bits",
-      (c) => c.inst !== null && dp<boolean>(c, "dirtyTracking") && !ip<boolean>(c, "hdSupport"),
+      (c) => c.inst !== null && c.domain.props.dirtyTracking && !c.inst.props.hdSupport,
       { "mainline-2025": fail("EINVAL") },
       { source: TD1_PATCH, trip: { inst: { hdSupport: true }, other: { hdSupport: false }, domain: { dirtyTracking: true } } },
     ),
@@ -144,7 +136,7 @@ export const amdIommu: DriverModel = {
       "sva-bad-pasid",
       "!is_pasid_valid(dev_data, pasid) || !is_pasid_enabled(dev_data)",
       "PASID 0, a PASID beyond the device's max_pasids, or PASID not enabled on the device",
-      (c) => c.pasid === null || c.pasid === 0 || c.pasid >= c.dev.maxPasids || !prop<boolean>(c.dev.props, deviceProps, "pasidEnabled"),
+      (c) => c.pasid === null || c.pasid === 0 || c.pasid >= c.dev.maxPasids || !c.dev.props.pasidEnabled,
       { "mainline-2025": fail("EINVAL") },
       {
         source: TD1_PATCH,
@@ -170,7 +162,7 @@ export const amdIommu: DriverModel = {
     const now = c.k.features.pagingAllocForDevice;
     if (c.type === "sva") {
       // amd_iommu_domain_alloc_sva (2024). INFERRED errno for an IOMMU without GT/PPR.
-      if (!now || !c.inst || !prop<boolean>(c.inst.props, instanceProps, "pasid")) return neg("EOPNOTSUPP");
+      if (!now || !c.inst || !typed.inst(c.inst).pasid) return neg("EOPNOTSUPP");
       return { props: { ...req }, instance: null };
     }
     if (!["unmanaged", "dma", "identity"].includes(c.type)) return neg("ENOMEM");
@@ -179,7 +171,7 @@ export const amdIommu: DriverModel = {
     if (req["dirtyTracking"] === true) {
       // do_iommu_domain_alloc(): dirty tracking needs HD on the device's IOMMU (-EOPNOTSUPP); no
       // dirty-tracking allocation exists before IOMMUFD dirty tracking (2023).
-      if (!now || !c.inst || !prop<boolean>(c.inst.props, instanceProps, "hdSupport")) return neg("EOPNOTSUPP");
+      if (!now || !c.inst || !typed.inst(c.inst).hdSupport) return neg("EOPNOTSUPP");
     }
     return { props: { ...req }, instance: null };
   },
@@ -191,7 +183,7 @@ export const amdIommu: DriverModel = {
   enforceCacheCoherency: (_k: Kernel, _d: Domain) => true,
   enableNesting: nestingUnsupported,
   defaultDomainType(_k: Kernel, dev: Device) {
-    return dev.instance && prop<boolean>(dev.instance.props, instanceProps, "passthrough") ? "identity" : "dma";
+    return dev.instance && typed.inst(dev.instance).passthrough ? "identity" : "dma";
   },
   notes: [
     "sva-old is an effect, not a check: the kit's trip recipes only attach PASIDs, and only a replace passes old != NULL. Its rows: mainline-2025 EOPNOTSUPP, test-dev-2025 EOPNOTSUPP (moved into iommu_sva_test_dev by TD1; the model keeps it in set_dev_pasid, same errno). Tested by hand with iommu_replace_device_pasid.",

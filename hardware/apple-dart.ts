@@ -11,9 +11,8 @@
  * A paging domain is bound to the DART(s) of its first master (stream maps).
  */
 import {
-  check,
+  type CtxOf,
   type DriverModel,
-  effect,
   erasFrom,
   fail,
   finaliseOnFirstAttach,
@@ -22,28 +21,30 @@ import {
   kernelPageSizeProp,
   noPasidCoherencyOrNesting,
   pageBytes,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   translating,
 } from "../lib/driver.ts";
+import { flag, text } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { Device, IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 10/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "f38a0630f32f842f4c00f7191b47b19a75747af2.1760312725.git.nicolinc@nvidia.com (TD1 10/20)";
 
-const instanceProps: PropDoc[] = [
-  { name: "pgsize", kernel: "dart->pgsize", what: "page size of the DART's page tables, e.g. \"16K\" (M1) or \"4K\"", default: "16K" },
-  { name: "supportsBypass", kernel: "dart->supports_bypass (DART_PARAMS_BYPASS_SUPPORT)", what: "the DART can pass DMA through untranslated", default: true },
+const instanceProps = {
+  pgsize: text("16K", "dart->pgsize", "page size of the DART's page tables, e.g. \"16K\" (M1) or \"4K\""),
+  supportsBypass: flag(true, "dart->supports_bypass (DART_PARAMS_BYPASS_SUPPORT)", "the DART can pass DMA through untranslated"),
   // Asahi kernels run with 16 KiB pages; a 4 KiB kernel forces every M1 DART into bypass.
-  kernelPageSizeProp("16K"),
-];
+  kernelPageSize: kernelPageSizeProp("16K"),
+};
 
-const ip = <T extends number | boolean | string>(i: IommuInstance, n: string) => prop<T>(i.props, instanceProps, n);
+const shapes = { instance: instanceProps, device: {}, domain: {} };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
+
 /** dart->force_bypass = dart->pgsize > PAGE_SIZE (set at probe). */
-const forceBypass = (i: IommuInstance) => pageBytes(ip<string>(i, "pgsize")) > pageBytes(ip<string>(i, "kernelPageSize"));
-const noBypass = (c: StepCtx) => c.inst !== null && c.domain.type === "identity" && !ip<boolean>(c.inst, "supportsBypass");
+const forceBypass = (i: IommuInstance) => pageBytes(typed.inst(i).pgsize) > pageBytes(typed.inst(i).kernelPageSize);
+const noBypass = (c: Ctx) => c.inst !== null && c.domain.type === "identity" && !c.inst.props.supportsBypass;
 
 const EMEDIUMTYPE_CONVERTED = {
   "pre-2022": fail("EINVAL"),
@@ -60,8 +61,8 @@ export const appleDart: DriverModel = {
   fn: { attach: "apple_dart_attach_dev", testDev: "apple_dart_test_dev_paging", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
   instanceProps,
-  deviceProps: [],
-  domainProps: [],
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "force-bypass",

@@ -5,11 +5,10 @@
  */
 import {
   capByEra,
-  check,
+  type CtxOf,
   detachFirst,
   devDbg,
   type DriverModel,
-  effect,
   erasFrom,
   fail,
   fakeSuccess,
@@ -17,9 +16,7 @@ import {
   foreignOrOtherInstance,
   mismatchRows,
   noIommu,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   type TripEnv,
 } from "../lib/driver.ts";
 import { iommuAttachDevice } from "../lib/core/attach.ts";
@@ -27,6 +24,7 @@ import { domainAlloc } from "../lib/core/domain.ts";
 import { iommuAttachDevicePasid } from "../lib/core/pasid.ts";
 import { neg } from "../lib/errno.ts";
 import type { Device, Domain, Kernel } from "../lib/model.ts";
+import { flag, int, oneOf } from "../lib/props.ts";
 
 /** TD1 03/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 /** f4a147735793 dropped the prints; Nicolin Chen's follow-up (9 Nov 2022) brought them back as dev_dbg. */
@@ -35,32 +33,36 @@ const PRINTS_RESTORED = "20221109184636.14264-1-nicolinc@nvidia.com (dev_dbg res
 const V6_DIFF = "20220815181437.28127-2-nicolinc@nvidia.com (EMEDIUMTYPE v6: the prints deleted, v1 kept them)";
 const TD1_PATCH = "f52e8079148a673641d2858700c49fa0c81022aa.1760312725.git.nicolinc@nvidia.com (TD1 03/20)";
 
-const instanceProps: PropDoc[] = [
-  { name: "coherent", kernel: "ARM_SMMU_FEAT_COHERENCY", what: "table walks and DMA are cache coherent", default: true },
-  { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
-  { name: "stage2", kernel: "ARM_SMMU_FEAT_TRANS_S2", what: "stage-2 translation supported", default: true },
-  { name: "sva", kernel: "ARM_SMMU_FEAT_SVA / CONFIG_ARM_SMMU_V3_SVA", what: "shared virtual addressing and IOPF supported", default: false },
-];
+/** IDR1.SSIDSIZE: at most 20 bits of substream ID (PCIe PASIDs are 20 bits). */
+const SSID_BITS_MAX = 20;
 
-const deviceProps: PropDoc[] = [
-  { name: "ssidBits", kernel: "master->ssid_bits", what: "substream-ID (PASID) bits the master supports", default: 0 },
-  { name: "stallEnabled", kernel: "master->stall_enabled", what: "the master uses stall-mode fault handling", default: false },
-  { name: "canwbs", kernel: "arm_smmu_master_canwbs()", what: "firmware says the master's writes are coherent (IORT CANWBS)", default: false },
-  { name: "numStreams", kernel: "master->num_streams", what: "stream IDs of the master", default: 1 },
-];
+const instanceProps = {
+  coherent: flag(true, "ARM_SMMU_FEAT_COHERENCY", "table walks and DMA are cache coherent"),
+  stage1: flag(true, "ARM_SMMU_FEAT_TRANS_S1", "stage-1 translation supported"),
+  stage2: flag(true, "ARM_SMMU_FEAT_TRANS_S2", "stage-2 translation supported"),
+  sva: flag(false, "ARM_SMMU_FEAT_SVA / CONFIG_ARM_SMMU_V3_SVA", "shared virtual addressing and IOPF supported"),
+};
 
-const domainProps: PropDoc[] = [
-  { name: "stage", kernel: "smmu_domain->stage", what: "S1, S2 or NESTED (pre-2022 nesting request)", default: "S1" },
-  { name: "s1cdmax", kernel: "smmu_domain->s1_cfg.s1cdmax", what: "SSID bits fixed by the first master (pre-2022 CD table per domain)", default: 0 },
-  { name: "stallEnabled", kernel: "smmu_domain->stall_enabled", what: "stall mode fixed by the first master", default: false },
-  { name: "enforceCacheCoherency", kernel: "domain->enforce_cache_coherency", what: "set by ops->enforce_cache_coherency", default: false },
-  { name: "iopf", kernel: "domain->iopf_handler", what: "the domain takes I/O page faults", default: false },
-];
+const deviceProps = {
+  ssidBits: int(0, "master->ssid_bits", "substream-ID (PASID) bits the master supports", { max: SSID_BITS_MAX }),
+  stallEnabled: flag(false, "master->stall_enabled", "the master uses stall-mode fault handling"),
+  canwbs: flag(false, "arm_smmu_master_canwbs()", "firmware says the master's writes are coherent (IORT CANWBS)"),
+  numStreams: int(1, "master->num_streams", "stream IDs of the master"),
+};
 
-const p = <T extends number | boolean | string>(c: StepCtx, where: "inst" | "dev" | "dom", name: string): T =>
-  where === "inst" ? prop<T>(c.inst!.props, instanceProps, name) : where === "dev" ? prop<T>(c.dev.props, deviceProps, name) : prop<T>(c.domain.props, domainProps, name);
+const domainProps = {
+  stage: oneOf(["S1", "S2", "NESTED"], "S1", "smmu_domain->stage", "S1, S2 or NESTED (pre-2022 nesting request)"),
+  s1cdmax: int(0, "smmu_domain->s1_cfg.s1cdmax", "SSID bits fixed by the first master (pre-2022 CD table per domain)", { max: SSID_BITS_MAX }),
+  stallEnabled: flag(false, "smmu_domain->stall_enabled", "stall mode fixed by the first master"),
+  enforceCacheCoherency: flag(false, "domain->enforce_cache_coherency", "set by ops->enforce_cache_coherency"),
+  iopf: flag(false, "domain->iopf_handler", "the domain takes I/O page faults"),
+};
 
-const s1 = (c: StepCtx) => p<string>(c, "dom", "stage") === "S1";
+const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
+
+const s1 = (c: Ctx) => c.domain.props.stage === "S1";
 
 // Eras whose attach_dev detaches the master before checking anything (arm_smmu_detach_dev() at
 // the top of the function): a refused attach leaves the device with no domain. Mainline's
@@ -102,10 +104,10 @@ export const armSmmuV3: DriverModel = {
       "finalise",
       "arm_smmu_domain_finalise(domain, master)",
       "a bus-allocated domain takes this SMMU and the master's SSID bits and stall mode",
-      finaliseOnFirstAttach((c) => ({
-        s1cdmax: p<number>(c, "dev", "ssidBits"),
-        stallEnabled: p<boolean>(c, "dev", "stallEnabled"),
-        stage: p<string>(c, "dom", "stage") === "NESTED" || !p<boolean>(c, "inst", "stage1") ? "S2" : p<string>(c, "dom", "stage"),
+      finaliseOnFirstAttach((c: Ctx) => ({
+        s1cdmax: c.dev.props.ssidBits,
+        stallEnabled: c.dev.props.stallEnabled,
+        stage: c.domain.props.stage === "NESTED" || !c.inst!.props.stage1 ? "S2" : c.domain.props.stage,
       })),
     ),
     check(
@@ -135,7 +137,7 @@ export const armSmmuV3: DriverModel = {
       "ssid-bits",
       "stage == S1 && master->ssid_bits != s1_cfg.s1cdmax",
       "the master's SSID bits differ from the domain's CD table size",
-      (c) => s1(c) && p<number>(c, "dev", "ssidBits") !== p<number>(c, "dom", "s1cdmax"),
+      (c) => s1(c) && c.dev.props.ssidBits !== c.domain.props.s1cdmax,
       {
         ...mismatchRows("EINVAL", "cannot attach to incompatible domain (%u SSID bits != %u)"),
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to incompatible domain (%u SSID bits != %u)")),
@@ -145,26 +147,26 @@ export const armSmmuV3: DriverModel = {
         source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}`,
         trip: { first: { ssidBits: 0 }, dev: { ssidBits: 5 } },
         // The kernel passes smmu_domain->s1_cfg.s1cdmax first, then master->ssid_bits (f4a147735793's "-" lines).
-        logArgs: (c) => [p<number>(c, "dom", "s1cdmax"), p<number>(c, "dev", "ssidBits")],
+        logArgs: (c) => [c.domain.props.s1cdmax, c.dev.props.ssidBits],
       },
     ),
     check(
       "stall-mismatch",
       "stage == S1 && smmu_domain->stall_enabled != master->stall_enabled",
       "the master's stall mode differs from the domain's",
-      (c) => s1(c) && p<boolean>(c, "dev", "stallEnabled") !== p<boolean>(c, "dom", "stallEnabled"),
+      (c) => s1(c) && c.dev.props.stallEnabled !== c.domain.props.stallEnabled,
       {
         ...mismatchRows("EINVAL", "cannot attach to stall-%s domain"),
         "einval-6.2": fail("EINVAL", devDbg("cannot attach to stall-%s domain")),
         "mainline-2025": null,
       },
-      { source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [p<boolean>(c, "dom", "stallEnabled") ? "enabled" : "disabled"] },
+      { source: `${V6_DIFF}; ${EINVAL_SERIES}; ${PRINTS_RESTORED}`, trip: { dev: { stallEnabled: true } }, logArgs: (c) => [c.domain.props.stallEnabled ? "enabled" : "disabled"] },
     ),
     check(
       "s2-ssids-in-use",
       "S2 domain && master has SSIDs in use",
       "a stage-2 domain cannot take a master whose PASIDs are attached",
-      (c) => p<string>(c, "dom", "stage") === "S2" && c.dev.hwPasid.size > 0,
+      (c) => c.domain.props.stage === "S2" && c.dev.hwPasid.size > 0,
       { "mainline-2025": fail("EBUSY") },
       { source: TD1_PATCH, trip: { domain: { stage: "S2" }, firstAttach: false, before: usePasid } },
     ),
@@ -172,7 +174,7 @@ export const armSmmuV3: DriverModel = {
       "iopf-unsupported",
       "iopf domain && !CONFIG_ARM_SMMU_V3_SVA",
       "the domain wants I/O page faults and this SMMU cannot deliver them",
-      (c) => p<boolean>(c, "dom", "iopf") && !p<boolean>(c, "inst", "sva"),
+      (c) => c.domain.props.iopf && !c.inst!.props.sva,
       { "mainline-2025": fail("EOPNOTSUPP") },
       { source: TD1_PATCH, trip: { domain: { iopf: true }, firstAttach: false } },
     ),
@@ -180,7 +182,7 @@ export const armSmmuV3: DriverModel = {
       "stall-multi-stream",
       "iopf domain && stall && master->num_streams != 1",
       "stall-mode faults need a single stream ID",
-      (c) => p<boolean>(c, "dom", "iopf") && p<boolean>(c, "dev", "stallEnabled") && p<number>(c, "dev", "numStreams") !== 1,
+      (c) => c.domain.props.iopf && c.dev.props.stallEnabled && c.dev.props.numStreams !== 1,
       { "mainline-2025": fail("EOPNOTSUPP") },
       { source: TD1_PATCH, trip: { inst: { sva: true }, domain: { iopf: true }, dev: { stallEnabled: true, numStreams: 2 }, firstAttach: false } },
     ),
@@ -190,7 +192,7 @@ export const armSmmuV3: DriverModel = {
       "canwbs",
       "enforce_cache_coherency && !arm_smmu_master_canwbs(master)",
       "the domain enforces coherency but the master cannot",
-      (c) => p<boolean>(c, "dom", "enforceCacheCoherency") && !p<boolean>(c, "dev", "canwbs"),
+      (c) => c.domain.props.enforceCacheCoherency && !c.dev.props.canwbs,
       { "mainline-2025": fail("EINVAL") },
       { source: TD1_PATCH, trip: { domain: { enforceCacheCoherency: true }, first: { canwbs: true } } },
     ),
@@ -215,7 +217,7 @@ export const armSmmuV3: DriverModel = {
       { "mainline-2025": fail("EINVAL") },
       { source: TD1_PATCH, trip: { before: ridOnS2 } },
     ),
-    check("pasid-sva", "SVA domain && !ARM_SMMU_FEAT_SVA", "SVA needs the SVA feature", (c) => c.domain.type === "sva" && !p<boolean>(c, "inst", "sva"), {
+    check("pasid-sva", "SVA domain && !ARM_SMMU_FEAT_SVA", "SVA needs the SVA feature", (c) => c.domain.type === "sva" && !c.inst!.props.sva, {
       "mainline-2025": fail("EOPNOTSUPP"),
     }, { source: TD1_PATCH, trip: { domainType: "sva" } }),
   ],
@@ -226,7 +228,7 @@ export const armSmmuV3: DriverModel = {
     if (!["S1", "S2", "NESTED"].includes(stage)) return neg("EINVAL");
     const props = { ...req, stage };
     if (!c.inst) return { props, instance: null }; // bus allocation: finalised at first attach
-    if (stage === "S1" && !prop<boolean>(c.inst.props, instanceProps, "stage1")) props.stage = "S2";
+    if (stage === "S1" && !typed.inst(c.inst).stage1) props.stage = "S2";
     return { props, instance: c.inst };
   },
   capCacheCoherency: capByEra({
@@ -234,24 +236,24 @@ export const armSmmuV3: DriverModel = {
     "pre-2022": true,
     "emediumtype-2022": true,
     // Per device from ~v6.1: "Assume that a coherent TCU implies coherent TBUs" (commit UNVERIFIED).
-    "einval-6.2": (_k, dev) => (dev.instance ? prop<boolean>(dev.instance.props, instanceProps, "coherent") : false),
+    "einval-6.2": (_k, dev) => (dev.instance ? typed.inst(dev.instance).coherent : false),
   }),
   capCacheCoherencySource: "arm_smmu_capable(): true up to ~v6.0; master->smmu->features & ARM_SMMU_FEAT_COHERENCY from ~v6.1 (when exactly: UNVERIFIED)",
   capEnforceCacheCoherency(k: Kernel, dev: Device) {
     // arm_smmu_capable(IOMMU_CAP_ENFORCE_CACHE_COHERENCY) answers CANWBS from 2024 on; false before.
-    return k.features.pagingAllocForDevice && prop<boolean>(dev.props, deviceProps, "canwbs");
+    return k.features.smmuV3Canwbs && typed.dev(dev).canwbs;
   },
   enforceCacheCoherency(k: Kernel, d: Domain) {
     // arm_smmu_enforce_cache_coherency (2024): every attached master must be CANWBS. No op before.
-    if (k.era.id !== "mainline-2025" && k.era.id !== "test-dev-2025") return false;
-    for (const dev of k.devicesOn(d)) if (!prop<boolean>(dev.props, deviceProps, "canwbs")) return false;
-    d.props["enforceCacheCoherency"] = true;
+    if (!k.features.smmuV3Canwbs) return false;
+    for (const dev of k.devicesOn(d)) if (!typed.dev(dev).canwbs) return false;
+    typed.dom(d).enforceCacheCoherency = true;
     return true;
   },
   enableNesting(_k: Kernel, d: Domain) {
     // DOMAIN_ATTR_NESTING / arm_smmu_enable_nesting: refused once the domain is finalised.
     if (d.instance) return neg("EPERM");
-    d.props["stage"] = "NESTED";
+    typed.dom(d).stage = "NESTED";
     return 0;
   },
   defaultDomainType() {

@@ -19,13 +19,12 @@
  */
 import {
   capByEra,
-  check,
   countDomains,
+  type CtxOf,
   devDbg,
   devErr,
   domainThenDeviceInstance,
   type DriverModel,
-  effect,
   emediumtypeV6,
   erasFrom,
   fail,
@@ -33,64 +32,56 @@ import {
   instanceMismatch,
   mismatchRows,
   noIommuGuard,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   unfinalised,
 } from "../lib/driver.ts";
+import { flag, int, oneOf } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { Domain, IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 06/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "ff644b97bccd6454bd770a481a89d0612a836741.1760312725.git.nicolinc@nvidia.com (TD1 06/20)";
 
-const instanceProps: PropDoc[] = [
-  { name: "stage1", kernel: "ARM_SMMU_FEAT_TRANS_S1", what: "stage-1 translation supported", default: true },
-  { name: "stage2", kernel: "ARM_SMMU_FEAT_TRANS_S2", what: "stage-2 translation supported", default: true },
-  {
-    name: "aarch64Fmt",
-    kernel: "ARM_SMMU_FEAT_FMT_AARCH64_{4K,16K,64K}",
-    what: "AArch64 page-table formats supported (without them a 64-bit kernel finds no context format)",
-    default: true,
-  },
-  { name: "contextBanks", kernel: "smmu->num_context_banks", what: "translation context banks; every finalised translating domain holds one", default: 16 },
-  { name: "coherentWalk", kernel: "ARM_SMMU_FEAT_COHERENT_WALK", what: "page-table walks are cache coherent", default: true },
-];
+const instanceProps = {
+  stage1: flag(true, "ARM_SMMU_FEAT_TRANS_S1", "stage-1 translation supported"),
+  stage2: flag(true, "ARM_SMMU_FEAT_TRANS_S2", "stage-2 translation supported"),
+  aarch64Fmt: flag(true, "ARM_SMMU_FEAT_FMT_AARCH64_{4K,16K,64K}", "AArch64 page-table formats supported (without them a 64-bit kernel finds no context format)"),
+  contextBanks: int(16, "smmu->num_context_banks", "translation context banks; every finalised translating domain holds one"),
+  coherentWalk: flag(true, "ARM_SMMU_FEAT_COHERENT_WALK", "page-table walks are cache coherent"),
+};
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "probed",
-    kernel: "dev_iommu_priv_get(dev) (struct arm_smmu_master_cfg *cfg)",
-    what: "arm_smmu_probe_device() has set up the master; false models the arch/arm DMA API attaching between of_xlate() and probe_device() (the FIXME)",
-    default: true,
-  },
-];
+const deviceProps = {
+  probed: flag(true, "dev_iommu_priv_get(dev) (struct arm_smmu_master_cfg *cfg)", "arm_smmu_probe_device() has set up the master; false models the arch/arm DMA API attaching between of_xlate() and probe_device() (the FIXME)"),
+};
 
-const domainProps: PropDoc[] = [
-  { name: "stage", kernel: "smmu_domain->stage", what: "S1, S2, NESTED (DOMAIN_ATTR_NESTING / enable_nesting) or BYPASS (identity before the static domains)", default: "S1" },
-];
+const domainProps = {
+  stage: oneOf(["S1", "S2", "NESTED", "BYPASS"], "S1", "smmu_domain->stage", "S1, S2, NESTED (DOMAIN_ATTR_NESTING / enable_nesting) or BYPASS (identity before the static domains)"),
+};
 
-const ip = <T extends number | boolean | string>(i: IommuInstance, n: string) => prop<T>(i.props, instanceProps, n);
-const probed = (c: StepCtx) => prop<boolean>(c.dev.props, deviceProps, "probed");
+const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
+
+const probed = (c: Ctx) => c.dev.props.probed;
 /** The domain translates and so needs a context format and a context bank (bypass domains do not). */
-const needsContext = (c: StepCtx) => c.domain.type !== "identity" && c.domain.type !== "blocked";
+const needsContext = (c: Ctx) => c.domain.type !== "identity" && c.domain.type !== "blocked";
 
 /** Context banks of `smmu` held by finalised translating domains. */
-const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d) => d.props["stage"] !== "BYPASS");
+const banksInUse = (k: Kernel, smmu: IommuInstance) => countDomains(k, smmu, (d) => typed.dom(d).stage !== "BYPASS");
 
 /**
  * The stage the SMMU can give the requested one (the table in arm_smmu_init_domain_context):
  * no stage 1 -> S2, no stage 2 -> S1, otherwise as requested (NESTED uses a stage-2 context).
  */
-function finalStage(c: StepCtx): string {
+function finalStage(c: Ctx): string {
   if (!needsContext(c)) return "BYPASS";
   const inst = c.inst!;
-  if (!ip<boolean>(inst, "stage1")) return "S2";
-  if (!ip<boolean>(inst, "stage2")) return "S1";
-  return String(c.domain.props["stage"] ?? "S1");
+  if (!inst.props.stage1) return "S2";
+  if (!inst.props.stage2) return "S1";
+  return c.domain.props.stage;
 }
 
-const noCfg = (c: StepCtx) => c.inst === null || !probed(c);
+const noCfg = (c: Ctx) => c.inst === null || !probed(c);
 
 const mismatchText = "cannot attach to SMMU %s whilst already attached to domain on SMMU %s";
 const sameBusText = "cannot attach to SMMU, is it on the same bus?";
@@ -151,7 +142,7 @@ export const armSmmu: DriverModel = {
       "fmt-none",
       "cfg->fmt == ARM_SMMU_CTX_FMT_NONE (arm_smmu_init_domain_context)",
       "the SMMU offers no page-table format this kernel can use for a new domain",
-      (c) => unfinalised(c) && needsContext(c) && !ip<boolean>(c.inst!, "aarch64Fmt"),
+      (c) => unfinalised(c) && needsContext(c) && !c.inst!.props.aarch64Fmt,
       {
         // INFERRED: the context-format choice arrived with the io-pgtable conversion (2015).
         "2014-nesting": null,
@@ -169,12 +160,13 @@ export const armSmmu: DriverModel = {
       "cb-exhausted",
       "__arm_smmu_alloc_bitmap(smmu->context_map, start, num_context_banks) == -ENOSPC",
       "every context bank of the SMMU is held by another domain",
-      (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= ip<number>(c.inst!, "contextBanks"),
+      (c) => unfinalised(c) && needsContext(c) && banksInUse(c.k, c.inst!) >= c.inst!.props.contextBanks,
       // INFERRED (only TD1 06/20's context lines show __arm_smmu_alloc_bitmap): a resource failure, the same -ENOSPC in every era.
-      { "2014-nesting": fail("ENOSPC") },
+      { "pre-2022": fail("ENOSPC") },
       {
         source: TD1_PATCH,
         trip: { inst: { contextBanks: 2 }, firstAttach: false },
+        reads: ["pool"],
         // A resource allocation: it stays in attach_dev under test_dev (TD1 keeps the domain init there).
         phase: "attach",
       },
@@ -235,7 +227,7 @@ export const armSmmu: DriverModel = {
     "emediumtype-2022": true,
     // df198b37e72c (v6.1): ARM_SMMU_FEAT_COHERENT_WALK; ac9c5e92dd15 (v6.2-rc3) also accepts a
     // dma-coherent device behind a non-coherent walker (not modelled: INFERRED rare).
-    "einval-6.2": (_k, dev) => (dev.instance ? ip<boolean>(dev.instance, "coherentWalk") : false),
+    "einval-6.2": (_k, dev) => (dev.instance ? typed.inst(dev.instance).coherentWalk : false),
   }),
   capCacheCoherencySource: "arm_smmu_capable(): true up to v6.0; ARM_SMMU_FEAT_COHERENT_WALK from df198b37e72c (v6.1), || device_get_dma_attr(dev) == DEV_DMA_COHERENT from ac9c5e92dd15 (v6.2-rc3, not modelled)",
   // INFERRED: arm-smmu v2 never reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY and has no enforce op.
@@ -246,7 +238,7 @@ export const armSmmu: DriverModel = {
     if (!k.features.vfioNestingType) return neg("EOPNOTSUPP");
     // arm_smmu_domain_set_attr(DOMAIN_ATTR_NESTING) / arm_smmu_enable_nesting: -EPERM once finalised.
     if (d.instance) return neg("EPERM");
-    d.props["stage"] = "NESTED";
+    typed.dom(d).stage = "NESTED";
     return 0;
   },
   defaultDomainType() {

@@ -40,9 +40,9 @@ export const exynosIommu: DriverModel = {
   fn: { attach: "exynos_iommu_attach_device", testDev: null, setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: the driver predates 2014 (v3.2).
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "no-sysmmu",

@@ -16,18 +16,17 @@
  * checks apply to translating domains; the old detach path never failed.
  */
 import {
-  check,
+  type CtxOf,
   prDbg,
   type DriverModel,
   erasFrom,
   fail,
   noDmaDefaultDomain,
   noInstance,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   translating,
 } from "../lib/driver.ts";
+import { flag, int } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { Kernel } from "../lib/model.ts";
 
@@ -39,15 +38,18 @@ const PAACE_NUMBER_ENTRIES = 0x500;
 /** OME_NUMBER_ENTRIES: operation mapping entries (INFERRED value 16). */
 const OME_NUMBER_ENTRIES = 16;
 
-const deviceProps: PropDoc[] = [
-  { name: "hasLiodn", kernel: 'of_get_property(dev->of_node, "fsl,liodn")', what: "the device tree gives the device a LIODN", default: true },
-  { name: "liodn", kernel: "liodn[i]", what: "the device's logical I/O device number (PAACE index)", default: 1 },
-  { name: "omi", kernel: "omi (operation mapping index; ~0 = none)", what: "operation mapping index programmed with the PAACE, -1 for none", default: -1 },
-];
+const deviceProps = {
+  hasLiodn: flag(true, 'of_get_property(dev->of_node, "fsl,liodn")', "the device tree gives the device a LIODN"),
+  liodn: int(1, "liodn[i]", "the device's logical I/O device number (PAACE index)"),
+  omi: int(-1, "omi (operation mapping index; ~0 = none)", "operation mapping index programmed with the PAACE, -1 for none"),
+};
 
-const dp = <T extends number | boolean>(c: StepCtx, n: string) => prop<T>(c.dev.props, deviceProps, n);
+const shapes = { instance: {}, device: deviceProps, domain: {} };
+type Ctx = CtxOf<typeof shapes>;
+const { check } = stepsFor(shapes);
+
 /** The checks look at the LIODN of a device being put on a translating domain. */
-const onPaging = (f: (c: StepCtx) => boolean) => (c: StepCtx) => translating(c) && f(c);
+const onPaging = (f: (c: Ctx) => boolean) => (c: Ctx) => translating(c) && f(c);
 
 const missingText = "missing fsl,liodn property at %s";
 const rangeText = "Invalid liodn %d, attach device failed for %s";
@@ -62,15 +64,15 @@ export const fslPamu: DriverModel = {
   fn: { attach: "fsl_pamu_attach_device", testDev: "fsl_pamu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: merged in v3.13 (2013); its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
-  domainProps: [],
+  domainProps: {},
   attach: [
     check(
       "missing-liodn",
       '!of_get_property(dev->of_node, "fsl,liodn", &len)',
       "the device has no LIODN in the device tree",
-      onPaging((c) => noInstance(c) || !dp<boolean>(c, "hasLiodn")),
+      onPaging((c) => noInstance(c) || !c.dev.props.hasLiodn),
       {
         "pre-2022": fail("EINVAL", prDbg(missingText)),
         // Device-specific, not an incompatibility: kept by the proposal (INFERRED).
@@ -89,19 +91,19 @@ export const fslPamu: DriverModel = {
       "liodn-range",
       "liodn[i] >= PAACE_NUMBER_ENTRIES",
       "the LIODN is beyond the PAACE table",
-      onPaging((c) => dp<number>(c, "liodn") >= PAACE_NUMBER_ENTRIES),
+      onPaging((c) => c.dev.props.liodn >= PAACE_NUMBER_ENTRIES),
       { "pre-2022": fail("EINVAL", prDbg(rangeText)), "einval-6.2": fail("ENODEV", prDbg(rangeText)) },
-      { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [dp<number>(c, "liodn"), c.dev.id] },
+      { source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`, trip: { dev: { liodn: PAACE_NUMBER_ENTRIES } }, logArgs: (c) => [c.dev.props.liodn, c.dev.id] },
     ),
     check(
       "bad-omi",
       "omi >= OME_NUMBER_ENTRIES (pamu_config_ppaace)",
       "the operation mapping index is out of range",
-      onPaging((c) => dp<number>(c, "omi") >= OME_NUMBER_ENTRIES),
+      onPaging((c) => c.dev.props.omi >= OME_NUMBER_ENTRIES),
       { "pre-2022": fail("EINVAL", prDbg(omiText)), "einval-6.2": fail("ENODEV", prDbg(omiText)) },
       {
         source: "bd7ebb771935 (fsl_pamu.c pamu_config_ppaace: EINVAL to ENODEV, pr_debug kept)",
-        logArgs: (c) => [dp<number>(c, "omi")],
+        logArgs: (c) => [c.dev.props.omi],
         trip: { dev: { omi: OME_NUMBER_ENTRIES } },
         note: "UNCERTAIN: the attach path is believed to pass omi = ~0 (no operation mapping), which would make this path unreachable; the device property `omi` stands in for a bad index so the row can be run.",
       },
@@ -120,7 +122,7 @@ export const fslPamu: DriverModel = {
     // 2014: fsl_pamu_set_domain_attr() knew only its own attributes; the default case printed
     // pr_debug("Unsupported attribute type") and returned -EINVAL (INFERRED). Later: no
     // enable_nesting op, -EINVAL from the core.
-    if (k.era.id === "2014-nesting") k.printk("dbg", null, "Unsupported attribute type");
+    if (k.features.nestingBySetAttr) k.printk("dbg", null, "Unsupported attribute type");
     return neg("EINVAL");
   },
   notes: [

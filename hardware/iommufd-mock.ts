@@ -16,7 +16,8 @@
  * einval-6.2 the mock refuses nothing. (The v6.2 selftest even bypassed the attach core; the mock
  * became a registered IOMMU driver later, INFERRED.)
  */
-import { check, type DriverModel, effect, erasFrom, fail, nestingUnsupported, prop, type PropDoc, type StepCtx } from "../lib/driver.ts";
+import { type DriverModel, erasFrom, fail, nestingUnsupported, stepsFor } from "../lib/driver.ts";
+import { flag } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { Device, DomainType } from "../lib/model.ts";
 
@@ -26,22 +27,23 @@ const FEATURE_ERAS = erasFrom("mainline-2025");
 /** The PASID whose second set_dev_pasid fails on purpose. */
 export const MOCK_FAKE_ERROR_PASID = 1024;
 
-const instanceProps: PropDoc[] = [
-  { name: "iopfQueue", kernel: "mock_iommu_iopf_queue", what: "the mock IOMMU has an IOPF queue (allocated at module init)", default: true },
-];
+const instanceProps = {
+  iopfQueue: flag(true, "mock_iommu_iopf_queue", "the mock IOMMU has an IOPF queue (allocated at module init)"),
+};
 
-const deviceProps: PropDoc[] = [
-  { name: "noDirty", kernel: "mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY", what: "the mock device cannot do dirty tracking", default: false },
-  { name: "vdevice", kernel: "iommufd_viommu_get_vdev_id() succeeds", what: "a vdevice was allocated for the device on the nested domain's vIOMMU", default: false },
-];
+const deviceProps = {
+  noDirty: flag(false, "mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY", "the mock device cannot do dirty tracking"),
+  vdevice: flag(false, "iommufd_viommu_get_vdev_id() succeeds", "a vdevice was allocated for the device on the nested domain's vIOMMU"),
+};
 
-const domainProps: PropDoc[] = [
-  { name: "dirtyTracking", kernel: "domain->dirty_ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)", what: "allocated with dirty tracking", default: false },
-  { name: "iopf", kernel: "domain->iopf_handler", what: "the domain takes I/O page faults", default: false },
-  { name: "viommu", kernel: "to_mock_nested(domain)->mock_viommu", what: "a nested domain allocated on a mock vIOMMU", default: false },
-];
+const domainProps = {
+  dirtyTracking: flag(false, "domain->dirty_ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)", "allocated with dirty tracking"),
+  iopf: flag(false, "domain->iopf_handler", "the domain takes I/O page faults"),
+  viommu: flag(false, "to_mock_nested(domain)->mock_viommu", "a nested domain allocated on a mock vIOMMU"),
+};
 
-const dom = (c: StepCtx, n: string) => prop<boolean>(c.domain.props, domainProps, n);
+const shapes = { instance: instanceProps, device: deviceProps, domain: domainProps };
+const { check, effect, ...typed } = stepsFor(shapes);
 
 /** TD1 18/20 "iommufd/selftest: Implement mock_domain_nop_test": its "-" lines are the 2025 attach bodies. */
 const TD1_MOCK = "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)";
@@ -52,7 +54,7 @@ const iopfNoQueue = (id: string) =>
     id,
     "domain->iopf_handler && !mock_iommu_iopf_queue",
     "the domain wants I/O page faults and the mock IOMMU has no IOPF queue",
-    (c) => c.inst !== null && dom(c, "iopf") && !prop<boolean>(c.inst.props, instanceProps, "iopfQueue"),
+    (c) => c.inst !== null && c.domain.props.iopf && !typed.inst(c.inst).iopfQueue,
     { "einval-6.2": null, "mainline-2025": fail("ENODEV") },
     { trip: { inst: { iopfQueue: false }, domain: { iopf: true }, firstAttach: false }, source: TD1_MOCK },
   );
@@ -78,7 +80,7 @@ export const iommufdMock: DriverModel = {
       "no-dirty",
       "domain->dirty_ops && (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)",
       "a dirty-tracking domain cannot take a device that cannot track dirty pages",
-      (c) => dom(c, "dirtyTracking") && prop<boolean>(c.dev.props, deviceProps, "noDirty"),
+      (c) => c.domain.props.dirtyTracking && c.dev.props.noDirty,
       { "einval-6.2": null, "mainline-2025": fail("EINVAL") },
       { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domain: { dirtyTracking: true }, dev: { noDirty: true } }, note: "Selftest iommufd_dirty_tracking.enforce_dirty." },
     ),
@@ -86,7 +88,7 @@ export const iommufdMock: DriverModel = {
       "nested-no-vdevice",
       "NESTED && mock_viommu && iommufd_viommu_get_vdev_id() fails",
       "a nested domain on a vIOMMU needs the device's vdevice id",
-      (c) => c.domain.type === "nested" && dom(c, "viommu") && !prop<boolean>(c.dev.props, deviceProps, "vdevice"),
+      (c) => c.domain.type === "nested" && c.domain.props.viommu && !c.dev.props.vdevice,
       { "einval-6.2": null, "mainline-2025": fail("ENOENT") },
       { source: "cc583ad281e603555f07c6800988982709ffb857.1760312725.git.nicolinc@nvidia.com (TD1 18/20)", trip: { domainType: "nested", domain: { viommu: true }, first: { vdevice: true } }, note: "Selftest iommufd_viommu.viommu_alloc_nested_iopf: ENOENT until vdevice_alloc." },
     ),
@@ -117,7 +119,7 @@ export const iommufdMock: DriverModel = {
     // Allocation flags the era does not know are refused like unknown hwpt_alloc flags (the selftests' unknown-flag cases).
     if (!now && (req["dirtyTracking"] === true || req["iopf"] === true || req["viommu"] === true)) return neg("EOPNOTSUPP");
     // Selftests: dirty tracking refused at allocation time for a NO_DIRTY device.
-    if (req["dirtyTracking"] === true && c.dev && prop<boolean>(c.dev.props, deviceProps, "noDirty")) return neg("EOPNOTSUPP");
+    if (req["dirtyTracking"] === true && c.dev && c.dev.props.noDirty) return neg("EOPNOTSUPP");
     return { props: { ...req }, instance: c.inst };
   },
   // mock_domain_capable(): IOMMU_CAP_CACHE_COHERENCY true; nothing for ENFORCE (INFERRED).

@@ -10,60 +10,59 @@
  * Two devices behind different cache IPMMUs can never share a domain.
  */
 import {
-  dmaDefaultDomain,
-  check,
+  type CtxOf,
   devDbg,
   devErr,
   deviceThenDomainInstance,
+  dmaDefaultDomain,
   type DriverModel,
-  effect,
-  type EraRows,
   emediumtypeV6,
+  type EraRows,
   erasFrom,
   fail,
   instanceMismatch,
   lookupRows,
   mismatchRows,
-  noPasidCoherencyOrNesting,
   noIommu,
   noIommuGuard,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  noPasidCoherencyOrNesting,
+  reading,
+  stepsFor,
   unfinalised,
 } from "../lib/driver.ts";
+import { int, text } from "../lib/props.ts";
 import type { IommuInstance, Kernel } from "../lib/model.ts";
 
 /** TD1 11/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "9460b6fc29dc82ac38bdb5769e37c4814d8f2ad0.1760312725.git.nicolinc@nvidia.com (TD1 11/20)";
 
-const instanceProps: PropDoc[] = [
-  {
-    name: "root",
-    kernel: "ipmmu_find_root() / mmu->root",
-    what: "id of the root IPMMU whose context table this cache IPMMU uses (empty: this instance is a root)",
-    default: "",
-  },
-  { name: "contexts", kernel: "mmu->num_ctx (of the root)", what: "translation contexts in the root's table (8 on R-Car Gen3)", default: 8 },
-];
+const instanceProps = {
+  root: text("", "ipmmu_find_root() / mmu->root", "id of the root IPMMU whose context table this cache IPMMU uses (empty: this instance is a root)"),
+  contexts: int(8, "mmu->num_ctx (of the root)", "translation contexts in the root's table (8 on R-Car Gen3)"),
+};
+const domainProps = { contextId: int(-1, "domain->context_id", "translation context taken from the root IPMMU at the first attach") };
 
-const rootOf = (i: IommuInstance) => prop<string>(i.props, instanceProps, "root") || i.id;
+const shapes = { instance: instanceProps, device: {}, domain: domainProps };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
+
+const rootOf = (i: IommuInstance) => typed.inst(i).root || i.id;
 const pool = (k: Kernel, i: IommuInstance) => {
   const root = k.instances.get(rootOf(i)) ?? i;
-  return { root: rootOf(i), size: prop<number>(root.props, instanceProps, "contexts") };
+  return { root: rootOf(i), size: typed.inst(root).contexts };
 };
 
 /** Context ids held by live domains finalised to any IPMMU behind `root`. */
 function contextsInUse(k: Kernel, root: string): Set<number> {
   const used = new Set<number>();
   for (const i of k.instances.values()) {
-    if (i.driver !== ipmmuVmsa || rootOf(i) !== root) continue;
-    for (const d of k.domainsFinalisedTo(i)) used.add(Number(d.props["contextId"]));
+    if (i.driver.id !== ipmmuVmsa.id || rootOf(i) !== root) continue; // by id: a kernel may run a patched copy
+    for (const d of k.domainsFinalisedTo(i)) used.add(typed.dom(d).contextId);
   }
   return used;
 }
 
-function contextsFull(c: StepCtx): boolean {
+function contextsFull(c: Ctx): boolean {
   const p = pool(c.k, c.inst!);
   return contextsInUse(c.k, p.root).size >= p.size;
 }
@@ -82,17 +81,17 @@ const CONTEXT_POOL: EraRows = {
 };
 
 /** ipmmu_domain_init_context(): the lowest free context of the root, and the dev_info line. */
-function initContext(c: StepCtx): number {
+function initContext(c: Ctx): number {
   if (!unfinalised(c)) return 0;
   c.k.finaliseDomain(c.domain, c.inst!);
   if (!lookupRows(CONTEXT_POOL, c.era)) {
-    c.domain.props["contextId"] = 0;
+    c.domain.props.contextId = 0;
     return 0;
   }
   const used = contextsInUse(c.k, rootOf(c.inst!));
   let id = 0;
   while (used.has(id)) id++;
-  c.domain.props["contextId"] = id;
+  c.domain.props.contextId = id;
   c.k.printk("info", c.dev, `Using IPMMU context ${id}`);
   return 0;
 }
@@ -105,8 +104,8 @@ export const ipmmuVmsa: DriverModel = {
   fn: { attach: "ipmmu_attach_device", testDev: "ipmmu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("2014-nesting"),
   instanceProps,
-  deviceProps: [],
-  domainProps: [{ name: "contextId", kernel: "domain->context_id", what: "translation context taken from the root IPMMU at the first attach", default: -1 }],
+  deviceProps: {},
+  domainProps,
   attach: [
     noIommuGuard(
       "no-mmu",
@@ -134,6 +133,7 @@ export const ipmmuVmsa: DriverModel = {
       CONTEXT_POOL,
       {
         source: TD1_PATCH,
+        reads: ["pool"],
         trip: { inst: { contexts: 2 }, firstAttach: false },
         // TD1 11/20 leaves the context allocation in attach_dev only; an EBUSY there breaks the
         // proposal's rule that attach_dev fails only with ENOMEM/ENOSPC after test_dev passed.
@@ -141,7 +141,7 @@ export const ipmmuVmsa: DriverModel = {
         phase: "both",
       },
     ),
-    effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", initContext),
+    effect("finalise", "domain->mmu = mmu; ipmmu_domain_init_context(domain)", "a fresh domain takes this IPMMU and a context of its root", reading(["pool"], initContext)),
     instanceMismatch("mmu-mismatch", "domain->mmu != mmu", mismatchRows("EINVAL", mismatchText), {
       source: `f4a147735793 (v6.2: silent EINVAL); ${TD1_PATCH}`,
       logArgs: deviceThenDomainInstance,

@@ -46,9 +46,9 @@ export const msmIommu: DriverModel = {
   fn: { attach: "msm_iommu_attach_dev", testDev: "msm_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: drivers/iommu/msm_iommu.c predates 2014; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "context-attached",
@@ -67,6 +67,7 @@ export const msmIommu: DriverModel = {
       {
         source: "109bd48ea2e1 (iommu/msm: Add DT adaptation: the EEXIST path); a350943e223c56922060fc1ce758997140c14a88.1760312725.git.nicolinc@nvidia.com (TD1 14/20)",
         trip: {},
+        reads: ["instanceHw"],
         note:
           "The context list is per IOMMU: a second device behind the same IOMMU is refused while the first one's context is attached (derived from the devices' hardware state). A group's blocking domain before 2023 is an empty UNMANAGED domain, so a claimed group already holds a context (INFERRED consequence of the 6.2 core).",
       },

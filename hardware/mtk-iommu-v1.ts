@@ -41,9 +41,9 @@ export const mtkIommuV1: DriverModel = {
   staticBlocked: false, // no ops->blocked_domain (INFERRED): the core blocks with an empty paging domain
   fn: { attach: "mtk_iommu_v1_attach_device", testDev: null, setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "foreign-domain",
@@ -80,7 +80,7 @@ export const mtkIommuV1: DriverModel = {
       "mtk_iommu_v1_domain_finalise(): dma_alloc_coherent(M2701_IOMMU_PGT_SIZE)",
       "the M4U's single page table, allocated when the first internal domain is attached (!data->m4u_dom)",
       { "pre-2022": fail("ENOMEM") },
-      { when: (c) => unfinalised(c) && !instanceTableTaken(c) },
+      { when: (c) => unfinalised(c) && !instanceTableTaken(c), reads: ["pool"] },
     ),
     effect("finalise", "data->m4u_dom = dom", "the internal domain becomes the M4U's domain", finaliseOnFirstAttach()),
   ],

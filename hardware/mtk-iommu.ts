@@ -12,11 +12,9 @@
  */
 import {
   allocStep,
-  check,
   devErr,
   dmaDefaultDomain,
   type DriverModel,
-  effect,
   type EraRows,
   erasFrom,
   fail,
@@ -24,24 +22,19 @@ import {
   instanceTableTaken,
   lookupRows,
   noPasidCoherencyOrNesting,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   unfinalised,
 } from "../lib/driver.ts";
+import { int } from "../lib/props.ts";
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "iovaRegion",
-    kernel: "mtk_iommu_get_iova_region_id(dev) (mtk_iommu_get_domain_id() before ~2023)",
-    what: "the IOVA region the master's larb/ports (earlier: its dma-ranges) fall in; -1 when none matches",
-    default: 0,
-  },
-  { name: "larbId", kernel: "MTK_M4U_TO_LARB(fwspec->ids[0])", what: "the SMI local arbiter the master sits on (printed)", default: 0 },
-  { name: "portMask", kernel: "BIT(MTK_M4U_TO_PORT(fwspec->ids[i])) for every id", what: "the master's ports on that larb (printed)", default: 1 },
-];
+const deviceProps = {
+  iovaRegion: int(0, "mtk_iommu_get_iova_region_id(dev) (mtk_iommu_get_domain_id() before ~2023)", "the IOVA region the master's larb/ports (earlier: its dma-ranges) fall in; -1 when none matches"),
+  larbId: int(0, "MTK_M4U_TO_LARB(fwspec->ids[0])", "the SMI local arbiter the master sits on (printed)"),
+  portMask: int(1, "BIT(MTK_M4U_TO_PORT(fwspec->ids[i])) for every id", "the master's ports on that larb (printed)"),
+};
 
-const dev = (c: StepCtx, n: string) => prop<number>(c.dev.props, deviceProps, n);
+const shapes = { instance: {}, device: deviceProps, domain: {} };
+const { check, effect } = stepsFor(shapes);
 
 const larbText = "Can NOT find the region for larb(%d-%x).";
 const regionRows: EraRows = {
@@ -63,21 +56,21 @@ export const mtkIommu: DriverModel = {
   opsName: "mtk_iommu_ops",
   fn: { attach: "mtk_iommu_attach_device", testDev: "mtk_iommu_test_device", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
-  domainProps: [],
+  domainProps: {},
   attach: [
     check(
       "region-id",
       "mtk_iommu_get_iova_region_id(dev, data->plat_data) < 0",
       "the master's ports (or DMA range) fall in no IOVA region of this M4U",
-      (c) => c.inst !== null && dev(c, "iovaRegion") < 0,
+      (c) => c.inst !== null && c.dev.props.iovaRegion < 0,
       regionRows,
       {
         source: "ce7d3b2f6f39 (gregkh/linux mtk_iommu.c); 42368f4fb509f19681681cbc41e5ef1d2b320437.1760312725.git.nicolinc@nvidia.com (TD1 09/20)",
         trip: { dev: { iovaRegion: -1 } },
         // The larb form prints larb id and port mask; the %pad form's arguments are not modelled.
-        logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [dev(c, "larbId"), dev(c, "portMask")] : []),
+        logArgs: (c) => (lookupRows(regionRows, c.era)?.log?.text === larbText ? [c.dev.props.larbId, c.dev.props.portMask] : []),
         note: "Both prints read: mtk_iommu_get_domain_id() printed the dma-ranges form and returned -EINVAL (a dma-ranges-less device or a one-region SoC gets region 0); the larb/port patch replaced it with the larb form, still -EINVAL. The era of that switch (~2023) is INFERRED. The v5.13-era attach also began with `if (!data) return -ENODEV` (not modelled: the core's owner check answers first from 2023).",
       },
     ),
@@ -91,7 +84,7 @@ export const mtkIommu: DriverModel = {
         // 04cee82e04d2 "iommu: Propagate return value in ->attach_dev callback functions".
         "einval-6.2": fail("ENOMEM", devErr(pgtableText)),
       },
-      { when: (c) => unfinalised(c) && !instanceTableTaken(c), printOn: "iommu" },
+      { when: (c) => unfinalised(c) && !instanceTableTaken(c), printOn: "iommu", reads: ["pool"] },
     ),
     effect("finalise", "dom->bank = &data->bank[bankid] (dom->data before ~2022)", "the domain is bound to this M4U", finaliseOnFirstAttach()),
   ],

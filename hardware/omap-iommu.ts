@@ -11,7 +11,7 @@
  * default domain in every era, standing for "no domain" / detach_dev (INFERRED).
  */
 import {
-  check,
+  type CtxOf,
   devDbg,
   devErr,
   domainHasOtherDevice,
@@ -23,24 +23,22 @@ import {
   noDmaDefaultDomain,
   noIommuGuard,
   noPasidCoherencyOrNesting,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   translating,
 } from "../lib/driver.ts";
+import { int } from "../lib/props.ts";
 import { type ErrnoName, neg } from "../lib/errno.ts";
 
 /** TD1 16/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "dbd15c7ba6c601289e3d1102653e827beecd1d34.1760312725.git.nicolinc@nvidia.com (TD1 16/20)";
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "iommus",
-    kernel: "omap_iommu_count(dev) (entries of dev_iommu_priv_get(dev), the arch_data array)",
-    what: "IOMMUs the device sits behind (2 for the DRA7 DSPs)",
-    default: 1,
-  },
-];
+const deviceProps = {
+  iommus: int(1, "omap_iommu_count(dev) (entries of dev_iommu_priv_get(dev), the arch_data array)", "IOMMUs the device sits behind (2 for the DRA7 DSPs)"),
+};
+
+const shapes = { instance: {}, device: deviceProps, domain: {} };
+type Ctx = CtxOf<typeof shapes>;
+const { check } = stepsFor(shapes);
 
 const noIommuText = "device doesn't have an associated iommu";
 /** omap_iommu_attach_dev() prints this when omap_iommu_attach_init() fails (TD1 16/20's context lines). */
@@ -66,9 +64,9 @@ export const omapIommu: DriverModel = {
   fn: { attach: "omap_iommu_attach_dev", testDev: "omap_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: the driver predates 2014; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
-  domainProps: [],
+  domainProps: {},
   attach: [
     noIommuGuard(
       "no-iommu",
@@ -91,7 +89,7 @@ export const omapIommu: DriverModel = {
       "domain-attached",
       "omap_domain->dev",
       "the domain already serves another client device",
-      (c: StepCtx) => translating(c) && domainHasOtherDevice(c),
+      (c: Ctx) => translating(c) && domainHasOtherDevice(c),
       {
         "pre-2022": fail("EBUSY", devErr(attachedText)),
         // INFERRED: converted (Kevin Tian did not list omap among the drivers the patch missed).
@@ -100,13 +98,13 @@ export const omapIommu: DriverModel = {
         "einval-6.2": fail("EINVAL", devErr(attachedText)),
         "test-dev-2025": fail("EINVAL", devDbg(attachedText)),
       },
-      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {} },
+      { source: `f4a147735793 (v6.2: EBUSY to EINVAL, dev_err kept); ${TD1_PATCH}`, trip: {}, reads: ["users"] },
     ),
     check(
       "no-iommus",
       "!odomain->num_iommus (omap_iommu_attach_init)",
       "the device's IOMMU list is empty",
-      (c: StepCtx) => c.inst !== null && translating(c) && prop<number>(c.dev.props, deviceProps, "iommus") === 0,
+      (c: Ctx) => c.inst !== null && translating(c) && c.dev.props.iommus === 0,
       NO_IOMMUS,
       {
         source: `bd7ebb771935 (v6.2: EINVAL to ENODEV); ${TD1_PATCH}`,

@@ -9,14 +9,13 @@
  * (qcom_scm_restore_sec_cfg).
  */
 import {
-  check,
   coherentNoPasidOrNesting,
+  type CtxOf,
   devDbg,
   devErr,
   dmaDefaultDomain,
   domainThenDeviceInstance,
   type DriverModel,
-  effect,
   emediumtypeV6,
   erasFrom,
   fail,
@@ -24,24 +23,22 @@ import {
   instanceMismatch,
   mismatchRows,
   noIommuGuard,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  stepsFor,
   unfinalised,
   warnFail,
 } from "../lib/driver.ts";
+import { flag } from "../lib/props.ts";
 
 /** TD1 07/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "b95568cf00fd278542b95ffb8687de2a94bfb11b.1760312725.git.nicolinc@nvidia.com (TD1 07/20)";
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "secureInitFails",
-    kernel: "qcom_scm_restore_sec_cfg(qcom_iommu->sec_id, ctx->asid) != 0",
-    what: "TrustZone refuses to restore the secure configuration of the master's context banks",
-    default: false,
-  },
-];
+const deviceProps = {
+  secureInitFails: flag(false, "qcom_scm_restore_sec_cfg(qcom_iommu->sec_id, ctx->asid) != 0", "TrustZone refuses to restore the secure configuration of the master's context banks"),
+};
+
+const shapes = { instance: {}, device: deviceProps, domain: {} };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect } = stepsFor(shapes);
 
 const sameBusText = "cannot attach to IOMMU, is it on the same bus?";
 const mismatchText = "cannot attach to IOMMU %s while already attached to domain on IOMMU %s";
@@ -49,9 +46,9 @@ const mismatchText = "cannot attach to IOMMU %s while already attached to domain
 const SCM_ERRNO = "EIO";
 
 /** iommu_get_domain_for_dev() / the `old` argument: the paging domain the device is leaving, if any. */
-function oldPaging(c: StepCtx) {
+function oldPaging(c: Ctx) {
   const old = c.old ?? c.dev.group?.domain ?? null;
-  return old && !old.isStatic && old !== c.domain && old.owner === qcomIommu ? old : null;
+  return old && !old.isStatic && old !== c.domain && old.owner.id === qcomIommu.id ? old : null;
 }
 
 export const qcomIommu: DriverModel = {
@@ -61,9 +58,9 @@ export const qcomIommu: DriverModel = {
   opsName: "qcom_iommu_ops",
   fn: { attach: "qcom_iommu_attach_dev", testDev: "qcom_iommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
-  domainProps: [],
+  domainProps: {},
   attach: [
     noIommuGuard(
       "no-iommu",
@@ -85,7 +82,7 @@ export const qcomIommu: DriverModel = {
       "secure-init",
       "qcom_scm_restore_sec_cfg(sec_id, ctx->asid) fails (qcom_iommu_init_domain)",
       "TrustZone refuses a context bank while a fresh domain is finalised",
-      (c) => unfinalised(c) && prop<boolean>(c.dev.props, deviceProps, "secureInitFails"),
+      (c) => unfinalised(c) && c.dev.props.secureInitFails,
       // Not read in any source (INFERRED): a device-specific firmware failure, the same in every era.
       { "pre-2022": fail(SCM_ERRNO, devErr("secure init failed: %d")) },
       {

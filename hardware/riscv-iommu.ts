@@ -8,23 +8,24 @@
  * cannot walk that format refuses the domain with -ENODEV: not EINVAL, so iommufd's auto-domain
  * search stops there instead of trying the next domain.
  */
-import { check, coherentNoPasidOrNesting, type DriverModel, erasFrom, fail, prop, type PropDoc, type StepCtx } from "../lib/driver.ts";
+import { coherentNoPasidOrNesting, type CtxOf, type DriverModel, erasFrom, fail, stepsFor } from "../lib/driver.ts";
+import { oneOf, text } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { IommuInstance } from "../lib/model.ts";
 
 const MODES = ["sv57", "sv48", "sv39"] as const;
 
-const instanceProps: PropDoc[] = [
-  {
-    name: "modes",
-    kernel: "iommu->caps & RISCV_IOMMU_CAPABILITIES_SV{39,48,57}",
-    what: "page-table formats the IOMMU walks, comma-separated (\"sv39,sv48\", \"sv39,sv48,sv57\")",
-    default: "sv39,sv48",
-  },
-];
+const instanceProps = {
+  modes: text("sv39,sv48", "iommu->caps & RISCV_IOMMU_CAPABILITIES_SV{39,48,57}", "page-table formats the IOMMU walks, comma-separated (\"sv39,sv48\", \"sv39,sv48,sv57\")"),
+};
+const domainProps = { pgdMode: oneOf(["sv39", "sv48", "sv57"], "sv39", "domain->pgd_mode", "page-table format chosen at allocation (sv39/sv48/sv57)") };
+
+const shapes = { instance: instanceProps, device: {}, domain: domainProps };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
 
 const supports = (i: IommuInstance, mode: string) =>
-  prop<string>(i.props, instanceProps, "modes")
+  typed.inst(i).modes
     .split(",")
     .map((m) => m.trim().toLowerCase())
     .includes(mode);
@@ -37,14 +38,14 @@ export const riscvIommu: DriverModel = {
   fn: { attach: "riscv_iommu_attach_paging_domain", testDev: "riscv_iommu_test_paging_domain", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("mainline-2025"),
   instanceProps,
-  deviceProps: [],
-  domainProps: [{ name: "pgdMode", kernel: "domain->pgd_mode", what: "page-table format chosen at allocation (sv39/sv48/sv57)", default: "sv39" }],
+  deviceProps: {},
+  domainProps,
   attach: [
     check(
       "pgd-mode",
       "!riscv_iommu_pt_supported(iommu, domain->pgd_mode)",
       "this IOMMU cannot walk the domain's page-table format",
-      (c: StepCtx) => c.inst !== null && !supports(c.inst, String(c.domain.props["pgdMode"] ?? "sv39")),
+      (c: Ctx) => c.inst !== null && !supports(c.inst, c.domain.props.pgdMode),
       // test-dev-2025 inherits: TD1 08/20 moves it into riscv_iommu_test_paging_domain.
       { "mainline-2025": fail("ENODEV") },
       { source: "77e60e630435ed5fcd755a09126c0bc2e85bf1ff.1760312725.git.nicolinc@nvidia.com (TD1 08/20)", trip: { inst: { modes: "sv39,sv48,sv57" }, other: { modes: "sv39,sv48" } } },

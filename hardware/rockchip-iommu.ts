@@ -27,9 +27,9 @@ export const rockchipIommu: DriverModel = {
   // INFERRED: the driver was merged for v3.19 ("iommu/rockchip: rk3288 iommu driver"), the
   // release 2014-nesting stands for; its 2014 attach is taken to be the pre-2022 one.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     noIommuGuard(
       "virtual-device",

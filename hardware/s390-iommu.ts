@@ -20,43 +20,36 @@
  * no IOMMU domain" (INFERRED, as for the other drivers without DMA default domains).
  */
 import {
-  check,
   coherentNoPasidOrNesting,
+  type CtxOf,
   devDbg,
   domainHasOtherDevice,
   type DriverModel,
-  effect,
   emediumtypeV6,
   erasFrom,
   fail,
   noIommuGuard,
-  prop,
-  type PropDoc,
-  type StepCtx,
+  reading,
+  stepsFor,
   translating,
   warnFail,
 } from "../lib/driver.ts";
+import { span } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
-import type { Kernel, Props } from "../lib/model.ts";
+import type { Kernel } from "../lib/model.ts";
 
-const deviceProps: PropDoc[] = [
-  {
-    name: "dmaRange",
-    kernel: "zdev->start_dma - zdev->end_dma (from the function's CLP data)",
-    what: "DMA addresses the function may use, \"start-end\" in hex",
-    // Illustrative default (INFERRED): 4 GiB up to the 4 TiB reach of a region-third table.
-    default: "0x100000000-0x3ffffffffff",
-  },
-];
+const deviceProps = {
+  // Illustrative default (INFERRED): 4 GiB up to the 4 TiB reach of a region-third table.
+  dmaRange: span("0x100000000-0x3ffffffffff", "zdev->start_dma - zdev->end_dma (from the function's CLP data)", "DMA addresses the function may use, \"start-end\" in hex"),
+};
 
-const domainProps: PropDoc[] = [
-  {
-    name: "aperture",
-    kernel: "domain->geometry.aperture_start - aperture_end",
-    what: "IOVA range of the domain, \"start-end\" in hex (empty: not set yet)",
-    default: "",
-  },
-];
+const domainProps = {
+  aperture: span("", "domain->geometry.aperture_start - aperture_end", "IOVA range of the domain, \"start-end\" in hex (empty: not set yet)"),
+};
+
+const shapes = { instance: {}, device: deviceProps, domain: domainProps };
+type Ctx = CtxOf<typeof shapes>;
+const { check, effect, ...typed } = stepsFor(shapes);
 
 /** ZPCI_TABLE_SIZE_RT: the reach of a region-third I/O table (4 TiB), the table mainline starts with. */
 const TABLE_SIZE_RT = 1n << 42n;
@@ -71,8 +64,8 @@ function parseRange(v: string): Range | null {
   return m ? { start: BigInt(m[1]!), end: BigInt(m[2]!) } : null;
 }
 const hexRange = (r: Range) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`;
-const range = (p: Props): Range => parseRange(prop<string>(p, deviceProps, "dmaRange")) ?? { start: 0n, end: 0n };
-const aperture = (c: StepCtx): Range | null => parseRange(prop<string>(c.domain.props, domainProps, "aperture"));
+const range = (p: { dmaRange: string }): Range => parseRange(p.dmaRange) ?? { start: 0n, end: 0n };
+const aperture = (c: Ctx): Range | null => parseRange(c.domain.props.aperture);
 
 /** Eras whose domains get their aperture when allocated (cbf7827bc5dc, v6.2), not from their first device. */
 const APERTURE_AT_ALLOC = erasFrom("einval-6.2");
@@ -81,14 +74,14 @@ const APERTURE_AT_ALLOC = erasFrom("einval-6.2");
 const RANGE_TRIP = { first: { dmaRange: "0x100000000-0x3ffffffffff" }, dev: { dmaRange: "0x40000000000-0x7ffffffffff" } };
 
 /** pre-v6.7: another device defines the aperture, and this function's range is not identical to it. */
-function rangeDiffers(c: StepCtx): boolean {
+function rangeDiffers(c: Ctx): boolean {
   const a = aperture(c);
   const r = range(c.dev.props);
   return domainHasOtherDevice(c) && a !== null && (a.start !== r.start || a.end !== r.end);
 }
 
 /** Mainline: WARN_ON(aperture_start > zdev->end_dma || aperture_end < zdev->start_dma). */
-function noOverlap(c: StepCtx): boolean {
+function noOverlap(c: Ctx): boolean {
   const a = aperture(c);
   const r = range(c.dev.props);
   return a !== null && (a.start > r.end || a.end < r.start);
@@ -102,7 +95,7 @@ export const s390Iommu: DriverModel = {
   singletonGroups: true, // every zPCI function is its own iommu_group
   fn: { attach: "s390_iommu_attach_device", testDev: "s390_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
   domainProps,
   attach: [
@@ -133,6 +126,7 @@ export const s390Iommu: DriverModel = {
       },
       {
         trip: RANGE_TRIP,
+        reads: ["users"],
         variants: {
           ...emediumtypeV6,
           // What if: EMEDIUMTYPE with a dev_dbg (v2's print style). The driver never printed here: the text is the kit's own wording.
@@ -160,11 +154,11 @@ export const s390Iommu: DriverModel = {
       "first-device-range",
       "list_empty(&s390_domain->devices): aperture = [zdev->start_dma, zdev->end_dma]",
       "the first device attached to a domain defines its aperture",
-      (c) => {
+      reading(["users"], (c: Ctx) => {
         if (c.inst === null || !translating(c) || domainHasOtherDevice(c)) return 0;
-        c.domain.props["aperture"] = hexRange(range(c.dev.props));
+        c.domain.props.aperture = hexRange(range(c.dev.props));
         return 0;
-      },
+      }),
       ["pre-2022", "emediumtype-2022"],
     ),
   ],
@@ -182,7 +176,7 @@ export const s390Iommu: DriverModel = {
     if (c.type !== "unmanaged" && c.type !== "dma") return neg("ENOMEM");
     // s390_domain_alloc_paging(dev): aperture [0, reach of the I/O table chosen for the device's
     // range]. INFERRED: a region-third table (4 TiB) unless the range needs the larger tables of 2025.
-    const r = range(c.dev.props);
+    const r = range(typed.dev(c.dev));
     const end = r.end > TABLE_SIZE_RT - 1n ? r.end : TABLE_SIZE_RT - 1n;
     return { props: { ...c.req, aperture: hexRange({ start: 0n, end }) }, instance: null };
   },

@@ -35,9 +35,9 @@ export const sprdIommu: DriverModel = {
   opsName: "sprd_iommu_ops",
   fn: { attach: "sprd_iommu_attach_device", testDev: null, setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "domain-has-device",

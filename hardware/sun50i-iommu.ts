@@ -20,9 +20,9 @@ export const sun50iIommu: DriverModel = {
   fn: { attach: "sun50i_iommu_attach_device", testDev: "sun50i_iommu_domain_test_device", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: merged in v5.8, inside the pre-2022 span; absent from 2014-nesting.
   exists: erasFrom("pre-2022"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     noIommuGuard(
       "no-iommu",

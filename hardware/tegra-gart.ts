@@ -45,9 +45,9 @@ export const tegraGart: DriverModel = {
   opsName: "gart_iommu_ops",
   fn: { attach: "gart_iommu_attach_dev", testDev: "(no test_dev: removed before TD1)", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("2014-nesting", "mainline-2025"),
-  instanceProps: [],
-  deviceProps: [],
-  domainProps: [],
+  instanceProps: {},
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "other-active-domain",
@@ -66,6 +66,7 @@ export const tegraGart: DriverModel = {
       },
       {
         trip: { firstAttach: false, before: otherDomainActive },
+        reads: ["instanceHw"],
         variants: {
           // What if the converted path printed dev_dbg. The driver never printed here: the text is the kit's own wording.
           "emediumtype-converted": { "emediumtype-2022": fail("EMEDIUMTYPE", devDbg("another domain is active on the GART")) },

@@ -18,24 +18,26 @@
  * identity domain stands for "no domain" (INFERRED stand-in).
  */
 import {
-  check,
   type DriverModel,
   erasFrom,
   fail,
   noDmaDefaultDomain,
   noIommu,
   noPasidCoherencyOrNesting,
-  prop,
-  type PropDoc,
+  stepsFor,
   translating,
 } from "../lib/driver.ts";
+import { int } from "../lib/props.ts";
 
 /** TD1 20/20 (Oct 2025): its "-" lines are this driver's 2025 attach_dev, its "+" lines the test-dev-2025 rows. */
 const TD1_PATCH = "7c06a0d6165e69b7a8aac10e5b8aea45c8e020f1.1760312725.git.nicolinc@nvidia.com (TD1 20/20)";
 
-const deviceProps: PropDoc[] = [
-  { name: "numIds", kernel: "fwspec->num_ids", what: "stream (swgroup) IDs of the master; 0: none", default: 1 },
-];
+const deviceProps = {
+  numIds: int(1, "fwspec->num_ids", "stream (swgroup) IDs of the master; 0: none"),
+};
+
+const shapes = { instance: {}, device: deviceProps, domain: {} };
+const { check } = stepsFor(shapes);
 
 export const tegraSmmu: DriverModel = {
   id: "tegra-smmu",
@@ -45,9 +47,9 @@ export const tegraSmmu: DriverModel = {
   fn: { attach: "tegra_smmu_attach_dev", testDev: "tegra_smmu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   // INFERRED: the driver predates 2014 (v3.x); its 2014 attach is the device-tree walk described above.
   exists: erasFrom("2014-nesting"),
-  instanceProps: [],
+  instanceProps: {},
   deviceProps,
-  domainProps: [],
+  domainProps: {},
   attach: [
     check(
       "no-fwspec",
@@ -65,7 +67,7 @@ export const tegraSmmu: DriverModel = {
       "no-ids",
       "index == 0 after the fwspec->num_ids loop (test_dev: !fwspec || !fwspec->num_ids)",
       "no stream ID of the device belongs to this SMMU",
-      (c) => translating(c) && (c.inst === null || prop<number>(c.dev.props, deviceProps, "numIds") === 0),
+      (c) => translating(c) && (c.inst === null || c.dev.props.numIds === 0),
       {
         "pre-2022": fail("ENODEV"), // 2014 (DT walk, 002957020e52) and einval-6.2 the same
         "test-dev-2025": fail("ENOENT"), // TD1's errno fix: one ENOENT for both cases

@@ -17,14 +17,12 @@
  * check with a trip recipe.
  */
 import {
-  capByEra,
   allocStep,
-  check,
+  capByEra,
   coherentNoPasidOrNesting,
   countDomains,
   devErr,
   type DriverModel,
-  effect,
   emediumtypeV6,
   erasFrom,
   fail,
@@ -33,43 +31,30 @@ import {
   kernelPageSizeProp,
   mismatchRows,
   pageBytes,
-  prop,
-  type PropDoc,
+  stepsFor,
   unfinalised,
 } from "../lib/driver.ts";
+import { flag, text } from "../lib/props.ts";
 import { neg } from "../lib/errno.ts";
 import type { IommuInstance, Kernel } from "../lib/model.ts";
 
-const instanceProps: PropDoc[] = [
-  {
-    name: "granule",
-    kernel: "1UL << __ffs(viommu->pgsize_bitmap)",
-    what: "smallest page the vIOMMU maps, e.g. \"4K\" or \"64K\" (QEMU: the virtio-iommu-pci 'granule' property)",
-    default: "4K",
-  },
-  kernelPageSizeProp("4K"),
-  {
-    name: "domainRange",
-    kernel: "config domain_range.start - domain_range.end (viommu->first_domain, last_domain)",
-    what: "domain IDs the device offers, \"first-last\"; every finalised domain holds one",
-    // INFERRED/illustrative default: a VMM usually offers a large range.
-    default: "0-65535",
-  },
-  {
-    name: "bypassConfig",
-    kernel: "virtio_has_feature(VIRTIO_IOMMU_F_BYPASS_CONFIG)",
-    what: "identity domains are a bypass flag; without it the driver maps the whole space 1:1",
-    default: true,
-  },
-];
+const instanceProps = {
+  granule: text("4K", "1UL << __ffs(viommu->pgsize_bitmap)", "smallest page the vIOMMU maps, e.g. \"4K\" or \"64K\" (QEMU: the virtio-iommu-pci 'granule' property)"),
+  kernelPageSize: kernelPageSizeProp("4K"),
+  // INFERRED/illustrative default: a VMM usually offers a large range.
+  domainRange: text("0-65535", "config domain_range.start - domain_range.end (viommu->first_domain, last_domain)", "domain IDs the device offers, \"first-last\"; every finalised domain holds one"),
+  bypassConfig: flag(true, "virtio_has_feature(VIRTIO_IOMMU_F_BYPASS_CONFIG)", "identity domains are a bypass flag; without it the driver maps the whole space 1:1"),
+};
 
-const ip = <T extends number | boolean | string>(i: IommuInstance, n: string) => prop<T>(i.props, instanceProps, n);
-const granule = (i: IommuInstance) => pageBytes(ip<string>(i, "granule"));
-const pageSize = (i: IommuInstance) => pageBytes(ip<string>(i, "kernelPageSize"));
+const shapes = { instance: instanceProps, device: {}, domain: {} };
+const { check, effect, ...typed } = stepsFor(shapes);
+
+const granule = (i: IommuInstance) => pageBytes(typed.inst(i).granule);
+const pageSize = (i: IommuInstance) => pageBytes(typed.inst(i).kernelPageSize);
 const granuleTooBig = (i: IommuInstance) => granule(i) > pageSize(i);
 /** Number of IDs in domain_range ("first-last"). */
 function rangeSize(i: IommuInstance): number {
-  const m = /^(\d+)\s*-\s*(\d+)$/.exec(ip<string>(i, "domainRange").trim());
+  const m = /^(\d+)\s*-\s*(\d+)$/.exec(typed.inst(i).domainRange.trim());
   return m ? Math.max(0, Number(m[2]) - Number(m[1]) + 1) : 0;
 }
 const idsInUse = (k: Kernel, v: IommuInstance) => countDomains(k, v);
@@ -88,8 +73,8 @@ export const virtioIommu: DriverModel = {
   fn: { attach: "viommu_attach_dev", testDev: "viommu_domain_test_dev", setDevPasid: "(no set_dev_pasid)" },
   exists: erasFrom("pre-2022"),
   instanceProps,
-  deviceProps: [],
-  domainProps: [],
+  deviceProps: {},
+  domainProps: {},
   attach: [
     check(
       "granule",
@@ -122,7 +107,7 @@ export const virtioIommu: DriverModel = {
         // Moved into viommu_domain_alloc_paging(dev) with the rest of the finalise.
         "mainline-2025": null,
       },
-      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false } },
+      { source: "bd7ebb771935 (diff context: ida_alloc_range in viommu_domain_finalise)", trip: { inst: { domainRange: "1-2" }, firstAttach: false }, reads: ["pool"] },
     ),
     allocStep(
       "identity-map",
@@ -135,7 +120,7 @@ export const virtioIommu: DriverModel = {
         // Mainline maps an identity domain when it is allocated (viommu_domain_alloc_identity).
         "mainline-2025": null,
       },
-      { when: (c) => unfinalised(c) && c.domain.type === "identity" && !ip<boolean>(c.inst!, "bypassConfig") },
+      { when: (c) => unfinalised(c) && c.domain.type === "identity" && !c.inst!.props.bypassConfig },
     ),
     effect("finalise", "viommu_domain_finalise(vdev, domain)", "a fresh domain takes this vIOMMU and a domain ID", finaliseOnFirstAttach(), LAZY_FINALISE),
     instanceMismatch("foreign-viommu", "vdomain->viommu != vdev->viommu", mismatchRows("EXDEV", "cannot attach to foreign vIOMMU"), {

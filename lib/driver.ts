@@ -8,180 +8,33 @@
 import { ERA_IDS, type EraId, ERAS, eraChain, revisionChain, type RevisionKey } from "./eras.ts";
 import { neg, type ErrnoName, type Ret } from "./errno.ts";
 import type { LogLevel } from "./log.ts";
-import { type Device, type Domain, type DomainType, type IommuInstance, type Kernel, LabArgumentError, type Props } from "./model.ts";
+import {
+  type CheckStep,
+  type Device,
+  type Domain,
+  type DomainType,
+  type DriverModel,
+  type EffectStep,
+  type EraRows,
+  type IommuInstance,
+  type Kernel,
+  type KernelRead,
+  LabArgumentError,
+  type Phase,
+  type Plan,
+  type Props,
+  type Read,
+  type Step,
+  type StepCtx,
+  type Verdict,
+} from "./model.ts";
+import { type PropShapes, type PropsOf, text } from "./props.ts";
 
-/** What a tripped check does in one era. */
-export interface Verdict {
-  /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
-  errno: ErrnoName | 0;
-  /** The printk on that path, if any; `pr` marks a pr_*() line, which names no device. */
-  log?: { level: LogLevel; text: string; pr?: boolean };
-  /** The path sits under WARN_ON() (a splat is printed as well). */
-  warn?: boolean;
-}
+// The driver contract's types live with the Kernel in model.ts (they refer to each other); drivers import them from here.
+export type { AllocCtx, AnyProps, CheckStep, DriverModel, EffectStep, EraRows, PropDoc, Read, Step, StepCtx, StepProps, Trip, TripEnv, Verdict, WithProps } from "./model.ts";
 
-/**
- * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
- * parent. A key "<era>:<revision>" (e.g. "emediumtype-2022:v1") is an earlier posting of an
- * unmerged proposal, read only when that revision is selected (lib/eras.ts REVISIONS).
- */
-export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
-
-export interface StepCtx {
-  k: Kernel;
-  era: EraId;
-  domain: Domain;
-  dev: Device;
-  /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
-  inst: IommuInstance | null;
-  /** PASID for set_dev_pasid / test_dev, null for the RID. */
-  pasid: number | null;
-  /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
-  old: Domain | null;
-}
-
-export interface CheckStep {
-  kind: "check";
-  id: string;
-  /** The condition as the kernel writes it. */
-  kernel: string;
-  /** Plain words. */
-  what: string;
-  /** True when the check trips (the attach is refused). */
-  when: (c: StepCtx) => boolean;
-  rows: EraRows;
-  /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
-  variants?: Record<string, EraRows>;
-  /**
-   * In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev,
-   * "both" runs in each (guards that attach_dev keeps, e.g. against a device with no IOMMU).
-   */
-  phase?: "test" | "attach" | "both";
-  /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
-  note?: string;
-  /**
-   * Where the behaviour comes from, as a student can open it: a commit id, a release tag, a
-   * Message-ID or a seed file (several separated by "; "). Shown by `drivers --json` / `matrix --json`.
-   */
-  source?: string;
-  /** Values for the printk format's conversions, in order (the format string stays in the data). */
-  logArgs?: (c: StepCtx) => Array<string | number>;
-  /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
-  trip?: Trip;
-}
-
-/**
- * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
- * when the device under test sits behind another instance), a domain allocated for device
- * "first" on i0, optionally attached to it (finalising it), then the attach under test.
- */
-export interface Trip {
-  /** Props of instance i0 (where the domain lives; also the device under test's unless `other`). */
-  inst?: Props;
-  /** The device under test sits behind a second instance i1 of the same driver, with these props. */
-  other?: Props;
-  /** The device under test has no IOMMU: only the core's internal __iommu_attach_device can reach the driver. */
-  noIommu?: boolean;
-  /** Props of the device the domain is allocated for. */
-  first?: Props;
-  /** Props of the device under test. */
-  dev?: Props;
-  /** Requested domain type and properties. */
-  domainType?: DomainType;
-  domain?: Props;
-  /** Attach the domain to "first" before the attach under test (default: true for RID checks, false for PASID checks). */
-  firstAttach?: boolean;
-  /** Stateful set-up right before the attach under test (PASIDs in use, another active domain, ...). */
-  before?: (k: Kernel, env: TripEnv) => void;
-}
-
-export interface TripEnv {
-  domain: Domain;
-  first: Device;
-  dut: Device;
-}
-
-export interface EffectStep {
-  kind: "effect";
-  id: string;
-  kernel: string;
-  what: string;
-  /** Eras in which the effect exists (default: all). */
-  eras?: readonly EraId[];
-  run: (c: StepCtx) => Ret;
-  /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
-  allocRows?: EraRows;
-}
-
-export type Step = CheckStep | EffectStep;
-
-export interface PropDoc {
-  name: string;
-  kernel: string;
-  what: string;
-  default: number | boolean | string;
-}
-
-export interface AllocCtx {
-  k: Kernel;
-  /** The device the domain is allocated for (iommu_paging_domain_alloc), or null for a bus allocation. */
-  dev: Device | null;
-  inst: IommuInstance | null;
-  type: DomainType;
-  /** Requested properties (scenario `props`, iommufd alloc flags such as dirty tracking). */
-  req: Props;
-}
-
-export interface DriverModel {
-  /** Kit id, e.g. "arm-smmu-v3". */
-  id: string;
-  title: string;
-  /** Kernel source file. */
-  file: string;
-  /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
-  opsName: string;
-  /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
-  fn: { attach: string; testDev: string | null; setDevPasid: string };
-  exists: readonly EraId[];
-  instanceProps: readonly PropDoc[];
-  deviceProps: readonly PropDoc[];
-  domainProps: readonly PropDoc[];
-  attach: readonly Step[];
-  /**
-   * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
-   * without one the core blocks with an empty paging domain of the driver.
-   */
-  staticBlocked?: boolean;
-  /** Every device is its own iommu_group on this hardware (e.g. s390 zPCI functions). */
-  singletonGroups?: boolean;
-  /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
-  staticAttach?: readonly Step[];
-  setDevPasid: readonly Step[];
-  /** Eras whose ops provide set_dev_pasid for paging domains. */
-  pasidEras: readonly EraId[];
-  /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
-  allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
-  /**
-   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
-   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
-   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
-   */
-  capCacheCoherency(k: Kernel, dev: Device): boolean;
-  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
-  capCacheCoherencySource?: string;
-  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
-  capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
-  /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
-  enforceCacheCoherency: ((k: Kernel, domain: Domain) => boolean) | null;
-  /** iommu_domain_set_attr(DOMAIN_ATTR_NESTING) / iommu_enable_nesting(); per era. */
-  enableNesting(k: Kernel, domain: Domain): Ret;
-  /** The default domain type for a device behind this instance. */
-  defaultDomainType(k: Kernel, dev: Device): DomainType;
-  notes?: readonly string[];
-}
-
-/** lookupRows' chain per era, made once: it runs for every check of every attach. */
-const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, e === "2014-nesting" ? ["2014-nesting", "pre-2022"] : eraChain(e)]));
+/** lookupRows' chain per era (lib/eras.ts eraChain), made once: it runs for every check of every attach. */
+const ROW_CHAINS = new Map<EraId, readonly EraId[]>(ERA_IDS.map((e) => [e, eraChain(e)]));
 
 /** Verdict of a check in an era, taking variants (and a selected proposal revision) into account; null when absent. */
 export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Verdict | null {
@@ -198,11 +51,7 @@ export function verdictFor(k: Kernel, driver: DriverModel, check: CheckStep): Ve
 
 const NO_REVISIONS: readonly RevisionKey[] = [];
 
-/**
- * Row lookup: the selected revision's keys first (see EraRows), then the era's parents.
- * 2014-nesting drivers that have no row of their own use the pre-2022 one: the attach paths of
- * 2014 and ~v5.15 are taken to be the same (INFERRED).
- */
+/** Row lookup: the selected revision's keys first (see EraRows), then the era's parents (the rule in lib/eras.ts). */
 export function lookupRows(rows: EraRows, era: EraId, revisions: readonly RevisionKey[] = NO_REVISIONS): Verdict | null | undefined {
   for (const r of revisions) if (r in rows) return rows[r];
   for (const e of ROW_CHAINS.get(era) ?? eraChain(era)) if (e in rows) return rows[e];
@@ -262,16 +111,6 @@ export function runSteps(k: Kernel, driver: DriverModel, steps: readonly Step[],
   return ATTACHED;
 }
 
-type Phase = "all" | "test" | "attach";
-
-/** A step as one kernel runs it: an effect of its era, or a check with its verdict there. */
-interface Planned {
-  step: Step;
-  /** The check's verdict in the kernel's era with its variants; null for an effect. */
-  verdict: Verdict | null;
-}
-
-export type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
 
 /**
  * What runSteps runs, per kernel and step list (kept in k.plans): made once, not at every
@@ -364,13 +203,65 @@ export function warnFail(errno: ErrnoName): Verdict {
   return { errno, warn: true };
 }
 
-export function check(id: string, kernel: string, what: string, when: CheckStep["when"], rows: EraRows, extra: Partial<CheckStep> = {}): CheckStep {
-  return { kind: "check", id, kernel, what, when, rows, ...extra };
+/** The declared Read a kernel read stands for (null: none may be declared, e.g. iterating k.domains). */
+export function readOf(what: KernelRead): Read | null {
+  switch (what) {
+    case "devicesOn":
+    case "instancesOn":
+    case "groupsOn":
+      return "users";
+    case "domainsFinalisedTo":
+      return "pool";
+    case "domainsBehind":
+      return "instanceHw";
+    default:
+      return null;
+  }
 }
 
-export function effect(id: string, kernel: string, what: string, run: EffectStep["run"], eras?: readonly EraId[]): EffectStep {
-  return eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+/** Reads declared by shared conditions and effects, found by check() / effect() / allocStep(). */
+const READS = new WeakMap<object, readonly Read[]>();
+
+/** Declare what a shared condition or effect reads; check() and effect() copy it onto their step. */
+export function reading<F extends object>(reads: readonly Read[], f: F): F {
+  READS.set(f, reads);
+  return f;
 }
+
+export function check<C = StepCtx>(id: string, kernel: string, what: string, when: (c: C) => boolean, rows: EraRows, extra: Partial<CheckStep<C>> = {}): CheckStep<C> {
+  const reads = READS.get(when);
+  return reads ? { kind: "check", id, kernel, what, when, rows, reads, ...extra } : { kind: "check", id, kernel, what, when, rows, ...extra };
+}
+
+export function effect<C = StepCtx>(id: string, kernel: string, what: string, run: (c: C) => Ret, eras?: readonly EraId[]): EffectStep<C> {
+  const step: EffectStep<C> = eras ? { kind: "effect", id, kernel, what, run, eras } : { kind: "effect", id, kernel, what, run };
+  const reads = READS.get(run);
+  return reads ? { ...step, reads } : step;
+}
+
+/** The typed props of a driver whose property shapes are `S`. */
+export type PropsOfDriver<S extends PropShapes> = { instance: PropsOf<S["instance"]>; device: PropsOf<S["device"]>; domain: PropsOf<S["domain"]> };
+
+/**
+ * A driver's typed step builders: check() and effect() whose context reads the driver's props
+ * by name (`c.dev.props.ssidBits`, a typo is a compile error), and typed views of the bags of
+ * objects the driver's ops get outside a step (an instance, a device, a domain of this driver).
+ * Type-level only: at run time these are the shared check() and effect().
+ */
+export function stepsFor<S extends PropShapes>(_shapes: S) {
+  type P = PropsOfDriver<S>;
+  type C = StepCtx<P>;
+  return {
+    check: check<C>,
+    effect: effect<C>,
+    inst: (i: IommuInstance) => i.props as P["instance"],
+    dev: (d: Device) => d.props as P["device"],
+    dom: (d: Domain) => d.props as P["domain"],
+  };
+}
+
+/** The step context of a driver with property shapes `S` (for helpers outside check()/effect()). */
+export type CtxOf<S extends PropShapes> = StepCtx<PropsOfDriver<S>>;
 
 /** The common "no IOMMU instance of mine behind this device" condition. */
 export const noInstance = (c: StepCtx) => c.inst === null;
@@ -398,15 +289,6 @@ export function erasFrom(first: EraId, removedIn?: EraId): EraId[] {
   return ids.slice(ids.indexOf(first), end);
 }
 
-/** Property with its documented default, read from a props bag. */
-export function prop<T extends number | boolean | string>(p: Props, docs: readonly PropDoc[], name: string): T {
-  const v = p[name];
-  if (v !== undefined || name in p) return v as T;
-  // A loop, not docs.find(): a closure over `name` would cost an allocation at every call.
-  for (const d of docs) if (d.name === name) return d.default as T;
-  throw new Error(`internal: undocumented property ${name}`);
-}
-
 /** No IOMMU at all behind the device (no fwspec / no DMAR unit found). */
 export const noIommu = (c: StepCtx) => c.dev.instance === null;
 
@@ -424,10 +306,10 @@ export const foreignOrOtherInstance = (c: StepCtx) => c.dev.instance !== null &&
 export const translating = (c: StepCtx): boolean => c.domain.type === "unmanaged" || c.domain.type === "dma";
 
 /** Another device's hardware is already on this domain (drivers that allow one client device per domain). */
-export const domainHasOtherDevice = (c: StepCtx): boolean => {
+export const domainHasOtherDevice = reading(["users"], (c: StepCtx): boolean => {
   for (const d of c.k.devicesOn(c.domain)) if (d !== c.dev) return true;
   return false;
-};
+});
 
 /**
  * domain_alloc of a driver whose domains are bound to no instance when allocated: the listed
@@ -537,8 +419,8 @@ export const unfinalised = (c: StepCtx): boolean => c.inst !== null && c.domain.
  * model has no kernel configuration, so drivers that compare a hardware page size with it carry
  * it as an instance property: give every instance of one machine the same value.
  */
-export function kernelPageSizeProp(def: string): PropDoc {
-  return { name: "kernelPageSize", kernel: "PAGE_SIZE", what: "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)", default: def };
+export function kernelPageSizeProp(def: string) {
+  return text(def, "PAGE_SIZE", "page size of the running kernel, e.g. \"4K\" or \"16K\" (same value on every instance of a machine)");
 }
 
 /** Bytes of a page-size property written "4K", "16K", "64K" (or a plain number of bytes). */
@@ -565,7 +447,7 @@ export function allocStep(
   kernel: string,
   what: string,
   rows: EraRows,
-  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu" } = {},
+  opts: { when?: (c: StepCtx) => boolean; printOn?: "dev" | "iommu"; reads?: readonly Read[] } = {},
 ): EffectStep {
   const eras = (Object.keys(ERAS) as EraId[]).filter((e) => lookupRows(rows, e));
   const run = (c: StepCtx): Ret => {
@@ -577,7 +459,8 @@ export function allocStep(
     else if (v.log) c.k.printk(v.log.level, c.dev, v.log.text);
     return v.errno === 0 ? 0 : neg(v.errno);
   };
-  return { ...effect(id, kernel, what, run, eras), allocRows: rows };
+  const reads = opts.reads ?? (opts.when && READS.get(opts.when));
+  return { ...effect(id, kernel, what, run, eras), allocRows: rows, ...(reads ? { reads } : {}) };
 }
 
 /** attach_dev takes the device off its old domain before steps that can still fail: a failure then leaves it with none. */
@@ -591,10 +474,10 @@ export const detachFirst: EffectStep["run"] = (c) => {
  * finalised to the device's instance, so this one reuses that table instead of allocating one
  * (mtk_iommu's data->share_dom, mtk_iommu_v1's data->m4u_dom).
  */
-export const instanceTableTaken = (c: StepCtx): boolean => {
+export const instanceTableTaken = reading(["pool"], (c: StepCtx): boolean => {
   if (c.inst) for (const d of c.k.domainsFinalisedTo(c.inst)) if (d !== c.domain) return true;
   return false;
-};
+});
 
 // ---- Shared by rockchip, msm, omap, sun50i, fsl-pamu (second batch) --------------------------
 

@@ -65,6 +65,19 @@ export interface EraFeatures {
   pagingAllocForDevice: boolean;
   /** The driver provides static blocked/identity domains (ops->blocked_domain). */
   staticCoreDomains: boolean;
+  /**
+   * Nesting is asked for with iommu_domain_set_attr(DOMAIN_ATTR_NESTING), which each driver's
+   * domain_set_attr answers (f5c9ecebaf2a, 2014); Christoph Hellwig's 7e147547783a "iommu: remove
+   * DOMAIN_ATTR_NESTING" (20210301084257.945454-16-hch@lst.de, v5.13) replaced it with
+   * iommu_enable_nesting() and the enable_nesting op. False: the op (the kit's pre-2022 is ~v5.15).
+   */
+  nestingBySetAttr: boolean;
+  /**
+   * Arm SMMUv3 reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY for CANWBS masters and has an
+   * enforce_cache_coherency op (Jason Gunthorpe's SMMUv3 nesting series, Aug 2024, reviewed by
+   * Mostafa Saleh; merged ~v6.13, commit id UNVERIFIED). Before, neither existed.
+   */
+  smmuV3Canwbs: boolean;
 }
 
 export interface Era {
@@ -72,7 +85,7 @@ export interface Era {
   title: string;
   dates: string;
   merged: boolean;
-  /** Era whose behaviour this one starts from (used to inherit per-driver rows). */
+  /** Era whose behaviour this one starts from (used to inherit per-driver rows: see eraChain). */
   parent: EraId | null;
   sources: string[];
   summary: string;
@@ -99,6 +112,8 @@ const PRE: EraFeatures = {
   coherencyGate: false,
   pagingAllocForDevice: false,
   staticCoreDomains: false,
+  nestingBySetAttr: false,
+  smmuV3Canwbs: false,
 };
 
 const MAINLINE: EraFeatures = {
@@ -119,6 +134,7 @@ const MAINLINE: EraFeatures = {
   coherencyGate: true,
   pagingAllocForDevice: true,
   staticCoreDomains: true,
+  smmuV3Canwbs: true,
 };
 
 export const ERAS: Record<EraId, Era> = {
@@ -127,18 +143,18 @@ export const ERAS: Record<EraId, Era> = {
     title: "VFIO_TYPE1_NESTING_IOMMU and DOMAIN_ATTR_NESTING",
     dates: "2014 (commit f5c9ecebaf2a; v3.19, INFERRED)",
     merged: true,
-    parent: null,
+    parent: "pre-2022",
     sources: ["f5c9ecebaf2a vfio/iommu_type1: add new VFIO_TYPE1_NESTING_IOMMU IOMMU type"],
     summary:
       "Nesting is asked for through iommu_domain_set_attr(DOMAIN_ATTR_NESTING); type1 fails the attach when the attribute cannot be set. No errno contract.",
-    features: { ...PRE },
+    features: { ...PRE, nestingBySetAttr: true },
   },
   "pre-2022": {
     id: "pre-2022",
     title: "The errno zoo",
     dates: "up to about v5.19",
     merged: true,
-    parent: "2014-nesting",
+    parent: null,
     sources: ["EMEDIUMTYPE v2 and EINVAL series diffs ('-' lines)", "00208852d351 core shape (iommu.c of v6.2; INFERRED for older cores)"],
     summary:
       "Each driver reports 'incompatible' its own way (ENXIO, EFAULT, EXDEV, EBUSY, EINVAL, or a silent 0; VT-d's EOPNOTSUPP for snooping came only with v5.19), usually with dev_err.",
@@ -271,7 +287,15 @@ export function isEraId(s: string): s is EraId {
   return (ERA_IDS as readonly string[]).includes(s);
 }
 
-/** The era itself, then its parents: where per-era data is looked up. */
+/**
+ * Per-era data (driver check rows, allocation rows, capability answers) is looked up by one
+ * rule: the era itself, then its parents, nearest first. So a row keyed by an era holds in it
+ * and in every era below it until one of them has a row of its own (null: "no such check").
+ * The root is pre-2022, the ~v5.15 kernel the kit reads most of its old driver code from: the
+ * mainline and proposal eras branch from it, and so does 2014-nesting, described as that kernel
+ * with its own rows where 2014 differed (its attach paths are otherwise taken to be the same,
+ * INFERRED). A proposal's earlier postings come before the era (revisionChain).
+ */
 export function eraChain(id: EraId): EraId[] {
   const out: EraId[] = [];
   for (let e: EraId | null = id; e; e = ERAS[e].parent) out.push(e);

@@ -4,7 +4,6 @@
  * and the observed errno, printk levels and attach state are recorded next to what the
  * driver's data declares. `iommu-lab matrix` prints it; tests require the two to agree.
  */
-import { DRIVERS } from "../hardware/registry.ts";
 import { __iommuAttachDevice } from "./core/set-domain.ts";
 import { iommuAttachDevice } from "./core/attach.ts";
 import { domainAlloc, staticDomain } from "./core/domain.ts";
@@ -13,7 +12,7 @@ import { type CheckStep, type DriverModel, lookupRows, type Trip, type Verdict }
 import { errnoName } from "./errno.ts";
 import { ERA_IDS, type EraId } from "./eras.ts";
 import type { LogLevel } from "./log.ts";
-import { type Domain, EraUnavailableError, Kernel } from "./model.ts";
+import { type Domain, DriverSet, EraUnavailableError, Kernel, type KernelObserver } from "./model.ts";
 import { buildPlatform, type DeviceSpec } from "./platform.ts";
 
 export type TripOp = "attach" | "pasid";
@@ -30,9 +29,13 @@ export interface Observed {
   attached: boolean;
 }
 
-/** Play one check's recipe in one era through the core. */
-export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = []): Observed {
-  const k = new Kernel({ era, variants, trace: false });
+/**
+ * Play one check's recipe in one era through the core. The kernel runs `driver` in place of its
+ * namesake in `drivers` (default: no other driver; a variant of another driver is then unknown);
+ * `observer`: a subscriber of the kernel's events, for tests.
+ */
+export function runTrip(driver: DriverModel, trip: Trip, op: TripOp, era: EraId, variants: readonly string[] = [], drivers?: DriverSet, observer?: KernelObserver): Observed {
+  const k = new Kernel({ era, drivers: drivers ? drivers.with(driver) : new DriverSet([driver]), variants, trace: false, ...(observer ? { observer } : {}) });
   const dut: DeviceSpec = { id: "dut", props: trip.dev ?? {}, maxPasids: op === "pasid" ? TRIP_MAX_PASIDS : 0 };
   if (!trip.noIommu) dut.instance = trip.other ? "i1" : "i0";
   buildPlatform(k, {
@@ -96,7 +99,7 @@ export interface MatrixRow {
   source: string;
 }
 
-function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep): MatrixRow[] {
+function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep, drivers: DriverSet): MatrixRow[] {
   const out: MatrixRow[] = [];
   for (const era of ERA_IDS) {
     if (!driver.exists.includes(era)) continue;
@@ -106,7 +109,7 @@ function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep): MatrixRow[]
     let note: string | undefined;
     if (v && check.trip) {
       try {
-        observed = runTrip(driver, check.trip, op, era);
+        observed = runTrip(driver, check.trip, op, era, [], drivers);
       } catch (e) {
         if (!(e instanceof EraUnavailableError)) throw e;
         note = e.message;
@@ -129,14 +132,15 @@ function rowsFor(driver: DriverModel, op: TripOp, check: CheckStep): MatrixRow[]
   return out;
 }
 
-/** The whole matrix, or one driver's part of it. */
-export function computeMatrix(drivers: readonly DriverModel[] = DRIVERS): MatrixRow[] {
+/** The matrix of the drivers given: a DriverSet (hardware/index.ts `drivers`) or some of its drivers. */
+export function computeMatrix(drivers: DriverSet | readonly DriverModel[]): MatrixRow[] {
+  const set = drivers instanceof DriverSet ? drivers : new DriverSet(drivers);
   const out: MatrixRow[] = [];
-  for (const d of drivers) {
-    for (const s of d.attach) if (s.kind === "check") out.push(...rowsFor(d, "attach", s));
-    for (const s of d.staticAttach ?? []) if (s.kind === "check") out.push(...rowsFor(d, "attach", s));
+  for (const d of set) {
+    for (const s of d.attach) if (s.kind === "check") out.push(...rowsFor(d, "attach", s, set));
+    for (const s of d.staticAttach ?? []) if (s.kind === "check") out.push(...rowsFor(d, "attach", s, set));
     // set_dev_pasid steps that are shared with attach_dev (e.g. VT-d's paging_domain_compatible) are listed under both.
-    for (const s of d.setDevPasid) if (s.kind === "check") out.push(...rowsFor(d, "pasid", s));
+    for (const s of d.setDevPasid) if (s.kind === "check") out.push(...rowsFor(d, "pasid", s, set));
   }
   return out;
 }

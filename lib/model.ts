@@ -1,13 +1,18 @@
 /**
- * Entities of the attach core: IOMMU instances, devices, groups, domains, and the `Kernel`
- * that holds them together with the era, the kernel log and the trace.
+ * Entities of the attach core: IOMMU instances, devices, groups, domains; the driver contract
+ * (what a hardware driver model is) and the set of drivers a kernel runs; and the `Kernel` that
+ * holds them together with the era, the kernel log and the trace. They refer to each other (a
+ * domain's owner is a driver, a driver's callbacks take the kernel), so they share one module.
  * Field names follow struct iommu_group / struct iommu_domain / struct dev_iommu.
  */
-import { ERAS, type Era, type EraFeatures, type EraId } from "./eras.ts";
-import type { Ret } from "./errno.ts";
+import { ERAS, type Era, type EraFeatures, type EraId, isRevisionVariant, REVISIONS, type RevisionKey } from "./eras.ts";
+import type { ErrnoName, Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
-import type { TraceEvent } from "./trace.ts";
-import type { DriverModel, Plan, Step } from "./driver.ts";
+import { quote } from "./scenario/text.ts";
+import { type TraceEvent, TraceRecorder } from "./trace.ts";
+import type { PropShape } from "./props.ts";
+
+export type { PropDoc } from "./props.ts";
 
 /** Driver-specific properties (documented by each driver in hardware/). */
 export type Props = Record<string, number | boolean | string>;
@@ -96,8 +101,307 @@ export interface Domain {
   freed: boolean;
 }
 
+// ---- The driver contract (lib/driver.ts walks the steps and holds the shared combinators) ----
+
+/** What a tripped check does in one era. */
+export interface Verdict {
+  /** Errno returned, or 0 for a fake success that leaves the device where it was (mtk_iommu_v1). */
+  errno: ErrnoName | 0;
+  /** The printk on that path, if any; `pr` marks a pr_*() line, which names no device. */
+  log?: { level: LogLevel; text: string; pr?: boolean };
+  /** The path sits under WARN_ON() (a splat is printed as well). */
+  warn?: boolean;
+}
+
+/**
+ * Per-era verdicts; `null` means the check does not exist in that era. Eras inherit from their
+ * parent (lib/eras.ts eraChain, one rule for all per-era data). A key "<era>:<revision>" (e.g.
+ * "emediumtype-2022:v1") is an earlier posting of an unmerged proposal, read only when that
+ * revision is selected (lib/eras.ts REVISIONS).
+ */
+export type EraRows = Partial<Record<EraId | RevisionKey, Verdict | null>>;
+
+/** What a driver's steps read from each bag: its PropsOf types, or `any` for shared combinators. */
+export interface StepProps {
+  instance: object;
+  device: object;
+  domain: object;
+}
+
+/** Untyped props: what shared combinators see (any driver's steps can use them). */
+export type AnyProps = { instance: any; device: any; domain: any };
+
+/** `T` with its props bag typed `P` (a typo in a property name is then a compile error). */
+export type WithProps<T extends { props: Props }, P> = Omit<T, "props"> & { props: P };
+
+/**
+ * What a step sees. A driver's own steps get its props typed (stepsFor()): every property is
+ * present, since instances and devices get their defaults when built (lib/platform.ts) and
+ * domains at allocation (lib/core/domain.ts).
+ */
+export interface StepCtx<P extends StepProps = AnyProps> {
+  k: Kernel;
+  era: EraId;
+  domain: WithProps<Domain, P["domain"]>;
+  dev: WithProps<Device, P["device"]>;
+  /** The device's instance when it belongs to this driver, else null (foreign device or no IOMMU). */
+  inst: WithProps<IommuInstance, P["instance"]> | null;
+  /** PASID for set_dev_pasid / test_dev, null for the RID. */
+  pasid: number | null;
+  /** The domain being replaced (attach_dev's `old` since fd714986e4e4, set_dev_pasid's `old`). */
+  old: Domain | null;
+}
+
+export interface CheckStep<C = StepCtx> {
+  kind: "check";
+  id: string;
+  /** The condition as the kernel writes it. */
+  kernel: string;
+  /** Plain words. */
+  what: string;
+  /** True when the check trips (the attach is refused). */
+  when: (c: C) => boolean;
+  rows: EraRows;
+  /** Variant overrides ("what if"), keyed by variant name (without the driver prefix). */
+  variants?: Record<string, EraRows>;
+  /**
+   * In test-dev-2025: "test" moves into test_dev (the default), "attach" stays in attach_dev,
+   * "both" runs in each (guards that attach_dev keeps, e.g. against a device with no IOMMU).
+   */
+  phase?: "test" | "attach" | "both";
+  /** Where a modelling decision was INFERRED / UNCERTAIN, say so here. */
+  note?: string;
+  /**
+   * Where the behaviour comes from, as a student can open it: a commit id, a release tag, a
+   * Message-ID or a seed file (several separated by "; "). Shown by `drivers --json` / `matrix --json`.
+   */
+  source?: string;
+  /** Values for the printk format's conversions, in order (the format string stays in the data). */
+  logArgs?: (c: C) => Array<string | number>;
+  /** How to make this check trip through the core (used by `iommu-lab matrix` and the tests). */
+  trip?: Trip;
+  /** Kernel state the condition reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
+}
+
+/**
+ * A recipe that makes one check trip through the core: a platform with instance i0 (and i1
+ * when the device under test sits behind another instance), a domain allocated for device
+ * "first" on i0, optionally attached to it (finalising it), then the attach under test.
+ */
+export interface Trip {
+  /** Props of instance i0 (where the domain lives; also the device under test's unless `other`). */
+  inst?: Props;
+  /** The device under test sits behind a second instance i1 of the same driver, with these props. */
+  other?: Props;
+  /** The device under test has no IOMMU: only the core's internal __iommu_attach_device can reach the driver. */
+  noIommu?: boolean;
+  /** Props of the device the domain is allocated for. */
+  first?: Props;
+  /** Props of the device under test. */
+  dev?: Props;
+  /** Requested domain type and properties. */
+  domainType?: DomainType;
+  domain?: Props;
+  /** Attach the domain to "first" before the attach under test (default: true for RID checks, false for PASID checks). */
+  firstAttach?: boolean;
+  /** Stateful set-up right before the attach under test (PASIDs in use, another active domain, ...). */
+  before?: (k: Kernel, env: TripEnv) => void;
+}
+
+export interface TripEnv {
+  domain: Domain;
+  first: Device;
+  dut: Device;
+}
+
+export interface EffectStep<C = StepCtx> {
+  kind: "effect";
+  id: string;
+  kernel: string;
+  what: string;
+  /** Eras in which the effect exists (default: all). */
+  eras?: readonly EraId[];
+  run: (c: C) => Ret;
+  /** For an allocation (allocStep): what a failed allocation returns per era - fail_nth reads it. */
+  allocRows?: EraRows;
+  /** Kernel state the effect reads besides its StepCtx (see Read); none when absent. */
+  reads?: readonly Read[];
+}
+
+export type Step = CheckStep | EffectStep;
+
+/** What runs of a step list: "all" (eras without test_dev), "test" (test_dev) or "attach" (attach_dev after test_dev). */
+export type Phase = "all" | "test" | "attach";
+
+/** A step as one kernel runs it: an effect of its era, or a check with its verdict there. */
+export interface Planned {
+  step: Step;
+  /** The check's verdict in the kernel's era with its variants; null for an effect. */
+  verdict: Verdict | null;
+}
+
+/** What lib/driver.ts's runSteps walks for one step list in one kernel, per phase. */
+export type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
+
+/**
+ * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
+ * fields), each through a Kernel query method: "users" who is on a domain (devicesOn,
+ * instancesOn, groupsOn); "pool" the domains finalised to an instance (domainsFinalisedTo);
+ * "instanceHw" the domains programmed behind an instance (domainsBehind). lib/driver.ts readOf()
+ * maps a KernelRead event to it. The sweep engine learns from them which drivers read pools; a
+ * test runs every check's trip recipe with an observer and fails on a read a check does not declare.
+ */
+export type Read = "users" | "pool" | "instanceHw";
+
+export interface AllocCtx {
+  k: Kernel;
+  /** The device the domain is allocated for (iommu_paging_domain_alloc), or null for a bus allocation. */
+  dev: Device | null;
+  inst: IommuInstance | null;
+  type: DomainType;
+  /** Requested properties (scenario `props`, iommufd alloc flags such as dirty tracking). */
+  req: Props;
+}
+
+export interface DriverModel {
+  /** Kit id, e.g. "arm-smmu-v3". */
+  id: string;
+  title: string;
+  /** Kernel source file. */
+  file: string;
+  /** The struct iommu_ops instance name, e.g. "arm_smmu_ops". */
+  opsName: string;
+  /** Function names for the trace; testDev null: the driver has no test_dev op (not in TD1). */
+  fn: { attach: string; testDev: string | null; setDevPasid: string };
+  exists: readonly EraId[];
+  /** Properties of its instances, devices and domains (lib/props.ts), with defaults and descriptions. */
+  instanceProps: PropShape;
+  deviceProps: PropShape;
+  domainProps: PropShape;
+  attach: readonly Step[];
+  /**
+   * The driver has a static ops->blocked_domain (in eras with static core domains). Default yes;
+   * without one the core blocks with an empty paging domain of the driver.
+   */
+  staticBlocked?: boolean;
+  /** Every device is its own iommu_group on this hardware (e.g. s390 zPCI functions). */
+  singletonGroups?: boolean;
+  /** attach_dev of the driver's static identity/blocked domains (ops->identity_domain ...); none by default. */
+  staticAttach?: readonly Step[];
+  setDevPasid: readonly Step[];
+  /** Eras whose ops provide set_dev_pasid for paging domains. */
+  pasidEras: readonly EraId[];
+  /** domain_alloc / domain_alloc_paging: the new domain's properties and instance, or an errno. */
+  allocDomain(c: AllocCtx): { props: Props; instance: IommuInstance | null } | Ret;
+  /**
+   * IOMMU_CAP_CACHE_COHERENCY: the driver's `.capable` answer in the kernel's era (pre-2022: per
+   * bus, as type1 asked it). From v5.19 VFIO and iommufd refuse a device answering false
+   * (EraFeatures.coherencyGate). Build it with capByEra() so the answer per era is data.
+   */
+  capCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** Where that answer comes from (commit, tag, or "no .capable op"), shown by `drivers --json`. */
+  capCacheCoherencySource?: string;
+  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY for this device (iommufd's idev->enforce_cache_coherency). */
+  capEnforceCacheCoherency(k: Kernel, dev: Device): boolean;
+  /** ops->enforce_cache_coherency(domain); null when the op does not exist. */
+  enforceCacheCoherency: ((k: Kernel, domain: Domain) => boolean) | null;
+  /** iommu_domain_set_attr(DOMAIN_ATTR_NESTING) / iommu_enable_nesting(); per era. */
+  enableNesting(k: Kernel, domain: Domain): Ret;
+  /** The default domain type for a device behind this instance. */
+  defaultDomainType(k: Kernel, dev: Device): DomainType;
+  notes?: readonly string[];
+}
+
+// ---- The drivers a kernel runs ---------------------------------------------------------------
+
+/**
+ * The hardware driver models a kernel runs, by id (hardware/index.ts exports the default set as
+ * `drivers`). Immutable: `with` makes a new set in which one driver is replaced, so a patched
+ * driver (a student's rows, a proposed fix) is just another driver object in another set. Domains
+ * compare their owner with driver objects: one kernel uses one set throughout.
+ */
+export class DriverSet implements Iterable<DriverModel> {
+  /** The drivers, in the order given. */
+  readonly list: readonly DriverModel[];
+  private readonly byId = new Map<string, DriverModel>();
+
+  constructor(list: Iterable<DriverModel>) {
+    this.list = Object.freeze([...list]);
+    for (const d of this.list) {
+      if (this.byId.has(d.id)) throw new LabArgumentError(`DriverSet: two drivers with id ${quote(d.id)}`);
+      this.byId.set(d.id, d);
+    }
+  }
+
+  /** The driver with this id, or undefined. */
+  get(id: string): DriverModel | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The ids, in order. */
+  get ids(): string[] {
+    return this.list.map((d) => d.id);
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  [Symbol.iterator](): Iterator<DriverModel> {
+    return this.list[Symbol.iterator]();
+  }
+
+  /** A new set with `driver` in place of the one with its id (appended when there is none). */
+  with(driver: DriverModel): DriverSet {
+    return new DriverSet(this.byId.has(driver.id) ? this.list.map((d) => (d.id === driver.id ? driver : d)) : [...this.list, driver]);
+  }
+
+  /** Every known variant: "driver:name" of this set's drivers, and the proposal revisions "era:revision" (lib/eras.ts REVISIONS). */
+  knownVariants(): string[] {
+    const revisions = Object.entries(REVISIONS).flatMap(([era, revs]) => (revs ?? []).map((r) => `${era}:${r.id}`));
+    return [...this.list.flatMap((d) => driverVariants(d).map((v) => `${d.id}:${v}`)), ...revisions];
+  }
+
+  /** What is wrong with a requested variant, or null when a driver of this set defines it (or it is a proposal revision). */
+  variantProblem(v: string): string | null {
+    if (isRevisionVariant(v)) return null; // a proposal revision, e.g. "emediumtype-2022:v1"
+    const colon = v.indexOf(":");
+    const id = colon < 0 ? v : v.slice(0, colon);
+    const name = colon < 0 ? "" : v.slice(colon + 1);
+    const d = this.byId.get(id);
+    if (colon < 0 || !d) {
+      const withVariants = this.list.filter((x) => driverVariants(x).length).map((x) => x.id);
+      const what = colon < 0 ? `malformed variant ${quote(v)} (expected "driver:name")` : `unknown driver ${quote(id)} in variant ${quote(v)}`;
+      return `${what}; drivers with variants: ${withVariants.join(", ")}`;
+    }
+    const known = driverVariants(d);
+    if (!known.includes(name)) return `${id} has no variant ${quote(name)} (known: ${known.map((n) => `${id}:${n}`).join(", ") || "none"})`;
+    return null;
+  }
+}
+
+/**
+ * Driver variants ("driver:name", a check's alternative rows such as a regression or a proposed
+ * patch): the names `d` defines on any of its checks, sorted. An unknown variant would otherwise
+ * run the baseline under the variant's label, so the Kernel refuses one.
+ */
+export function driverVariants(d: DriverModel): string[] {
+  const out = new Set<string>();
+  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) {
+    if (s.kind === "check" && s.variants) for (const v of Object.keys(s.variants)) out.add(v);
+  }
+  return [...out].sort();
+}
+
 export interface KernelOptions {
   era: EraId;
+  /** The hardware drivers this kernel runs (hardware/index.ts `drivers` is the default set). */
+  drivers: DriverSet;
   /** Driver variants in force, e.g. "arm-smmu-v3:regression-48e7b8e284e5". */
   variants?: readonly string[];
   /** Record a trace of every call (off for large sweeps). */
@@ -106,16 +410,86 @@ export interface KernelOptions {
   failNth?: number;
   /** Print dev_dbg lines too (dynamic debug on). They are always recorded. */
   dynamicDebug?: boolean;
+  /** A subscriber of the kernel's event stream (besides the trace, which is one too). */
+  observer?: KernelObserver;
 }
 
-const VARIANT_FORMAT = /^[a-z0-9-]+:[A-Za-z0-9_.-]+$/;
+/** A read of kernel state through a Kernel query method, or an iteration of one of its tables. */
+export type KernelRead =
+  | "devicesOn"
+  | "instancesOn"
+  | "groupsOn"
+  | "domainsBehind"
+  | "domainsFinalisedTo"
+  | "groupsWithPasids"
+  /** Iterating k.devices, k.groups, k.domains (lookups by id are not reported). */
+  | "devices"
+  | "groups"
+  | "domains";
+
+/** A change of kernel state through a Kernel setter. */
+export type KernelChange = "hwDomain" | "groupDomain" | "groupPasid" | "addDomain" | "removeDomain" | "finaliseDomain";
+
 /**
- * Checks a requested variant; lib/variants installs the full check (it knows the drivers: this
- * module cannot import the registry, whose drivers import it). Until then, the format only.
+ * The kernel's event stream: what Kernel.call does (entry and exit of a kernel function), what
+ * printk prints, the reads drivers and the core make through the Kernel's query methods, and the
+ * changes through its setters. The trace is one subscriber (TraceRecorder), the compressed sweep
+ * engine another. With neither, the kernel reports nothing (one null test per site).
  */
-let variantCheck = (v: string): string | null => (VARIANT_FORMAT.test(v) ? null : `malformed variant ${JSON.stringify(v.slice(0, 60))} (expected "driver:name")`);
-export function setVariantCheck(check: (v: string) => string | null): void {
-  variantCheck = check;
+export interface KernelObserver {
+  enter(fn: string, args: TraceEvent["args"]): void;
+  /** `returned`: the body returned (ret is its value, maybe undefined) rather than threw. */
+  exit(fn: string, ret: Ret | undefined, returned: boolean): void;
+  log(line: LogLine): void;
+  /** `of`: the domain or instance asked about; null for a table iteration and groupsWithPasids. */
+  read(what: KernelRead, of: Domain | IommuInstance | null): void;
+  /** `of` changed (a device's RID, a group's domain or PASIDs, a domain added, removed, finalised); `to` the new value. */
+  change(what: KernelChange, of: Device | Group | Domain, to: Domain | IommuInstance | PasidEntry | null): void;
+}
+
+/** Two subscribers as one. */
+function both(a: KernelObserver, b: KernelObserver): KernelObserver {
+  return {
+    enter: (fn, args) => (a.enter(fn, args), b.enter(fn, args)),
+    exit: (fn, ret, returned) => (a.exit(fn, ret, returned), b.exit(fn, ret, returned)),
+    log: (line) => (a.log(line), b.log(line)),
+    read: (what, of) => (a.read(what, of), b.read(what, of)),
+    change: (what, of, to) => (a.change(what, of, to), b.change(what, of, to)),
+  };
+}
+
+/** A kernel table that reports iterations to the observer (get/has/set are the Map's own). */
+class KernelTable<V> extends Map<string, V> {
+  constructor(
+    private readonly k: { readonly observer: KernelObserver | null },
+    private readonly what: "devices" | "groups" | "domains",
+  ) {
+    super();
+  }
+  private note(): void {
+    this.k.observer?.read(this.what, null);
+  }
+  // Return types are inferred: TypeScript 5.0 (tslab) has no MapIterator type.
+  override values() {
+    this.note();
+    return super.values();
+  }
+  override keys() {
+    this.note();
+    return super.keys();
+  }
+  override entries() {
+    this.note();
+    return super.entries();
+  }
+  override forEach(...args: Parameters<Map<string, V>["forEach"]>): void {
+    this.note();
+    super.forEach(...args);
+  }
+  override [Symbol.iterator]() {
+    this.note();
+    return super[Symbol.iterator]();
+  }
 }
 
 /** The whole simulated machine in one era. */
@@ -123,15 +497,17 @@ export class Kernel {
   readonly era: Era;
   readonly features: EraFeatures;
   readonly variants: ReadonlySet<string>;
+  /** The drivers this kernel runs; buildPlatform looks instances' drivers up here. */
+  readonly drivers: DriverSet;
   readonly instances = new Map<string, IommuInstance>();
-  readonly devices = new Map<string, Device>();
-  readonly groups = new Map<string, Group>();
+  readonly devices: Map<string, Device> = new KernelTable<Device>(this, "devices");
+  readonly groups: Map<string, Group> = new KernelTable<Group>(this, "groups");
   /** Live (not freed) domains by id. */
-  readonly domains = new Map<string, Domain>();
+  readonly domains: Map<string, Domain> = new KernelTable<Domain>(this, "domains");
   readonly log: LogLine[] = [];
   readonly trace: TraceEvent[] | null;
-  private depth = 0;
-  private current: TraceEvent | null = null;
+  /** Who hears the event stream: the trace, KernelOptions.observer, both, or nobody (null). */
+  readonly observer: KernelObserver | null;
   private nextDomain = 1;
   private allocs = 0;
   private failAt: number;
@@ -160,13 +536,18 @@ export class Kernel {
   constructor(opts: KernelOptions) {
     this.era = ERAS[opts.era];
     this.features = this.era.features;
-    // An unknown variant would run the baseline under its label: refuse it, listing the known ones.
+    // Checked by shape, not instanceof: a set made by another copy of this module (dist/ next to the sources) works the same.
+    if (typeof (opts.drivers as Partial<DriverSet> | undefined)?.variantProblem !== "function") throw new LabArgumentError("new Kernel: drivers must be a DriverSet (the default set is `drivers` from hardware/index.ts)");
+    this.drivers = opts.drivers;
+    // An unknown variant would run the baseline under its label: refuse it, listing the known ones of this kernel's drivers.
     for (const v of opts.variants ?? []) {
-      const problem = variantCheck(v);
+      const problem = this.drivers.variantProblem(v);
       if (problem) throw new LabArgumentError(problem);
     }
     this.variants = new Set(opts.variants ?? []);
-    this.trace = opts.trace === false ? null : [];
+    const rec = opts.trace === false ? null : new TraceRecorder();
+    this.trace = rec ? rec.events : null;
+    this.observer = rec && opts.observer ? both(rec, opts.observer) : (rec ?? opts.observer ?? null);
     this.failAt = opts.failNth ?? 0;
   }
 
@@ -198,7 +579,7 @@ export class Kernel {
   printk(level: LogLevel, dev: Device | null, text: string): void {
     const line: LogLine = { level, dev: dev ? dev.id : null, text };
     this.log.push(line);
-    if (this.current) this.current.log.push(line);
+    this.observer?.log(line);
   }
 
   /** WARN_ON(cond): prints a splat when cond holds and returns cond, as the kernel macro does. */
@@ -208,30 +589,28 @@ export class Kernel {
   }
 
   /**
-   * Whether anything watches kernel function entry and exit: the trace, or a wrapper of `call`
-   * (tests and tools replace it on one kernel). When nothing does, hot paths skip `call` and
-   * run their body directly, without building its arguments and closure; `call` stays the one
-   * place where entry and exit are reported.
+   * Whether anything watches kernel function entry and exit: an observer (the trace is one), or
+   * a wrapper of `call` (tests and tools replace it on one kernel). When nothing does, hot paths
+   * skip `call` and run their body directly, without building its arguments and closure; `call`
+   * stays the one place where entry and exit are reported.
    */
   get watched(): boolean {
-    return this.trace !== null || this.call !== KERNEL_CALL;
+    return this.observer !== null || this.call !== KERNEL_CALL;
   }
 
-  /** Run `body` as the kernel function `fn`, recording a trace event around it. */
+  /** Run `body` as the kernel function `fn`: the one place its entry and exit are reported (trace, observer). */
   call(fn: string, args: TraceEvent["args"], body: () => Ret): Ret {
-    if (!this.trace) return body();
-    const ev: TraceEvent = { seq: this.trace.length, depth: this.depth, fn, args, log: [] };
-    this.trace.push(ev);
-    const saved = this.current;
-    this.current = ev;
-    this.depth++;
+    const o = this.observer;
+    if (o === null) return body();
+    o.enter(fn, args);
+    let ret: Ret | undefined;
+    let returned = false;
     try {
-      const ret = body();
-      ev.ret = ret;
+      ret = body();
+      returned = true;
       return ret;
     } finally {
-      this.depth--;
-      this.current = saved;
+      o.exit(fn, ret, returned);
     }
   }
 
@@ -239,6 +618,7 @@ export class Kernel {
   setHwDomain(dev: Device, d: Domain | null): void {
     const old = dev.hwDomain;
     if (old === d) return;
+    this.observer?.change("hwDomain", dev, d);
     const inst = dev.instance;
     if (old) {
       const u = this.usersOf(old);
@@ -283,12 +663,14 @@ export class Kernel {
 
   /** A new live domain (iommu_domain_alloc). */
   addDomain(d: Domain): void {
+    this.observer?.change("addDomain", d, d.instance);
     this.domains.set(d.id, d);
     if (d.instance) this.finaliseDomain(d, d.instance);
   }
 
   /** The driver finalises `d` to `inst` (smmu_domain->smmu = smmu and the like); keeps the index. */
   finaliseDomain(d: Domain, inst: IommuInstance): void {
+    this.observer?.change("finaliseDomain", d, inst);
     d.instance = inst;
     if (d.isStatic) return; // never freed, never counted from a pool
     let s = this.byInstance.get(inst);
@@ -298,11 +680,13 @@ export class Kernel {
 
   /** The live (allocated, not static) domains finalised to `inst`, in the order they were. */
   domainsFinalisedTo(inst: IommuInstance): ReadonlySet<Domain> {
+    this.observer?.read("domainsFinalisedTo", inst);
     return this.byInstance.get(inst) ?? NONE;
   }
 
   /** A domain freed (iommu_domain_free); its index entries go unless a use-after-free keeps users on it. */
   removeDomain(d: Domain): void {
+    this.observer?.change("removeDomain", d, null);
     this.domains.delete(d.id);
     if (d.instance) this.byInstance.get(d.instance)?.delete(d);
     const u = this.users.get(d);
@@ -326,12 +710,14 @@ export class Kernel {
 
   /** The domains programmed for the RIDs of the devices behind `inst`. */
   domainsBehind(inst: IommuInstance): Domain[] {
+    this.observer?.read("domainsBehind", inst);
     return live(this.instanceHw.get(inst));
   }
 
   /** group->domain = d; keeps the users index. */
   setGroupDomain(g: Group, d: Domain | null): void {
     const old = g.domain;
+    this.observer?.change("groupDomain", g, d);
     if (old !== d) {
       if (old) {
         const u = this.usersOf(old);
@@ -347,6 +733,7 @@ export class Kernel {
 
   /** Store (or, with null, erase) group->pasid_array[pasid]. */
   setGroupPasid(g: Group, pasid: number, e: PasidEntry | null): void {
+    this.observer?.change("groupPasid", g, e);
     if (e) g.pasidArray.set(pasid, e);
     else g.pasidArray.delete(pasid);
     if (g.pasidArray.size) this.pasidGroups.add(g);
@@ -355,11 +742,13 @@ export class Kernel {
 
   /** Devices whose RID hardware has `d` programmed, in the order they got it. */
   devicesOn(d: Domain): ReadonlySet<Device> {
+    this.observer?.read("devicesOn", d);
     return asSet(this.users.get(d)?.devices);
   }
 
   /** The IOMMU instances behind which some device has `d` programmed for its RID. */
   instancesOn(d: Domain): IommuInstance[] {
+    this.observer?.read("instancesOn", d);
     const out: IommuInstance[] = [];
     const u = this.users.get(d);
     if (u?.first?.n) out.push(u.first.inst);
@@ -371,11 +760,13 @@ export class Kernel {
 
   /** Groups whose group->domain is `d`. */
   groupsOn(d: Domain): ReadonlySet<Group> {
+    this.observer?.read("groupsOn", d);
     return asSet(this.users.get(d)?.groups);
   }
 
   /** Groups with PASIDs attached. */
   groupsWithPasids(): ReadonlySet<Group> {
+    this.observer?.read("groupsWithPasids", null);
     return this.pasidGroups;
   }
 

@@ -2,11 +2,11 @@
 // here instead of one per notebook (test/notebooks-structure.test.ts keeps it that way).
 // Compiles under tslab's TypeScript 5.0 / ES2022 lib: no toSorted/findLast.
 import type { CheckStep } from "./driver.ts";
-import { DRIVERS, lookupDriver } from "../hardware/registry.ts";
 import { errnoName } from "./errno.ts";
 import { ERAS, ERA_IDS, type EraId } from "./eras.ts";
 import { formatLine, isVisible } from "./log.ts";
 import { cellText, computeMatrix } from "./matrix.ts";
+import type { DriverSet } from "./model.ts";
 import type { TraceEvent } from "./trace.ts";
 import { displayBundle } from "./chart/display.ts";
 import { gridChart, type VegaLiteSpec } from "./chart/specs.ts";
@@ -73,9 +73,9 @@ export function printTrace(events: readonly TraceEvent[], keep?: (fn: string) =>
   console.log(traceText(events, keep));
 }
 
-/** A driver's attach_dev check by id; throws naming both when there is none. */
-export function checkOf(driver: string, id: string): CheckStep {
-  const d = lookupDriver(driver);
+/** A driver's attach_dev check by id, the driver taken from `drivers`; throws naming both when there is none. */
+export function checkOf(drivers: DriverSet, driver: string, id: string): CheckStep {
+  const d = drivers.get(driver);
   const s = d?.attach.find((x) => x.kind === "check" && x.id === id);
   if (!s) throw new Error(`no attach check ${driver}/${id}`);
   return s as CheckStep;
@@ -132,11 +132,11 @@ export interface AnswerRow {
  * (INCOMPATIBLE_CHECKS) played through the core by `computeMatrix()`, classed against the era's
  * soft errno and by whether a default console prints a line for it.
  */
-export function incompatibleAnswers(eras: readonly EraId[] = ERA_IDS): AnswerRow[] {
-  const drivers = DRIVERS.filter((d) => INCOMPATIBLE_CHECKS[d.id] !== undefined);
-  const matrix = computeMatrix(drivers).filter((r) => r.op === "attach");
+export function incompatibleAnswers(drivers: DriverSet, eras: readonly EraId[] = ERA_IDS): AnswerRow[] {
+  const listed = drivers.list.filter((d) => INCOMPATIBLE_CHECKS[d.id] !== undefined);
+  const matrix = computeMatrix(listed).filter((r) => r.op === "attach");
   const out: AnswerRow[] = [];
-  for (const d of drivers) {
+  for (const d of listed) {
     for (const era of eras) {
       if (!d.exists.includes(era)) continue;
       const row = INCOMPATIBLE_CHECKS[d.id]

@@ -2,11 +2,10 @@
  * Building a machine: IOMMU instances, devices and their groups, then the probe that gives
  * every group its default domain (iommu_probe_device -> iommu_setup_default_domain).
  */
-import { lookupDriver } from "../hardware/registry.ts";
-import type { PropDoc } from "./driver.ts";
 import { ERAS } from "./eras.ts";
 import { setupDefaultDomain } from "./core/domain.ts";
 import { type Device, type Group, type Kernel, LabArgumentError, type Props } from "./model.ts";
+import { propDefaults, propNames, type PropShape, propSchema, propValueType } from "./props.ts";
 
 export interface InstanceSpec {
   id: string;
@@ -32,31 +31,24 @@ export interface PlatformSpec {
   devices: DeviceSpec[];
 }
 
-/** The props of `list[n]` (instances or devices): the documented defaults, overridden by `given`. */
-function withDefaults(docs: readonly PropDoc[], given: Props | undefined, list: string, n: number): Props {
-  const out: Props = {};
-  for (const d of docs) out[d.name] = d.default;
+/** The props of `list[n]` (instances or devices): the driver's defaults, overridden by `given`. */
+function withDefaults(shape: PropShape, given: Props | undefined, list: string, n: number): Props {
+  const out: Props = Object.assign({}, propDefaults(shape));
   if (!given) return out;
   for (const key of Object.keys(given)) {
     const v = given[key]!;
-    const d = docFor(docs, key);
-    if (!d) throw new LabArgumentError(`${list}[${n}].props: unknown property "${key}" (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
-    if (typeof v !== typeof d.default) throw new LabArgumentError(`${list}[${n}].props: property "${key}" must be a ${typeof d.default}`);
+    const s = propSchema(shape, key);
+    if (!s) throw new LabArgumentError(`${list}[${n}].props: unknown property "${key}" (known: ${propNames(shape)})`);
+    if (typeof v !== propValueType(s)) throw new LabArgumentError(`${list}[${n}].props: property "${key}" must be a ${propValueType(s)}`);
     out[key] = v;
   }
   return out;
 }
 
-/** A loop, not docs.find(): a closure over the key would cost an allocation per property. */
-function docFor(docs: readonly PropDoc[], name: string): PropDoc | undefined {
-  for (const d of docs) if (d.name === name) return d;
-  return undefined;
-}
-
 /** Add instances and devices to `k`, then probe every group (default domain, first attach). */
 export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
   spec.instances.forEach((i, n) => {
-    const driver = lookupDriver(i.driver);
+    const driver = k.drivers.get(i.driver);
     if (!driver) throw new LabArgumentError(`instances[${n}].driver: unknown driver "${i.driver}"`);
     if (!driver.exists.includes(k.era.id)) {
       throw new LabArgumentError(`instances[${n}].driver: ${driver.id} does not exist in era ${k.era.id} (${ERAS[k.era.id].dates}); it exists in ${driver.exists.join(", ")}`);

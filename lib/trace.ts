@@ -17,3 +17,34 @@ export interface TraceEvent {
   /** Log lines printed by this call itself (not its children). */
   log: LogLine[];
 }
+
+/**
+ * The trace as a subscriber of the kernel's event stream (KernelObserver in ./model): one event
+ * per kernel function entered, nested by depth, with the log lines printed inside it. Reads and
+ * changes are not traced. Takes `unknown` where the stream passes model objects, so this module
+ * needs none of ./model's types (which import it).
+ */
+export class TraceRecorder {
+  /** Truncating it (events.length = 0) restarts the numbering, as consumers of k.trace do. */
+  readonly events: TraceEvent[] = [];
+  private readonly open: TraceEvent[] = [];
+
+  enter(fn: string, args: TraceEvent["args"]): void {
+    const ev: TraceEvent = { seq: this.events.length, depth: this.open.length, fn, args, log: [] };
+    this.events.push(ev);
+    this.open.push(ev);
+  }
+
+  exit(_fn: string, ret: Ret | undefined, returned: boolean): void {
+    const ev = this.open.pop()!;
+    // Set only when the body returned (a throw leaves it absent), even when it returned undefined.
+    if (returned) ev.ret = ret;
+  }
+
+  log(line: LogLine): void {
+    if (this.open.length) this.open[this.open.length - 1]!.log.push(line);
+  }
+
+  read(_what: string, _of: unknown): void {}
+  change(_what: string, _of: unknown, _to: unknown): void {}
+}

@@ -34,6 +34,7 @@ import { barChart, renderSvg } from "../lib/chart/index.ts";
 import { parseScriptArgs } from "../tools/cli/args.ts";
 import { table } from "../tools/cli/table.ts";
 import { attachOverMinimal, cliOverNode, importOverEmptyCell, type Ratio } from "./bench-waits.ts";
+import { engineRatios } from "./bench-engine.ts";
 import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../tools/sweep/index.ts";
 
 const root = path.resolve(__dirname, "..");
@@ -193,6 +194,7 @@ async function main(want: (part: string) => boolean): Promise<void> {
     else rows.push(["0. import/empty-cell", "-", "needs /usr/bin/python3 with Jupyter and the kernelspec: run `bash scripts/setup.sh`"]);
   }
   if (want("attach")) ratios.push(attachOverMinimal());
+  if (want("engine")) ratios.push(...engineRatios());
   for (const r of ratios) rows.push([`0. ${r.name}`, `x${r.ratio.toFixed(2)}`, r.detail]);
   json["ratios"] = Object.fromEntries(ratios.map((r) => [r.name, r.ratio]));
 

@@ -3,17 +3,19 @@
  * JSON Schemas of scenario and experiment files, for editors (a file's "$schema" key points at
  * them: VS Code then completes and checks it). Generated from the zod schemas the loaders use
  * (z.toJSONSchema, draft-07 for the widest editor support), with what zod cannot know added as
- * enums: driver ids, "driver:variant" names. Eras and ops come from the zod enums and literals.
+ * enums: driver ids, "driver:variant" names; and each driver's instance and device properties
+ * (their types, ranges, value sets, defaults and descriptions, from the drivers' zod shapes in
+ * lib/props.ts) where the file names the driver. Eras and ops come from the zod enums and literals.
  * test/schemas.test.ts checks the committed files are current.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { DRIVERS } from "../hardware/registry.ts";
+import { drivers as allDrivers } from "../hardware/index.ts";
 import { ScenarioSchema } from "../lib/scenario/schema.ts";
 import { ExperimentSchema } from "../tools/sweep/schema.ts";
 import { isRevisionVariant } from "../lib/eras.ts";
-import { knownVariants } from "../lib/variants.ts";
+import type { PropShape } from "../lib/props.ts";
 
 export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
 
@@ -33,6 +35,29 @@ function enumOf(values: readonly string[], descriptions: readonly string[]): Jso
   return { enum: [...values], enumDescriptions: [...descriptions] };
 }
 
+/** The JSON Schema of each property of a bag, by name. */
+function propSchemas(shape: PropShape): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [name, s] of Object.entries(shape)) {
+    // A PropSchema is a zod schema (lib/props.ts), typed by its values only.
+    const { $schema: _, ...rest } = z.toJSONSchema(s as unknown as z.ZodType, { target: "draft-7", io: "input" }) as Json;
+    out[name] = rest;
+  }
+  return out;
+}
+
+/** A bag's properties as an object schema: only these names, each with its type and range. */
+function bagSchema(shape: PropShape, value: (s: Json) => Json = (s) => s): Json {
+  const props = propSchemas(shape);
+  return { type: "object", properties: Object.fromEntries(Object.entries(props).map(([n, s]) => [n, value(s)])), additionalProperties: false };
+}
+
+/** An experiment's property value: a fixed value, or values with weights. */
+function distOf(s: Json): Json {
+  const { description, default: _d, kernel: _k, ...value } = s;
+  return { description, anyOf: [value, { type: "object", properties: { values: { type: "array", items: value, minItems: 1, maxItems: 64 }, weights: { type: "array", items: { type: "number", exclusiveMinimum: 0 }, minItems: 1, maxItems: 64 } }, required: ["values"], additionalProperties: false }] };
+}
+
 function generate(schema: z.ZodType, title: string, description: string, addEnums: (s: Json) => void): string {
   const s = z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as Json;
   addEnums(s);
@@ -43,10 +68,10 @@ function generate(schema: z.ZodType, title: string, description: string, addEnum
 /** The two schema files, by file name, as they should be on disk. */
 export function buildSchemas(): Record<string, string> {
   const drivers = enumOf(
-    DRIVERS.map((d) => d.id),
-    DRIVERS.map((d) => `${d.title} (${d.file})`),
+    allDrivers.ids,
+    allDrivers.list.map((d) => `${d.title} (${d.file})`),
   );
-  const all = knownVariants();
+  const all = allDrivers.knownVariants();
   const variants = enumOf(
     all,
     all.map((v) => (isRevisionVariant(v) ? `an earlier posting of the ${v.split(":")[0]} proposal (iommu-lab eras shows it)` : `"what if" variant of ${v.split(":")[0]} (iommu-lab drivers shows what it changes)`)),
@@ -54,11 +79,18 @@ export function buildSchemas(): Record<string, string> {
   return {
     "scenario.schema.json": generate(ScenarioSchema, "iommu-lab scenario", "A machine (IOMMU instances, devices, groups) and a list of steps, for `iommu-lab run` (see the README, \"Scenario files\").", (s) => {
       Object.assign(at(s, ["properties", "instances", "items", "properties", "driver"]), drivers);
+      // The props of an instance, per driver (a device's driver is its instance's: no schema can follow that reference).
+      at(s, ["properties", "instances", "items"])["allOf"] = allDrivers.list.map((d) => ({
+        if: { properties: { driver: { const: d.id } }, required: ["driver"] },
+        then: { properties: { props: bagSchema(d.instanceProps) } },
+      }));
       Object.assign(at(s, ["properties", "variants", "items"]), variants);
     }),
     "experiment.schema.json": generate(ExperimentSchema, "iommu-lab experiment", "A fleet-scale what-if sweep for `iommu-lab sweep` (see the README, \"Experiments\").", (s) => {
       const gen = ["properties", "platform", "properties", "generate", "properties"];
       for (const key of ["drivers", "instanceProps", "deviceProps"]) Object.assign(at(s, [...gen, key, "propertyNames"]), drivers);
+      at(s, [...gen, "instanceProps"])["properties"] = Object.fromEntries(allDrivers.list.map((d) => [d.id, bagSchema(d.instanceProps, distOf)]));
+      at(s, [...gen, "deviceProps"])["properties"] = Object.fromEntries(allDrivers.list.map((d) => [d.id, bagSchema(d.deviceProps, distOf)]));
       Object.assign(at(s, ["properties", "variants", "items", "items"]), variants);
     }),
   };

@@ -4,6 +4,7 @@
 import {
   buildPlatform,
   type DeviceSpec,
+  type DriverSet,
   groupHwOn,
   type InstanceSpec,
   IommufdCtx,
@@ -36,8 +37,8 @@ function classify(k: Kernel, groupId: string, o: Outcome): string {
   return o.ret === 0 && d && !groupHwOn(g, d) ? "fake-success" : o.outcome;
 }
 
-function run(consumer: OutcomeRow["consumer"], variant: OutcomeRow["variant"]): string[] {
-  const k = new Kernel({ era: "mainline-2025", variants: variant === "none" ? [] : [`arm-smmu-v3:${variant}`], trace: false });
+function run(drivers: DriverSet, consumer: OutcomeRow["consumer"], variant: OutcomeRow["variant"]): string[] {
+  const k = new Kernel({ era: "mainline-2025", drivers, variants: variant === "none" ? [] : [`arm-smmu-v3:${variant}`], trace: false });
   buildPlatform(k, { instances, devices });
   const ids = devices.map((d) => d.id);
   if (consumer === "vfio-type1") {
@@ -49,12 +50,12 @@ function run(consumer: OutcomeRow["consumer"], variant: OutcomeRow["variant"]): 
   return ids.map((id) => classify(k, id, iommufdDeviceAttachIoas(k, ctx, ioas, k.devices.get(id)!)));
 }
 
-export function runExperiment(): OutcomeRow[] {
+export function runExperiment(drivers: DriverSet): OutcomeRow[] {
   const rows: OutcomeRow[] = [];
   for (const consumer of CONSUMERS) {
     for (const variant of VARIANTS) {
       const counts = new Map<string, number>();
-      for (const outcome of run(consumer, variant)) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+      for (const outcome of run(drivers, consumer, variant)) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
       for (const [outcome, count] of counts) rows.push({ consumer, variant, outcome, count });
     }
   }

@@ -1,4 +1,5 @@
 /** Public functions reject bad arguments with LabArgumentError naming the function, never a crash inside. */
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -7,7 +8,7 @@ import {
 } from "../lib/index.ts";
 
 function machine() {
-  const k = new Kernel({ era: "mainline-2025" });
+  const k = new Kernel({ era: "mainline-2025", drivers });
   buildPlatform(k, { instances: [{ id: "i0", driver: "arm-smmu-v3" }], devices: [{ id: "a", instance: "i0", maxPasids: 8 }] });
   return { k, dev: k.devices.get("a")!, g: k.groups.get("a")! };
 }

@@ -5,6 +5,7 @@
  * `drivers` listing variants and `eras` its sources; `--help` not loading the library; the
  * same layer in `npm run fuzz` and `npm run bench`.
  */
+import { drivers } from "../hardware/index.ts";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,7 +14,6 @@ import * as assert from "uvu/assert";
 import { closest, helpText, parseCommand, UsageError } from "../tools/cli/args.ts";
 import { COMMANDS } from "../tools/cli/commands.ts";
 import { inertVariantWarnings, variantChanges } from "../tools/cli/variants.ts";
-import { lookupDriver } from "../hardware/registry.ts";
 import type { SweepResult } from "../tools/sweep/index.ts";
 import { sweepHtml, sweepText } from "../tools/sweep/report.ts";
 import type { SweepRow } from "../tools/sweep/tally.ts";
@@ -141,11 +141,11 @@ test("a variant that changes nothing in the era gets a warning on stderr; one th
 });
 
 test("variantChanges reads the variant's row through the era's parents and compares it with the baseline", () => {
-  const smmu3 = lookupDriver("arm-smmu-v3")!;
+  const smmu3 = drivers.get("arm-smmu-v3")!;
   // test-dev-2025's variant row (EINVAL) equals the baseline there: not a change.
   assert.equal(variantChanges(smmu3, "regression-48e7b8e284e5").map((c) => [c.check, c.era, c.to?.errno]), [["smmu-mismatch", "mainline-2025", 0]]);
   // mtk-iommu-v1's warn-foreign-domain row is written for mainline-2025 only; test-dev-2025 inherits it.
-  assert.equal(variantChanges(lookupDriver("mtk-iommu-v1")!, "warn-foreign-domain").map((c) => c.era), ["mainline-2025", "test-dev-2025"]);
+  assert.equal(variantChanges(drivers.get("mtk-iommu-v1")!, "warn-foreign-domain").map((c) => c.era), ["mainline-2025", "test-dev-2025"]);
   assert.equal(inertVariantWarnings([REGRESSION], ["mainline-2025"]), []);
   assert.equal(inertVariantWarnings([REGRESSION], ["einval-6.2", "mainline-2025"]), [], "not inert when it changes one of the eras");
   assert.equal(inertVariantWarnings([REGRESSION], ["pre-2022", "test-dev-2025"]), [`variant ${REGRESSION} changes nothing in eras pre-2022, test-dev-2025 (it changes mainline-2025)`]);

@@ -8,6 +8,7 @@
  * queue objects (E-4..E-8, E-10, E-11, E-28..E-32 except the ENOENT of E-31), get_hw_info
  * (E-22), fork/page pinning (E-21), and the VFIO compat ioctls (E-34).
  */
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildPlatform, errnoName, Kernel } from "../lib/index.ts";
@@ -23,7 +24,7 @@ const MOCK = "iommufd-mock";
 
 /** A mock IOMMU with mock devices (MOCK_FLAGS_DEVICE_PASID: max_pasids 1 << 20), one fd, one IOAS. */
 function fixture(devices: Array<{ id: string; noDirty?: boolean; group?: string }> = [{ id: "stdev" }]) {
-  const k = new Kernel({ era: "mainline-2025" });
+  const k = new Kernel({ era: "mainline-2025", drivers });
   buildPlatform(k, {
     instances: [{ id: "mock0", driver: MOCK }],
     devices: devices.map((d) => ({ id: d.id, instance: "mock0", maxPasids: 1 << 20, ...(d.group ? { group: d.group } : {}), props: d.noDirty ? { noDirty: true } : ({} as Record<string, boolean>) })),
@@ -171,7 +172,7 @@ test("E-27 iommufd_device_pasid.pasid_attach: a hwpt allocated without IOMMU_HWP
 });
 
 test("iommufd uAPI does not exist before einval-6.2", () => {
-  assert.throws(() => new IommufdFile(new Kernel({ era: "pre-2022" })), /iommufd does not exist in era pre-2022/);
+  assert.throws(() => new IommufdFile(new Kernel({ era: "pre-2022", drivers })), /iommufd does not exist in era pre-2022/);
 });
 
 test.run();

@@ -2,6 +2,7 @@
  * Consumers of the attach contract (fact sheet B): VFIO type1's domain search per era and
  * iommufd's auto-domain search (the EINVAL consumer).
  */
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -208,7 +209,7 @@ test("type1 nesting 2014: intel-vtd refuses DOMAIN_ATTR_NESTING, a hard EINVAL (
 });
 
 test("type1 nesting 2014: arm-smmu-v3 does not exist yet (buildPlatform throws LabArgumentError) (2014-nesting)", () => {
-  const k = new Kernel({ era: "2014-nesting" });
+  const k = new Kernel({ era: "2014-nesting", drivers });
   throwsNamed(
     () => buildPlatform(k, { instances: [{ id: "smmu0", driver: "arm-smmu-v3" }], devices: [{ id: "a", instance: "smmu0" }] }),
     "LabArgumentError",

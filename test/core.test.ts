@@ -4,6 +4,7 @@
  * does not; then detach, replace, MUST_SUCCEED, deferred attach, PASID rollback, test_dev
  * ordering and determinism.
  */
+import { drivers } from "../hardware/index.ts";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -990,7 +991,7 @@ function noIommuScenario(): Scenario {
 
 test("no IOMMU: iommu_attach_device() and the PASID calls answer ENODEV, iommufd bind EINVAL, the rest 0 (API)", () => {
   for (const era of ["pre-2022", "einval-6.2", "mainline-2025", "test-dev-2025"] as EraId[]) {
-    const r = runScenario(noIommuScenario(), { era });
+    const r = runScenario(noIommuScenario(), { drivers, era });
     for (const [i, rec] of r.steps.entries()) {
       if (rec.outcome === "unavailable") continue; // PASID / reset / iommufd calls of older eras
       assert.is(rec.errno === "-" ? "0" : rec.errno === "0" ? "0" : `-${rec.errno}`, NO_IOMMU_WANT[i], `${era} step ${i} ${rec.op}`);
@@ -1008,7 +1009,7 @@ test("no IOMMU: group-named steps reached through the API get ENODEV / 0, not a 
     { op: "vfio-attach", container: "c", group: "n" },
     { op: "detach-group", group: "n" },
   ];
-  const r = runScenario(s, { era: "mainline-2025" });
+  const r = runScenario(s, { drivers, era: "mainline-2025" });
   assert.equal(r.steps.map((x) => x.errno), ["0", "ENODEV", "ENODEV", "ENODEV", "0"]);
 });
 

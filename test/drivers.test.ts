@@ -7,6 +7,7 @@
  * Every scenario below is built from the fact sheet's wording of the condition; none of them
  * reads the drivers' own data.
  */
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -14,7 +15,6 @@ import {
   groupHwOn,
   iommuAttachDevice,
   iommuAttachDevicePasid,
-  lookupDriver,
   type Device,
   type Domain,
   type EraId,
@@ -221,7 +221,7 @@ function dmar(
   if (o.finalise ?? true) isErrno(iommuAttachDevice(l.k, domain, l.dev("first")), "0", "fixture: attach to the first device");
   if (o.enforce) {
     // ops->enforce_cache_coherency(domain), as VFIO type1 / iommufd call it.
-    const ok = lookupDriver("intel-vtd")!.enforceCacheCoherency!(l.k, domain);
+    const ok = drivers.get("intel-vtd")!.enforceCacheCoherency!(l.k, domain);
     assert.ok(ok, "fixture: enforce_cache_coherency succeeds on the snooping unit");
   }
   return { ...l, dut: l.dev("dut"), domain };

@@ -12,16 +12,16 @@
  * - TD1 13/20, 14/20, 16/20: the test_dev functions are rk_iommu_identity_test_dev,
  *   msm_iommu_domain_test_dev and omap_iommu_domain_test_dev.
  */
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../hardware/registry.ts";
 import { driverAttachDev } from "../lib/driver.ts";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../lib/index.ts";
 import { runTrip } from "../lib/matrix.ts";
 
 /** The log lines (level, text) an attach of `dut` to a fresh domain of `first` prints. */
 function attachLog(era: EraId, driver: string, dut: Record<string, number | boolean | string>, first: Record<string, number | boolean | string> = {}) {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "i0", driver }],
     devices: [
@@ -45,10 +45,10 @@ test("arm-smmu-v3: the SSID print gives the domain's size first, then the master
 });
 
 test("omap-iommu: an empty IOMMU list prints 'failed to allocate required iommu data' until test_dev (TD1 16/20)", () => {
-  const omap = lookupDriver("omap-iommu")!;
+  const omap = drivers.get("omap-iommu")!;
   const trip = { dev: { iommus: 0 }, firstAttach: false };
   const lines = (era: EraId) => {
-    const k = new Kernel({ era });
+    const k = new Kernel({ era, drivers });
     buildPlatform(k, { instances: [{ id: "i0", driver: "omap-iommu" }], devices: [{ id: "dut", instance: "i0", props: { iommus: 0 } }] });
     const d = domainAlloc(k, { dev: k.devices.get("dut")! }) as Domain;
     const ret = iommuAttachDevice(k, d, k.devices.get("dut")!);
@@ -62,7 +62,7 @@ test("omap-iommu: an empty IOMMU list prints 'failed to allocate required iommu 
 
 test("fsl-pamu: a bad operation mapping index prints pr_debug (bd7ebb771935)", () => {
   for (const [era, errno] of [["pre-2022", "EINVAL"], ["einval-6.2", "ENODEV"]] as const) {
-    const k = new Kernel({ era });
+    const k = new Kernel({ era, drivers });
     buildPlatform(k, { instances: [{ id: "pamu", driver: "fsl-pamu" }], devices: [{ id: "dut", instance: "pamu", props: { omi: 16 } }] });
     const d = domainAlloc(k, { dev: k.devices.get("dut")!, type: "unmanaged" }) as Domain;
     const from = k.log.length;
@@ -72,7 +72,7 @@ test("fsl-pamu: a bad operation mapping index prints pr_debug (bd7ebb771935)", (
 });
 
 test("fsl-pamu: under test-dev-2025 fsl_pamu_attach_device no longer tests the LIODN; test_dev does (TD1 15/20)", () => {
-  const k = new Kernel({ era: "test-dev-2025" });
+  const k = new Kernel({ era: "test-dev-2025", drivers });
   buildPlatform(k, { instances: [{ id: "pamu", driver: "fsl-pamu" }], devices: [{ id: "dut", instance: "pamu", props: { hasLiodn: false } }] });
   const dut = k.devices.get("dut")!;
   const d = domainAlloc(k, { dev: dut, type: "unmanaged" }) as Domain;
@@ -83,11 +83,11 @@ test("fsl-pamu: under test-dev-2025 fsl_pamu_attach_device no longer tests the L
 });
 
 test("test_dev function names as posted in TD1 (13/20, 14/20, 16/20)", () => {
-  assert.is(lookupDriver("rockchip-iommu")!.fn.testDev, "rk_iommu_identity_test_dev");
-  assert.is(lookupDriver("msm-iommu")!.fn.testDev, "msm_iommu_domain_test_dev");
-  assert.is(lookupDriver("omap-iommu")!.fn.testDev, "omap_iommu_domain_test_dev");
+  assert.is(drivers.get("rockchip-iommu")!.fn.testDev, "rk_iommu_identity_test_dev");
+  assert.is(drivers.get("msm-iommu")!.fn.testDev, "msm_iommu_domain_test_dev");
+  assert.is(drivers.get("omap-iommu")!.fn.testDev, "omap_iommu_domain_test_dev");
   // and the trace shows the name: the msm test_dev runs before an attach in test-dev-2025
-  const k = new Kernel({ era: "test-dev-2025" });
+  const k = new Kernel({ era: "test-dev-2025", drivers });
   buildPlatform(k, { instances: [{ id: "i0", driver: "msm-iommu" }], devices: [{ id: "dut", instance: "i0" }] });
   const dut = k.devices.get("dut")!;
   const d = domainAlloc(k, { dev: dut, type: "unmanaged" }) as Domain;
@@ -97,7 +97,7 @@ test("test_dev function names as posted in TD1 (13/20, 14/20, 16/20)", () => {
 
 test("arm-smmu-v3: a domain that wants IOPF and enforces coherency is refused for IOPF first (TD1 03/20)", () => {
   for (const era of ["mainline-2025", "test-dev-2025"] as const) {
-    const k = new Kernel({ era });
+    const k = new Kernel({ era, drivers });
     buildPlatform(k, {
       instances: [{ id: "smmu0", driver: "arm-smmu-v3", props: { sva: false } }],
       devices: [{ id: "dut", instance: "smmu0", props: { canwbs: false } }],

@@ -24,6 +24,10 @@ import {
   type Props,
   type TraceEvent,
 } from "../lib/index.ts";
+import { drivers } from "../hardware/index.ts";
+
+/** Kernel options for the fixtures: `drivers` defaults to the kit's (hardware/index.ts). */
+export type LabOptions = Omit<KernelOptions, "era" | "drivers"> & Partial<Pick<KernelOptions, "drivers">>;
 
 // ---- Eras -----------------------------------------------------------------------------------
 
@@ -49,8 +53,8 @@ export interface Lab {
 }
 
 /** A kernel in `era` with the given platform probed (every group on its default domain). */
-export function lab(era: EraId, spec: { instances: InstanceSpec[]; devices: DeviceSpec[] }, opts: Omit<KernelOptions, "era"> = {}): Lab {
-  const k = new Kernel({ era, ...opts });
+export function lab(era: EraId, spec: { instances: InstanceSpec[]; devices: DeviceSpec[] }, opts: LabOptions = {}): Lab {
+  const k = new Kernel({ era, drivers, ...opts });
   buildPlatform(k, spec);
   return {
     k,
@@ -68,17 +72,17 @@ export function lab(era: EraId, spec: { instances: InstanceSpec[]; devices: Devi
 }
 
 /** One IOMMU instance of `driver` with singleton-group devices behind it. */
-export function singles(era: EraId, driver: "arm-smmu-v3" | "intel-vtd", ids: string[], devProps: Record<string, Partial<DeviceSpec>> = {}, opts: Omit<KernelOptions, "era"> = {}): Lab {
+export function singles(era: EraId, driver: "arm-smmu-v3" | "intel-vtd", ids: string[], devProps: Record<string, Partial<DeviceSpec>> = {}, opts: LabOptions = {}): Lab {
   return lab(era, { instances: [{ id: "iommu0", driver }], devices: ids.map((id) => ({ id, instance: "iommu0", ...(devProps[id] ?? {}) })) }, opts);
 }
 
 /** One IOMMU instance with one multi-device group "g" whose devices are `ids`. */
-export function oneGroup(era: EraId, driver: "arm-smmu-v3" | "intel-vtd", ids: string[], devSpec: Record<string, Partial<DeviceSpec>> = {}, opts: Omit<KernelOptions, "era"> = {}): Lab {
+export function oneGroup(era: EraId, driver: "arm-smmu-v3" | "intel-vtd", ids: string[], devSpec: Record<string, Partial<DeviceSpec>> = {}, opts: LabOptions = {}): Lab {
   return lab(era, { instances: [{ id: "iommu0", driver }], devices: ids.map((id) => ({ id, instance: "iommu0", group: "g", ...(devSpec[id] ?? {}) })) }, opts);
 }
 
 /** Two SMMUv3 instances: a and c behind smmu0, b behind smmu1; each device in its own group. */
-export function twoSmmus(era: EraId, opts: Omit<KernelOptions, "era"> = {}): Lab {
+export function twoSmmus(era: EraId, opts: LabOptions = {}): Lab {
   return lab(
     era,
     {

@@ -3,6 +3,7 @@
  * unbounded work is refused with exit 2 and one bounded line, from the file's counts, before
  * any work. Every case below was accepted (or crashed, or hung) before the fixes.
  */
+import { drivers } from "../hardware/index.ts";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -77,10 +78,10 @@ test("unknown variants are refused where they enter, listing the known ones as d
   refused("scenario variants", ["run", file({ ...scenario(), variants: ["arm-smmu-v3:nope"] })], /: variants\[0\]: arm-smmu-v3 has no variant "nope" \(known: arm-smmu-v3:regression-48e7b8e284e5\)/);
   refused("--variant", ["run", file(scenario()), "--variant", "arm-smmu-v3:nope"], /arm-smmu-v3 has no variant "nope" \(known: arm-smmu-v3:regression-48e7b8e284e5\)/);
   refused("--variant of an unknown driver", ["run", file(scenario()), "--variant", "smmu9:x"], /unknown driver "smmu9" in variant "smmu9:x"; drivers with variants: arm-smmu-v3/);
-  assert.throws(() => new Kernel({ era: "mainline-2025", variants: ["arm-smmu-v3:nope"] }), (e: unknown) => e instanceof LabArgumentError && /known: arm-smmu-v3:regression-48e7b8e284e5/.test((e as Error).message));
-  assert.throws(() => runScenario(parseScenario(JSON.stringify(scenario())), { variants: ["intel-vtd:nope"] }), /intel-vtd has no variant "nope"/);
+  assert.throws(() => new Kernel({ era: "mainline-2025", drivers, variants: ["arm-smmu-v3:nope"] }), (e: unknown) => e instanceof LabArgumentError && /known: arm-smmu-v3:regression-48e7b8e284e5/.test((e as Error).message));
+  assert.throws(() => runScenario(parseScenario(JSON.stringify(scenario()), drivers), { drivers, variants: ["intel-vtd:nope"] }), /intel-vtd has no variant "nope"/);
   // A known one still runs.
-  assert.is(runScenario(parseScenario(JSON.stringify(scenario())), { variants: ["arm-smmu-v3:regression-48e7b8e284e5"] }).variants[0], "arm-smmu-v3:regression-48e7b8e284e5");
+  assert.is(runScenario(parseScenario(JSON.stringify(scenario()), drivers), { drivers, variants: ["arm-smmu-v3:regression-48e7b8e284e5"] }).variants[0], "arm-smmu-v3:regression-48e7b8e284e5");
 });
 
 test("__proto__, constructor and prototype keys are refused with their path, never dropped", () => {
@@ -147,7 +148,7 @@ test("weights whose sum overflows are refused", () => {
 test("attach after free and double free say what happened, in the kernel's terms", () => {
   const s = scenario();
   s["steps"].push({ op: "free-domain", domain: "d0" }, { op: "attach-device", domain: "d0", device: "a" }, { op: "free-domain", domain: "d0" });
-  const r = runScenario(parseScenario(JSON.stringify(s)));
+  const r = runScenario(parseScenario(JSON.stringify(s), drivers), { drivers });
   assert.equal(
     r.steps.slice(2).map((x) => [x.outcome, x.detail]),
     [
@@ -228,7 +229,7 @@ test("the loader finds each step's device in O(1): 60k devices and 60k steps loa
   const steps = [{ op: "alloc-domain", id: "x", device: "d0", type: "unmanaged" }, ...devices.slice(1).map((d) => ({ op: "alloc-domain", id: `x${d.id}`, device: d.id }))];
   const text = JSON.stringify({ name: "many", instances: [{ id: "s", driver: "arm-smmu-v3" }], devices, steps });
   const t0 = Date.now();
-  parseScenario(text);
+  parseScenario(text, drivers);
   const ms = Date.now() - t0;
   // The per-step linear search made this about (60k)^2 / 2 comparisons: over 10 s here.
   assert.ok(ms < 4000, `${ms} ms`);

@@ -1,7 +1,8 @@
 /**
  * No import cycles among the project's modules (lib/, hardware/, tools/), type-only imports included: a cycle means neither
- * module can be read, tested or replaced without the other (issue #17). Relative imports and
- * re-exports are followed; packages and node: modules are not.
+ * module can be read, tested or replaced without the other (issue #17). And lib/ is a layer: it
+ * imports nothing outside lib/ (the drivers in hardware/ and the tools are passed in or built on
+ * top). Relative imports and re-exports are followed; packages and node: modules are not.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,13 +12,8 @@ import * as assert from "uvu/assert";
 const ROOT = path.resolve(__dirname, "..");
 /** The folders whose modules form the graph, keyed "lib/model", "tools/sweep/report", ... */
 const SOURCES = ["lib", "hardware", "tools"];
-/**
- * The cycles left, to be removed, not added to: the data model's types (Device, Domain, Kernel
- * in model.ts) and the driver contract (DriverModel in driver.ts) refer to each other; it goes
- * with the Kernel-with-injected-drivers redesign of issue #17. The test fails when a cycle
- * appears or when one listed here is gone (then delete its line).
- */
-const KNOWN = ["lib/driver <-> lib/model"];
+/** The cycles allowed: none (the test fails when one appears). */
+const KNOWN: string[] = [];
 
 /**
  * Module -> the modules it imports (paths relative to `dir`, without .ts), over the .ts files in
@@ -95,6 +91,37 @@ test("the cycle finder sees a two-module cycle, a self-import and a type-only cy
 });
 
 const projectGraph = (): Map<string, string[]> => importGraph(ROOT, SOURCES);
+
+/** Edges from a module under `layer`/ to one outside it, as "from -> to". */
+export function edgesOut(graph: Map<string, string[]>, layer: string): string[] {
+  const inside = (m: string) => m.startsWith(`${layer}/`);
+  return [...graph].filter(([from]) => inside(from)).flatMap(([from, deps]) => deps.filter((to) => !inside(to)).map((to) => `${from} -> ${to}`));
+}
+
+test("both checks reject a planted edge: a cycle through lib/, and lib/ importing hardware/ or tools/", () => {
+  const graph = projectGraph();
+  const planted = (from: string, to: string) => new Map([...graph].map(([k, v]) => [k, k === from ? [...v, to] : v]));
+  // lib/model is imported by lib/driver: an import back makes a cycle.
+  assert.equal(cycles(planted("lib/model", "lib/driver")).map((c) => c.join(" <-> ")), ["lib/driver <-> lib/model"]);
+  assert.equal(edgesOut(planted("lib/platform", "hardware/index"), "lib"), ["lib/platform -> hardware/index"]);
+  assert.equal(edgesOut(planted("lib/scenario/load", "tools/sweep/load"), "lib"), ["lib/scenario/load -> tools/sweep/load"]);
+  // A file's text is read too: a type-only import of the driver set from hardware/ counts.
+  const dir = fs.mkdtempSync(path.join(path.resolve(__dirname, "../build"), "layer-"));
+  try {
+    fs.mkdirSync(path.join(dir, "lib"));
+    fs.mkdirSync(path.join(dir, "hardware"));
+    fs.writeFileSync(path.join(dir, "hardware/index.ts"), "export const drivers = 1;\n");
+    fs.writeFileSync(path.join(dir, "lib/a.ts"), 'import type { drivers } from "../hardware/index.ts";\nexport type D = typeof drivers;\n');
+    fs.writeFileSync(path.join(dir, "lib/b.ts"), 'import type { D } from "./a.ts";\nexport type E = D;\n');
+    assert.equal(edgesOut(importGraph(dir, ["lib", "hardware"]), "lib"), ["lib/a -> hardware/index"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
+  }
+});
+
+test("lib/ imports nothing outside lib/ (no hardware/, no tools/)", () => {
+  assert.equal(edgesOut(projectGraph(), "lib"), []);
+});
 
 test("lib/, hardware/ and tools/ have no import cycles but the known ones", () => {
   const graph = projectGraph();

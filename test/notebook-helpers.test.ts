@@ -1,4 +1,5 @@
 // lib/notebook.ts (the notebooks' shared helpers) and the chart builders it uses.
+import { drivers } from "../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { barChart, gridChart } from "../lib/chart/index.ts";
@@ -32,8 +33,8 @@ test("traceText indents by call depth, hides rejected calls and lifts their chil
 });
 
 test("checkOf finds a driver's attach check and names what is missing", () => {
-  assert.is(checkOf("sprd-iommu", "domain-has-device").id, "domain-has-device");
-  assert.throws(() => checkOf("sprd-iommu", "nope"), /sprd-iommu\/nope/);
+  assert.is(checkOf(drivers, "sprd-iommu", "domain-has-device").id, "domain-has-device");
+  assert.throws(() => checkOf(drivers, "sprd-iommu", "nope"), /sprd-iommu\/nope/);
 });
 
 test("barChart without y counts the rows (Vega-Lite aggregate); gridChart orders its columns", () => {
@@ -46,7 +47,7 @@ test("barChart without y counts the rows (Vega-Lite aggregate); gridChart orders
 });
 
 test("incompatibleAnswers: one row per driver and era it exists in, classed by the era's rule", () => {
-  const rows = incompatibleAnswers();
+  const rows = incompatibleAnswers(drivers);
   const cell = (driver: string, era: string) => rows.find((r) => r.driver === driver && r.era === era);
   assert.equal(new Set(rows.map((r) => r.driver)), new Set(Object.keys(INCOMPATIBLE_CHECKS)));
   assert.is(cell("arm-smmu-v3", "2014-nesting"), undefined); // SMMUv3 not modelled in 2014

@@ -4,11 +4,11 @@
  * an exception; in an era where one of its drivers does not exist, runScenario refuses with a
  * LabArgumentError naming that driver and the era.
  */
+import { drivers } from "../hardware/index.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../hardware/registry.ts";
 import { ERA_IDS, LabArgumentError } from "../lib/index.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenario } from "../lib/scenario/run.ts";
@@ -26,23 +26,23 @@ test("hardware/platforms holds at least one preset", () => {
 for (const file of presets) {
   const where = path.join(DIR, file);
   test(`${file}: loads and every instance names a registered driver`, () => {
-    const s = loadScenario(where);
-    for (const i of s.instances) assert.ok(lookupDriver(i.driver), `${file}: driver ${i.driver}`);
+    const s = loadScenario(where, drivers);
+    for (const i of s.instances) assert.ok(drivers.get(i.driver), `${file}: driver ${i.driver}`);
   });
 
   for (const era of ERA_IDS) {
     test(`${file} in ${era}`, () => {
-      const s = loadScenario(where);
-      const missing = s.instances.map((i) => lookupDriver(i.driver)!).find((d) => !d.exists.includes(era));
+      const s = loadScenario(where, drivers);
+      const missing = s.instances.map((i) => drivers.get(i.driver)!).find((d) => !d.exists.includes(era));
       if (!missing) {
-        const a = JSON.stringify(runScenario(s, { era }));
-        const b = JSON.stringify(runScenario(s, { era }));
+        const a = JSON.stringify(runScenario(s, { drivers, era }));
+        const b = JSON.stringify(runScenario(s, { drivers, era }));
         assert.is(a, b, `${file} ${era}: two runs differ`);
         return;
       }
       let err: unknown = null;
       try {
-        runScenario(s, { era });
+        runScenario(s, { drivers, era });
       } catch (e) {
         err = e;
       }

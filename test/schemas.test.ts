@@ -8,11 +8,11 @@
  * schemas use no other keyword, so nothing is skipped silently. The loaders (zod) read every
  * shipped file as well.
  */
+import { drivers } from "../hardware/index.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS } from "../lib/eras.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { loadExperiment } from "../tools/sweep/load.ts";
@@ -27,7 +27,7 @@ const jsonFiles = (dir: string) => fs.readdirSync(path.join(root, dir)).filter((
 const platforms = jsonFiles("hardware/platforms");
 const experiments = jsonFiles("experiments");
 
-const KNOWN = new Set(["$schema", "title", "description", "type", "properties", "required", "additionalProperties", "propertyNames", "items", "enum", "enumDescriptions", "const", "oneOf", "anyOf", "pattern", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength"]);
+const KNOWN = new Set(["$schema", "title", "description", "type", "properties", "required", "additionalProperties", "propertyNames", "items", "enum", "enumDescriptions", "const", "oneOf", "anyOf", "pattern", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "allOf", "if", "then", "default", "kernel"]);
 
 /** Errors of `v` against `s` (the keywords in KNOWN, draft-07 meaning), as "path: what". */
 function check(s: S, v: unknown, at = "$"): string[] {
@@ -63,6 +63,8 @@ function check(s: S, v: unknown, at = "$"): string[] {
   }
   if (s.anyOf && !s.anyOf.some((b: S) => check(b, v, at).length === 0)) errs.push(`${at}: matches no anyOf branch`);
   if (s.oneOf && s.oneOf.filter((b: S) => check(b, v, at).length === 0).length !== 1) errs.push(`${at}: matches not exactly one oneOf branch`);
+  for (const b of s.allOf ?? []) errs.push(...check(b, v, at));
+  if (s.if && s.then && check(s.if, v, at).length === 0) errs.push(...check(s.then, v, at));
   return errs;
 }
 
@@ -71,7 +73,7 @@ function keywords(s: S, out = new Set<string>()): Set<string> {
   for (const [k, v] of Object.entries(s)) {
     out.add(k);
     if (k === "properties") for (const p of Object.values(v as S)) keywords(p as S, out);
-    else if (k === "oneOf" || k === "anyOf") for (const b of v as S[]) keywords(b, out);
+    else if (k === "oneOf" || k === "anyOf" || k === "allOf") for (const b of v as S[]) keywords(b, out);
     else if (v && typeof v === "object" && !Array.isArray(v)) keywords(v as S, out);
   }
   return out;
@@ -86,7 +88,7 @@ test("the schemas use only keywords the validator here knows", () => {
 });
 
 test("driver, era, op and variant enums are in the schemas", () => {
-  const ids = DRIVERS.map((d) => d.id);
+  const ids = drivers.list.map((d) => d.id);
   assert.equal(scenario.properties.instances.items.properties.driver.enum, ids);
   assert.equal(scenario.properties.era.enum, [...ERA_IDS]);
   assert.ok(scenario.properties.variants.items.enum.includes("arm-smmu-v3:regression-48e7b8e284e5"));
@@ -108,7 +110,7 @@ test("every shipped platform and experiment names its schema with $schema, and b
       assert.ok(data.$schema, `${f}: no $schema`);
       assert.is(path.resolve(path.dirname(f), data.$schema!), path.join(SCHEMA_DIR, name), f);
       assert.equal(check(schema, data), [], f);
-      load(f); // zod and the cross-checks: throws on bad input
+      load(f, drivers); // zod and the cross-checks: throws on bad input
     }
   }
 });
@@ -122,6 +124,8 @@ test("the schemas reject what the loaders reject: unknown driver, op, era, varia
     ["variant", (s) => (s.variants = ["arm-smmu-v3:no-such"])],
     ["key", (s) => (s.steps[1].domian = "d0")],
     ["missing", (s) => delete s.name],
+    ["property name", (s) => (s.instances[0].props = { coherant: true })],
+    ["property type", (s) => (s.instances[0].props = { coherent: "yes" })],
   ];
   for (const [what, change] of bad) {
     const s = structuredClone(base);
@@ -131,6 +135,12 @@ test("the schemas reject what the loaders reject: unknown driver, op, era, varia
   const exp = JSON.parse(fs.readFileSync(experiments.find((f) => f.includes("what-if-smmuv3"))!, "utf8")) as S;
   exp.platform.generate.drivers = { "arm-smmu-v9": 1 };
   assert.match(check(experiment, exp).join(), /drivers\.arm-smmu-v9 \(name\): not in enum/);
+  // A driver's property ranges and value sets come from its zod shape (ssidBits: IDR1.SSIDSIZE, 0-20).
+  const gen = structuredClone(exp.platform.generate);
+  const props = (deviceProps: S) => check(experiment, { ...exp, platform: { generate: { ...gen, drivers: { "arm-smmu-v3": 1 }, deviceProps } } });
+  assert.equal(props({ "arm-smmu-v3": { ssidBits: { values: [0, 20] } } }), []);
+  assert.match(props({ "arm-smmu-v3": { ssidBits: { values: [0, 21] } } }).join(), /deviceProps\.arm-smmu-v3\.ssidBits: matches no anyOf branch/);
+  assert.match(props({ "arm-smmu-v3": { ssidbits: 5 } }).join(), /deviceProps\.arm-smmu-v3\.ssidbits: not allowed/);
 });
 
 test.run();

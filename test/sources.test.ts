@@ -3,11 +3,11 @@
  * a commit id, a release tag, a Message-ID or a seed file (several separated by "; ", each
  * optionally followed by a comment in parentheses). `drivers --json` and `matrix --json` carry it.
  */
+import { drivers } from "../hardware/index.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry.ts";
 import { driversData, matrixData } from "../tools/cli/describe.ts";
 
 /**
@@ -28,7 +28,7 @@ export function sourceProblem(src: string | undefined): string | null {
 
 const checkRows = () => {
   const out: Array<{ key: string; driver: string; source: string | undefined }> = [];
-  for (const d of DRIVERS) {
+  for (const d of drivers.list) {
     for (const [op, steps] of [["attach", d.attach], ["static", d.staticAttach ?? []], ["pasid", d.setDevPasid]] as const) {
       for (const s of steps) if (s.kind === "check") out.push({ key: `${d.id} ${op} ${s.id}`, driver: d.id, source: s.source });
     }

@@ -6,15 +6,16 @@
  * in, every variant, one context and several, and several seeds, with the compressed engine's
  * own assumption checks on (`verify`).
  */
+import { drivers } from "../hardware/index.ts";
+import { driverVariants } from "../lib/model.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DRIVERS } from "../hardware/registry.ts";
 import { ERA_IDS, type EraId } from "../lib/eras.ts";
 import { Kernel } from "../lib/model.ts";
 import { buildPlatform } from "../lib/platform.ts";
-import { driverVariants, fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
+import { fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
   try {
@@ -41,11 +42,11 @@ function compare(exp: Experiment): string[] {
   return bad;
 }
 
-const eraOf = (ids: string[]): EraId[] => ERA_IDS.filter((e) => ids.every((id) => DRIVERS.find((d) => d.id === id)!.exists.includes(e)));
+const eraOf = (ids: string[]): EraId[] => ERA_IDS.filter((e) => ids.every((id) => drivers.list.find((d) => d.id === id)!.exists.includes(e)));
 
-DRIVERS.forEach((d, i) => {
+drivers.list.forEach((d, i) => {
   // A partner driver that shares at least one era, so fleets mix drivers (foreign domains, ops checks).
-  const partner = DRIVERS.slice(i + 1).concat(DRIVERS.slice(0, i)).find((p) => eraOf([d.id, p.id]).length > 0)!;
+  const partner = drivers.list.slice(i + 1).concat(drivers.list.slice(0, i)).find((p) => eraOf([d.id, p.id]).length > 0)!;
   const eras = eraOf([d.id, partner.id]);
   const variants: string[][] = [[]];
   for (const x of [d, partner]) for (const v of driverVariants(x)) variants.push([`${x.id}:${v}`]);
@@ -111,7 +112,7 @@ test("probing group by group (what both engines do) leaves the same kernel as on
   for (const era of ["pre-2022", "mainline-2025"] as const) {
     const exp = resolveExperiment({
       name: "probe",
-      platform: { generate: { instances: 5, drivers: Object.fromEntries(DRIVERS.filter((d) => d.exists.includes(era)).map((d) => [d.id, 1])), attachDeferred: 0.1 } },
+      platform: { generate: { instances: 5, drivers: Object.fromEntries(drivers.list.filter((d) => d.exists.includes(era)).map((d) => [d.id, 1])), attachDeferred: 0.1 } },
       devices: 150,
       consumer: "direct",
       eras: [era],
@@ -121,9 +122,9 @@ test("probing group by group (what both engines do) leaves the same kernel as on
       log: k.log.map((l) => `${l.level}:${l.text}`).sort(),
       groups: [...k.groups.values()].map((g) => `${g.id}:${g.domain?.id}:${g.defaultDomain?.id}:${g.devices.map((x) => x.hwDomain?.id).join(",")}`).sort(),
     });
-    const once = new Kernel({ era, trace: false });
+    const once = new Kernel({ era, drivers, trace: false });
     buildPlatform(once, fleetPlatform(fleet));
-    const byGroup = new Kernel({ era, trace: false });
+    const byGroup = new Kernel({ era, drivers, trace: false });
     buildPlatform(byGroup, { instances: fleet.instances, devices: [] });
     for (let j = 0; j < fleet.classOf.length; j++) buildPlatform(byGroup, { instances: [], devices: groupDevices(fleet, j) });
     assert.equal(state(byGroup), state(once), era);

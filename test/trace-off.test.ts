@@ -11,6 +11,7 @@ import * as assert from "uvu/assert";
 import { ERA_IDS, iommuAttachDevice, iommuDetachDevice, type Ret } from "../lib/index.ts";
 import { loadScenario } from "../lib/scenario/load.ts";
 import { runScenario } from "../lib/scenario/run.ts";
+import { drivers } from "../hardware/index.ts";
 import { alloc, singles } from "./helpers.ts";
 
 const platforms = path.join(__dirname, "../hardware/platforms");
@@ -18,19 +19,19 @@ const platforms = path.join(__dirname, "../hardware/platforms");
 test("every platform's steps give the same result with the trace on and off, in every era", () => {
   let runs = 0;
   for (const f of fs.readdirSync(platforms).filter((f) => f.endsWith(".json")).sort()) {
-    const s = loadScenario(path.join(platforms, f));
+    const s = loadScenario(path.join(platforms, f), drivers);
     for (const era of ERA_IDS) {
       let on: unknown;
       try {
-        on = runScenario(s, { era, trace: true });
+        on = runScenario(s, { drivers, era, trace: true });
       } catch (e) {
         // A driver absent from the era: the same refusal without the trace.
-        assert.throws(() => runScenario(s, { era, trace: false }), (e2: Error) => e2.message === (e as Error).message);
+        assert.throws(() => runScenario(s, { drivers, era, trace: false }), (e2: Error) => e2.message === (e as Error).message);
         continue;
       }
       const { trace, ...rest } = on as { trace?: unknown[] };
       assert.ok(trace && trace.length > 0, `${f} ${era}: the traced run recorded nothing`);
-      assert.equal(runScenario(s, { era, trace: false }), rest, `${f} in ${era}`);
+      assert.equal(runScenario(s, { drivers, era, trace: false }), rest, `${f} in ${era}`);
       runs++;
     }
   }

@@ -85,7 +85,7 @@ function newDomain(k: Kernel, c: VfioContainer, g: Group, t: Tally): Domain | Re
   const d = type1DomainAlloc(k, g, t);
   if (typeof d === "number") return d;
   if (c.type === "nesting") {
-    const fn = k.era.id === "2014-nesting" ? "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" : "iommu_enable_nesting";
+    const fn = k.features.nestingBySetAttr ? "iommu_domain_set_attr(DOMAIN_ATTR_NESTING)" : "iommu_enable_nesting";
     const ret = k.call(fn, { domain: d.id }, () => d.owner.enableNesting(k, d));
     if (ret) {
       domainFree(k, d); // goto out_domain: a hard failure

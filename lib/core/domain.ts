@@ -5,6 +5,7 @@
 import { neg, type Ret } from "../errno.ts";
 import type { DriverModel } from "../driver.ts";
 import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model.ts";
+import { withPropDefaults } from "../props.ts";
 import * as args from "./args.ts";
 import * as setDomain from "./set-domain.ts";
 
@@ -67,7 +68,7 @@ function allocBody(k: Kernel, req: DomainAllocRequest, driver: DriverModel, type
     owner: driver,
     isStatic: false,
     instance: r.instance,
-    props: r.props,
+    props: withPropDefaults(driver.domainProps, r.props),
     pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
     freed: false,
   };
@@ -120,7 +121,7 @@ export function staticDomain(k: Kernel, driver: DriverModel, type: "blocked" | "
       owner: driver,
       isStatic: true,
       instance: null,
-      props: {},
+      props: withPropDefaults(driver.domainProps, undefined),
       pasidCapable: true,
       freed: false,
     });

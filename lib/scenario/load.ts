@@ -5,9 +5,8 @@
 import * as fs from "node:fs";
 import { type JSONPath, type ParseErrorCode, printParseErrorCode, visit } from "jsonc-parser";
 import type { ZodType } from "zod";
-import { lookupDriver } from "../../hardware/registry.ts";
-import type { PropDoc } from "../driver.ts";
-import { variantProblem } from "../variants.ts";
+import type { DriverSet } from "../model.ts";
+import { propNames, propSchema, type PropShape } from "../props.ts";
 import { propValueProblem } from "./props.ts";
 import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema.ts";
 import { oneLine, pathKey, quote } from "./text.ts";
@@ -178,13 +177,13 @@ function opNames(): string[] {
 }
 
 /** Every key documented and every value valid; `open`: undocumented keys pass (requests such as alloc flags). */
-function checkProps(docs: readonly PropDoc[], given: Record<string, unknown> | undefined, where: string, file: string, open = false): void {
+function checkProps(shape: PropShape, given: Record<string, unknown> | undefined, where: string, file: string, open = false): void {
   for (const [key, v] of Object.entries(given ?? {})) {
-    const d = docs.find((x) => x.name === key);
+    const d = propSchema(shape, key);
     const at = `${file}: ${where}${pathKey(key)}`;
     if (!d) {
       if (open) continue;
-      throw new InputError(at, `unknown property (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+      throw new InputError(at, `unknown property (known: ${propNames(shape)})`);
     }
     const problem = propValueProblem(d, v);
     if (problem) throw new InputError(at, problem);
@@ -192,16 +191,16 @@ function checkProps(docs: readonly PropDoc[], given: Record<string, unknown> | u
 }
 
 /** Ids must be unique and every reference must name something declared (domains: by an earlier alloc-domain). */
-export function checkReferences(s: Scenario, file: string): void {
+export function checkReferences(s: Scenario, file: string, drivers: DriverSet): void {
   const at = (path: string, msg: string) => new InputError(`${file}: ${path}`, msg);
   (s.variants ?? []).forEach((v, n) => {
-    const problem = variantProblem(v);
+    const problem = drivers.variantProblem(v);
     if (problem) throw at(`variants[${n}]`, problem);
   });
   const instances = new Map<string, string>();
   s.instances.forEach((i, n) => {
     if (instances.has(i.id)) throw at(`instances[${n}].id`, `duplicate id "${i.id}"`);
-    const d = lookupDriver(i.driver);
+    const d = drivers.get(i.driver);
     if (!d) throw at(`instances[${n}].driver`, `unknown driver ${quote(i.driver)}`);
     checkProps(d.instanceProps, i.props, `instances[${n}].props`, file);
     instances.set(i.id, i.driver);
@@ -216,7 +215,7 @@ export function checkReferences(s: Scenario, file: string): void {
     const inst = d.instance ?? null;
     devices.set(d.id, inst);
     if (inst !== null && !instances.has(inst)) throw at(`devices[${n}].instance`, `no instance "${inst}" (declared: ${[...instances.keys()].join(", ")})`);
-    if (inst !== null) checkProps(lookupDriver(instances.get(inst)!)!.deviceProps, d.props, `devices[${n}].props`, file);
+    if (inst !== null) checkProps(drivers.get(instances.get(inst)!)!.deviceProps, d.props, `devices[${n}].props`, file);
     const g = d.group ?? d.id;
     if (groups.has(g) && groups.get(g) !== inst) throw at(`devices[${n}].group`, `group "${g}" mixes devices behind different IOMMU instances`);
     groups.set(g, inst);
@@ -239,7 +238,7 @@ export function checkReferences(s: Scenario, file: string): void {
       if (domains.has(st.id)) throw at(`${p}.id`, `duplicate domain id "${st.id}"`);
       const inst = devices.get(st.device);
       if (!inst) throw at(`${p}.device`, `device "${st.device}" has no IOMMU to allocate a domain from`);
-      checkProps(lookupDriver(instances.get(inst)!)!.domainProps, st.props, `${p}.props`, file, true);
+      checkProps(drivers.get(instances.get(inst)!)!.domainProps, st.props, `${p}.props`, file, true);
       domains.add(st.id);
     }
     if (st.op === "vfio-attach") {
@@ -293,13 +292,13 @@ export function readInputFile(file: string): string {
   }
 }
 
-/** Read, parse, validate and cross-check a scenario file. */
-export function loadScenario(file: string): Scenario {
-  return parseScenario(readInputFile(file), file);
+/** Read, parse, validate and cross-check a scenario file; its instances name drivers of `drivers`. */
+export function loadScenario(file: string, drivers: DriverSet): Scenario {
+  return parseScenario(readInputFile(file), drivers, file);
 }
 
-export function parseScenario(text: string, file = "<scenario>"): Scenario {
+export function parseScenario(text: string, drivers: DriverSet, file = "<scenario>"): Scenario {
   const s = validateScenario(parseJson(text, file), file);
-  checkReferences(s, file);
+  checkReferences(s, file, drivers);
   return s;
 }

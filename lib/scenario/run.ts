@@ -8,13 +8,12 @@ import type { VfioContainer } from "../consumers/vfio-type1.ts";
 import { errnoName, neg, type Ret } from "../errno.ts";
 import type { EraId } from "../eras.ts";
 import { isSpam, type LogLine } from "../log.ts";
-import { type Domain, EraUnavailableError, Kernel } from "../model.ts";
+import { type Domain, type DriverSet, EraUnavailableError, Kernel } from "../model.ts";
 import type { OutcomeClass } from "../outcome.ts";
 import { buildPlatform } from "../platform.ts";
 import type { TraceEvent } from "../trace.ts";
 import { type OpState, opOf } from "./ops.ts";
 import type { Scenario, ScenarioStep } from "./schema.ts";
-import "../variants.ts"; // installs the Kernel's variant check
 
 export type StepOutcome = OutcomeClass | "skipped";
 
@@ -60,6 +59,8 @@ export interface RunResult {
 }
 
 export interface RunOptions {
+  /** The drivers the scenario's instances name (hardware/index.ts `drivers`). */
+  drivers: DriverSet;
   era?: EraId;
   trace?: boolean;
   variants?: string[];
@@ -86,10 +87,10 @@ export class ScenarioRun {
 
   constructor(
     readonly scenario: Scenario,
-    opts: RunOptions = {},
+    opts: RunOptions,
   ) {
     const era = opts.era ?? scenario.era ?? DEFAULT_ERA;
-    this.k = new Kernel({ era, variants: opts.variants ?? scenario.variants ?? [], trace: opts.trace === true });
+    this.k = new Kernel({ era, drivers: opts.drivers, variants: opts.variants ?? scenario.variants ?? [], trace: opts.trace === true });
     buildPlatform(this.k, {
       instances: scenario.instances.map((i) => ({ id: i.id, driver: i.driver, ...(i.props ? { props: i.props } : {}) })),
       devices: scenario.devices,
@@ -207,6 +208,6 @@ export class ScenarioRun {
   }
 }
 
-export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+export function runScenario(s: Scenario, opts: RunOptions): RunResult {
   return new ScenarioRun(s, opts).runAll().result();
 }

@@ -4,6 +4,7 @@
  * SMMUv3, played through the core in each era).
  */
 import { classifyRet, ERA_IDS, ERRNO, errnoName, type ErrnoName, Kernel, neg } from "../../lib/index.ts";
+import { drivers } from "../../hardware/index.ts";
 import { defineExercise, Mismatch, type MismatchItem, playTrip, retText } from "../../tools/exercises/harness.ts";
 import type * as Solution from "../../solutions/01-soft-or-hard.ts";
 
@@ -12,7 +13,7 @@ type M = typeof Solution;
 function compare(m: M, cases: Array<{ era: (typeof ERA_IDS)[number]; ret: number; note?: string }>, why: string): void {
   const items: MismatchItem[] = [];
   for (const { era, ret, note } of cases) {
-    const want = classifyRet(new Kernel({ era, trace: false }), ret);
+    const want = classifyRet(new Kernel({ era, drivers, trace: false }), ret);
     const got = m.classify(era, ret);
     if (got !== want) items.push({ what: `era ${era}, ${retText(ret)}${note ? ` (${note})` : ""}`, expected: want, got: String(got) });
   }

@@ -5,7 +5,10 @@
  */
 import { VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
 import { compareFleets } from "../../tools/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, patchChecks, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { drivers } from "../../hardware/index.ts";
+import type { DriverSet } from "../../lib/model.ts";
+
 import { group, logLines, machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/02-sprd-einval.ts";
 
@@ -36,8 +39,8 @@ export default defineExercise<M>("02-sprd-einval", [
     name: "VFIO type1 on two sprd IOMMUs: each merge probe printed the pr_err before 2022; from v5.19 VFIO refuses sprd before any attach",
     run: (m) => {
       for (const era of ["pre-2022", "emediumtype-2022", "einval-6.2"] as const) {
-        const run = () => {
-          const k = machine(era, [{ id: "sprd0", driver: "sprd-iommu" }, { id: "sprd1", driver: "sprd-iommu" }], [{ id: "a", instance: "sprd0" }, { id: "b", instance: "sprd1" }]);
+        const run = (set: DriverSet) => {
+          const k = machine(era, [{ id: "sprd0", driver: "sprd-iommu" }, { id: "sprd1", driver: "sprd-iommu" }], [{ id: "a", instance: "sprd0" }, { id: "b", instance: "sprd1" }], [], set);
           const c = new VfioContainer("c0", "v2");
           const out: Record<string, string> = {};
           for (const id of ["a", "b"]) {
@@ -46,8 +49,8 @@ export default defineExercise<M>("02-sprd-einval", [
           }
           return out;
         };
-        const got = withChecksPatch("sprd-iommu", { "domain-has-device": { rows: m.domainHasDeviceRows } }, run);
-        expectFields(got, run(), `${era}: VFIO_GROUP_SET_CONTAINER of a then b`, "Before 2022 type1's merge probe of b into a's domain trips this check, and the kernel log shows its pr_err. From v5.19 (e8ae0e140c05) VFIO refuses a device whose IOMMU lacks IOMMU_CAP_CACHE_COHERENCY, which sprd does not report.");
+        const got = run(patchChecks("sprd-iommu", { "domain-has-device": { rows: m.domainHasDeviceRows } }));
+        expectFields(got, run(drivers), `${era}: VFIO_GROUP_SET_CONTAINER of a then b`, "Before 2022 type1's merge probe of b into a's domain trips this check, and the kernel log shows its pr_err. From v5.19 (e8ae0e140c05) VFIO refuses a device whose IOMMU lacks IOMMU_CAP_CACHE_COHERENCY, which sprd does not report.");
       }
     },
   },

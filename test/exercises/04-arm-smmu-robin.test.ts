@@ -5,7 +5,10 @@
  */
 import { IommufdCtx, Ioas, iommufdDeviceAttachIoas, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
 import { compareFleets } from "../../tools/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, patchChecks, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { drivers } from "../../hardware/index.ts";
+import type { DriverSet } from "../../lib/model.ts";
+
 import { group, logLines, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/04-arm-smmu-robin.ts";
 
@@ -54,8 +57,8 @@ export default defineExercise<M>("04-arm-smmu-robin", [
     name: "emediumtype-2022: the proposal's VFIO type1 loop on two SMMUs moves on after v6's EMEDIUMTYPE, and fails outright on v4's EINVAL",
     run: (m) => {
       for (const variants of [[], [V4]]) {
-        const run = () => {
-          const k = twoInstances("emediumtype-2022", "arm-smmu", variants);
+        const run = (set: DriverSet) => {
+          const k = twoInstances("emediumtype-2022", "arm-smmu", variants, set);
           const c = new VfioContainer("c0", "v2");
           const out: Record<string, string> = {};
           for (const id of ["a", "b", "c"]) {
@@ -64,15 +67,15 @@ export default defineExercise<M>("04-arm-smmu-robin", [
           }
           return out;
         };
-        expectFields(withChecksPatch("arm-smmu", changes(m), run), run(), `VFIO_GROUP_SET_CONTAINER of a, b (the other SMMU), c${variants.length ? ` with ${V4}` : ""}`, "The proposed vfio_iommu_alloc_attach_domain() tries the existing domains first and moves on only after EMEDIUMTYPE: on the SMMU mismatch v6 answers EMEDIUMTYPE (b gets a new domain), v4 still answered EINVAL + dev_err (b's request fails) - Robin Murphy's point.");
+        expectFields(run(patchChecks("arm-smmu", changes(m))), run(drivers), `VFIO_GROUP_SET_CONTAINER of a, b (the other SMMU), c${variants.length ? ` with ${V4}` : ""}`, "The proposed vfio_iommu_alloc_attach_domain() tries the existing domains first and moves on only after EMEDIUMTYPE: on the SMMU mismatch v6 answers EMEDIUMTYPE (b gets a new domain), v4 still answered EINVAL + dev_err (b's request fails) - Robin Murphy's point.");
       }
     },
   },
   {
     name: "einval-6.2: iommufd moves past the other SMMU's domain without an error line",
     run: (m) => {
-      const run = () => {
-        const k = twoInstances("einval-6.2", "arm-smmu");
+      const run = (set: DriverSet) => {
+        const k = twoInstances("einval-6.2", "arm-smmu", [], set);
         const ctx = new IommufdCtx();
         const ioas = new Ioas("ioas0");
         const out: Record<string, string> = {};
@@ -82,8 +85,8 @@ export default defineExercise<M>("04-arm-smmu-robin", [
         }
         return out;
       };
-      const want = run();
-      const got = withChecksPatch("arm-smmu", changes(m), run);
+      const want = run(drivers);
+      const got = run(patchChecks("arm-smmu", changes(m)));
       expectFields(got, want, "IOMMU_DEVICE_ATTACH (a and c behind SMMU i0, b behind i1)", "A silent EINVAL lets iommufd try the next domain without filling the kernel log.");
     },
   },

@@ -6,7 +6,10 @@
  */
 import { type EraId, IommufdCtx, Ioas, iommufdDeviceAttachIoas, type Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
 import { compareFleets } from "../../tools/exercises/differential.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, registeredCheck, patchChecks, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { drivers } from "../../hardware/index.ts";
+import type { DriverSet } from "../../lib/model.ts";
+
 import { group, logLines, machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/05-s390-aperture-errno.ts";
 
@@ -23,13 +26,13 @@ const changes = (m: M) => ({ ...dmaRange(m), ...apertureOverlap(m) });
  * Three zPCI functions: f0 and f1 with the ranges of the check's own recipe (f1 starts where f0's
  * region-third table ends), f2 inside f0's range but not identical to it.
  */
-function functions(era: EraId, variants: readonly string[]): Kernel {
+function functions(era: EraId, variants: readonly string[], set: DriverSet): Kernel {
   const trip = registeredCheck("s390-iommu", "dma-range").trip!;
   return machine(era, [{ id: "zpci", driver: "s390-iommu" }], [
     { id: "f0", instance: "zpci", props: trip.first ?? {} },
     { id: "f1", instance: "zpci", props: trip.dev ?? {} },
     { id: "f2", instance: "zpci", props: { dmaRange: "0x200000000-0x2ffffffffff" } },
-  ], variants);
+  ], variants, set);
 }
 
 /** Each function's request in turn, through VFIO type1 or iommufd, summarised. */
@@ -79,8 +82,8 @@ export default defineExercise<M>("05-s390-aperture-errno", [
     name: "emediumtype-2022: the proposal's VFIO type1 loop gives each function a domain after v6's EMEDIUMTYPE, and fails them on v1's EINVAL",
     run: (m) => {
       for (const variants of [[], [V1]]) {
-        const run = () => attachAll(functions("emediumtype-2022", variants), "type1", ["f0", "f1", "f2"]);
-        expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), `VFIO_GROUP_SET_CONTAINER of f0, f1, f2${variants.length ? ` with ${V1}` : ""}`, "The proposed loop tries the existing domains first and moves on only after EMEDIUMTYPE; any other errno, EINVAL included, is a hard failure.");
+        const run = (set: DriverSet) => attachAll(functions("emediumtype-2022", variants, set), "type1", ["f0", "f1", "f2"]);
+        expectFields(run(patchChecks("s390-iommu", changes(m))), run(drivers), `VFIO_GROUP_SET_CONTAINER of f0, f1, f2${variants.length ? ` with ${V1}` : ""}`, "The proposed loop tries the existing domains first and moves on only after EMEDIUMTYPE; any other errno, EINVAL included, is a hard failure.");
       }
     },
   },
@@ -89,8 +92,8 @@ export default defineExercise<M>("05-s390-aperture-errno", [
     run: (m) => {
       for (const era of ["einval-6.2", "mainline-2025"] as EraId[]) {
         for (const consumer of ["type1", "iommufd"] as const) {
-          const run = () => attachAll(functions(era, []), consumer, ["f0", "f1", "f2"]);
-          expectFields(withChecksPatch("s390-iommu", changes(m), run), run(), `${era}, ${consumer === "type1" ? "VFIO_GROUP_SET_CONTAINER" : "IOMMU_DEVICE_ATTACH"} of f0, f1, f2`, "After the rework f2's different but overlapping range fits f0's domain, so both consumers share it; f1's range misses the aperture, and trying f0's domain lands in the \"impossible\" WARN_ON.");
+          const run = (set: DriverSet) => attachAll(functions(era, [], set), consumer, ["f0", "f1", "f2"]);
+          expectFields(run(patchChecks("s390-iommu", changes(m))), run(drivers), `${era}, ${consumer === "type1" ? "VFIO_GROUP_SET_CONTAINER" : "IOMMU_DEVICE_ATTACH"} of f0, f1, f2`, "After the rework f2's different but overlapping range fits f0's domain, so both consumers share it; f1's range misses the aperture, and trying f0's domain lands in the \"impossible\" WARN_ON.");
         }
       }
     },

@@ -4,7 +4,8 @@
  * recipe in every era, and an iommufd attach in mainline-2025.
  */
 import { domainAlloc, type Domain, type EraId, iommuAttachDevice, IommufdCtx, Ioas, iommufdDeviceAttachIoas } from "../../lib/index.ts";
-import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { compareTripAcrossEras, defineExercise, expectExport, expectFields, mismatch, registeredCheck, retText, patchChecks, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import type { DriverSet } from "../../lib/model.ts";
 import type { Observed } from "../../lib/matrix.ts";
 import { machine, twoInstances } from "./_helpers.ts";
 import type * as Solution from "../../solutions/06-mtk-v1-fake-success.ts";
@@ -65,13 +66,13 @@ export default defineExercise<M>("06-mtk-v1-fake-success", [
   {
     name: "with the fix on, mainline-2025: iommufd reports an honest error instead of a false isolation",
     run: (m) => {
-      const run = () => {
-        const k = machine("mainline-2025", [{ id: "m4u", driver: "mtk-iommu-v1" }], [{ id: "cam", instance: "m4u" }], [`mtk-iommu-v1:${VARIANT}`]);
+      const run = (set: DriverSet) => {
+        const k = machine("mainline-2025", [{ id: "m4u", driver: "mtk-iommu-v1" }], [{ id: "cam", instance: "m4u" }], [`mtk-iommu-v1:${VARIANT}`], set);
         const ioas = new Ioas("ioas0");
         const o = iommufdDeviceAttachIoas(k, new IommufdCtx(), ioas, k.devices.get("cam")!);
         return { outcome: o.outcome, errno: o.errno, "hwpts left in the IOAS": ioas.hwpts.length, "log lines": o.log.length };
       };
-      expectFields(withChecksPatch("mtk-iommu-v1", withFix(m), run), { outcome: "hard-failure", errno: "EINVAL", "hwpts left in the IOAS": 0, "log lines": 0 }, "IOMMU_DEVICE_ATTACH of cam with the fix", "The only domain iommufd can offer is foreign to the M4U: with the fix the ioctl fails (and the new hwpt is destroyed) instead of pretending.");
+      expectFields(run(patchChecks("mtk-iommu-v1", withFix(m))), { outcome: "hard-failure", errno: "EINVAL", "hwpts left in the IOAS": 0, "log lines": 0 }, "IOMMU_DEVICE_ATTACH of cam with the fix", "The only domain iommufd can offer is foreign to the M4U: with the fix the ioctl fails (and the new hwpt is destroyed) instead of pretending.");
     },
   },
 ], DRIVER_DATA);

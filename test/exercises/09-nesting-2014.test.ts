@@ -5,6 +5,7 @@
  * consumer that already nests (vfioType1AttachGroup).
  */
 import { buildPlatform, ERA_IDS, type Group, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
+import { drivers } from "../../hardware/index.ts";
 import { defineExercise, expectExport, expectSame, registeredDriver } from "../../tools/exercises/harness.ts";
 import { differential } from "../../tools/exercises/differential.ts";
 import { compareType1, compareType1Case, describeType1Case, type1CaseArb, type Type1Loop, twoInstances } from "./_helpers.ts";
@@ -46,7 +47,7 @@ export default defineExercise<M>("09-nesting-2014", [
       for (const era of ERA_IDS) {
         const driver = era === "2014-nesting" ? "arm-smmu" : "arm-smmu-v3";
         const make = () => {
-          const k = new Kernel({ era });
+          const k = new Kernel({ era, drivers });
           buildPlatform(k, { instances: [{ id: "i0", driver }], devices: [{ id: "a", instance: "i0" }] });
           return k;
         };

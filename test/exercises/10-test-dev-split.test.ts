@@ -5,7 +5,10 @@
 import { buildPlatform, type Domain, domainAlloc, type Device, iommuAttachDevice, Kernel } from "../../lib/index.ts";
 import { __iommuAttachDevice } from "../../lib/core/set-domain.ts";
 import { type CheckStep, driverTestDev } from "../../lib/driver.ts";
-import { defineExercise, expectExport, expectFields, registeredCheck, registeredDriver, retText, show, withChecksPatch, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { defineExercise, expectExport, expectFields, patchChecks, registeredCheck, registeredDriver, retText, show, DRIVER_DATA } from "../../tools/exercises/harness.ts";
+import { drivers } from "../../hardware/index.ts";
+import type { DriverSet } from "../../lib/model.ts";
+
 import type * as Solution from "../../solutions/10-test-dev-split.ts";
 
 type M = typeof Solution;
@@ -15,15 +18,15 @@ const DRIVERS: DriverId[] = ["ipmmu-vmsa", "arm-smmu"];
 const changes = (m: M, driver: DriverId): Record<string, Partial<CheckStep>> =>
   Object.fromEntries(Object.entries(m.phases[driver] as Record<string, string>).map(([id, phase]) => [id, { phase: phase as CheckStep["phase"] }]));
 
-/** `fn` with the student's phases in both drivers. */
-function withPhases<T>(m: M, fn: () => T): T {
-  return withChecksPatch("ipmmu-vmsa", changes(m, "ipmmu-vmsa"), () => withChecksPatch("arm-smmu", changes(m, "arm-smmu"), fn));
+/** The kit's drivers with the student's phases in both drivers. */
+function withPhases(m: M): DriverSet {
+  return patchChecks("arm-smmu", changes(m, "arm-smmu"), "attach", {}, patchChecks("ipmmu-vmsa", changes(m, "ipmmu-vmsa")));
 }
 
 /** Play a check's recipe through iommu_attach_device() with the trace on; say which driver op answered what. */
-function tracedTrip(DRIVER: DriverId, checkId: string, direct = false): Record<string, unknown> {
+function tracedTrip(set: DriverSet, DRIVER: DriverId, checkId: string, direct = false): Record<string, unknown> {
   const trip = registeredCheck(DRIVER, checkId).trip!;
-  const k = new Kernel({ era: "test-dev-2025" });
+  const k = new Kernel({ era: "test-dev-2025", drivers: set });
   buildPlatform(k, {
     instances: [{ id: "i0", driver: DRIVER, props: trip.inst ?? {} }, ...(trip.other ? [{ id: "i1", driver: DRIVER, props: trip.other }] : [])],
     devices: [{ id: "first", instance: "i0", props: trip.first ?? {} }, { id: "dut", instance: trip.other ? "i1" : "i0", props: trip.dev ?? {} }],
@@ -54,9 +57,9 @@ function tracedTrip(DRIVER: DriverId, checkId: string, direct = false): Record<s
 }
 
 /** A device with no IPMMU, handed to the driver's test_dev and (without test_dev) to its attach_dev. */
-function noMmu(): Record<string, unknown> {
+function noMmu(set: DriverSet): Record<string, unknown> {
   const DRIVER = "ipmmu-vmsa";
-  const k = new Kernel({ era: "test-dev-2025" });
+  const k = new Kernel({ era: "test-dev-2025", drivers: set });
   buildPlatform(k, { instances: [{ id: "i0", driver: DRIVER }], devices: [{ id: "first", instance: "i0" }, { id: "stray" }] });
   const d = domainAlloc(k, { dev: k.devices.get("first")! }) as Domain;
   const stray: Device = k.devices.get("stray")!;
@@ -67,7 +70,7 @@ function noMmu(): Record<string, unknown> {
 }
 
 const compareTrip = (m: M, driver: DriverId, checkId: string, what: string, why: string, direct = false) =>
-  expectFields(withPhases(m, () => tracedTrip(driver, checkId, direct)), tracedTrip(driver, checkId, direct), `${driver}: ${what}`, why);
+  expectFields(tracedTrip(withPhases(m), driver, checkId, direct), tracedTrip(drivers, driver, checkId, direct), `${driver}: ${what}`, why);
 
 export default defineExercise<M>("10-test-dev-split", [
   {
@@ -99,7 +102,7 @@ export default defineExercise<M>("10-test-dev-split", [
   },
   {
     name: "ipmmu-vmsa: a device with no IPMMU - test_dev answers, and attach_dev keeps its guard",
-    run: (m) => expectFields(withPhases(m, noMmu), noMmu(), "ipmmu-vmsa: the \"no-mmu\" guard", "TD1 11/20 moves the !mmu test into ipmmu_domain_test_device; attach_dev dereferences mmu and can be reached without test_dev, so it keeps the guard (rule 3)."),
+    run: (m) => expectFields(noMmu(withPhases(m)), noMmu(drivers), "ipmmu-vmsa: the \"no-mmu\" guard", "TD1 11/20 moves the !mmu test into ipmmu_domain_test_device; attach_dev dereferences mmu and can be reached without test_dev, so it keeps the guard (rule 3)."),
   },
   {
     name: "arm-smmu: a domain of another SMMU is refused by test_dev",

@@ -11,7 +11,8 @@ import { effect } from "../../lib/driver.ts";
 import { neg } from "../../lib/errno.ts";
 import { differential, fc } from "../../tools/exercises/differential.ts";
 import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock.ts";
-import { defineExercise, expectExport, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../tools/exercises/harness.ts";
+import { defineExercise, expectExport, Mismatch, type MismatchItem, patchDriver, registeredDriver, show } from "../../tools/exercises/harness.ts";
+import type { DriverSet } from "../../lib/model.ts";
 import { machine } from "./_helpers.ts";
 import type * as Solution from "../../solutions/11-pasid-replace-rollback.ts";
 
@@ -98,8 +99,8 @@ interface CaseEnv {
   next: Domain;
 }
 
-function caseEnv(c: Case): CaseEnv {
-  const k = new Kernel({ era: c.era, trace: true });
+function caseEnv(c: Case, drivers: DriverSet): CaseEnv {
+  const k = new Kernel({ era: c.era, drivers, trace: true });
   buildPlatform(k, { instances: [{ id: "mock_iommu", driver: "iommufd-mock" }], devices: c.pasid.map((p, i) => ({ id: `dev${i}`, instance: "mock_iommu", group: "g0", maxPasids: p ? 1 << 20 : 0 })) });
   const d0 = k.devices.get("dev0")!;
   const old = domainAlloc(k, { dev: d0 }) as Domain;
@@ -120,24 +121,28 @@ function caseState(e: CaseEnv, c: Case, ret: number, from: number, traceFrom: nu
 }
 
 function compareCase(m: M, c: Case): void {
-  const mine = caseEnv(c);
-  const ref = caseEnv(c);
   // The fault: set_dev_pasid to `next` fails on one device; with revertFails, so does the way back to `old`.
+  // Armed for the call under test only (the set-up's PASID attach runs without it).
+  let armed = false;
   const step = effect("injected-fault", "fault injection (exercise test)", "set_dev_pasid fails on one device", (x) => {
-    if (!c.fault || x.dev.id !== `dev${c.fault.device}` && !c.fault.revertFails) return 0;
+    if (!armed || !c.fault || x.dev.id !== `dev${c.fault.device}` && !c.fault.revertFails) return 0;
     if (x.domain.id === ref.next.id && x.dev.id === `dev${c.fault.device}`) return neg("ENOMEM");
     return c.fault.revertFails && x.domain.id === ref.old.id && x.old?.id === ref.next.id ? neg("EIO") : 0;
   });
+  const faulty = patchDriver("iommufd-mock", { setDevPasid: [step, ...registeredDriver("iommufd-mock").setDevPasid] });
+  const mine = caseEnv(c, faulty);
+  const ref = caseEnv(c, faulty);
   const run = (e: CaseEnv, mineOrRef: "mine" | "ref") => {
     const from = e.k.log.length;
     const traceFrom = e.k.trace!.length;
     const g = e.k.groups.get("g0")!;
     const d0 = e.k.devices.get("dev0")!;
-    const ret = withDriverPatch("iommufd-mock", { setDevPasid: [step, ...registeredDriver("iommufd-mock").setDevPasid] }, () =>
+    armed = true;
+    const ret =
       c.op === "attach"
         ? mineOrRef === "mine" ? m.setGroupPasid(e.k, e.next, g, PASID, null) : iommuSetGroupPasid(e.k, e.next, g, PASID, null)
-        : mineOrRef === "mine" ? m.replaceDevicePasid(e.k, e.next, d0, PASID, "h1") : iommuReplaceDevicePasid(e.k, e.next, d0, PASID, "h1"),
-    );
+        : mineOrRef === "mine" ? m.replaceDevicePasid(e.k, e.next, d0, PASID, "h1") : iommuReplaceDevicePasid(e.k, e.next, d0, PASID, "h1");
+    armed = false;
     return caseState(e, c, ret, from, traceFrom);
   };
   const want = run(ref, "ref");

@@ -18,20 +18,23 @@ import {
   type VfioIommuType,
   vfioType1AttachGroup,
 } from "../../lib/index.ts";
+import { drivers } from "../../hardware/index.ts";
 import { effect, type Step } from "../../lib/driver.ts";
+import type { DriverSet } from "../../lib/model.ts";
 import { neg } from "../../lib/errno.ts";
 import { fc } from "../../tools/exercises/differential.ts";
-import { expectFields, Mismatch, type MismatchItem, registeredDriver, show, withDriverPatch } from "../../tools/exercises/harness.ts";
+import { expectFields, Mismatch, type MismatchItem, patchDriver, registeredDriver, show } from "../../tools/exercises/harness.ts";
 
-export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = []): Kernel {
-  const k = new Kernel({ era, variants, trace: false });
+/** A kernel of `set` (default: the kit's drivers) with these instances and devices, probed. */
+export function machine(era: EraId, instances: InstanceSpec[], devices: DeviceSpec[], variants: readonly string[] = [], set: DriverSet = drivers): Kernel {
+  const k = new Kernel({ era, drivers: set, variants, trace: false });
   buildPlatform(k, { instances, devices });
   return k;
 }
 
 /** Two instances i0 and i1 of `driver`: devices a and c behind i0, b behind i1, each in its own group. */
-export function twoInstances(era: EraId, driver: string, variants: readonly string[] = []): Kernel {
-  return machine(era, [{ id: "i0", driver }, { id: "i1", driver }], [{ id: "a", instance: "i0" }, { id: "b", instance: "i1" }, { id: "c", instance: "i0" }], variants);
+export function twoInstances(era: EraId, driver: string, variants: readonly string[] = [], set: DriverSet = drivers): Kernel {
+  return machine(era, [{ id: "i0", driver }, { id: "i1", driver }], [{ id: "a", instance: "i0" }, { id: "b", instance: "i1" }, { id: "c", instance: "i0" }], variants, set);
 }
 
 export const logLines = (lines: readonly LogLine[]): string[] => lines.map(formatLine);
@@ -133,13 +136,13 @@ export interface Fault {
 }
 
 /**
- * Run `fn` with a fault injected in front of the attach_dev steps of `drivers`: the student's code
- * and the library then meet the same failure at the same call, wherever it falls (a merge, the
- * re-attach to the new domain, the n-th device of a group). Counted per kernel, so twin kernels
- * run side by side each get their own.
+ * The kit's drivers with a fault injected in front of the attach_dev steps of the drivers
+ * `ids`: the student's code and the library, on kernels of this set, then meet the same failure
+ * at the same call, wherever it falls (a merge, the re-attach to the new domain, the n-th device
+ * of a group). Counted per kernel, so twin kernels run side by side each get their own.
  */
-export function withAttachFault<T>(drivers: readonly string[], fault: Fault | null, fn: () => T): T {
-  if (!fault || !drivers.length) return fn();
+export function attachFaultDrivers(ids: readonly string[], fault: Fault | null): DriverSet {
+  if (!fault || !ids.length) return drivers;
   const calls = new WeakMap<object, number>();
   const step: Step = effect("injected-fault", "fault injection (exercise test)", `the attach_dev call #${fault.at} fails with ${fault.errno}`, (c) => {
     if (c.domain.isStatic || c.domain.id.includes("@")) return 0; // default and blocking domains (probe, detach) do not count
@@ -147,8 +150,9 @@ export function withAttachFault<T>(drivers: readonly string[], fault: Fault | nu
     calls.set(c.k, n);
     return n === fault.at ? neg(fault.errno) : 0;
   });
-  const patchAll = (ds: readonly string[]): T => (ds.length ? withDriverPatch(ds[0]!, { attach: [step, ...registeredDriver(ds[0]!).attach] }, () => patchAll(ds.slice(1))) : fn());
-  return patchAll([...new Set(drivers)]);
+  let set = drivers;
+  for (const id of new Set(ids)) set = patchDriver(id, { attach: [step, ...registeredDriver(id).attach] }, set);
+  return set;
 }
 
 // ---- Generated type1 cases (exercises 08 and 09) ------------------------------------------------------
@@ -189,13 +193,16 @@ export function describeType1Case(c: Type1Case): string {
 
 /** The case on twin kernels: the student's loop inside the library's type1 wrapper, and the library's own. */
 export function compareType1Case(loop: Type1Loop, c: Type1Case, why: string, extra?: (k: Kernel, g: Group) => Record<string, unknown>): void {
+  const set = attachFaultDrivers(c.units.map((u) => unitSpec(u).driver), c.fault);
   const make = () =>
     machine(
       c.era,
       c.units.map((u, i) => ({ id: `u${i}`, ...unitSpec(u) })),
       c.groups.flatMap((g, i) => Array.from({ length: g.devices }, (_, j) => ({ id: `g${i}d${j}`, instance: `u${g.unit}`, group: `g${i}` }))),
+      [],
+      set,
     );
-  withAttachFault(c.units.map((u) => unitSpec(u).driver), c.fault, () => compareType1(loop, make, c.groups.map((_, i) => `g${i}`), c.container, c.era, why, extra));
+  compareType1(loop, make, c.groups.map((_, i) => `g${i}`), c.container, c.era, why, extra);
 }
 
 export { show };

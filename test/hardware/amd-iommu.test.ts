@@ -10,6 +10,7 @@
  * the no-IOMMU path; the IOMMUv2 path is gone in mainline-2025 (amd_iommu_v2 removed in 2023);
  * a paging domain has no set_dev_pasid (EOPNOTSUPP from the core's op test).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   buildPlatform,
@@ -72,7 +73,7 @@ referenceRows(
 
 /** An EPYC-like machine: two IOMMUs (one per root complex), a NIC behind each, an accelerator with PASIDs. */
 function epyc(era: EraId, failNth = 0, passthrough = false): Kernel {
-  const k = new Kernel({ era, failNth });
+  const k = new Kernel({ era, drivers, failNth });
   buildPlatform(k, {
     instances: [
       { id: "iommu0", driver: "amd-iommu", props: { pasid: true, passthrough } },

@@ -8,6 +8,7 @@
  * driver is absent in 2014 (v5.15); the DART mismatch of apple_dart_mod_streams was already a
  * silent EINVAL in the first driver and the proposal did not touch it.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   type Domain,
@@ -18,7 +19,6 @@ import {
   Ioas,
   IommufdCtx,
   iommufdDeviceAttachIoas,
-  lookupDriver,
   staticDomain,
   VfioContainer,
   vfioType1AttachGroup,
@@ -100,7 +100,7 @@ test("apple-dart: the PCIe DART cannot bypass, so the identity domain is refused
   assert.is(iommuAttachDevice(pre.k, id, pre.dev("usb")), 0);
   assert.is(errnoName(iommuAttachDevice(pre.k, id, pre.dev("wifi"))), "EINVAL");
   const cur = m1("mainline-2025", "16K");
-  const sid = staticDomain(cur.k, lookupDriver("apple-dart")!, "identity");
+  const sid = staticDomain(cur.k, drivers.get("apple-dart")!, "identity");
   const before = cur.dev("wifi").hwDomain;
   assert.is(errnoName(iommuAttachDevice(cur.k, sid, cur.dev("wifi"))), "EINVAL");
   assert.is(cur.dev("wifi").hwDomain, before);

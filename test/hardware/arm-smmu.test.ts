@@ -13,6 +13,7 @@
  * (absent in 2014); context banks exhausted -> ENOSPC in every era; the static identity attach
  * refusing an unprobed master with ENODEV in mainline-2025.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   buildPlatform,
@@ -24,7 +25,6 @@ import {
   iommuAttachDevice,
   iommuDetachDevice,
   Kernel,
-  lookupDriver,
   staticDomain,
   VfioContainer,
   vfioType1AttachGroup,
@@ -126,17 +126,17 @@ test("arm-smmu 2014-nesting: VFIO_TYPE1_NESTING_IOMMU gets NESTED domains; the c
 test("arm-smmu: DOMAIN_ATTR_NESTING is refused with EPERM once the domain is finalised to an SMMU", () => {
   const { k, dev } = twoSmmus("pre-2022");
   const d = domainAlloc(k, { dev: dev("a") }) as Domain;
-  assert.is(lookupDriver("arm-smmu")!.enableNesting(k, d), 0);
+  assert.is(drivers.get("arm-smmu")!.enableNesting(k, d), 0);
   assert.is(iommuAttachDevice(k, d, dev("a")), 0);
   assert.is(d.props["stage"], "NESTED");
   const late = domainAlloc(k, { dev: dev("a2") }) as Domain;
   assert.is(iommuAttachDevice(k, late, dev("a2")), 0);
-  assert.is(errnoName(lookupDriver("arm-smmu")!.enableNesting(k, late)), "EPERM");
+  assert.is(errnoName(drivers.get("arm-smmu")!.enableNesting(k, late)), "EPERM");
 });
 
 test("arm-smmu: another driver's device reaches attach_dev before 2023 (ENXIO, 'same bus?'); in mainline the core owner check answers EINVAL first", () => {
   for (const era of ["pre-2022", "mainline-2025"] as const) {
-    const k = new Kernel({ era, trace: true });
+    const k = new Kernel({ era, drivers, trace: true });
     buildPlatform(k, {
       instances: [
         { id: "smmu0", driver: "arm-smmu" },
@@ -184,7 +184,7 @@ test("arm-smmu pre-2022: context banks run out (ENOSPC, a hard failure for VFIO)
 
 test("arm-smmu test-dev-2025: identity passes test_dev; the SMMU mismatch is refused in test_dev with attach_dev never called", () => {
   const { k, dev } = twoSmmus("test-dev-2025");
-  assert.is(iommuAttachDevice(k, staticDomain(k, lookupDriver("arm-smmu")!, "identity"), dev("a2")), 0);
+  assert.is(iommuAttachDevice(k, staticDomain(k, drivers.get("arm-smmu")!, "identity"), dev("a2")), 0);
   const d = domainAlloc(k, { dev: dev("a") }) as Domain;
   assert.is(iommuAttachDevice(k, d, dev("a")), 0);
   const before = dev("b").hwDomain;

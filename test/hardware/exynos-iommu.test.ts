@@ -8,6 +8,7 @@
  *   mainline-2025: 2023 identity conversion, no compatibility check; not in TD1
  * INFERRED cells: EMEDIUMTYPE keeps the device path (ENODEV).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -33,7 +34,7 @@ referenceRows("exynos-iommu", {
 
 /** Exynos 5422: the FIMD display and the G2D engine, each behind its own System MMU. */
 function exynos5422(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [
       { id: "sysmmu_fimd", driver: "exynos-iommu" },

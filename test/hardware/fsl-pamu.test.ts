@@ -7,6 +7,7 @@
  * pr_debug lines are "dbg" lines. INFERRED cells: 2014-nesting = pre-2022, and the EMEDIUMTYPE
  * proposal leaves these device-specific paths at EINVAL.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, isSpam, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -29,7 +30,7 @@ referenceRows("fsl-pamu", {
 
 /** A QorIQ T4240: DPAA frame manager and a SATA controller behind PAMU; the SATA node lacks fsl,liodn. */
 function t4240(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "pamu", driver: "fsl-pamu" }],
     devices: [

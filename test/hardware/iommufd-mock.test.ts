@@ -4,6 +4,7 @@
  * IOPF and the PASID selftests came after v6.2); the mock exists from einval-6.2 on (INFERRED:
  * iommufd and its selftest arrived in v6.2); TD1 moves the attach checks into mock_domain_nop_test.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuAttachDevicePasid, iommuReplaceDevicePasid, Kernel, type Props } from "../../lib/index.ts";
 import { MOCK_FAKE_ERROR_PASID } from "../../hardware/iommufd-mock.ts";
@@ -29,7 +30,7 @@ const CUR: EraId[] = ["mainline-2025", "test-dev-2025"];
 
 /** One mock IOMMU; `devices` maps a device id to its props; `group` puts every device in one group. */
 function mock(era: EraId, devices: Record<string, Props>, group?: string): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "mock_iommu", driver: "iommufd-mock" }],
     devices: Object.entries(devices).map(([id, props]) => ({ id, instance: "mock_iommu", props, maxPasids: 1 << 20, ...(group ? { group } : {}) })),
@@ -103,7 +104,7 @@ test("E-26 follow-up: a second replace gets past the first device, fails on the 
 
 test("IOPF domain with no IOPF queue: ENODEV for the RID; the device stays on its default (blocked) domain", () => {
   for (const era of CUR) {
-    const k = new Kernel({ era });
+    const k = new Kernel({ era, drivers });
     buildPlatform(k, { instances: [{ id: "m", driver: "iommufd-mock", props: { iopfQueue: false } }], devices: [{ id: "stdev", instance: "m" }] });
     const dev = k.devices.get("stdev")!;
     const d = domainAlloc(k, { dev, props: { iopf: true } }) as Domain;

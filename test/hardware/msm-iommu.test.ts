@@ -5,6 +5,7 @@
  * ("(not read)" / "-" in D.2): the mainline cell is expected there (INFERRED), and the
  * EMEDIUMTYPE proposal is expected to have left this busy-context path alone (INFERRED).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, iommuGroupClaimDmaOwner, iommuReplaceGroup, Kernel } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -22,7 +23,7 @@ referenceRows("msm-iommu", {
 
 /** An APQ8064-style GPU behind its own MSM IOMMU, with two paging domains allocated for it. */
 function gpu(era: EraId): { k: Kernel; a: Domain; b: Domain } {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, { instances: [{ id: "gfx3d", driver: "msm-iommu" }], devices: [{ id: "kgsl-3d0", instance: "gfx3d" }] });
   const dev = k.devices.get("kgsl-3d0")!;
   return { k, a: domainAlloc(k, { dev }) as Domain, b: domainAlloc(k, { dev }) as Domain };

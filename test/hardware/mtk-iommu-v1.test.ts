@@ -5,6 +5,7 @@
  * Baolu's question, not in TD1). The driver came in v4.6, so it is absent in 2014-nesting.
  * Variant warn-foreign-domain (UNVERIFIED, F): the same 0 with a dev_warn, in the 2025/2026 trees.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   buildPlatform,
@@ -50,7 +51,7 @@ referenceRows(
 
 /** MT2701: the M4U in front of the display, the JPEG decoder and the video decoder. */
 function mt2701(era: EraId, failNth = 0): Kernel {
-  const k = new Kernel({ era, failNth });
+  const k = new Kernel({ era, drivers, failNth });
   buildPlatform(k, {
     instances: [{ id: "m4u", driver: "mtk-iommu-v1" }],
     devices: [
@@ -84,7 +85,7 @@ test("mtk-iommu-v1: attaching a driver's own domain returns 0, prints nothing, a
 
 test("mtk-iommu-v1 variant warn-foreign-domain (UNVERIFIED): the same 0, with a dev_warn, from mainline-2025 on", () => {
   for (const era of ["einval-6.2", "mainline-2025"] as const) {
-    const k = new Kernel({ era, variants: ["mtk-iommu-v1:warn-foreign-domain"] });
+    const k = new Kernel({ era, drivers, variants: ["mtk-iommu-v1:warn-foreign-domain"] });
     buildPlatform(k, { instances: [{ id: "m4u", driver: "mtk-iommu-v1" }], devices: [{ id: "vdec", instance: "m4u" }] });
     const vdec = k.devices.get("vdec")!;
     const from = k.log.length;

@@ -9,6 +9,7 @@
  * mtk_iommu_get_domain_id() (dev_err + EINVAL); the EMEDIUMTYPE proposal leaves it alone.
  * The driver came in v4.6: absent in 2014-nesting.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -26,7 +27,7 @@ referenceRows("mtk-iommu", {
 
 /** MT8183-like: the M4U in front of the display and a camera whose ports fall in no IOVA region. */
 function mt8183(era: EraId, failNth = 0): Kernel {
-  const k = new Kernel({ era, failNth });
+  const k = new Kernel({ era, drivers, failNth });
   buildPlatform(k, {
     instances: [{ id: "m4u", driver: "mtk-iommu" }],
     devices: [

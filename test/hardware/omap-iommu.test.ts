@@ -7,6 +7,7 @@
  * INFERRED cells: the ENODEV no-iommu path keeps its dev_err in einval-6.2; the EMEDIUMTYPE
  * proposal converts only the "already attached" path (EMEDIUMTYPE + dev_dbg).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, iommuDetachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -42,7 +43,7 @@ referenceRows("omap-iommu", {
 
 /** OMAP4: the IPU and DSP remote processors, each behind its own MMU, and one domain for the IPU. */
 function omap4(era: EraId): { k: Kernel; d: Domain } {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "mmu_ipu", driver: "omap-iommu" }, { id: "mmu_dsp", driver: "omap-iommu" }],
     devices: [{ id: "ipu", instance: "mmu_ipu" }, { id: "dsp", instance: "mmu_dsp" }],

@@ -9,8 +9,9 @@
  * path (not an incompatibility) and converts the mismatch (EMEDIUMTYPE + dev_dbg); the secure
  * world refusing a context bank -> EIO + dev_err in every era (not in the sheet).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
-import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel, lookupDriver, staticDomain } from "../../lib/index.ts";
+import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Ioas, IommufdCtx, iommufdDeviceAttachIoas, Kernel, staticDomain } from "../../lib/index.ts";
 import { lab } from "../helpers.ts";
 import { referenceRows, test } from "./reference.ts";
 
@@ -87,7 +88,7 @@ test("qcom_iommu: a domain finalised on the apps IOMMU refuses the GPU: dev_err 
 });
 
 test("qcom_iommu: a refused secure init leaves the domain unfinalised, so another master can still take it", () => {
-  const k = new Kernel({ era: "einval-6.2" });
+  const k = new Kernel({ era: "einval-6.2", drivers });
   buildPlatform(k, {
     instances: [{ id: "apps_iommu", driver: "qcom-iommu" }],
     devices: [
@@ -105,7 +106,7 @@ test("qcom_iommu: a refused secure init leaves the domain unfinalised, so anothe
 });
 
 test("qcom_iommu mainline-2025: moving to the identity domain from a never-finalised default domain WARNs and fails", () => {
-  const k = new Kernel({ era: "mainline-2025" });
+  const k = new Kernel({ era: "mainline-2025", drivers });
   buildPlatform(k, {
     instances: [{ id: "apps_iommu", driver: "qcom-iommu" }],
     devices: [{ id: "venus", instance: "apps_iommu", props: { secureInitFails: true } }],
@@ -115,7 +116,7 @@ test("qcom_iommu mainline-2025: moving to the identity domain from a never-final
   assert.is(venus.group!.domain, venus.group!.defaultDomain);
   assert.is(venus.group!.defaultDomain!.instance, null);
   const from = k.log.length;
-  assert.is(errnoName(iommuAttachDevice(k, staticDomain(k, lookupDriver("qcom-iommu")!, "identity"), venus)), "EINVAL");
+  assert.is(errnoName(iommuAttachDevice(k, staticDomain(k, drivers.get("qcom-iommu")!, "identity"), venus)), "EINVAL");
   assert.equal(k.log.slice(from).map((l) => l.level), ["WARN"]);
 });
 

@@ -8,9 +8,9 @@
  *   "-"          the check does not exist in that era
  *   "absent"     the driver does not exist in that era
  */
+import { drivers } from "../../hardware/index.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { lookupDriver } from "../../hardware/registry.ts";
 import type { CheckStep } from "../../lib/driver.ts";
 import type { EraId } from "../../lib/eras.ts";
 import { cellText, runTrip, type TripOp } from "../../lib/matrix.ts";
@@ -19,7 +19,7 @@ import { lookupRows } from "../../lib/driver.ts";
 export type Expect = Partial<Record<EraId, string>>;
 
 function findCheck(driverId: string, op: TripOp, id: string): CheckStep {
-  const d = lookupDriver(driverId);
+  const d = drivers.get(driverId);
   if (!d) throw new Error(`no driver ${driverId}`);
   const steps = op === "pasid" ? d.setDevPasid : [...d.attach, ...(d.staticAttach ?? [])];
   const c = steps.find((s): s is CheckStep => s.kind === "check" && s.id === id);
@@ -34,7 +34,7 @@ export function referenceRows(driverId: string, rows: Record<string, Expect>, op
     for (const [era, want] of Object.entries(eras) as Array<[EraId, string]>) {
       const name = `${driverId} ${op === "pasid" ? "set_dev_pasid " : ""}${checkId} in ${era}${opts.variants ? ` [${opts.variants.join(",")}]` : ""}: ${want}`;
       test(name, () => {
-        const d = lookupDriver(driverId)!;
+        const d = drivers.get(driverId)!;
         if (want === "absent") {
           assert.not.ok(d.exists.includes(era), `${driverId} should not exist in ${era}`);
           return;

@@ -4,10 +4,10 @@
  * test-dev-2025). The paging attach was not read (fact sheet F): its "virtual device" row below
  * is the model's INFERRED reading, not a fact-sheet cell.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, iommuAttachDevice, iommuAttachGroup, Kernel, staticDomain, type EraId } from "../../lib/index.ts";
 import { __iommuAttachDevice } from "../../lib/core/set-domain.ts";
-import { lookupDriver } from "../../hardware/registry.ts";
 import { referenceRows, test } from "./reference.ts";
 
 const ALL: EraId[] = ["2014-nesting", "pre-2022", "emediumtype-2022", "einval-6.2", "mainline-2025", "test-dev-2025"];
@@ -36,7 +36,7 @@ referenceRows("rockchip-iommu", {
 
 /** Two rk_iommu instances, a VOP behind each, and a drm "virtual device" with no IOMMU. */
 function rk3399(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "vopb_mmu", driver: "rockchip-iommu" }, { id: "vopl_mmu", driver: "rockchip-iommu" }],
     devices: [{ id: "vopb", instance: "vopb_mmu" }, { id: "vopl", instance: "vopl_mmu" }, { id: "display-subsystem" }],
@@ -45,7 +45,7 @@ function rk3399(era: EraId): Kernel {
 }
 
 test("rockchip-iommu exists in every era (merged for v3.19, INFERRED)", () => {
-  assert.equal(lookupDriver("rockchip-iommu")!.exists, ALL);
+  assert.equal(drivers.get("rockchip-iommu")!.exists, ALL);
 });
 
 test("rockchip-iommu: one domain serves masters behind two rk_iommu instances in every era (no instance check)", () => {
@@ -73,7 +73,7 @@ test("rockchip-iommu: the drm virtual device 'attaches' to a paging domain with 
 test("rockchip-iommu mainline-2025: the static identity domain refuses the drm device (ENODEV, silent) but takes a VOP group", () => {
   for (const era of ["mainline-2025", "test-dev-2025"] as const) {
     const k = rk3399(era);
-    const identity = staticDomain(k, lookupDriver("rockchip-iommu")!, "identity");
+    const identity = staticDomain(k, drivers.get("rockchip-iommu")!, "identity");
     const drm = k.devices.get("display-subsystem")!;
     assert.is(errnoName(__iommuAttachDevice(k, identity, drm, null)), "ENODEV", era);
     assert.is(drm.hwDomain, null, era);

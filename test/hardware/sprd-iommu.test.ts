@@ -8,6 +8,7 @@
  * The driver came in v5.13: absent in 2014-nesting. The kit records the pr_err line against the
  * attaching device ("EINVAL/err").
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   buildPlatform,
@@ -37,7 +38,7 @@ referenceRows("sprd-iommu", {
 
 /** A Unisoc SoC: the display controller and the GSP 2D engine, each behind its own sprd IOMMU. */
 function unisoc(era: EraId, failNth = 0): Kernel {
-  const k = new Kernel({ era, failNth });
+  const k = new Kernel({ era, drivers, failNth });
   buildPlatform(k, {
     instances: [
       { id: "iommu_dispc", driver: "sprd-iommu" },

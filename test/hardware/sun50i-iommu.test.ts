@@ -4,6 +4,7 @@
  * Earlier eras were not read (D.2 "(not read)" / "-"): the same ENODEV is expected (INFERRED);
  * the driver (v5.8) does not exist in 2014-nesting.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, type EraId, iommuAttachDevice, Kernel, VfioContainer, vfioType1AttachGroup } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -23,7 +24,7 @@ const ERAS: EraId[] = ["pre-2022", "emediumtype-2022", "einval-6.2", "mainline-2
 
 /** Allwinner H6: one IOMMU in front of the display engine, video decoder and GPU. */
 function h6(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "iommu@30f0000", driver: "sun50i-iommu" }],
     devices: ["de", "ve", "gpu"].map((id) => ({ id, instance: "iommu@30f0000" })),

@@ -6,6 +6,7 @@
  *   mainline-2025 / test-dev-2025: driver removed (c46294490131)
  * INFERRED cell: 2014-nesting has no single-active-domain check yet (added by the 2018 GART rework).
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import {
   buildPlatform,
@@ -35,7 +36,7 @@ referenceRows("tegra-gart", {
 
 /** Tegra20: the GART in the memory controller, in front of the 2D and 3D engines and the display. */
 function tegra20(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "gart", driver: "tegra-gart" }],
     devices: [

@@ -7,6 +7,7 @@
  * no ID matches; the EMEDIUMTYPE proposal leaves these device paths alone. The static identity
  * domain exists from mainline-2025 only.
  */
+import { drivers } from "../../hardware/index.ts";
 import * as assert from "uvu/assert";
 import { buildPlatform, type Domain, domainAlloc, errnoName, type EraId, iommuAttachDevice, Kernel } from "../../lib/index.ts";
 import { referenceRows, test } from "./reference.ts";
@@ -40,7 +41,7 @@ referenceRows("tegra-smmu", {
 
 /** Tegra124: the SMMU in the memory controller, in front of the display controllers and a master with no swgroup listed. */
 function tegra124(era: EraId): Kernel {
-  const k = new Kernel({ era });
+  const k = new Kernel({ era, drivers });
   buildPlatform(k, {
     instances: [{ id: "mc", driver: "tegra-smmu" }],
     devices: [

@@ -1,9 +1,10 @@
 /** `iommu-lab eras` and `iommu-lab drivers`: what exists, as data (for --json) and as text. */
-import { DRIVERS } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import { lookupRows, type DriverModel, type Step, type Verdict } from "../../lib/driver.ts";
 import { ERA_IDS, ERAS, REVISIONS } from "../../lib/eras.ts";
 import { cellText, computeMatrix, type MatrixRow } from "../../lib/matrix.ts";
 import { type Device, Kernel } from "../../lib/model.ts";
+import { propDocs, withPropDefaults } from "../../lib/props.ts";
 import { table } from "./table.ts";
 import { driverVariantChanges } from "./variants.ts";
 
@@ -48,7 +49,7 @@ function stepData(d: DriverModel, s: Step) {
 }
 
 export function driversData() {
-  return DRIVERS.map((d) => ({
+  return drivers.list.map((d) => ({
     id: d.id,
     title: d.title,
     file: d.file,
@@ -56,7 +57,7 @@ export function driversData() {
     eras: d.exists,
     pasidEras: d.pasidEras,
     ...(d.capCacheCoherencySource ? { cacheCoherency: { erasReporting: d.exists.filter((e) => capReported(d, e)), source: d.capCacheCoherencySource } } : {}),
-    properties: { instance: d.instanceProps, device: d.deviceProps, domain: d.domainProps },
+    properties: { instance: propDocs(d.instanceProps), device: propDocs(d.deviceProps), domain: propDocs(d.domainProps) },
     attach: d.attach.map((s) => stepData(d, s)),
     staticAttach: (d.staticAttach ?? []).map((s) => stepData(d, s)),
     setDevPasid: d.setDevPasid.map((s) => stepData(d, s)),
@@ -67,9 +68,9 @@ export function driversData() {
 
 /** Does the driver's .capable report IOMMU_CAP_CACHE_COHERENCY in `era` (for a device with default props on a default instance)? */
 function capReported(d: DriverModel, era: (typeof ERA_IDS)[number]): boolean {
-  const k = new Kernel({ era, trace: false });
-  const inst = { id: "i0", driver: d, props: Object.fromEntries(d.instanceProps.map((p) => [p.name, p.default])) };
-  const dev: Device = { id: "d0", instance: inst, group: null, props: Object.fromEntries(d.deviceProps.map((p) => [p.name, p.default])), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
+  const k = new Kernel({ era, drivers, trace: false });
+  const inst = { id: "i0", driver: d, props: withPropDefaults(d.instanceProps, undefined) };
+  const dev: Device = { id: "d0", instance: inst, group: null, props: withPropDefaults(d.deviceProps, undefined), maxPasids: 0, requireDirect: false, attachDeferred: false, ats: false, hwDomain: null, hwPasid: new Map() };
   k.instances.set(inst.id, inst);
   return d.capCacheCoherency(k, dev);
 }
@@ -103,7 +104,7 @@ function cell(v: { errno: string; log: string | null; warn: boolean } | null | u
 
 /** `iommu-lab matrix`: what the model produces for every check's recipe (observed), per era. */
 export function matrixData(): MatrixRow[] {
-  return computeMatrix();
+  return computeMatrix(drivers);
 }
 
 export function matrixCsv(rows: MatrixRow[]): string {

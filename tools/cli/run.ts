@@ -4,6 +4,7 @@ import { formatLine } from "../../lib/log.ts";
 import { LabArgumentError } from "../../lib/model.ts";
 import { InputError, loadScenario } from "../../lib/scenario/load.ts";
 import { runScenario, type RunResult } from "../../lib/scenario/run.ts";
+import { drivers } from "../../hardware/index.ts";
 import { table } from "./table.ts";
 import { inertVariantWarnings } from "./variants.ts";
 
@@ -35,10 +36,10 @@ export function runText(r: RunResult): string {
  * nothing in the era that runs gets a warning on stderr: the run is then the baseline.
  */
 export function runCommand(file: string, opts: { era?: EraId | undefined; variants?: string[] | undefined; trace: boolean }): RunResult {
-  const s = loadScenario(file);
+  const s = loadScenario(file, drivers);
   let r: RunResult;
   try {
-    r = runScenario(s, { ...(opts.era ? { era: opts.era } : {}), ...(opts.variants ? { variants: opts.variants } : {}), trace: opts.trace });
+    r = runScenario(s, { drivers, ...(opts.era ? { era: opts.era } : {}), ...(opts.variants ? { variants: opts.variants } : {}), trace: opts.trace });
   } catch (e) {
     if (e instanceof LabArgumentError) throw new InputError(file, e.message);
     throw e;

@@ -4,10 +4,10 @@
  * differs from the check's own row. Used by `iommu-lab drivers` to list the variants and by
  * `run` / `sweep` to warn about a variant that changes nothing where it is used.
  */
-import { lookupDriver } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import { lookupRows, type DriverModel, type Verdict } from "../../lib/driver.ts";
 import { ERA_IDS, type EraId, isRevisionVariant } from "../../lib/eras.ts";
-import { driverVariants } from "../sweep/load.ts";
+import { driverVariants } from "../../lib/model.ts";
 
 export interface VariantChange {
   check: string;
@@ -53,7 +53,7 @@ export function inertVariantWarnings(variants: readonly string[], eras: readonly
       continue;
     }
     const [driverId, name] = full.split(":", 2) as [string, string | undefined];
-    const d = lookupDriver(driverId);
+    const d = drivers.get(driverId);
     if (!d || name === undefined || !driverVariants(d).includes(name)) continue;
     const where = [...new Set(variantChanges(d, name).map((c) => c.era))];
     if (eras.some((e) => where.includes(e))) continue;

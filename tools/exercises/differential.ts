@@ -15,7 +15,9 @@ import { ERA_IDS, type EraId } from "../../lib/eras.ts";
 import { formatLine } from "../../lib/log.ts";
 import { Kernel } from "../../lib/model.ts";
 import { buildPlatform } from "../../lib/platform.ts";
-import { expectFields, Mismatch, registeredCheck, registeredDriver, withChecksPatch } from "./harness.ts";
+import { expectFields, Mismatch, patchChecks, registeredCheck, registeredDriver } from "./harness.ts";
+import { drivers } from "../../hardware/index.ts";
+import type { DriverSet } from "../../lib/model.ts";
 
 export const DEFAULT_SEED = 18;
 
@@ -83,8 +85,9 @@ export function compareFleets(driverId: string, checkIds: readonly string[], cha
     }),
   );
   const variants = opts.variants ?? [];
-  const run = (c: FleetCase): Record<string, string> => {
-    const k = new Kernel({ era: c.era, variants, trace: false });
+  const patched = patchChecks(driverId, changes);
+  const run = (c: FleetCase, set: DriverSet): Record<string, string> => {
+    const k = new Kernel({ era: c.era, drivers: set, variants, trace: false });
     buildPlatform(k, {
       instances: c.instances.map((r, i) => ({ id: `i${i}`, driver: driverId, props: r === null ? {} : (i > 0 ? trips[r]!.other : undefined) ?? trips[r]!.inst ?? {} })),
       devices: c.devices.map((d, j) => ({ id: `d${j}`, instance: `i${d.inst}`, props: d.recipe === null ? {} : (d.asDut ? trips[d.recipe]!.dev : trips[d.recipe]!.first) ?? {} })),
@@ -104,5 +107,5 @@ export function compareFleets(driverId: string, checkIds: readonly string[], cha
   const describe = (c: FleetCase) =>
     `${c.era}${variants.length ? ` [${variants.join(", ")}]` : ""}, ${c.consumer === "iommufd" ? "iommufd" : "VFIO type1"}; ${c.instances.map((r, i) => `${driverId} i${i}${r === null ? "" : ` (as in the recipe of "${checkIds[r]}")`}`).join(", ")}; ` +
     c.devices.map((d, j) => `d${j} behind i${d.inst}${d.recipe === null ? "" : ` (the ${d.asDut ? "device under test" : "first device"} of "${checkIds[d.recipe]}")`}`).join(", ");
-  differential(arb, (c) => expectFields(withChecksPatch(driverId, changes, () => run(c)), run(c), "the fleet", opts.why), describe, { runs: opts.runs ?? 25 });
+  differential(arb, (c) => expectFields(run(c, patched), run(c, drivers), "the fleet", opts.why), describe, { runs: opts.runs ?? 25 });
 }

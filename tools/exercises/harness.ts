@@ -12,15 +12,15 @@
  * - under the checker (`npm run check`), it only returns the checks; the checker runs them.
  */
 import { isDeepStrictEqual } from "util";
-import { lookupDriver } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import type { CheckStep, DriverModel, Step } from "../../lib/driver.ts";
+import type { DriverSet } from "../../lib/model.ts";
 import { ERA_IDS, type EraId } from "../../lib/eras.ts";
 import { errnoName } from "../../lib/errno.ts";
 import { formatLine, type LogLine } from "../../lib/log.ts";
 import { runTrip, type Observed, type TripOp } from "../../lib/matrix.ts";
 import { explainFailure, formatFailure } from "./explain.ts";
 import { loadTarget, relativeToRoot, type TargetDir, targetDirFromEnv, targetFile } from "./target.ts";
-import { variantProblem } from "../../lib/variants.ts";
 
 export interface CheckContext {
   id: string;
@@ -46,7 +46,7 @@ export interface OwnWork {
 }
 
 /** Driver-data exercises write rows the registered drivers already hold: the driver files are off limits. */
-export const DRIVER_DATA: OwnWork = { modules: ["hardware/"], names: ["lookupDriver", "DRIVERS"] };
+export const DRIVER_DATA: OwnWork = { modules: ["hardware/"] };
 
 export interface ExerciseSpec<M = unknown> {
   id: string;
@@ -181,47 +181,38 @@ export function logText(lines: readonly LogLine[]): string {
 
 export type StepList = "attach" | "staticAttach" | "setDevPasid";
 
-export function registeredDriver(driverId: string): DriverModel {
-  const d = lookupDriver(driverId);
-  if (!d) throw new Error(`internal: no driver ${driverId} in hardware/registry.ts`);
+/** The driver `driverId` of `set` (default: the kit's drivers, hardware/index.ts). */
+export function registeredDriver(driverId: string, set: DriverSet = drivers): DriverModel {
+  const d = set.get(driverId);
+  if (!d) throw new Error(`internal: no driver ${driverId} in the driver set`);
   return d;
 }
 
-export function registeredCheck(driverId: string, checkId: string, list: StepList = "attach"): CheckStep {
-  const steps = registeredDriver(driverId)[list] ?? [];
+export function registeredCheck(driverId: string, checkId: string, list: StepList = "attach", set: DriverSet = drivers): CheckStep {
+  const steps = registeredDriver(driverId, set)[list] ?? [];
   const c = steps.find((s): s is CheckStep => s.kind === "check" && s.id === checkId);
   if (!c) throw new Error(`internal: ${driverId} has no ${list} check "${checkId}"`);
   return c;
 }
 
 /**
- * Run `fn` with fields of a registered driver replaced, and put them back afterwards (also when
- * `fn` throws). The driver object itself stays the same, because driver code compares domain
- * owners with it. Synchronous only: nothing else runs while the driver is patched.
+ * `base` (default: the kit's drivers) with driver `driverId` replaced by a copy that has `patch`'s
+ * fields: a new driver object in a new set, nothing changed in place. A kernel made with the set
+ * runs the copy throughout (its domains are owned by the copy).
  */
-export function withDriverPatch<T>(driverId: string, patch: Partial<DriverModel>, fn: () => T): T {
-  const d = registeredDriver(driverId) as unknown as Record<string, unknown>;
-  const saved = new Map<string, unknown>();
-  for (const key of Object.keys(patch)) saved.set(key, d[key]);
-  Object.assign(d, patch);
-  try {
-    const r = fn();
-    if (r instanceof Promise) throw new Error("internal: withDriverPatch takes synchronous code only");
-    return r;
-  } finally {
-    for (const [key, v] of saved) d[key] = v;
-  }
+export function patchDriver(driverId: string, patch: Partial<DriverModel>, base: DriverSet = drivers): DriverSet {
+  return base.with({ ...registeredDriver(driverId, base), ...patch });
 }
 
 /** The driver's step list with some checks changed (rows, variants, phase ...), keyed by check id. */
-export function patchedSteps(driverId: string, changes: Readonly<Record<string, Partial<CheckStep>>>, list: StepList = "attach"): Step[] {
-  for (const id of Object.keys(changes)) registeredCheck(driverId, id, list);
-  return (registeredDriver(driverId)[list] ?? []).map((s) => (s.kind === "check" && changes[s.id] ? { ...s, ...changes[s.id] } : s));
+export function patchedSteps(driverId: string, changes: Readonly<Record<string, Partial<CheckStep>>>, list: StepList = "attach", base: DriverSet = drivers): Step[] {
+  for (const id of Object.keys(changes)) registeredCheck(driverId, id, list, base);
+  return (registeredDriver(driverId, base)[list] ?? []).map((s) => (s.kind === "check" && changes[s.id] ? { ...s, ...changes[s.id] } : s));
 }
 
-/** Run `fn` with some checks of a registered driver changed. */
-export function withChecksPatch<T>(driverId: string, changes: Readonly<Record<string, Partial<CheckStep>>>, fn: () => T, list: StepList = "attach", extra: Partial<DriverModel> = {}): T {
-  return withDriverPatch(driverId, { ...extra, [list]: patchedSteps(driverId, changes, list) } as Partial<DriverModel>, fn);
+/** `base` with some checks of one driver changed (and `extra` fields of that driver). */
+export function patchChecks(driverId: string, changes: Readonly<Record<string, Partial<CheckStep>>>, list: StepList = "attach", extra: Partial<DriverModel> = {}, base: DriverSet = drivers): DriverSet {
+  return patchDriver(driverId, { ...extra, [list]: patchedSteps(driverId, changes, list, base) } as Partial<DriverModel>, base);
 }
 
 /** What a trip recipe did, with the text of the lines it printed (the recipe itself keeps only their levels). */
@@ -229,11 +220,12 @@ export interface TripObserved extends Observed {
   lines?: string[];
 }
 
-/** Play a check's trip recipe (lib/matrix.ts) through the core; null when the driver does not exist in the era. */
-export function playTrip(driverId: string, checkId: string, era: EraId, opts: { op?: TripOp; variants?: readonly string[]; list?: StepList } = {}): TripObserved | null {
-  const d = registeredDriver(driverId);
+/** Play a check's trip recipe (lib/matrix.ts) through the core, with `opts.drivers` (default: the kit's); null when the driver does not exist in the era. */
+export function playTrip(driverId: string, checkId: string, era: EraId, opts: { op?: TripOp; variants?: readonly string[]; list?: StepList; drivers?: DriverSet } = {}): TripObserved | null {
+  const set = opts.drivers ?? drivers;
+  const d = registeredDriver(driverId, set);
   if (!d.exists.includes(era)) return null;
-  const c = registeredCheck(driverId, checkId, opts.list ?? "attach");
+  const c = registeredCheck(driverId, checkId, opts.list ?? "attach", set);
   if (!c.trip) throw new Error(`internal: ${driverId} check ${checkId} has no trip recipe`);
   // The recipe's own set-up hook hands over its kernel: the lines printed after it are the call's.
   let kernel: { log: readonly LogLine[] } | null = null;
@@ -244,7 +236,7 @@ export function playTrip(driverId: string, checkId: string, era: EraId, opts: { 
     kernel = k;
     from = k.log.length;
   } };
-  const o = runTrip(d, trip, opts.op ?? "attach", era, opts.variants ?? []);
+  const o = runTrip(d, trip, opts.op ?? "attach", era, opts.variants ?? [], set);
   const k = kernel as { log: readonly LogLine[] } | null;
   return k && o.levels.length ? { ...o, lines: k.log.slice(from).map(formatLine) } : o;
 }
@@ -262,16 +254,17 @@ export interface CompareOptions {
 
 /**
  * For every era: play the recipe of check `tripCheck` with the registered driver, then with
- * `changes` applied, and report each era where the two differ.
+ * `changes` applied (patchChecks), and report each era where the two differ.
  */
 export function compareTripAcrossEras(driverId: string, tripCheck: string, changes: Readonly<Record<string, Partial<CheckStep>>>, opts: CompareOptions = {}): void {
   const items: MismatchItem[] = [];
+  const patched = patchChecks(driverId, changes, "attach", opts.extra ?? {});
   for (const era of opts.eras ?? ERA_IDS) {
     const variants = opts.variants ?? [];
     const handWritten = opts.want !== undefined && era in opts.want;
     // The registered driver may not define the variant the patch adds: it runs without it.
-    const want: TripObserved | null = handWritten ? opts.want![era]! : playTrip(driverId, tripCheck, era, { variants: variants.filter((v) => variantProblem(v) === null) });
-    let got = withChecksPatch(driverId, changes, () => playTrip(driverId, tripCheck, era, { variants }), "attach", opts.extra ?? {});
+    const want: TripObserved | null = handWritten ? opts.want![era]! : playTrip(driverId, tripCheck, era, { variants: variants.filter((v) => drivers.variantProblem(v) === null) });
+    let got = playTrip(driverId, tripCheck, era, { variants, drivers: patched });
     // A hand-written expectation gives levels only; the library's own run gives the log text as well.
     if (handWritten && got) got = { errno: got.errno, levels: got.levels, attached: got.attached };
     if (!isDeepStrictEqual(got, want)) {

@@ -9,6 +9,7 @@ import { lookupRows } from "../../lib/driver.ts";
 import { errnoName } from "../../lib/errno.ts";
 import type { EraId } from "../../lib/eras.ts";
 import type { Kernel } from "../../lib/model.ts";
+import { drivers } from "../../hardware/index.ts";
 import { ScenarioRun } from "../../lib/scenario/run.ts";
 import type { Scenario } from "../../lib/scenario/schema.ts";
 import { checkInvariants } from "./invariants.ts";
@@ -45,7 +46,7 @@ export function failNth(s: Scenario, era: EraId): FailNthReport {
   const problems: string[] = [];
   let runs = 0;
   for (let n = 1; n <= FAIL_NTH_CAP; n++) {
-    const run = new ScenarioRun(s, { era });
+    const run = new ScenarioRun(s, { drivers, era });
     const k = run.k;
     k.injectFailNth(n);
     const allowed = injectedErrnos(k);

@@ -17,7 +17,7 @@
  * - every errno is a known one, and the trace's top-level event returns what the call returned.
  */
 import fc from "fast-check";
-import { DRIVERS } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import { iommuAttachDevice, iommuAttachGroup, iommuDetachDevice, iommuDetachGroup, iommuReplaceGroup } from "../../lib/core/attach.ts";
 import { domainAlloc, domainFree, domainUsers } from "../../lib/core/domain.ts";
 import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../../lib/core/owner.ts";
@@ -25,7 +25,8 @@ import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReplaceDevicePasid
 import { iommuDeferredAttach, pciDevResetIommuDone, pciDevResetIommuPrepare } from "../../lib/core/reset.ts";
 import { Ioas, IommufdCtx, iommufdDeviceAttachIoas } from "../../lib/consumers/iommufd.ts";
 import { VfioContainer, vfioType1AttachGroup } from "../../lib/consumers/vfio-type1.ts";
-import type { DriverModel, PropDoc } from "../../lib/driver.ts";
+import type { DriverModel } from "../../lib/driver.ts";
+import { type PropDoc, propDocs, type PropShape } from "../../lib/props.ts";
 import { errnoName, type Ret } from "../../lib/errno.ts";
 import { ERAS, type EraId } from "../../lib/eras.ts";
 import { type Device, type Domain, EraUnavailableError, type Group, Kernel, type Props } from "../../lib/model.ts";
@@ -36,9 +37,9 @@ import { countPaths, type PathHits } from "./paths.ts";
 
 // ---- random machines -------------------------------------------------------------------
 
-function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
+function propArb(shape: PropShape): fc.Arbitrary<Props> {
   const fields: Record<string, fc.Arbitrary<number | boolean | string>> = {};
-  for (const d of docs) {
+  for (const d of propDocs(shape) as readonly PropDoc[]) {
     if (typeof d.default === "boolean") fields[d.name] = fc.boolean();
     else if (typeof d.default === "number") fields[d.name] = fc.constantFrom(d.default, 0, Math.max(0, d.default - 9), d.default + 1);
     else fields[d.name] = fc.constant(d.default);
@@ -49,7 +50,7 @@ function propArb(docs: readonly PropDoc[]): fc.Arbitrary<Props> {
 /** Instance props that enable PASID/SVA on a unit, set to `on`. */
 function withPasidProps(d: DriverModel, p: Props, on: boolean): Props {
   const out: Props = { ...p };
-  for (const doc of d.instanceProps) if (/^(pasid|sva)$/i.test(doc.name) && typeof doc.default === "boolean") out[doc.name] = on;
+  for (const doc of propDocs(d.instanceProps)) if (/^(pasid|sva)$/i.test(doc.name) && typeof doc.default === "boolean") out[doc.name] = on;
   return out;
 }
 
@@ -77,7 +78,7 @@ function revertGroupArb(drivers: readonly DriverModel[]): fc.Arbitrary<PlatformS
   );
 }
 
-const pasidDrivers = (era: EraId) => (ERAS[era].features.pasid ? DRIVERS.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era)) : []);
+const pasidDrivers = (era: EraId) => (ERAS[era].features.pasid ? drivers.list.filter((d) => d.exists.includes(era) && d.pasidEras.includes(era)) : []);
 
 /**
  * One instance of a driver with set_dev_pasid and one group of 2-3 PASID-capable devices: what
@@ -113,8 +114,8 @@ function driverWeight(d: DriverModel, era: EraId): number {
  * without an IOMMU (no group).
  */
 export function platformArb(era: EraId): fc.Arbitrary<PlatformSpec> {
-  const drivers = DRIVERS.filter((d) => d.exists.includes(era));
-  const driverArb = fc.oneof(...drivers.map((d) => ({ arbitrary: fc.constant(d), weight: driverWeight(d, era) })));
+  const inEra = drivers.list.filter((d) => d.exists.includes(era));
+  const driverArb = fc.oneof(...inEra.map((d) => ({ arbitrary: fc.constant(d), weight: driverWeight(d, era) })));
   const inst = driverArb.chain((d) => propArb(d.instanceProps).map((props) => ({ driver: d, props })));
   return fc.array(inst, { minLength: 1, maxLength: 3 }).chain((insts) => {
     const instances: InstanceSpec[] = insts.map((x, i) => ({ id: `iommu${i}`, driver: x.driver.id, props: x.props }));
@@ -227,7 +228,7 @@ const revertOpArb: fc.Arbitrary<Op> = fc.oneof(
 export function caseArb(era: EraId, maxOps = 40): fc.Arbitrary<[PlatformSpec, Op[]]> {
   const ops = (a: fc.Arbitrary<Op>) => fc.array(a, { minLength: Math.min(8, maxOps), maxLength: maxOps, size: "medium" });
   const cases = [{ arbitrary: fc.tuple(platformArb(era), opsArb(maxOps)), weight: 2 }];
-  const reverting = DRIVERS.filter((d) => d.exists.includes(era) && allocatesInAttach(d));
+  const reverting = drivers.list.filter((d) => d.exists.includes(era) && allocatesInAttach(d));
   if (reverting.length) cases.push({ arbitrary: fc.tuple(revertGroupArb(reverting), ops(revertOpArb)), weight: 1 });
   const pasid = pasidDrivers(era);
   if (pasid.length) cases.push({ arbitrary: fc.tuple(pasidGroupArb(pasid), ops(pasidOpArb)), weight: 1 });
@@ -300,7 +301,7 @@ function checkFailedSet(k: Kernel, g: Group, before: Snapshot, target: Domain): 
   return null;
 }
 
-const DRIVER_ATTACH_FNS = new Set(DRIVERS.map((d) => d.fn.attach));
+const DRIVER_ATTACH_FNS = new Set(drivers.list.map((d) => d.fn.attach));
 
 /** test-dev-2025: an attach_dev after a passing test_dev of the same (domain, dev) fails only with ENOMEM/ENOSPC. */
 function checkTestDev(k: Kernel, from: number): string | null {
@@ -352,7 +353,7 @@ function checkAttachBusy(g: Group, before: Snapshot, ret: Ret): string | null {
 
 /** Play `ops` on `platform` in `era`; stop at the first violated promise. */
 export function playSequence(era: EraId, platform: PlatformSpec, ops: readonly Op[], opts: PlayOptions = {}): SequenceResult {
-  const k = new Kernel({ era, trace: true });
+  const k = new Kernel({ era, drivers, trace: true });
   buildPlatform(k, platform);
   // A machine that does not probe cleanly (a unit that can translate nothing, a default domain
   // that cannot be allocated: the real probe would fail) is not played.

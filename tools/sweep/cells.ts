@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { LabArgumentError } from "../../lib/model.ts";
 import { InputError } from "../../lib/scenario/load.ts";
-import { countingDrivers, type EngineOptions, knowCountingDrivers, runCompressed } from "./compressed.ts";
+import { countingDrivers, type EngineOptions, GroupingDoesNotPay, knowCountingDrivers, runCompressed } from "./compressed.ts";
 import { type Fleet, makeFleet } from "./fleet.ts";
 import { type Experiment, PRESET_DIR } from "./load.ts";
 import { runReference } from "./reference.ts";
@@ -21,7 +21,7 @@ export type EngineName = "compressed" | "reference";
 export interface RunOptions {
   /** Worker threads; 1 runs in this thread. Default: one per core for large sweeps, else 1. */
   workers?: number;
-  /** "compressed" (default) or "reference" (every device through the library; about 30 times slower). */
+  /** "compressed" (default: grouped where that pays, else device by device) or "reference" (every device through the library). */
   engine?: EngineName;
   /** Check the compressed engine's assumptions as it runs (slow). */
   verify?: boolean;
@@ -52,8 +52,30 @@ export class FleetCache {
   }
 }
 
+/**
+ * One cell. "compressed" groups devices where that pays and runs the cell per device (the
+ * reference engine) where it does not (GroupingDoesNotPay; stats.engine says which ran), so it
+ * is never much slower than per device; the rows are the same either way.
+ */
 export function runCell(exp: Experiment, fleet: Fleet, cell: Cell, engine: EngineName, opts: EngineOptions): CellResult {
-  return engine === "reference" ? runReference(exp, fleet, cell, opts) : runCompressed(exp, fleet, cell, opts);
+  if (engine === "reference") return runReference(exp, fleet, cell, opts);
+  let ticked = 0;
+  const tick = opts.tick;
+  try {
+    return runCompressed(exp, fleet, cell, { ...opts, payOff: true, tick: (n) => ((ticked += n), tick?.(n)) });
+  } catch (x) {
+    if (!(x instanceof GroupingDoesNotPay)) throw x;
+  }
+  // Progress already reported is not reported twice.
+  let skip = ticked;
+  return runReference(exp, fleet, cell, {
+    ...opts,
+    tick: (n) => {
+      const k = Math.min(skip, n);
+      skip -= k;
+      if (n > k) tick?.(n - k);
+    },
+  });
 }
 
 /** An error that crossed a thread boundary, rebuilt as its own class where the CLI needs it. */

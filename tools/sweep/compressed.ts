@@ -20,19 +20,27 @@
  * - a request: the consumer's list up to the last domain it tried when it ended on an
  *   existing domain (both searches stop at the first success), else the whole list: each
  *   domain's description and the consumer's flags for it (coherent, auto, enforced);
- * - when driver code iterated k.devices or k.groups, or asked for the domains behind its
+ * - when kernel code iterated k.devices or k.groups, or asked for the domains behind its
  *   instance (k.domainsBehind), during the transition: which tuples are present behind the
  *   group's own instance, and on each domain of the list it tried;
- * - when driver code asked who is on a domain (k.devicesOn, k.instancesOn): for a domain of the
- *   consumer's list, which tuples (or which instances) are on it; for the group's own default
- *   or blocking domain or one made during the transition, nothing (only the group is on it);
- *   for any other, the instance's tuples as above;
- * - when driver code asked for the domains finalised to an instance (k.domainsFinalisedTo,
+ * - when kernel code asked who is on a domain (k.devicesOn, k.groupsOn, k.instancesOn): for a
+ *   domain of the consumer's list, which tuples (or which instances) are on it; for the group's
+ *   own default or blocking domain or one made during the transition, nothing (only the group
+ *   is on it); for any other, the instance's tuples as above;
+ * - when kernel code asked for the domains finalised to an instance (k.domainsFinalisedTo,
  *   a pool: context banks, context ids, one page table per instance): that instance's
  *   finalised domains, counted per description, saturated at 1 + max(64, the driver's largest
- *   numeric instance property on the platform). Such drivers are found by watching those
- *   reads; the first time one shows up the cell restarts. Driver code iterating k.domains
- *   itself is refused (the reference engine runs such experiments).
+ *   numeric instance property on the platform). Such drivers are known from their steps'
+ *   declared reads (Read "pool"), or found by watching the reads: the first time an
+ *   undeclared one shows up the cell restarts. Kernel code iterating k.domains
+ *   during a transition is refused, and so is a PASID attach (the reference engine runs such
+ *   experiments).
+ *
+ * The engine learns all of this from the kernel's event stream (KernelObserver, ./watch):
+ * reads through the Kernel's query methods and table iterations, changes through its setters,
+ * and the arguments of each kernel function entered (which domains of the consumer's list a
+ * request tried, which domains a driver touched). A group's state (tuple) is every field of
+ * the group and its devices (./state), so a new field cannot merge different groups.
  *
  * The assumptions behind that list (checked as the engine runs with `verify`, and by the test
  * that compares it with the per-device reference engine on many small fleets):
@@ -40,8 +48,8 @@
  * 2. Other groups matter only by existence (is there one in this state on this domain, behind
  *    this instance), never by number, except pools (3).
  * 3. A driver counts domains only through k.domainsFinalisedTo.
- * 4. Groups not yet probed are invisible; the core iterates devices only to find who uses a
- *    domain it frees, and consumers free only domains the same request made.
+ * 4. Groups not yet probed are invisible; the core asks who uses a domain only when it frees
+ *    it, and consumers free only domains the same request made.
  *
  * Representatives. Phase 1 materialises a group whenever no remembered probe fits. Phase 2
  * needs, for each request it runs, a representative in the right post-probe state: one left
@@ -51,73 +59,60 @@
  * that state, and none is left once all are served, so "is there a group in this state" has
  * the same answer as in the full kernel.
  */
-import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
-import type { Device, Domain, Group, Props } from "../../lib/model.ts";
+import { drivers as allDrivers } from "../../hardware/index.ts";
+import type { DriverModel } from "../../lib/driver.ts";
+import type { Domain, Group, IommuInstance } from "../../lib/model.ts";
 import { Kernel } from "../../lib/model.ts";
 import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
+import { describeDomain, groupState } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
+import { Watch } from "./watch.ts";
 
-/** Drivers seen reading a pool (k.domainsFinalisedTo); kept for the life of the process. */
+export { describeDomain } from "./state.ts";
+
+/**
+ * Drivers known to read a pool (k.domainsFinalisedTo): those whose steps declare it (Read
+ * "pool"), and those seen reading one elsewhere (domain_alloc, say: the cell restarts the first
+ * time); kept for the life of the process.
+ */
 const poolDrivers = new Set<string>();
+
+/** A driver some step of which declares a pool read. */
+function declaresPool(d: DriverModel): boolean {
+  for (const s of [...d.attach, ...(d.staticAttach ?? []), ...d.setDevPasid]) if (s.reads?.includes("pool")) return true;
+  return false;
+}
 
 class Restart extends Error {}
 
-/** Trace names of driver ops (attach_dev, test_dev, set_dev_pasid); their domain argument tells whose. */
-const DRIVER_FNS = new Set(DRIVERS.flatMap((d) => [d.fn.attach, d.fn.testDev, d.fn.setDevPasid, `${d.opsName}.blocked_domain.set_dev_pasid`]));
-const ALLOC_FNS = new Set(["iommu_domain_alloc", "iommu_paging_domain_alloc"]);
-/** Core functions whose iterations are about a domain being freed (assumption 4). */
-const CORE_FNS = new Set(["iommu_domain_free"]);
-
-/** A kernel map that notes who iterates over it: the innermost running driver op, "core", or "?". */
-class ScanSpy<V> extends Map<string, V> {
-  readonly scanners = new Set<string>();
-  /** Values added or removed since the last clear. */
-  readonly changed = new Set<V>();
-  /** Values added since the last clear. */
-  readonly added = new Set<V>();
-
-  constructor(private readonly running: string[]) {
-    super();
-  }
-
-  private note(): void {
-    this.scanners.add(this.running.length ? this.running[this.running.length - 1]! : "?");
-  }
-  // Return types are inferred: TypeScript 5.0 (tslab) has no MapIterator type.
-  override values() {
-    this.note();
-    return super.values();
-  }
-  override keys() {
-    this.note();
-    return super.keys();
-  }
-  override entries() {
-    this.note();
-    return super.entries();
-  }
-  override forEach(...args: Parameters<Map<string, V>["forEach"]>): void {
-    this.note();
-    super.forEach(...args);
-  }
-  override [Symbol.iterator]() {
-    this.note();
-    return super[Symbol.iterator]();
-  }
-  override set(key: string, value: V): this {
-    this.changed.add(value);
-    if (!super.has(key)) this.added.add(value);
-    return super.set(key, value);
-  }
-  override delete(key: string): boolean {
-    const v = super.get(key);
-    if (v !== undefined) this.changed.add(v);
-    return super.delete(key);
+/**
+ * Thrown (with EngineOptions.payOff) when grouping does not pay for a cell: the caller runs it
+ * per device instead (./cells). Decided from counts only, so the choice is the same on every
+ * machine and run.
+ */
+export class GroupingDoesNotPay extends Error {
+  constructor(readonly simulated: number) {
+    super("grouping does not pay for this cell");
   }
 }
+
+/**
+ * When grouping does not pay. A transition the engine simulates costs about 10-20 times one of
+ * the per-device engine (its bookkeeping: tuples, memos, shared state), so past simulating 1 in
+ * 8 transitions it loses. It gives up
+ * (a) at a checkpoint in each phase (after the first 1/64 of the groups, at least 256), when 1
+ *     in 8 of the transitions so far in the phase changed what other groups read (the
+ *     consumer's list, a pool: a new domain per VFIO container, say), so that no twin can ever
+ *     be counted with them; transitions that only taught it something (a first memo for a
+ *     class or state) do not count against it;
+ * (b) when its simulated transitions, restarts included, pass 1/8 of the cell's (2 per group).
+ * (a) costs the probes and 1/64 of the requests at most, (b) about what the per-device run costs.
+ */
+const PAYS_BELOW = 8;
+const CHECKPOINT_MIN = 256;
 
 /**
  * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
@@ -227,52 +222,6 @@ function hash2(s: string): [number, number] {
 function hashKey(s: string): string {
   const [a, b] = hash2(s);
   return `${a.toString(36)}.${b.toString(36)}`;
-}
-
-/** `k=JSON(v)` per property in key order, joined by ";" (a loop: this runs for every domain described). */
-function propsString(p: Record<string, unknown>): string {
-  const keys = Object.keys(p);
-  if (keys.length > 1) keys.sort();
-  let s = "";
-  for (let i = 0; i < keys.length; i++) s += `${i ? ";" : ""}${keys[i]}=${JSON.stringify(p[keys[i]!])}`;
-  return s;
-}
-
-/**
- * The last props string made for each props object, with the entries it was made from in
- * insertion order: drivers change a domain's props in place, so the entries are compared
- * (values are primitives), and a different order only costs a fresh string.
- */
-const propsSeen = new WeakMap<Props, { flat: Array<string | number | boolean>; s: string }>();
-
-function propsStringOf(p: Props): string {
-  const seen = propsSeen.get(p);
-  if (seen) {
-    let i = 0;
-    for (const k in p) {
-      if (seen.flat[i] !== k || seen.flat[i + 1] !== p[k]) {
-        i = -1;
-        break;
-      }
-      i += 2;
-    }
-    if (i === seen.flat.length) return seen.s;
-  }
-  const flat: Array<string | number | boolean> = [];
-  for (const k in p) flat.push(k, p[k]!);
-  const s = propsString(p);
-  propsSeen.set(p, { flat, s });
-  return s;
-}
-
-/** A domain's description: everything but its identity. */
-export function describeDomain(d: Domain): string {
-  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${propsStringOf(d.props)}`;
-}
-
-/** A group's own default or blocking domain, by description. */
-function ownRef(d: Domain | null): string {
-  return !d ? "-" : d.isStatic ? `S:${d.owner.id}:${d.type}` : describeDomain(d);
 }
 
 const byNumber = (a: number, b: number): number => a - b;
@@ -444,6 +393,8 @@ export interface EngineOptions {
   verify?: boolean;
   /** Called now and then with the number of transitions (probes or requests) done since the last call. */
   tick?: (n: number) => void;
+  /** Give up with GroupingDoesNotPay where grouping does not pay (see PAYS_BELOW). */
+  payOff?: boolean;
 }
 
 /** Progress in chunks of this many transitions. */
@@ -451,10 +402,8 @@ export const TICK = 1 << 14;
 
 class Engine {
   readonly k: Kernel;
-  private readonly running: string[] = [];
-  private readonly domains: ScanSpy<Domain>;
-  private readonly devices: ScanSpy<Device>;
-  private readonly groups: ScanSpy<Group>;
+  /** What the current transition read and changed, from the kernel's event stream. */
+  private readonly watch: Watch;
   readonly tally = new Tally();
   // Tuples, interned.
   private readonly tupleIds = new Map<string, number>();
@@ -478,16 +427,10 @@ class Engine {
   /** Per position of the list: the instances (indices) of the representatives with a device on it. */
   private instOn: TupleSet[] = [];
   private readonly instHash: Array<[number, number]>;
-  /** Domains driver code asked k.devicesOn / k.instancesOn about during the transition. */
-  private readonly asked: Array<[Domain, "dev" | "inst"]> = [];
-  /** Instances whose domains driver code asked for (k.domainsBehind) during the transition. */
-  private readonly askedInstances = new Set<string>();
   private descs: string[] = [];
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
   private readonly poolCap = new Map<string, number>();
-  /** Instances whose pool driver code read during the transition. */
-  private readonly poolReads = new Set<string>();
   private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
   /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
@@ -498,8 +441,6 @@ class Engine {
   private heldIndex = new Map<Domain, number>();
   /** Domain ids and iommufd hwpt ids of the list, by position. */
   private readonly heldIds = new Map<string, number>();
-  /** Positions of the list the current request tried. */
-  private readonly touched = new Set<number>();
   // Remembered transitions.
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
@@ -511,6 +452,11 @@ class Engine {
   private readonly classInst: Int32Array;
   simulated = 0;
   memoised = 0;
+  /** Simulated transitions allowed in this run (PAYS_BELOW; restarts spent part of it), and where each phase checks its rate. */
+  private budget = Infinity;
+  private checkpoint = -1;
+  /** Simulated transitions that changed the shared state (no twin can be counted with them). */
+  private changers = 0;
 
   constructor(
     readonly exp: Experiment,
@@ -520,20 +466,18 @@ class Engine {
     private readonly verify: boolean,
     private readonly tick: (n: number) => void,
   ) {
-    this.k = new Kernel({ era: cell.era, variants: cell.variants, trace: false });
-    this.domains = new ScanSpy<Domain>(this.running);
-    this.devices = new ScanSpy<Device>(this.running);
-    this.groups = new ScanSpy<Group>(this.running);
-    // The kernel's maps, swapped for spies before anything is in them.
-    for (const [name, spy] of [["domains", this.domains], ["devices", this.devices], ["groups", this.groups]] as const) {
-      Object.defineProperty(this.k, name, { value: spy, writable: false, configurable: true, enumerable: true });
+    const drivers = new Set(fleet.instances.map((i) => i.driver));
+    for (const d of drivers) {
+      const model = allDrivers.get(d);
+      if (model && declaresPool(model)) poolDrivers.add(d);
     }
-    this.wrapCalls();
-    this.wrapUsers();
+    this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
+    this.watch = new Watch(this.heldIds, this.fleetPoolDrivers.size > 0, verify);
+    this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
+    this.watch.domainById = (id) => this.k.domains.get(id);
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
     this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
     this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
-    const drivers = new Set(fleet.instances.map((i) => i.driver));
     for (const d of drivers) {
       let max = 64;
       for (const i of fleet.instances) {
@@ -542,78 +486,9 @@ class Engine {
       }
       this.poolCap.set(d, max + 1);
     }
-    this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
-    const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
-    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => finalisedTo(d.instance!).has(d));
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.k.domainsFinalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
-  }
-
-  /**
-   * Wrap Kernel.call (every kernel function goes through it, trace or not) to know which
-   * driver's code is running, and which positions of the consumer's list a request tries.
-   */
-  private wrapCalls(): void {
-    const k = this.k;
-    const call = k.call.bind(k);
-    const running = this.running;
-    const ownerOf = (id: unknown): string | undefined => {
-      if (typeof id !== "string") return undefined;
-      const d = this.domains.get(id);
-      // Static domains are not in k.domains; their ids are "<driver>:<type>".
-      return d ? d.owner.id : id.includes(":") ? id.slice(0, id.lastIndexOf(":")) : undefined;
-    };
-    (k as { call: Kernel["call"] }).call = (fn, args, body) => {
-      if (this.fleetPoolDrivers.size && typeof args["domain"] === "string") {
-        const d = this.domains.get(args["domain"]);
-        if (d) this.domains.changed.add(d);
-      }
-      if (fn === "iommu_attach_group" || fn === "iommufd_hw_pagetable_attach") {
-        const i = this.heldIds.get(String(fn === "iommu_attach_group" ? args["domain"] : args["hwpt"]));
-        if (i !== undefined) this.touched.add(i);
-      }
-      const who = DRIVER_FNS.has(fn) ? ownerOf(args["domain"]) : ALLOC_FNS.has(fn) ? String(args["driver"]) : CORE_FNS.has(fn) ? "core" : undefined;
-      if (who === undefined) return call(fn, args, body);
-      running.push(who);
-      try {
-        return call(fn, args, body);
-      } finally {
-        running.pop();
-      }
-    };
-  }
-
-  /** Note which domains driver code asks "who is on it" about (the users index, not a scan). */
-  private wrapUsers(): void {
-    const k = this.k;
-    const devicesOn = k.devicesOn.bind(k);
-    const instancesOn = k.instancesOn.bind(k);
-    const domainsFinalisedTo = k.domainsFinalisedTo.bind(k);
-    const domainsBehind = k.domainsBehind.bind(k);
-    const who = () => (this.running.length ? this.running[this.running.length - 1]! : "?");
-    const note = (d: Domain, kind: "dev" | "inst") => {
-      // The core asks only about a domain being freed (assumption 4).
-      if (who() !== "core") this.asked.push([d, kind]);
-    };
-    // The domains finalised to an instance: a pool read.
-    (k as { domainsFinalisedTo: Kernel["domainsFinalisedTo"] }).domainsFinalisedTo = (inst) => {
-      this.poolReads.add(inst.id);
-      return domainsFinalisedTo(inst);
-    };
-    // The domains behind an instance: read like a scan of its devices (assumption 2).
-    (k as { domainsBehind: Kernel["domainsBehind"] }).domainsBehind = (inst) => {
-      this.devices.scanners.add(who());
-      this.askedInstances.add(inst.id);
-      return domainsBehind(inst);
-    };
-    (k as { devicesOn: Kernel["devicesOn"] }).devicesOn = (d) => {
-      note(d, "dev");
-      return devicesOn(d);
-    };
-    (k as { instancesOn: Kernel["instancesOn"] }).instancesOn = (d) => {
-      note(d, "inst");
-      return instancesOn(d);
-    };
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -649,24 +524,24 @@ class Engine {
     return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
   }
 
+  /** The tuple of group g (class and state), the list positions it names (`held`) and those its devices' RIDs are on (`hw`, for k.instancesOn). */
   private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
     const held: number[] = [];
     const hw: number[] = [];
-    let s = `${cls}|${this.ref(g, held, g.domain)}|D(${ownRef(g.defaultDomain)})|B(${ownRef(g.blockingDomain)})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${this.ref(g, held, g.resettingDomain)}`;
+    const s = `${cls}|${groupState(g, (d) => this.ref(held, d))}`;
     for (const d of g.devices) {
       const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
       if (h !== undefined && !hw.includes(h)) hw.push(h);
-      s += `|${this.ref(g, held, d.hwDomain)},${this.ref(g, held, d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
     }
     return { s, held, hw };
   }
 
-  /** How group g's state names domain d: static, its own default/blocking, a list position (noted in `held`), or by description. */
-  private ref(g: Group, held: number[], d: Domain | null | undefined): string {
-    if (!d) return "-";
+  /**
+   * How a group's state names domain d: static ones by driver and type (their instance field
+   * follows the last attach anywhere), a list position (noted in `held`), or by description.
+   */
+  private ref(held: number[], d: Domain): string {
     if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
-    if (d === g.defaultDomain) return "DEF";
-    if (d === g.blockingDomain) return "BLK";
     const h = this.heldIndex.get(d);
     if (h !== undefined) {
       if (!held.includes(h)) held.push(h);
@@ -704,7 +579,7 @@ class Engine {
   /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
   private updatePools(g: Group | null): void {
     if (!this.fleetPoolDrivers.size) return;
-    const dirty = new Set(this.domains.changed);
+    const dirty = new Set(this.watch.dirty);
     for (const d of this.heldList) dirty.add(d);
     if (g) {
       for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
@@ -712,7 +587,7 @@ class Engine {
     }
     for (const d of dirty) this.pools.update(d);
     if (this.verifyNow()) {
-      const finalisedTo = Kernel.prototype.domainsFinalisedTo.bind(this.k);
+      const finalisedTo = (i: IommuInstance) => this.k.domainsFinalisedTo(i);
       for (const i of this.k.instances.values()) {
         if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
         if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!)};` !== this.pools.key([i.id])) {
@@ -840,12 +715,8 @@ class Engine {
   }
 
   /** Start watching a transition. */
-  private begin(): void {
-    for (const s of [this.domains.changed, this.domains.scanners, this.poolReads, this.devices.scanners, this.groups.scanners, this.touched, this.domains.added, this.askedInstances]) {
-      // Clearing a Set allocates a new table even when it is empty.
-      if (s.size) s.clear();
-    }
-    this.asked.length = 0;
+  private begin(g: Group | null): void {
+    this.watch.begin(g);
   }
 
   /**
@@ -853,20 +724,20 @@ class Engine {
    * known to read pools read one; say what the transition read besides its own group.
    */
   private reads(inst: number, g: Group): TransitionReads {
+    const w = this.watch.end();
     const out: TransitionReads = { inst: undefined, pools: undefined, poolInsts: undefined, occAt: undefined, onAt: undefined };
-    for (const [d, kind] of this.asked) {
+    for (let a = 0; a < w.asked.length; a++) {
+      const d = w.asked[a]!;
       const i = this.heldIndex.get(d);
-      if (i !== undefined) (kind === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
+      if (i !== undefined) (w.askedKind[a] === "dev" ? (out.occAt ??= []) : (out.onAt ??= [])).push(i);
       // Its own domains and those made by this transition carry only its own devices (assumption 1).
-      else if (d !== g.defaultDomain && d !== g.blockingDomain && !this.domains.added.has(d)) out.inst = this.instSets[inst]!.key();
+      else if (d !== g.defaultDomain && d !== g.blockingDomain && !w.added.has(d)) out.inst = this.instSets[inst]!.key();
     }
-    for (const s of this.domains.scanners) {
-      if (s !== "core") throw new Error(`sweep: ${s === "?" ? "kernel code" : `${s} code`} iterated every domain (k.domains); the compressed engine keys only on the pools of k.domainsFinalisedTo (run this experiment with the reference engine)`);
-    }
-    if (this.poolReads.size) {
+    if (w.domainsScanned !== null) throw new Error(`sweep: code under ${w.domainsScanned} iterated every domain (k.domains) during a transition; the compressed engine keys only on the pools of k.domainsFinalisedTo (run this experiment with the reference engine)`);
+    if (w.pools.size) {
       // A pool read from a driver not yet counted: count its pools from the start.
       let fresh = false;
-      for (const i of this.poolReads) {
+      for (const i of w.pools) {
         const d = this.k.instances.get(i)!.driver.id;
         if (!poolDrivers.has(d)) {
           poolDrivers.add(d);
@@ -874,17 +745,14 @@ class Engine {
         }
       }
       if (fresh) throw new Restart();
-      out.poolInsts = [...this.poolReads].sort();
+      out.poolInsts = [...w.pools].sort();
       out.pools = this.pools.key(out.poolInsts);
     }
     const own = this.fleet.instances[inst]!.id;
-    for (const i of this.askedInstances) {
+    for (const i of w.behind) {
       if (i !== own) throw new Error(`sweep: driver code read the domains behind ${i} while serving a group behind ${own}; the compressed engine keys only on the group's own instance (run this experiment with the reference engine)`);
     }
-    let scanned = false;
-    for (const s of this.devices.scanners) scanned ||= s !== "core";
-    for (const s of this.groups.scanners) scanned ||= s !== "core";
-    if (scanned) out.inst = this.instSets[inst]!.key();
+    if (w.scanned) out.inst = this.instSets[inst]!.key();
     return out;
   }
 
@@ -906,7 +774,7 @@ class Engine {
   private materialise(j: number, gid = groupId(j)): { rep: Rep; req: Req; reads: Reads } {
     const cls = this.fleet.classOf[j]!;
     const inst = this.fleet.classes[cls]!.instance;
-    this.begin();
+    this.begin(null);
     const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
     const g = this.k.groups.get(gid)!;
     const { s, held, hw } = this.tupleString(g, cls);
@@ -934,7 +802,22 @@ class Engine {
    * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
    */
   private changed(before: string, after: string): void {
-    if (after !== before) this.verShared++;
+    if (after === before) return;
+    this.verShared++;
+    this.changers++;
+  }
+
+  /** Count a simulated transition against the budget. */
+  private spend(): void {
+    if (++this.simulated > this.budget) throw new GroupingDoesNotPay(this.simulated);
+  }
+
+  /** Give up where grouping does not pay, with `spent` simulated transitions already spent by earlier restarts. */
+  payOff(spent: number): void {
+    const n = this.fleet.classOf.length;
+    this.budget = (2 * n) / PAYS_BELOW - spent;
+    const c = Math.max(CHECKPOINT_MIN, n >> 6);
+    if (c < n) this.checkpoint = c;
   }
 
   probeAll(slotOfGroup: Int32Array): void {
@@ -942,6 +825,7 @@ class Engine {
     const classInst = this.classInst;
     for (let j = 0; j < classOf.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (j === this.checkpoint && this.changers * PAYS_BELOW > j) throw new GroupingDoesNotPay(this.simulated);
       const cls = classOf[j]!;
       const inst = classInst[cls]!;
       const memo = this.probeLookup(cls, inst);
@@ -953,7 +837,7 @@ class Engine {
       }
       const before = this.sharedState();
       const { rep, req, reads } = this.materialise(j);
-      this.simulated++;
+      this.spend();
       const slot = this.slotOf(cls, rep.tuple);
       if (this.verify) this.checkOthers(rep);
       const after = this.sharedState();
@@ -999,7 +883,7 @@ class Engine {
     const before = this.sharedState();
     const setsBefore = this.setChanges(inst);
     const { rep } = this.materialise(j, `late${this.reps.length}`);
-    this.simulated++;
+    this.spend();
     this.k.log.length = 0;
     const after = this.sharedState();
     if (rep.tuple !== this.slotTuple[slot] || after !== before || this.setChanges(inst) !== setsBefore) {
@@ -1032,6 +916,7 @@ class Engine {
   }
 
   requestAll(slotOfGroup: Int32Array): void {
+    const probes = this.changers;
     const remaining = new Int32Array(this.slotClass.length);
     for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
     const classInst = this.classInst;
@@ -1040,6 +925,7 @@ class Engine {
     let inCtx = 0;
     for (let j = 0; j < slotOfGroup.length; j++) {
       if ((j & (TICK - 1)) === TICK - 1) this.tick(TICK);
+      if (j === this.checkpoint && (this.changers - probes) * PAYS_BELOW > j) throw new GroupingDoesNotPay(this.simulated);
       if (contextSize && inCtx === contextSize) {
         this.newContext();
         inCtx = 0;
@@ -1062,9 +948,9 @@ class Engine {
       const before = this.sharedState();
       const lenBefore = this.heldList.length;
       const descBefore = this.cumDesc.slice();
-      this.begin();
+      this.begin(rep.group);
       const reqs = attachGroup(this.k, this.ctx!, rep.group);
-      const touched = [...this.touched].sort(byNumber);
+      const touched = [...this.watch.touched].sort(byNumber);
       // Who was on the positions tried, as the request saw them (the group itself not there yet).
       const reads = this.reads(inst, rep.group);
       // Who was on the positions tried (after a scan of every device) or asked about, and which
@@ -1075,10 +961,10 @@ class Engine {
       for (const i of [...occPos].sort(byNumber)) occ.push([i, this.occSets[i]!.key()]);
       const on: Array<[number, string]> = [];
       for (const i of [...new Set(reads.onAt)].sort(byNumber)) on.push([i, this.instOn[i]!.key()]);
-      this.refreshConsumer(this.touched);
+      this.refreshConsumer(this.watch.touched);
       this.updatePools(rep.group);
       this.retuple(rep);
-      this.simulated++;
+      this.spend();
       if (this.verify) this.checkOthers(rep);
       const after = this.sharedState();
       this.changed(before, after);
@@ -1127,15 +1013,20 @@ class Engine {
 
 export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
   const reserve = new Map<string, number>();
+  let spent = 0;
   for (let restarts = 0; ; restarts++) {
     // A restart runs the cell again from the start; progress already reported is not taken back.
     const e = new Engine(exp, fleet, cell, reserve, opts.verify === true, restarts ? () => {} : (opts.tick ?? (() => {})));
+    if (opts.payOff) e.payOff(spent);
     try {
       const slotOfGroup = new Int32Array(fleet.classOf.length);
       e.probeAll(slotOfGroup);
       e.requestAll(slotOfGroup);
     } catch (x) {
-      if (x instanceof Restart) continue;
+      if (x instanceof Restart) {
+        spent += e.simulated;
+        continue;
+      }
       throw x;
     }
     e.flush();
@@ -1157,10 +1048,10 @@ export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: E
 
 /** Drivers this process has seen counting their own domains (for reports and tests). */
 export function countingDrivers(): string[] {
-  return [...poolDrivers].filter((d) => lookupDriver(d) !== undefined).sort();
+  return [...poolDrivers].filter((d) => allDrivers.has(d)).sort();
 }
 
 /** Tell this process which drivers count their domains (found by another thread), sparing it restarts. */
 export function knowCountingDrivers(ids: readonly string[]): void {
-  for (const d of ids) if (lookupDriver(d)) poolDrivers.add(d);
+  for (const d of ids) if (allDrivers.has(d)) poolDrivers.add(d);
 }

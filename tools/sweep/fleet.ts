@@ -9,7 +9,7 @@
  */
 import type { DeviceSpec, InstanceSpec, PlatformSpec } from "../../lib/platform.ts";
 import type { Props } from "../../lib/model.ts";
-import { lookupDriver } from "../../hardware/registry.ts";
+import { drivers } from "../../hardware/index.ts";
 import type { DeviceTemplate, Experiment, GeneratedPlatform, GroupTemplate, PresetPlatform, PropDist } from "./load.ts";
 import { cumulative, Rng } from "./rng.ts";
 
@@ -132,7 +132,7 @@ function generated(p: GeneratedPlatform, total: number, seed: number): Fleet {
   const seen = new Map<string, number>();
   const seenFast = new Map<number, number>();
   const fast = p.models > 0 && p.requireDirect === 0 && p.attachDeferred === 0;
-  const single = instances.map((i) => lookupDriver(i.driver)!.singletonGroups === true);
+  const single = instances.map((i) => drivers.get(i.driver)!.singletonGroups === true);
   const instModels = instances.map((i) => models.get(i.driver)!);
   const instDrawers = instances.map((i) => devDrawers.get(i.driver)!);
   let classOf = new Int32Array(Math.min(total, 1 << 16));
@@ -242,9 +242,9 @@ export function fleetPlatform(fleet: Fleet): PlatformSpec {
 export function fleetJson(fleet: Fleet): string {
   const p = fleetPlatform(fleet);
   const devices = p.devices.map((d) => {
-    const docs = lookupDriver(fleet.instances.find((i) => i.id === d.instance)!.driver)!.deviceProps;
+    const shape = drivers.get(fleet.instances.find((i) => i.id === d.instance)!.driver)!.deviceProps;
     const props: Props = {};
-    for (const doc of docs) props[doc.name] = d.props![doc.name]!;
+    for (const name of Object.keys(shape)) props[name] = d.props![name]!;
     const out: Record<string, unknown> = { id: d.id, instance: d.instance, group: d.group, props };
     if (d.maxPasids) out["maxPasids"] = d.maxPasids;
     if (d.requireDirect) out["requireDirect"] = true;

@@ -12,7 +12,7 @@ import type { SweepResult } from "./report.ts";
 import type { SweepRow } from "./tally.ts";
 
 export { ExperimentSchema, CONSUMERS, type ConsumerKind, type ExperimentInput } from "./schema.ts";
-export { loadExperiment, resolveExperiment, defaultDist, driverVariants, type Experiment, type DeviceTemplate, type Dist, type PropDist } from "./load.ts";
+export { loadExperiment, resolveExperiment, defaultDist, type Experiment, type DeviceTemplate, type Dist, type PropDist } from "./load.ts";
 export { makeFleet, fleetJson, fleetPlatform, groupDevices, classKey, type Fleet, type GroupClass } from "./fleet.ts";
 export { runCompressed, countingDrivers, describeDomain, type EngineOptions } from "./compressed.ts";
 export { runReference } from "./reference.ts";

@@ -1,17 +1,17 @@
 /**
- * Reading an experiment: JSON syntax, the zod schema, then the checks that need the driver
- * registry (drivers, properties, variants, eras). Every problem is an InputError naming the
+ * Reading an experiment: JSON syntax, the zod schema, then the checks that need the drivers
+ * (hardware/index.ts: drivers, properties, variants, eras). Every problem is an InputError naming the
  * file and the JSON path, like scenario files. The result is a resolved, plain-data
  * `Experiment` (it crosses to worker threads by structured clone).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DRIVERS, lookupDriver } from "../../hardware/registry.ts";
-import type { DriverModel, PropDoc } from "../../lib/driver.ts";
+import { drivers as allDrivers } from "../../hardware/index.ts";
+import type { DriverModel } from "../../lib/driver.ts";
+import { propDefault, propNames, propSchema, type PropSchema, type PropShape, withPropDefaults } from "../../lib/props.ts";
 import { ERA_IDS, ERAS, type EraId } from "../../lib/eras.ts";
 import type { InstanceSpec } from "../../lib/platform.ts";
 import type { Props } from "../../lib/model.ts";
-import { variantProblem } from "../../lib/variants.ts";
 import { propValueProblem } from "../../lib/scenario/props.ts";
 import { pathKey, quote } from "../../lib/scenario/text.ts";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../../lib/scenario/load.ts";
@@ -118,15 +118,16 @@ const HINTS: Record<string, Dist> = {
   dmaRange: { values: ["0x100000000-0x3ffffffffff", "0x40000000000-0x7ffffffffff"], weights: [3, 1] },
 };
 
-/** The default distribution of a documented property. */
-export function defaultDist(doc: PropDoc): PropDist {
-  const hint = HINTS[doc.name];
-  if (hint && hint.values.every((v) => typeof v === typeof doc.default)) {
-    if (hint.values.includes(doc.default)) return { name: doc.name, values: hint.values.slice(), weights: hint.weights.slice() };
-    return { name: doc.name, values: [doc.default, ...hint.values], weights: [Math.max(...hint.weights), ...hint.weights] };
+/** The default distribution of a property. */
+export function defaultDist(name: string, schema: PropSchema): PropDist {
+  const def = propDefault(schema);
+  const hint = HINTS[name];
+  if (hint && hint.values.every((v) => typeof v === typeof def)) {
+    if (hint.values.includes(def)) return { name, values: hint.values.slice(), weights: hint.weights.slice() };
+    return { name, values: [def, ...hint.values], weights: [Math.max(...hint.weights), ...hint.weights] };
   }
-  if (typeof doc.default === "boolean") return { name: doc.name, values: [doc.default, !doc.default], weights: [19, 1] };
-  return { name: doc.name, values: [doc.default], weights: [1] };
+  if (typeof def === "boolean") return { name, values: [def, !def], weights: [19, 1] };
+  return { name, values: [def], weights: [1] };
 }
 
 function err(file: string, where: string, msg: string): InputError {
@@ -150,24 +151,24 @@ function checkWeightSum(weights: readonly number[], file: string, where: string)
 
 function propDists(
   driver: DriverModel,
-  docs: readonly PropDoc[],
+  shape: PropShape,
   given: Record<string, DistInput> | undefined,
   file: string,
   where: string,
 ): PropDist[] {
   for (const [name, d] of Object.entries(given ?? {})) {
     const at = `${where}${pathKey(name)}`;
-    const doc = docs.find((x) => x.name === name);
-    if (!doc) throw err(file, at, `unknown property of ${driver.id} (known: ${docs.map((x) => x.name).join(", ") || "none"})`);
+    const doc = propSchema(shape, name);
+    if (!doc) throw err(file, at, `unknown property of ${driver.id} (known: ${propNames(shape)})`);
     const dist = toDist(d, file, at);
     dist.values.forEach((v, i) => {
       const problem = propValueProblem(doc, v);
       if (problem) throw err(file, typeof d === "object" ? `${at}.values[${i}]` : at, problem);
     });
   }
-  const out = docs.map((doc) => {
-    const d = given?.[doc.name];
-    return d === undefined ? defaultDist(doc) : { name: doc.name, ...toDist(d, file, `${where}.${doc.name}`) };
+  const out = Object.keys(shape).map((name) => {
+    const d = given?.[name];
+    return d === undefined ? defaultDist(name, shape[name]!) : { name, ...toDist(d, file, `${where}.${name}`) };
   });
   let combos = 1;
   for (const d of out) combos *= d.values.length;
@@ -176,18 +177,11 @@ function propDists(
 }
 
 function driverOrThrow(id: string, file: string, where: string): DriverModel {
-  const d = lookupDriver(id);
-  if (!d) throw err(file, where, `unknown driver ${quote(id)} (known: ${DRIVERS.map((x) => x.id).join(", ")})`);
+  const d = allDrivers.get(id);
+  if (!d) throw err(file, where, `unknown driver ${quote(id)} (known: ${allDrivers.ids.join(", ")})`);
   return d;
 }
 
-export { driverVariants } from "../../lib/variants.ts";
-
-function withDefaults(docs: readonly PropDoc[], given: Props | undefined): Props {
-  const out: Props = {};
-  for (const d of docs) out[d.name] = d.default;
-  return Object.assign(out, given ?? {});
-}
 
 function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlatform {
   const name = p.preset!.replace(/\.json$/, "");
@@ -196,8 +190,8 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     const known = fs.existsSync(PRESET_DIR) ? fs.readdirSync(PRESET_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort() : [];
     throw err(file, "platform.preset", `no preset "${name}" under hardware/platforms (known: ${known.join(", ")})`);
   }
-  const s = loadScenario(presetFile);
-  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withDefaults(lookupDriver(i.driver)!.instanceProps, i.props) }));
+  const s = loadScenario(presetFile, allDrivers);
+  const instances: InstanceSpec[] = s.instances.map((i) => ({ id: i.id, driver: i.driver, props: withPropDefaults(allDrivers.get(i.driver)!.instanceProps, i.props) }));
   const index = new Map(instances.map((i, n) => [i.id, n]));
   const groups = new Map<string, GroupTemplate>();
   for (const d of s.devices) {
@@ -207,7 +201,7 @@ function resolvePreset(p: ExperimentInput["platform"], file: string): PresetPlat
     let g = groups.get(gid);
     if (!g) groups.set(gid, (g = { instance: inst, members: [] }));
     g.members.push({
-      props: withDefaults(lookupDriver(instances[inst]!.driver)!.deviceProps, d.props),
+      props: withPropDefaults(allDrivers.get(instances[inst]!.driver)!.deviceProps, d.props),
       maxPasids: d.maxPasids ?? 0,
       requireDirect: d.requireDirect ?? false,
       attachDeferred: d.attachDeferred ?? false,
@@ -228,7 +222,7 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
   } else {
     // Every registered driver that exists in every era of the experiment (all six by default).
     const need = eras ?? ERA_IDS;
-    drivers = DRIVERS.filter((d) => need.every((e) => d.exists.includes(e))).map((d) => ({ id: d.id, weight: 1 }));
+    drivers = allDrivers.list.filter((d) => need.every((e) => d.exists.includes(e))).map((d) => ({ id: d.id, weight: 1 }));
     if (drivers.length === 0) throw err(file, `${where}.drivers`, `no registered driver exists in every era of ${need.join(", ")}; name the drivers`);
   }
   const mix = new Set(drivers.map((d) => d.id));
@@ -239,7 +233,7 @@ function resolveGenerated(g: NonNullable<ExperimentInput["platform"]["generate"]
       if (!mix.has(id)) throw err(file, `${where}.${kind}${pathKey(id)}`, `driver ${id} is not in the platform's driver mix (${[...mix].join(", ")})`);
     }
     for (const d of drivers) {
-      const model = lookupDriver(d.id)!;
+      const model = allDrivers.get(d.id)!;
       out[d.id] = propDists(model, model[kind], given?.[d.id], file, `${where}.${kind}.${d.id}`);
     }
     return out;
@@ -276,11 +270,11 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.eras) {
     eras = x.eras.slice();
     eras.forEach((e, i) => {
-      const missing = drivers.filter((d) => !lookupDriver(d)!.exists.includes(e));
+      const missing = drivers.filter((d) => !allDrivers.get(d)!.exists.includes(e));
       if (missing.length) throw err(file, `eras[${i}]`, `${missing.join(", ")} ${missing.length > 1 ? "do" : "does"} not exist in era ${e} (${ERAS[e].dates})`);
     });
   } else {
-    eras = ERA_IDS.filter((e) => drivers.every((d) => lookupDriver(d)!.exists.includes(e)));
+    eras = ERA_IDS.filter((e) => drivers.every((d) => allDrivers.get(d)!.exists.includes(e)));
     if (eras.length === 0) throw err(file, "eras", `no era in which every driver of the platform exists (${drivers.join(", ")}); list the eras or change the drivers`);
   }
   const consumers = typeof x.consumer === "string" ? [x.consumer] : x.consumer.slice();
@@ -290,7 +284,7 @@ export function resolveExperiment(data: unknown, file = "<experiment>"): Experim
   if (x.vfioType !== undefined && !consumers.includes("vfio-type1")) throw err(file, "vfioType", 'applies to the "vfio-type1" consumer only');
   const variants = (x.variants ?? [[]]).map((set, i) =>
     set.map((v, j) => {
-      const problem = variantProblem(v);
+      const problem = allDrivers.variantProblem(v);
       if (problem) throw err(file, `variants[${i}][${j}]`, problem);
       if (set.indexOf(v) !== j) throw err(file, `variants[${i}][${j}]`, `variant ${v} is listed twice in this set`);
       return v;

@@ -5,6 +5,7 @@
  * compressed engine's time at 10^5 devices, `npm run bench`), so it serves as the yardstick:
  * the test that the compressed engine (./compressed) gives the same table.
  */
+import { drivers } from "../../hardware/index.ts";
 import { Kernel, type Group } from "../../lib/model.ts";
 import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
@@ -16,7 +17,7 @@ import { type Cell, type CellResult, Tally } from "./tally.ts";
 
 export function runReference(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
   const tick = opts.tick ?? (() => {});
-  const k = new Kernel({ era: cell.era, variants: cell.variants, trace: false });
+  const k = new Kernel({ era: cell.era, drivers, variants: cell.variants, trace: false });
   buildPlatform(k, { instances: fleet.instances, devices: [] });
   const tally = new Tally();
   const n = fleet.classOf.length;

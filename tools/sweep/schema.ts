@@ -1,7 +1,7 @@
 /**
  * Experiment files: a platform (a preset or a generated fleet), a fleet size, the consumers,
  * and the axes of the sweep (eras, driver variant sets, seeds). Validated with zod like the
- * scenario files; the cross-checks that need the driver registry live in ./load.
+ * scenario files; the cross-checks that need the drivers (hardware/index.ts) live in ./load.
  */
 import { z } from "zod";
 import { ERA_IDS } from "../../lib/eras.ts";

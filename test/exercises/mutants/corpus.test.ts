@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { drivers } from "../../../hardware/index.ts";
 import { formatFailure } from "../../../tools/exercises/explain.ts";
 import { runChecks } from "../../../tools/exercises/runner.ts";
 import { PROJECT_ROOT } from "../../../tools/exercises/target.ts";
@@ -27,7 +28,7 @@ function source(id: string, mu: Mutant): string {
   }
   if (text.includes("HARD_CODED")) {
     // Rows copied from a run of the reference, as a student pasting its output would.
-    const rows = (require(path.join(PROJECT_ROOT, "solutions", `${id}.ts`)) as { runExperiment(): unknown }).runExperiment();
+    const rows = (require(path.join(PROJECT_ROOT, "solutions", `${id}.ts`)) as { runExperiment(set: typeof drivers): unknown }).runExperiment(drivers);
     text += `\nconst HARD_CODED: OutcomeRow[] = ${JSON.stringify(rows)};\n`;
   }
   // Imports point into the project wherever the file lies.

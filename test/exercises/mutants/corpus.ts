@@ -18,7 +18,7 @@ export interface Mutant {
   notExpect?: string;
 }
 
-const DRIVER_CHEAT = (exports: string) => `import { lookupDriver } from "../hardware/registry";\n${exports}`;
+const DRIVER_CHEAT = (exports: string) => `import { drivers } from "../hardware/index";\n${exports}`;
 
 export const MUTANTS: Record<string, Mutant[]> = {
   "01-soft-or-hard": [
@@ -27,7 +27,7 @@ export const MUTANTS: Record<string, Mutant[]> = {
     { name: "test-dev-2025 forgotten (no soft errno)", class: "path", edits: [['    case "test-dev-2025":\n', ""]], expect: "era test-dev-2025" },
     { name: "compares the number with -22 instead of the era's name", class: "value", edits: [["errnoName(ret) === soft", "ret === -22"]], expect: "emediumtype-2022" },
     { name: "0 is not special-cased", class: "wrong", edits: [['if (ret === 0) return "ok";', 'if (ret > 0) return "ok";']], expect: "0 (success)" },
-    { name: "cheat: delegates to classifyRet", class: "cheat", text: 'import { classifyRet, type EraId, Kernel } from "../lib/index.ts";\nexport type AttachClass = "ok" | "soft-failure" | "hard-failure";\nexport function classify(era: EraId, ret: number): AttachClass {\n  return classifyRet(new Kernel({ era, trace: false }), ret);\n}\n', expect: "write classifyRet() yourself" },
+    { name: "cheat: delegates to classifyRet", class: "cheat", text: 'import { classifyRet, type EraId, Kernel } from "../lib/index.ts";\nimport { drivers } from "../hardware/index.ts";\nexport type AttachClass = "ok" | "soft-failure" | "hard-failure";\nexport function classify(era: EraId, ret: number): AttachClass {\n  return classifyRet(new Kernel({ era, drivers, trace: false }), ret);\n}\n', expect: "write classifyRet() yourself" },
   ],
   "02-sprd-einval": [
     { name: "v6.2 keeps the error line", class: "value", edits: [['"einval-6.2": fail("EINVAL"),', '"einval-6.2": fail("EINVAL", prErr(alreadyText)),']], expect: "in einval-6.2" },
@@ -38,7 +38,7 @@ export const MUTANTS: Record<string, Mutant[]> = {
     { name: "any text for the error line", class: "value", edits: [['"pre-2022": fail("EINVAL", prErr(alreadyText))', '"pre-2022": fail("EINVAL", prErr("oops"))']], expect: "oops" },
     { name: "dev_err instead of pr_err (the line names the device)", class: "value", edits: [['import { type EraRows, fail, prErr } from "../lib/driver.ts";', 'import { devErr, type EraRows, fail, prErr } from "../lib/driver.ts";'], ['"pre-2022": fail("EINVAL", prErr(alreadyText))', '"pre-2022": fail("EINVAL", devErr(alreadyText))']], expect: "dut: There's already" },
     { name: "EBUSY before 2022", class: "wrong", edits: [['"pre-2022": fail("EINVAL", prErr', '"pre-2022": fail("EBUSY", prErr']], expect: "returned -EBUSY" },
-    { name: "cheat: the registered rows", class: "cheat", text: DRIVER_CHEAT('export const alreadyText = "x";\nexport const domainHasDeviceRows = (lookupDriver("sprd-iommu")!.attach.find((s) => s.kind === "check" && s.id === "domain-has-device") as { rows: unknown }).rows;\n'), expect: "do not import from it" },
+    { name: "cheat: the registered rows", class: "cheat", text: DRIVER_CHEAT('export const alreadyText = "x";\nexport const domainHasDeviceRows = (drivers.get("sprd-iommu")!.attach.find((s) => s.kind === "check" && s.id === "domain-has-device") as { rows: unknown }).rows;\n'), expect: "do not import from it" },
   ],
   "03-tegra-gart-ebusy": [
     { name: "EINVAL already before v6.2", class: "wrong", edits: [['"pre-2022": fail("EBUSY"),', '"pre-2022": fail("EINVAL"),']], expect: "pre-2022" },
@@ -61,7 +61,7 @@ export const MUTANTS: Record<string, Mutant[]> = {
     { name: "v4 already had Robin's fix (no v4 row for the mismatch)", class: "path", edits: [['  "emediumtype-2022:v4": fail("EINVAL", devErr(mismatchText)), // v1 and v4 left it\n', ""]], expect: "\"smmu-mismatch\" in emediumtype-2022 [emediumtype-2022:v4]" },
     { name: "mismatchRows() as it is: its v1 row converts the mismatch, arm-smmu's v1 did not", class: "wrong", edits: [['import { devErr, type EraRows, fail } from "../lib/driver.ts";', 'import { devErr, type EraRows, fail, mismatchRows } from "../lib/driver.ts";'], ['  "pre-2022": fail("EINVAL", devErr(mismatchText)),\n', '  ...mismatchRows("EINVAL", mismatchText),\n']], expect: "\"smmu-mismatch\" in emediumtype-2022 [emediumtype-2022:v1]" },
     { name: "the mismatch text with a typo", class: "value", edits: [['"cannot attach to SMMU %s whilst already attached to domain on SMMU %s"', '"cannot attach to SMMU %s while already attached to domain on SMMU %s"']], expect: "while already" },
-    { name: "cheat: the driver file's rows", class: "cheat", text: DRIVER_CHEAT('import { armSmmu } from "../hardware/arm-smmu";\nvoid lookupDriver;\nconst rows = (id: string) => (armSmmu.attach.find((s) => s.kind === "check" && s.id === id) as { rows: unknown }).rows;\nexport const sameBusText = "";\nexport const mismatchText = "";\nexport const noFwspecRows = rows("no-fwspec");\nexport const smmuMismatchRows = rows("smmu-mismatch");\n'), expect: "do not import from it" },
+    { name: "cheat: the driver file's rows", class: "cheat", text: DRIVER_CHEAT('import { armSmmu } from "../hardware/arm-smmu";\nvoid drivers;\nconst rows = (id: string) => (armSmmu.attach.find((s) => s.kind === "check" && s.id === id) as { rows: unknown }).rows;\nexport const sameBusText = "";\nexport const mismatchText = "";\nexport const noFwspecRows = rows("no-fwspec");\nexport const smmuMismatchRows = rows("smmu-mismatch");\n'), expect: "do not import from it" },
   ],
   "05-s390-aperture-errno": [
     { name: "dma-range not converted by the proposal (as if v1 were its last word)", class: "wrong", edits: [['  "emediumtype-2022": fail("EMEDIUMTYPE"),\n', ""]], expect: "\"dma-range\" in emediumtype-2022\n" },
@@ -128,8 +128,9 @@ export const MUTANTS: Record<string, Mutant[]> = {
     { name: "cheat: a literal SVG", class: "cheat", edits: [["  return renderSvg(chartSpec(rows));", '  return `<svg xmlns="http://www.w3.org/2000/svg"><text>fake-success ${rows.length}</text></svg>`;']], expect: "chartSvg" },
     { name: "colour and column swapped", class: "value", edits: [['    color: "variant",\n    column: "consumer",', '    color: "consumer",\n    column: "variant",']], expect: "color" },
     { name: "fake successes counted as attached", class: "point", edits: [['return o.ret === 0 && d && !groupHwOn(g, d) ? "fake-success" : o.outcome;', "return void d, void g, o.outcome;"]], expect: "fake-success" },
-    { name: "the spec ignores the rows it is given", class: "value", edits: [["    data: rows,", "    data: runExperiment(),"]], expect: "data.values are the rows" },
-    { name: "the regression variant never switched on", class: "wrong", edits: [["variants: variant === \"none\" ? [] : [`arm-smmu-v3:${variant}`]", "variants: []"]], expect: "runExperiment()" },
-    { name: "cheat: hard-coded rows", class: "cheat", edits: [["export function runExperiment(): OutcomeRow[] {\n", "export function runExperiment(): OutcomeRow[] {\n  if (CONSUMERS.length) return HARD_CODED;\n"]], expect: "runExperiment()" },
+    { name: "the spec ignores the rows it is given", class: "value", edits: [['import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart/index.ts";', 'import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart/index.ts";\nimport { drivers } from "../hardware/index.ts";'], ["    data: rows,", "    data: runExperiment(drivers),"]], expect: "data.values are the rows" },
+    { name: "the regression variant never switched on", class: "wrong", edits: [["variants: variant === \"none\" ? [] : [`arm-smmu-v3:${variant}`]", "variants: []"]], expect: "runExperiment(drivers)" },
+    { name: "kernels of the kit's drivers, not of the set given", class: "path", edits: [['import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart/index.ts";', 'import { barChart, renderSvg, type VegaLiteSpec } from "../lib/chart/index.ts";\nimport { drivers as kit } from "../hardware/index.ts";'], ['new Kernel({ era: "mainline-2025", drivers,', 'new Kernel({ era: "mainline-2025", drivers: drivers && kit,']], expect: "with device c refused" },
+    { name: "cheat: hard-coded rows", class: "cheat", edits: [["export function runExperiment(drivers: DriverSet): OutcomeRow[] {\n", "export function runExperiment(drivers: DriverSet): OutcomeRow[] {\n  if (CONSUMERS.length) return void drivers, HARD_CODED;\n"]], expect: "runExperiment(drivers)" },
   ],
 };

@@ -1,5 +1,8 @@
-/** Every hardware driver model, by id. One file per driver in this folder. */
-import type { DriverModel } from "../lib/driver.ts";
+/**
+ * The hardware driver models, one file per driver in this folder, and `drivers`: the default
+ * driver set a Kernel runs (`new Kernel({ era, drivers })`).
+ */
+import { DriverSet } from "../lib/model.ts";
 import { armSmmuV3 } from "./arm-smmu-v3.ts";
 import { intelVtd } from "./intel-vtd.ts";
 import { fslPamu } from "./fsl-pamu.ts";
@@ -23,8 +26,7 @@ import { tegraGart } from "./tegra-gart.ts";
 import { tegraSmmu } from "./tegra-smmu.ts";
 import { exynosIommu } from "./exynos-iommu.ts";
 
-export const DRIVERS: readonly DriverModel[] = [armSmmuV3, intelVtd, rockchipIommu, msmIommu, omapIommu, sun50iIommu, fslPamu, iommufdMock, armSmmu, qcomIommu, ipmmuVmsa, appleDart, virtioIommu, s390Iommu, riscvIommu, amdIommu, mtkIommuV1, mtkIommu, sprdIommu, tegraGart, tegraSmmu, exynosIommu];
+export { armSmmuV3, intelVtd, fslPamu, iommufdMock, msmIommu, omapIommu, rockchipIommu, sun50iIommu, appleDart, armSmmu, ipmmuVmsa, qcomIommu, riscvIommu, s390Iommu, virtioIommu, amdIommu, mtkIommuV1, mtkIommu, sprdIommu, tegraGart, tegraSmmu, exynosIommu };
 
-export function lookupDriver(id: string): DriverModel | undefined {
-  return DRIVERS.find((d) => d.id === id);
-}
+/** Every driver model, in the order listings show them. */
+export const drivers = new DriverSet([armSmmuV3, intelVtd, rockchipIommu, msmIommu, omapIommu, sun50iIommu, fslPamu, iommufdMock, armSmmu, qcomIommu, ipmmuVmsa, appleDart, virtioIommu, s390Iommu, riscvIommu, amdIommu, mtkIommuV1, mtkIommu, sprdIommu, tegraGart, tegraSmmu, exynosIommu]);

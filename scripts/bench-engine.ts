@@ -1,0 +1,113 @@
+/**
+ * The sweep engine's ratios for `npm run bench` (scripts/bench.ts), CPU time (user + system of
+ * this process, so V8's helper threads count) measured back to back in one run:
+ *   engine/per-device  the sweep engine ("compressed", which may fall back to per-device
+ *                      simulation) over the per-device engine ("reference"): on notebook 07's
+ *                      default experiment (all its cells), and on one cell of a 10^6-device mixed
+ *                      fleet (experiments/mixed-fleet-all-eras.json, VFIO, mainline-2025)
+ *   engine/floor       the engine's time over what the work it could not avoid costs: the
+ *                      transitions it simulated x the library's own µs per transition (from the
+ *                      per-device run of the same cells) + groups x a bare counting loop's µs per
+ *                      group (a loop that adds each group to a count by its class)
+ * Each engine runs once warm-up on a small copy of the experiment first (its JIT), then once measured.
+ */
+import * as path from "node:path";
+import { type Experiment, type Fleet, loadExperiment, makeFleet, resolveExperiment, sweepCells } from "../tools/sweep/index.ts";
+import { runCell, type EngineName } from "../tools/sweep/cells.ts";
+import type { CellResult } from "../tools/sweep/tally.ts";
+import type { Ratio } from "./bench-waits.ts";
+
+const root = path.resolve(__dirname, "..");
+
+/** Notebook 07's parameters cell as it ships (notebooks/07-what-if.ipynb). */
+export const NOTEBOOK_07 = {
+  name: "07-what-if: spreadtrum-soc",
+  platform: { preset: "spreadtrum-soc", order: "listed" },
+  devices: 12_000,
+  consumer: ["vfio-type1", "direct"],
+  contextSize: 6,
+  eras: ["pre-2022", "emediumtype-2022", "einval-6.2", "mainline-2025"],
+  variants: [[], ["emediumtype-2022:v1"]],
+  seeds: [1],
+};
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+interface Run {
+  ms: number;
+  results: CellResult[];
+}
+
+function run(exp: Experiment, fleets: Map<number, Fleet>, engine: EngineName, cells = sweepCells(exp)): Run {
+  const t = cpuMs();
+  const results = cells.map((c) => runCell(exp, fleets.get(c.seed)!, c, engine, {}));
+  return { ms: cpuMs() - t, results };
+}
+
+function fleetsOf(exp: Experiment): Map<number, Fleet> {
+  return new Map(exp.seeds.map((s) => [s, makeFleet(exp, s)]));
+}
+
+/** µs per group of a bare loop counting each group by its class (the least a tally of n groups costs). */
+function countingLoopUs(fleet: Fleet): number {
+  const counts = new Float64Array(fleet.classes.length);
+  const { classOf } = fleet;
+  let reps = 0;
+  const t = cpuMs();
+  do {
+    for (let j = 0; j < classOf.length; j++) counts[classOf[j]!]!++;
+    reps++;
+  } while (cpuMs() - t < 50);
+  const us = ((cpuMs() - t) * 1000) / (reps * classOf.length);
+  if (counts[0] === -1) console.log(""); // keep the loop's result alive
+  return us;
+}
+
+interface Compared {
+  engine: Run;
+  perDevice: Run;
+  floorMs: number;
+}
+
+function compare(exp: Experiment, cells = sweepCells(exp), warmDevices = 2_000): Compared {
+  const warm = { ...exp, devices: Math.min(warmDevices, exp.devices) };
+  const warmFleets = fleetsOf(warm);
+  run(warm, warmFleets, "reference", cells);
+  run(warm, warmFleets, "compressed", cells);
+  const fleets = fleetsOf(exp);
+  const perDevice = run(exp, fleets, "reference", cells);
+  const engine = run(exp, fleets, "compressed", cells);
+  const transitions = perDevice.results.reduce((a, r) => a + r.stats.simulated, 0);
+  const libUsPerTransition = (perDevice.ms * 1000) / transitions;
+  let floorUs = 0;
+  for (const r of engine.results) floorUs += r.stats.simulated * libUsPerTransition + r.stats.groups * countingLoopUs(fleets.get(r.cell.seed)!);
+  return { engine, perDevice, floorMs: floorUs / 1000 };
+}
+
+const sum = (rs: CellResult[], f: (r: CellResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+
+function detail(c: Compared): string {
+  const e = c.engine.results;
+  return `engine ${(c.engine.ms / 1000).toFixed(2)} s CPU (${sum(e, (r) => r.stats.simulated)} transitions simulated, ${sum(e, (r) => r.stats.memoised)} counted, ${e.filter((r) => r.stats.engine === "reference").length}/${e.length} cells per device), per-device ${(c.perDevice.ms / 1000).toFixed(2)} s, floor ${(c.floorMs / 1000).toFixed(2)} s`;
+}
+
+export function engineRatios(): Ratio[] {
+  const nb = resolveExperiment(NOTEBOOK_07, "notebook 07");
+  const a = compare(nb);
+  const big = loadExperiment(path.join(root, "experiments/mixed-fleet-all-eras.json"));
+  const mixed = { ...big, consumers: ["vfio-type1" as const], eras: ["mainline-2025" as const] };
+  const b = compare(mixed, sweepCells(mixed), 100_000);
+  return [
+    { name: "engine/per-device", ratio: a.engine.ms / a.perDevice.ms, detail: `notebook 07's default experiment: ${detail(a)}` },
+    { name: "engine/per-device-1e6", ratio: b.engine.ms / b.perDevice.ms, detail: `10^6-device mixed fleet, VFIO, mainline-2025: ${detail(b)}` },
+    { name: "engine/floor", ratio: a.engine.ms / a.floorMs, detail: `notebook 07's default experiment: ${detail(a)}` },
+    { name: "engine/floor-1e6", ratio: b.engine.ms / b.floorMs, detail: `10^6-device mixed fleet: ${detail(b)}` },
+  ];
+}
+
+if (require.main === module) {
+  for (const r of engineRatios()) console.log(`ratio ${r.name}: ${r.ratio.toFixed(2)}  (${r.detail})`);
+}

@@ -1,0 +1,90 @@
+/**
+ * The compressed engine counts groups in the same state as one: their state must cover every
+ * field of a group and its devices (tools/sweep/state.ts), so that a field added to Device or
+ * Domain tomorrow cannot merge groups that differ in it. Each rule is checked on the real state
+ * function and on a mutant (the hand-kept field lists the engine had before), which it rejects.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Device, Domain, Group } from "../lib/model.ts";
+import { Kernel } from "../lib/model.ts";
+import { buildPlatform } from "../lib/platform.ts";
+import { drivers } from "../hardware/index.ts";
+import { groupDevices, makeFleet, resolveExperiment } from "../tools/sweep/index.ts";
+import { probeGroup } from "../tools/sweep/runner.ts";
+import { describeDomain, groupState } from "../tools/sweep/state.ts";
+
+/** Two groups of one class in a small fleet, probed into one kernel: twins. */
+function twins(): { a: Group; b: Group } {
+  const exp = resolveExperiment({ name: "twins", platform: { preset: "arm-server-2x-smmuv3" }, devices: 40, consumer: "vfio-type1", eras: ["mainline-2025"] }, "test");
+  const fleet = makeFleet(exp, 1);
+  const k = new Kernel({ era: "mainline-2025", drivers, trace: false });
+  buildPlatform(k, { instances: fleet.instances, devices: [] });
+  const seen = new Map<number, number>();
+  for (let j = 0; j < fleet.classOf.length; j++) {
+    const cls = fleet.classOf[j]!;
+    probeGroup(k, groupDevices(fleet, j));
+    const first = seen.get(cls);
+    if (first !== undefined) return { a: [...k.groups.values()][first]!, b: [...k.groups.values()][j]! };
+    seen.set(cls, j);
+  }
+  throw new Error("no two groups of one class");
+}
+
+const byDescription = (d: Domain): string => (d.isStatic ? `S:${d.owner.id}:${d.type}` : `X(${describeDomain(d)})`);
+
+/** The engine's state before issue #17: a hand-kept list of group and device fields. */
+function handListState(g: Group): string {
+  const ref = (d: Domain | null | undefined) => (!d ? "-" : d === g.defaultDomain ? "DEF" : d === g.blockingDomain ? "BLK" : byDescription(d));
+  let s = `${ref(g.domain)}|D(${g.defaultDomain ? byDescription(g.defaultDomain) : "-"})|${g.owner ?? "-"}|${g.ownerCnt}|${g.pasidArray.size}|${ref(g.resettingDomain)}`;
+  for (const d of g.devices) s += `|${ref(d.hwDomain)},${ref(d.fakeAttach)},${d.attachDeferred ? 1 : 0},${d.hwPasid.size},${d.inReset ? 1 : 0},${d.deferredAtBoot ? 1 : 0}`;
+  return s;
+}
+
+/** The old domain description: a hand-kept list of domain fields. */
+function handListDescription(d: Domain): string {
+  return `${d.type}/${d.owner.id}/${d.instance ? d.instance.id : "-"}/${d.pasidCapable ? 1 : 0}/${d.freed ? 1 : 0}/${JSON.stringify(d.props)}`;
+}
+
+/** Twins read the same; a field added to one device (a new Device field, set on one of them) tells them apart. */
+function separatesNewDeviceField(state: (g: Group) => string): boolean {
+  const { a, b } = twins();
+  if (state(a) !== state(b)) throw new Error(`twins differ: ${state(a)} vs ${state(b)}`);
+  (b.devices[0] as Device & { newField?: boolean }).newField = true;
+  return state(a) !== state(b);
+}
+
+/** A field added to a domain (a new Domain field) changes its description. */
+function separatesNewDomainField(describe: (d: Domain) => string): boolean {
+  const { a, b } = twins();
+  const da = a.defaultDomain!;
+  const db = b.defaultDomain!;
+  if (describe(da) !== describe(db)) throw new Error("twin default domains differ");
+  (db as Domain & { newField?: number }).newField = 7;
+  return describe(da) !== describe(db);
+}
+
+test("a field added to a device separates twin groups (the hand-kept list did not)", () => {
+  assert.ok(separatesNewDeviceField((g) => groupState(g, byDescription)));
+  assert.not.ok(separatesNewDeviceField(handListState), "mutant: the old hand-kept field list merges them");
+});
+
+test("a field added to a domain changes its description (the hand-kept list did not)", () => {
+  assert.ok(separatesNewDomainField(describeDomain));
+  assert.not.ok(separatesNewDomainField(handListDescription), "mutant: the old hand-kept description");
+});
+
+test("a group's state names no ids, and tells one shared domain from two equal ones", () => {
+  const { a, b } = twins();
+  const s = groupState(a, byDescription);
+  assert.not.ok(s.includes(`"${a.id}"`) || s.includes(`"${a.devices[0]!.id}"`), s);
+  // Device 0 of a on its own default domain, then on b's (equal by description, another object).
+  const dev = a.devices[0]!;
+  const own = groupState(a, byDescription);
+  dev.hwDomain = b.defaultDomain;
+  const other = groupState(a, byDescription);
+  assert.ok(own.includes("hwDomain:$0"), own);
+  assert.not.equal(own, other);
+});
+
+test.run();

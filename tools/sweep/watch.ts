@@ -1,0 +1,128 @@
+/**
+ * The compressed engine's subscriber of the kernel's event stream (KernelObserver): what one
+ * transition read besides its own group, which domains it touched, and (verify mode) whether
+ * it changed another group. Events outside a transition (between end() and begin()) are the
+ * engine's own queries and are ignored.
+ */
+import type { Ret } from "../../lib/errno.ts";
+import type { LogLine } from "../../lib/log.ts";
+import type { Device, Domain, Group, IommuInstance, KernelChange, KernelObserver, KernelRead, PasidEntry } from "../../lib/model.ts";
+import type { TraceEvent } from "../../lib/trace.ts";
+
+export class Watch implements KernelObserver {
+  private on = false;
+  private group: Group | null = null;
+  /** Domains asked "who is on it" about (k.devicesOn, k.groupsOn: "dev"; k.instancesOn: "inst"). */
+  readonly asked: Domain[] = [];
+  readonly askedKind: Array<"dev" | "inst"> = [];
+  /** Instances whose domains were asked for (k.domainsBehind). */
+  readonly behind = new Set<string>();
+  /** Instances whose pool was read (k.domainsFinalisedTo). */
+  readonly pools = new Set<string>();
+  /** k.devices or k.groups iterated, or k.domainsBehind asked: who is behind the instance was read. */
+  scanned = false;
+  /** The innermost kernel function running when k.domains was iterated, or null. */
+  domainsScanned: string | null = null;
+  /** Kernel functions entered and not yet left, innermost last. */
+  private readonly running: string[] = [];
+  /** Domains added by the transition. */
+  readonly added = new Set<Domain>();
+  /** Domains added, removed, finalised, or named by an argument of a kernel function (their props may have changed): pools re-count them. */
+  readonly dirty = new Set<Domain>();
+  /** Positions of the consumer's list named by an argument of a kernel function (the domains the request tried). */
+  readonly touched = new Set<number>();
+  /** Finds a live domain by id (set once the kernel exists). */
+  domainById: (id: string) => Domain | undefined = () => undefined;
+
+  constructor(
+    /** Ids of the consumer's list (domain ids and iommufd hwpt ids) by position, kept by the engine. */
+    private readonly heldIds: ReadonlyMap<string, number>,
+    /** Track dirty domains (only when some driver of the fleet reads pools). */
+    private readonly trackDirty: boolean,
+    /** Refuse a transition that changes another group (assumption 1). */
+    private readonly verify: boolean,
+  ) {}
+
+  /** A transition starts; `g` is its group when it exists already (a request). */
+  begin(g: Group | null): void {
+    this.on = true;
+    this.group = g;
+    // Clearing a Set allocates a new table even when it is empty.
+    for (const s of [this.behind, this.pools, this.added, this.dirty, this.touched]) if (s.size) s.clear();
+    this.asked.length = 0;
+    this.askedKind.length = 0;
+    this.scanned = false;
+    this.domainsScanned = null;
+  }
+
+  /** The transition ended: stop listening (the engine's own queries follow). */
+  end(): this {
+    this.on = false;
+    return this;
+  }
+
+  enter(fn: string, args: TraceEvent["args"]): void {
+    this.running.push(fn);
+    if (!this.on) return;
+    for (const key in args) {
+      const v = args[key];
+      if (typeof v !== "string") continue;
+      const i = this.heldIds.get(v);
+      if (i !== undefined) this.touched.add(i);
+      if (this.trackDirty) {
+        const d = this.domainById(v);
+        if (d) this.dirty.add(d);
+      }
+    }
+  }
+
+  exit(_fn: string, _ret: Ret | undefined, _returned: boolean): void {
+    this.running.pop();
+  }
+  log(_line: LogLine): void {}
+
+  read(what: KernelRead, of: Domain | IommuInstance | null): void {
+    if (!this.on) return;
+    switch (what) {
+      case "devicesOn":
+      case "groupsOn":
+      case "instancesOn":
+        this.asked.push(of as Domain);
+        this.askedKind.push(what === "instancesOn" ? "inst" : "dev");
+        return;
+      case "domainsBehind":
+        this.behind.add((of as IommuInstance).id);
+        this.scanned = true;
+        return;
+      case "domainsFinalisedTo":
+        this.pools.add((of as IommuInstance).id);
+        return;
+      case "devices":
+      case "groups":
+        this.scanned = true;
+        return;
+      case "domains":
+        this.domainsScanned ??= this.running.length ? this.running[this.running.length - 1]! : "kernel";
+        return;
+      case "groupsWithPasids":
+        // Always empty: a PASID attach is refused below.
+        return;
+    }
+  }
+
+  change(what: KernelChange, of: Device | Group | Domain, to: Domain | IommuInstance | PasidEntry | null): void {
+    if (what === "groupPasid" && to !== null) {
+      throw new Error("sweep: a transition attached a PASID; the compressed engine keys on no PASID state (run this experiment with the reference engine)");
+    }
+    if (!this.on) return;
+    if (what === "addDomain") this.added.add(of as Domain);
+    if (what === "addDomain" || what === "removeDomain" || what === "finaliseDomain") {
+      if (this.trackDirty) this.dirty.add(of as Domain);
+      return;
+    }
+    if (this.verify && this.group) {
+      const g = what === "hwDomain" ? (of as Device).group : (of as Group);
+      if (g !== this.group) throw new Error(`sweep: compression assumption violated: a request for ${this.group.id} changed group ${g?.id ?? "-"}`);
+    }
+  }
+}
