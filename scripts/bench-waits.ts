@@ -6,7 +6,8 @@
  *                     compiled library (dist/lib; tslab cannot compile the sources, whose imports
  *                     name their .ts files)
  *   attach/minimal    one attach + detach through core and driver (trace off) over a hand-written
- *                     function doing the same checks on plain objects
+ *                     function doing the same checks (core and intel-vtd, attach and the detach's
+ *                     re-attach of the default domain) on plain objects
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -88,42 +89,110 @@ export function importOverEmptyCell(runs = 3): Ratio[] | null {
 
 // ---- attach + detach against a minimal function ------------------------------------------------
 
-interface MiniDomain {
-  instance: number;
+/** An Intel VT-d unit's capabilities as plain fields (the library's instanceProps of hardware/intel-vtd.ts). */
+interface MiniUnit {
+  scalableMode: boolean;
+  firstStage: boolean;
+  secondStage: boolean;
+  superpage2M: boolean;
+  superpage1G: boolean;
+  dirtyTracking: boolean;
+  nesting: boolean;
+  snoopControl: boolean;
+  coherent: boolean;
   addressWidth: number;
+}
+interface MiniDomain {
+  owner: string;
+  unit: MiniUnit | null;
+  blocked: boolean;
+  firstStage: boolean;
+  addressWidth: number;
+  superpage2M: boolean;
+  superpage1G: boolean;
+  dirtyTracking: boolean;
+  nestParent: boolean;
+  forceSnooping: boolean;
+  iommuCoherency: boolean;
   users: number;
 }
 interface MiniGroup {
   devices: MiniDevice[];
   domain: MiniDomain;
   defaultDomain: MiniDomain;
+  blockingDomain: MiniDomain | null;
+  owner: string | null;
+  resettingDomain: MiniDomain | null;
 }
 interface MiniDevice {
-  instance: number;
-  addressWidth: number;
+  driver: string;
+  unit: MiniUnit | null;
   group: MiniGroup | null;
+  requireDirect: boolean;
+  attachDeferred: boolean;
+  hwDomain: MiniDomain | null;
 }
 
-/** iommu_attach_device's checks, by hand: group, singleton, same domain, same instance, width. */
+/**
+ * intel_iommu_attach_device()'s checks in mainline-2025 (paging_domain_compatible(), the
+ * library's hardware/intel-vtd.ts rows), by hand.
+ */
+function miniDriverAttach(d: MiniDomain, dev: MiniDevice): number {
+  const u = dev.unit;
+  if (!u) return -19;
+  if (d.firstStage) {
+    if (!u.scalableMode || !u.firstStage) return -22;
+    if (d.superpage1G && !u.superpage1G) return -22;
+  } else {
+    if (d.dirtyTracking && !u.dirtyTracking) return -22;
+    if (d.nestParent && !u.nesting) return -22;
+    if (!u.secondStage) return -22;
+    if ((d.superpage2M && !u.superpage2M) || (d.superpage1G && !u.superpage1G)) return -22;
+  }
+  if (d.forceSnooping && !u.snoopControl) return -22;
+  if (d.iommuCoherency && !u.coherent) return -22;
+  if (d.addressWidth > u.addressWidth) return -22;
+  return 0;
+}
+
+/**
+ * The mainline-2025 group walk for a singleton group (__iommu_group_set_domain_internal ->
+ * __iommu_device_set_domain -> attach_dev), by hand: same domain, reset window, require_direct,
+ * deferred attach, the driver's checks, then hardware and group->domain.
+ */
+function miniSetDomain(g: MiniGroup, dev: MiniDevice, d: MiniDomain): number {
+  if (g.domain === d) return 0;
+  if (g.resettingDomain) return -16;
+  if (dev.requireDirect && (d.blocked || d === g.blockingDomain)) return -22;
+  if (dev.attachDeferred) {
+    if (d === g.defaultDomain) return 0;
+    dev.attachDeferred = false;
+  }
+  const ret = miniDriverAttach(d, dev);
+  if (ret) return ret;
+  if (dev.hwDomain) dev.hwDomain.users--;
+  dev.hwDomain = d;
+  d.users++;
+  g.domain = d;
+  return 0;
+}
+
+/** iommu_attach_device's checks, by hand: group, singleton, EBUSY, owner, then the group walk. */
 function miniAttach(domain: MiniDomain, dev: MiniDevice): number {
   const g = dev.group;
   if (!g) return -19;
   if (g.devices.length !== 1) return -22;
-  if (g.domain === domain) return 0;
-  if (domain.instance !== dev.instance || domain.addressWidth > dev.addressWidth) return -22;
-  g.domain.users--;
-  g.domain = domain;
-  domain.users++;
-  return 0;
+  if (g.domain !== g.defaultDomain && g.domain !== g.blockingDomain) return -16;
+  if (!dev.unit || domain.owner !== dev.driver) return -22;
+  return miniSetDomain(g, dev, domain);
 }
 
-/** iommu_detach_device: only from the group's current domain, back to the default domain. */
+/** iommu_detach_device: only from the group's current domain, back to the core domain (which must succeed). */
 function miniDetach(domain: MiniDomain, dev: MiniDevice): void {
   const g = dev.group;
   if (!g || g.domain !== domain || g.devices.length !== 1) return;
-  domain.users--;
-  g.domain = g.defaultDomain;
-  g.defaultDomain.users++;
+  const target = g.owner ? g.blockingDomain : g.defaultDomain;
+  if (target && miniSetDomain(g, dev, target)) throw new Error("detach failed");
 }
 
 function perPair(n: number, pair: () => number): number {
@@ -152,11 +221,15 @@ export function attachOverMinimal(): Ratio {
   });
   if (k.log.length !== logBefore) throw new Error("the attach loop logged: not the quiet path");
 
-  const def: MiniDomain = { instance: 0, addressWidth: 48, users: 0 };
-  const group: MiniGroup = { devices: [], domain: def, defaultDomain: def };
-  const md: MiniDevice = { instance: 0, addressWidth: 48, group };
+  // The same machine: a unit with intel-vtd's default capabilities, its DMA default domain and
+  // an UNMANAGED domain as intel_iommu_domain_alloc_paging() makes them (first stage).
+  const unit: MiniUnit = { scalableMode: true, firstStage: true, secondStage: true, superpage2M: true, superpage1G: true, dirtyTracking: false, nesting: false, snoopControl: true, coherent: true, addressWidth: 48 };
+  const paging = (): MiniDomain => ({ owner: "intel-vtd", unit, blocked: false, firstStage: true, addressWidth: 48, superpage2M: true, superpage1G: true, dirtyTracking: false, nestParent: false, forceSnooping: false, iommuCoherency: true, users: 0 });
+  const def = paging();
+  const group: MiniGroup = { devices: [], domain: def, defaultDomain: def, blockingDomain: null, owner: null, resettingDomain: null };
+  const md: MiniDevice = { driver: "intel-vtd", unit, group, requireDirect: false, attachDeferred: false, hwDomain: def };
   group.devices.push(md);
-  const mdom: MiniDomain = { instance: 0, addressWidth: 48, users: 0 };
+  const mdom = paging();
   const mini = perPair(1_000_000, () => {
     const r = miniAttach(mdom, md);
     miniDetach(mdom, md);

@@ -64,14 +64,18 @@ export function requireIommufd(k: Kernel): void {
  */
 export function iommufdBind(k: Kernel, ctx: IommufdCtx, dev: Device): Ret {
   if (ctx.bound.has(dev)) return 0;
-  return k.call("iommufd_device_bind", { dev: dev.id }, () => {
-    if (coherencyRefused(k, [dev])) return neg("EINVAL");
-    if (!dev.group) return neg("ENODEV");
-    if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
-    const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd");
-    if (!r) ctx.bound.add(dev);
-    return r;
-  });
+  if (k.watched) return k.call("iommufd_device_bind", { dev: dev.id }, () => bindBody(k, ctx, dev));
+  return bindBody(k, ctx, dev);
+}
+
+/** The body of iommufd_device_bind. */
+function bindBody(k: Kernel, ctx: IommufdCtx, dev: Device): Ret {
+  if (coherencyRefused(k, [dev])) return neg("EINVAL");
+  if (!dev.group) return neg("ENODEV");
+  if (!k.kzalloc()) return neg("ENOMEM"); // struct iommufd_device
+  const r = iommuDeviceClaimDmaOwner(k, dev, "iommufd");
+  if (!r) ctx.bound.add(dev);
+  return r;
 }
 
 /** Upgrade the hwpt to enforce coherency when the device needs it (iommufd_hwpt_paging_enforce_cc). */
@@ -87,21 +91,25 @@ export type DoAttach = (hwpt: Hwpt) => Ret;
 
 /** iommufd_hw_pagetable_attach(hwpt, idev). */
 export function hwptAttach(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
-  return k.call("iommufd_hw_pagetable_attach", { hwpt: hwpt.id, dev: dev.id }, () => {
-    const g = dev.group!;
-    const cur = ctx.igroupHwpt.get(g);
-    // Another device of the same group is attached elsewhere.
-    if (cur && cur !== hwpt) return neg("EINVAL");
-    const cc = enforceCc(k, hwpt, dev);
-    if (cc) return cc;
-    if (!cur) {
-      const ret = iommuAttachGroup(k, hwpt.domain, g);
-      if (ret) return ret; // the driver's errno passes through unchanged
-      ctx.igroupHwpt.set(g, hwpt);
-    }
-    hwpt.devices.add(dev);
-    return 0;
-  });
+  if (k.watched) return k.call("iommufd_hw_pagetable_attach", { hwpt: hwpt.id, dev: dev.id }, () => hwptAttachBody(k, ctx, hwpt, dev));
+  return hwptAttachBody(k, ctx, hwpt, dev);
+}
+
+/** The body of iommufd_hw_pagetable_attach. */
+function hwptAttachBody(k: Kernel, ctx: IommufdCtx, hwpt: Hwpt, dev: Device): Ret {
+  const g = dev.group!;
+  const cur = ctx.igroupHwpt.get(g);
+  // Another device of the same group is attached elsewhere.
+  if (cur && cur !== hwpt) return neg("EINVAL");
+  const cc = enforceCc(k, hwpt, dev);
+  if (cc) return cc;
+  if (!cur) {
+    const ret = iommuAttachGroup(k, hwpt.domain, g);
+    if (ret) return ret; // the driver's errno passes through unchanged
+    ctx.igroupHwpt.set(g, hwpt);
+  }
+  hwpt.devices.add(dev);
+  return 0;
 }
 
 /** An auto hwpt is freed when its last device leaves it (iommufd_hw_pagetable_put). */
@@ -145,35 +153,40 @@ export interface AutoResult {
  */
 export function autoGetDomain(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props = {}, pasidCompat = false): AutoResult {
   const r: AutoResult = { ret: 0, hwpt: null, reused: false, attempts: 0, softFailures: 0, domainsAllocated: 0 };
-  r.ret = k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => {
-    for (const hwpt of ioas.hwpts) {
-      if (!hwpt.autoDomain) continue;
-      r.attempts++;
-      const ret = doAttach(hwpt);
-      if (!ret) {
-        r.hwpt = hwpt;
-        r.reused = true;
-        return 0;
-      }
-      // "-EINVAL means the domain is incompatible with the device. Other error codes should
-      // propagate to userspace as failure."
-      if (errnoName(ret) !== "EINVAL") return ret;
-      r.softFailures++;
-    }
-    const hwpt = hwptPagingAlloc(k, ctx, ioas, dev, flags, true, pasidCompat);
-    if (typeof hwpt === "number") return hwpt;
-    r.domainsAllocated++;
+  r.ret = k.watched
+    ? k.call("iommufd_device_auto_get_domain", { ioas: ioas.id, dev: dev.id }, () => autoBody(k, ctx, ioas, dev, doAttach, flags, pasidCompat, r))
+    : autoBody(k, ctx, ioas, dev, doAttach, flags, pasidCompat, r);
+  return r;
+}
+
+/** The body of iommufd_device_auto_get_domain, counting into `r`. */
+function autoBody(k: Kernel, ctx: IommufdCtx, ioas: Ioas, dev: Device, doAttach: DoAttach, flags: Props, pasidCompat: boolean, r: AutoResult): Ret {
+  for (const hwpt of ioas.hwpts) {
+    if (!hwpt.autoDomain) continue;
     r.attempts++;
     const ret = doAttach(hwpt);
-    if (ret) {
-      ioas.hwpts.splice(ioas.hwpts.indexOf(hwpt), 1); // iommufd_object_abort_and_destroy
-      domainFree(k, hwpt.domain);
-      return ret;
+    if (!ret) {
+      r.hwpt = hwpt;
+      r.reused = true;
+      return 0;
     }
-    r.hwpt = hwpt;
-    return 0;
-  });
-  return r;
+    // "-EINVAL means the domain is incompatible with the device. Other error codes should
+    // propagate to userspace as failure."
+    if (errnoName(ret) !== "EINVAL") return ret;
+    r.softFailures++;
+  }
+  const hwpt = hwptPagingAlloc(k, ctx, ioas, dev, flags, true, pasidCompat);
+  if (typeof hwpt === "number") return hwpt;
+  r.domainsAllocated++;
+  r.attempts++;
+  const ret = doAttach(hwpt);
+  if (ret) {
+    ioas.hwpts.splice(ioas.hwpts.indexOf(hwpt), 1); // iommufd_object_abort_and_destroy
+    domainFree(k, hwpt.domain);
+    return ret;
+  }
+  r.hwpt = hwpt;
+  return 0;
 }
 
 /** iommufd_hwpt_paging_alloc(): a paging domain for the device, linked to the IOAS. */

@@ -7,13 +7,21 @@
  * "Simplify vfio_iommu_type1 attach/detach routine" (emediumtype-2022) was never merged.
  */
 import { errnoName, neg, type Ret } from "../errno.ts";
-import { iommuAttachGroup, iommuDetachGroup } from "../core/attach.ts";
-import { domainAlloc, domainFree } from "../core/domain.ts";
+import * as attachApi from "../core/attach.ts";
+import * as domainApi from "../core/domain.ts";
 import { iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from "../core/owner.ts";
-import { argGroup } from "../core/args.ts";
+import * as args from "../core/args.ts";
 import { type Domain, type Group, type Kernel, LabArgumentError } from "../model.ts";
-import { makeOutcome, type Outcome } from "../outcome.ts";
-import { coherencyRefused, NOT_COHERENT } from "../driver.ts";
+import * as outcome from "../outcome.ts";
+import type { Outcome } from "../outcome.ts";
+import * as driver from "../driver.ts";
+
+// Read once (see lib/core/attach.ts): each request calls these, several of them per domain it tries.
+const { iommuAttachGroup, iommuDetachGroup } = attachApi;
+const { domainAlloc, domainFree } = domainApi;
+const { makeOutcome } = outcome;
+const { coherencyRefused, NOT_COHERENT } = driver;
+const argGroup: typeof args.argGroup = args.argGroup;
 
 export type VfioIommuType = "v2" | "nesting";
 
@@ -182,22 +190,26 @@ export function vfioType1AttachGroup(k: Kernel, c: VfioContainer, g: Group, opts
     // VFIO_SET_IOMMU with a type no driver supports (removed by 35890f85573c, v6.13 INFERRED): -ENODEV (INFERRED).
     return finish(k, logFrom, t, { ret: neg("ENODEV"), domain: null, reused: false }, "VFIO_TYPE1_NESTING_IOMMU was removed (35890f85573c)");
   }
-  let res: Type1LoopResult = { ret: 0, domain: null, reused: false };
   const loop: Type1Loop = opts.loop ?? (k.features.vfioLoop === "try-existing-first" ? tryExistingFirst : mainlineLoop);
+  if (!k.watched) return finish(k, logFrom, t, attachGroupBody(k, c, g, t, loop));
+  let res: Type1LoopResult = { ret: 0, domain: null, reused: false };
   k.call("vfio_iommu_type1_attach_group", { container: c.id, group: g.id, type: c.type }, () => {
-    // From ~v5.19 the group is claimed first (it moves to the blocking domain); before, type1
-    // attached from the default domain after its own viability check.
-    const own = k.features.dmaOwnership;
-    const claim = own ? iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`) : 0;
-    if (claim) {
-      res = { ret: claim, domain: null, reused: false };
-      return claim;
-    }
-    res = loop(k, c, g, t);
-    if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
+    res = attachGroupBody(k, c, g, t, loop);
     return res.ret;
   });
   return finish(k, logFrom, t, res);
+}
+
+/** The body of vfio_iommu_type1_attach_group. */
+function attachGroupBody(k: Kernel, c: VfioContainer, g: Group, t: Tally, loop: Type1Loop): Type1LoopResult {
+  // From ~v5.19 the group is claimed first (it moves to the blocking domain); before, type1
+  // attached from the default domain after its own viability check.
+  const own = k.features.dmaOwnership;
+  const claim = own ? iommuGroupClaimDmaOwner(k, g, `vfio:${c.id}`) : 0;
+  if (claim) return { ret: claim, domain: null, reused: false };
+  const res = loop(k, c, g, t);
+  if (res.ret && own) iommuGroupReleaseDmaOwner(k, g);
+  return res;
 }
 
 /** The request's outcome: where the loop ended, with its counts and the log lines since `logFrom`. */

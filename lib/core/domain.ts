@@ -6,8 +6,14 @@ import { neg, type Ret } from "../errno.ts";
 import type { DriverModel } from "../driver.ts";
 import { type Device, type Domain, type DomainType, type Group, type Kernel, type Props, LabArgumentError } from "../model.ts";
 import { withPropDefaults } from "../props.ts";
-import { argDevice, argDomain, argKernel } from "./args.ts";
-import { groupSetDomainInternal, MUST_SUCCEED } from "./set-domain.ts";
+import * as args from "./args.ts";
+import * as setDomain from "./set-domain.ts";
+
+// Read once (see ./attach.ts): every probe and every consumer request allocates a domain.
+const argDevice: typeof args.argDevice = args.argDevice;
+const argDomain: typeof args.argDomain = args.argDomain;
+const argKernel: typeof args.argKernel = args.argKernel;
+const { groupSetDomainInternal, MUST_SUCCEED } = setDomain;
 
 export interface DomainAllocRequest {
   /** Allocate for this device (iommu_paging_domain_alloc) - or on its bus (iommu_domain_alloc) in older eras. */
@@ -40,28 +46,34 @@ function allocChecked(k: Kernel, req: DomainAllocRequest): Domain | Ret {
   if (!driver) throw new LabArgumentError("domainAlloc needs a device behind an IOMMU or a driver");
   const type = req.type ?? "unmanaged";
   const forDev = k.features.pagingAllocForDevice && req.dev ? req.dev : null;
-  const fn = forDev ? "iommu_paging_domain_alloc" : "iommu_domain_alloc";
-  let made: Domain | null = null;
-  const ret = k.call(fn, { dev: req.dev?.id ?? "-", driver: driver.id, type }, () => {
-    if (!k.kzalloc()) return neg("ENOMEM");
-    const r = driver.allocDomain({ k, dev: forDev, inst: forDev?.instance ?? null, type, req: req.props ? { ...req.props } : {} });
-    if (typeof r === "number") return r;
-    const id = req.id ?? k.newDomainId();
-    if (k.domains.has(id)) throw new LabArgumentError(`domain id ${id} is already in use`);
-    made = {
-      id,
-      type,
-      owner: driver,
-      isStatic: false,
-      instance: r.instance,
-      props: withPropDefaults(driver.domainProps, r.props),
-      pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
-      freed: false,
-    };
-    k.addDomain(made);
-    return 0;
+  if (!k.watched) return allocBody(k, req, driver, type, forDev);
+  let made: Domain | Ret = 0;
+  const ret = k.call(forDev ? "iommu_paging_domain_alloc" : "iommu_domain_alloc", { dev: req.dev?.id ?? "-", driver: driver.id, type }, () => {
+    made = allocBody(k, req, driver, type, forDev);
+    return typeof made === "number" ? made : 0;
   });
-  return made ?? ret;
+  return typeof made === "number" ? ret : made;
+}
+
+/** The body of iommu_domain_alloc / iommu_paging_domain_alloc: the new domain, or an errno. */
+function allocBody(k: Kernel, req: DomainAllocRequest, driver: DriverModel, type: DomainType, forDev: Device | null): Domain | Ret {
+  if (!k.kzalloc()) return neg("ENOMEM");
+  const r = driver.allocDomain({ k, dev: forDev, inst: forDev?.instance ?? null, type, req: req.props ? { ...req.props } : {} });
+  if (typeof r === "number") return r;
+  const id = req.id ?? k.newDomainId();
+  if (k.domains.has(id)) throw new LabArgumentError(`domain id ${id} is already in use`);
+  const made: Domain = {
+    id,
+    type,
+    owner: driver,
+    isStatic: false,
+    instance: r.instance,
+    props: withPropDefaults(driver.domainProps, r.props),
+    pasidCapable: req.pasid ?? driver.pasidEras.includes(k.era.id),
+    freed: false,
+  };
+  k.addDomain(made);
+  return made;
 }
 
 /**
@@ -83,13 +95,17 @@ export function domainUsers(k: Kernel, d: Domain): string[] {
  */
 export function domainFree(k: Kernel, d: Domain): void {
   argDomain(k, d, "domainFree");
-  k.call("iommu_domain_free", { domain: d.id }, () => {
-    if (d.isStatic) return 0;
-    k.warnOn(domainUsers(k, d).length > 0, `domain ${d.id} freed while attached`);
-    d.freed = true;
-    k.removeDomain(d);
-    return 0;
-  });
+  if (k.watched) k.call("iommu_domain_free", { domain: d.id }, () => freeBody(k, d));
+  else freeBody(k, d);
+}
+
+/** The body of iommu_domain_free. */
+function freeBody(k: Kernel, d: Domain): Ret {
+  if (d.isStatic) return 0;
+  k.warnOn(domainUsers(k, d).length > 0, `domain ${d.id} freed while attached`);
+  d.freed = true;
+  k.removeDomain(d);
+  return 0;
 }
 
 /**
@@ -154,16 +170,20 @@ function allocDefaultDomain(k: Kernel, g: Group): Domain | Ret {
  * Source: 17194cd0dd23 (iommu.c, early-2026 mainline).
  */
 export function setupDefaultDomain(k: Kernel, g: Group): Ret {
-  return k.call("iommu_setup_default_domain", { group: g.id }, () => {
-    if (!groupDriver(g)) return 0; // devices without an IOMMU: no domain at all
-    const d = allocDefaultDomain(k, g);
-    if (typeof d === "number") return d;
-    g.defaultDomain = d;
-    const ret = groupSetDomainInternal(k, g, d, MUST_SUCCEED);
-    k.warnOn(ret !== 0, "first domain attach failed");
-    // Before MUST_SUCCEED, iommu_alloc_default_domain() set group->domain when it allocated the
-    // domain, whatever the device attaches then returned (INFERRED from the ~5.x probe path).
-    if (!k.features.rollback) k.setGroupDomain(g, d);
-    return ret;
-  });
+  if (k.watched) return k.call("iommu_setup_default_domain", { group: g.id }, () => setupBody(k, g));
+  return setupBody(k, g);
+}
+
+/** The body of iommu_setup_default_domain. */
+function setupBody(k: Kernel, g: Group): Ret {
+  if (!groupDriver(g)) return 0; // devices without an IOMMU: no domain at all
+  const d = allocDefaultDomain(k, g);
+  if (typeof d === "number") return d;
+  g.defaultDomain = d;
+  const ret = groupSetDomainInternal(k, g, d, MUST_SUCCEED);
+  k.warnOn(ret !== 0, "first domain attach failed");
+  // Before MUST_SUCCEED, iommu_alloc_default_domain() set group->domain when it allocated the
+  // domain, whatever the device attaches then returned (INFERRED from the ~5.x probe path).
+  if (!k.features.rollback) k.setGroupDomain(g, d);
+  return ret;
 }

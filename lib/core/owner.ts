@@ -11,19 +11,29 @@ import { type Device, EraUnavailableError, type Group, type Kernel } from "../mo
 function requireOwnership(k: Kernel, what: string): void {
   if (!k.features.dmaOwnership) throw new EraUnavailableError(what, k.era.id, "DMA ownership management arrived in ~v5.19; older VFIO attached from the default domain");
 }
-import { argDevice, argGroup } from "./args.ts";
-import { allocBlockingDomain } from "./domain.ts";
-import { groupSetDomain, groupSetDomainNofail } from "./set-domain.ts";
+import * as args from "./args.ts";
+import * as domain from "./domain.ts";
+import * as setDomain from "./set-domain.ts";
+
+// Read once (see ./attach.ts): VFIO and iommufd claim ownership on every request.
+const argDevice: typeof args.argDevice = args.argDevice;
+const argGroup: typeof args.argGroup = args.argGroup;
+const { allocBlockingDomain } = domain;
+const { groupSetDomain, groupSetDomainNofail } = setDomain;
 
 function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
-  return k.call("__iommu_take_dma_ownership", { group: g.id, owner }, () => {
-    if ((g.domain && g.domain !== g.defaultDomain) || (k.features.pasid && g.pasidArray.size > 0)) return neg("EBUSY");
-    const ret = allocBlockingDomain(k, g) || groupSetDomain(k, g, g.blockingDomain!);
-    if (ret) return ret;
-    g.owner = owner;
-    g.ownerCnt++;
-    return 0;
-  });
+  if (k.watched) return k.call("__iommu_take_dma_ownership", { group: g.id, owner }, () => takeBody(k, g, owner));
+  return takeBody(k, g, owner);
+}
+
+/** The body of __iommu_take_dma_ownership. */
+function takeBody(k: Kernel, g: Group, owner: string): Ret {
+  if ((g.domain && g.domain !== g.defaultDomain) || (k.features.pasid && g.pasidArray.size > 0)) return neg("EBUSY");
+  const ret = allocBlockingDomain(k, g) || groupSetDomain(k, g, g.blockingDomain!);
+  if (ret) return ret;
+  g.owner = owner;
+  g.ownerCnt++;
+  return 0;
 }
 
 /**
@@ -33,11 +43,15 @@ function takeDmaOwnership(k: Kernel, g: Group, owner: string): Ret {
 export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret {
   argGroup(k, g, "iommuGroupClaimDmaOwner");
   requireOwnership(k, "iommu_group_claim_dma_owner");
-  return k.call("iommu_group_claim_dma_owner", { group: g.id, owner }, () => {
-    if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
-    if (g.ownerCnt) return neg("EPERM");
-    return takeDmaOwnership(k, g, owner);
-  });
+  if (k.watched) return k.call("iommu_group_claim_dma_owner", { group: g.id, owner }, () => groupClaimBody(k, g, owner));
+  return groupClaimBody(k, g, owner);
+}
+
+/** The body of iommu_group_claim_dma_owner. */
+function groupClaimBody(k: Kernel, g: Group, owner: string): Ret {
+  if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
+  if (g.ownerCnt) return neg("EPERM");
+  return takeDmaOwnership(k, g, owner);
 }
 
 /**
@@ -47,17 +61,21 @@ export function iommuGroupClaimDmaOwner(k: Kernel, g: Group, owner: string): Ret
 export function iommuDeviceClaimDmaOwner(k: Kernel, dev: Device, owner: string): Ret {
   argDevice(k, dev, "iommuDeviceClaimDmaOwner");
   requireOwnership(k, "iommu_device_claim_dma_owner");
-  return k.call("iommu_device_claim_dma_owner", { dev: dev.id, owner }, () => {
-    const g = dev.group;
-    if (!g) return neg("ENODEV");
-    if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
-    if (g.ownerCnt) {
-      if (g.owner !== owner) return neg("EPERM");
-      g.ownerCnt++;
-      return 0;
-    }
-    return takeDmaOwnership(k, g, owner);
-  });
+  if (k.watched) return k.call("iommu_device_claim_dma_owner", { dev: dev.id, owner }, () => deviceClaimBody(k, dev, owner));
+  return deviceClaimBody(k, dev, owner);
+}
+
+/** The body of iommu_device_claim_dma_owner. */
+function deviceClaimBody(k: Kernel, dev: Device, owner: string): Ret {
+  const g = dev.group;
+  if (!g) return neg("ENODEV");
+  if (k.warnOn(!owner, "!owner")) return neg("EINVAL");
+  if (g.ownerCnt) {
+    if (g.owner !== owner) return neg("EPERM");
+    g.ownerCnt++;
+    return 0;
+  }
+  return takeDmaOwnership(k, g, owner);
 }
 
 function releaseDmaOwnership(k: Kernel, g: Group): void {
