@@ -9,10 +9,9 @@ import * as args from "./args.ts";
 import * as setDomain from "./set-domain.ts";
 import * as testDev from "./test-dev.ts";
 
-// Read once: tsx runs this file as esbuild's CommonJS, where every use of an imported name
-// goes through two getters (the second a megamorphic keyed load), and these are called on
-// every attach. Measured with callgrind: one attach + detach costs 22,000 instructions with
-// named imports here and in set-domain.ts, 10,600 with them read once.
+// Read once: tsx (and dist/'s per-module build) runs this file as esbuild's CommonJS, where
+// every use of an imported name goes through two getters, the second a megamorphic keyed load
+// whose cost depends on the process's memory layout; these are called on every attach.
 const { neg } = errno;
 const { groupSetCoreDomain, groupSetDomain } = setDomain;
 const { opsCompatible } = testDev;
