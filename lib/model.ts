@@ -241,8 +241,11 @@ export interface Planned {
   verdict: Verdict | null;
 }
 
-/** What lib/driver.ts's runSteps walks for one step list in one kernel, per phase. */
-export type Plan = { driver: DriverModel } & Record<Phase, Planned[]>;
+/** One phase of a plan as a function (lib/driver.ts compileWalk): the steps in order, until one fails. */
+export type Walk = (k: Kernel, c: StepCtx) => { ret: Ret; attach: boolean };
+
+/** What lib/driver.ts's runSteps walks for one step list in one kernel, per phase, and those walks compiled. */
+export type Plan = { driver: DriverModel; walks: Partial<Record<Phase, Walk>> } & Record<Phase, Planned[]>;
 
 /**
  * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their

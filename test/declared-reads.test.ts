@@ -27,8 +27,9 @@ interface Seen {
 }
 
 /**
- * Play every recipe of `drivers` with every step's condition and effect wrapped (in place,
- * undone at the end) so that the observer knows which step is running.
+ * Play every recipe of `drivers` on copies of them whose steps' conditions and effects are
+ * wrapped, so that the observer knows which step is running (new step objects in new drivers in
+ * a new DriverSet: step lists are never changed in place, and kernels cache their plans by list).
  */
 function playAll(drivers: readonly DriverModel[]): Seen {
   const seen: Seen = { undeclared: [], reads: new Set() };
@@ -46,51 +47,36 @@ function playAll(drivers: readonly DriverModel[]): Seen {
       if (r === null || !running.step.reads?.includes(r)) seen.undeclared.push(`${name} (declared: ${running.step.reads?.join(", ") || "none"})`);
     },
   };
-  const undo: Array<() => void> = [];
-  const wrapped = new Set<Step>();
-  try {
-    for (const d of drivers) {
-      for (const [, steps] of stepLists(d)) {
-        for (const s of steps) {
-          if (wrapped.has(s)) continue;
-          wrapped.add(s);
-          const inside = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
-            const saved = running;
-            running = { driver: d.id, step: s };
-            try {
-              return f(...a);
-            } finally {
-              running = saved;
-            }
-          };
-          if (s.kind === "check") {
-            const when = s.when;
-            s.when = inside(when);
-            undo.push(() => (s.when = when));
-          } else {
-            const run = s.run;
-            s.run = inside(run);
-            undo.push(() => (s.run = run));
+  const wrapStep = (d: DriverModel, s: Step): Step => {
+    const inside = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
+      const saved = running;
+      running = { driver: d.id, step: s };
+      try {
+        return f(...a);
+      } finally {
+        running = saved;
+      }
+    };
+    return s.kind === "check" ? { ...s, when: inside(s.when) } : { ...s, run: inside(s.run) };
+  };
+  const wrapped = drivers.map((d): DriverModel => {
+    const w = (steps: readonly Step[]) => steps.map((s) => wrapStep(d, s));
+    return { ...d, attach: w(d.attach), setDevPasid: w(d.setDevPasid), ...(d.staticAttach ? { staticAttach: w(d.staticAttach) } : {}) };
+  });
+  const set = new DriverSet(wrapped);
+  for (const d of wrapped) {
+    for (const [op, steps] of stepLists(d)) {
+      for (const s of steps) {
+        if (s.kind !== "check" || !s.trip) continue;
+        for (const era of d.exists) {
+          try {
+            runTrip(d, s.trip, op, era, [], set, observer);
+          } catch (e) {
+            if (!(e instanceof EraUnavailableError)) throw e;
           }
         }
       }
     }
-    for (const d of drivers) {
-      for (const [op, steps] of stepLists(d)) {
-        for (const s of steps) {
-          if (s.kind !== "check" || !s.trip) continue;
-          for (const era of d.exists) {
-            try {
-              runTrip(d, s.trip, op, era, [], new DriverSet(drivers), observer);
-            } catch (e) {
-              if (!(e instanceof EraUnavailableError)) throw e;
-            }
-          }
-        }
-      }
-    }
-  } finally {
-    for (const u of undo) u();
   }
   return seen;
 }
@@ -105,16 +91,10 @@ test("every read of kernel state a check or effect makes on its trip recipe is d
 
 test("mutant: a declaration removed is caught", () => {
   const omap = drivers.get("omap-iommu")!;
-  const step = omap.attach.find((s) => s.id === "domain-attached")!;
-  const reads = step.reads;
-  assert.ok(reads?.includes("users"));
-  step.reads = undefined;
-  try {
-    const seen = playAll([omap]);
-    assert.ok(seen.undeclared.some((u) => u.startsWith("omap-iommu/domain-attached: devicesOn")), seen.undeclared.join("\n"));
-  } finally {
-    step.reads = reads;
-  }
+  assert.ok(omap.attach.find((s) => s.id === "domain-attached")?.reads?.includes("users"));
+  const mutant: DriverModel = { ...omap, attach: omap.attach.map((s) => (s.id === "domain-attached" ? { ...s, reads: undefined } : s)) };
+  const seen = playAll([mutant]);
+  assert.ok(seen.undeclared.some((u) => u.startsWith("omap-iommu/domain-attached: devicesOn")), seen.undeclared.join("\n"));
 });
 
 test.run();
