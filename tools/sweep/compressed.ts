@@ -641,7 +641,6 @@ class Engine {
     for (let i = 0; appended && i < this.heldList.length; i++) appended = list[i] === this.heldList[i];
     const old = appended ? this.heldList.length : 0;
     if (list.length !== this.heldList.length || !appended) {
-      if (!appended && this.verify) for (const r of this.reps) this.check(r);
       this.heldList = list;
       this.heldIndex = new Map(list.map((d, i) => [d, i]));
       this.heldIds.clear();
