@@ -12,7 +12,7 @@ import { buildPlatform } from "../lib/platform.ts";
 import { drivers } from "../hardware/index.ts";
 import { groupDevices, makeFleet, resolveExperiment } from "../tools/sweep/index.ts";
 import { probeGroup } from "../tools/sweep/runner.ts";
-import { describeDomain, groupState } from "../tools/sweep/state.ts";
+import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, groupState, stateFingerprint, stateUnchanged } from "../tools/sweep/state.ts";
 
 /** Two groups of one class in a small fleet, probed into one kernel: twins. */
 function twins(): { a: Group; b: Group } {
@@ -85,6 +85,31 @@ test("a group's state names no ids, and tells one shared domain from two equal o
   const other = groupState(a, byDescription);
   assert.ok(own.includes("hwDomain:$0"), own);
   assert.not.equal(own, other);
+});
+
+test("verify's fingerprints: an unchanged one means an unchanged state string and description; every change tried shows", () => {
+  const key: DomainKey = (d) => (d.isStatic ? `S:${d.owner.id}:${d.type}` : null);
+  const name = (d: Domain): string => (d.isStatic ? `S:${d.owner.id}:${d.type}` : `X(${describeDomain(d)})`);
+  const changes: Array<[string, (g: Group) => void]> = [
+    ["a device field written", (g) => (g.devices[0]!.wedged = !g.devices[0]!.wedged)],
+    ["a field added to a device", (g) => ((g.devices[0] as unknown as Record<string, unknown>).extra = 1)],
+    ["device props changed in place", (g) => ((g.devices[0]!.props as Record<string, unknown>).x = 2)],
+    ["the default domain's props changed in place (its description)", (g) => ((g.defaultDomain!.props as Record<string, unknown>).x = 3)],
+    ["the default domain freed", (g) => (g.defaultDomain!.freed = true)],
+    ["a PASID entry", (g) => g.devices[0]!.hwPasid.set(1, g.defaultDomain!)],
+    ["an owner", (g) => ((g.owner = "vfio"), g.ownerCnt++)],
+  ];
+  for (const [what, change] of changes) {
+    const { a } = twins();
+    const fp = stateFingerprint(a, key);
+    const dfp = domainFingerprint(a.defaultDomain!);
+    const [s, desc] = [groupState(a, name), describeDomain(a.defaultDomain!)];
+    assert.ok(stateUnchanged(a, key, fp), `${what}: before`);
+    change(a);
+    assert.is.not(groupState(a, name), s, `${what}: the change changes the state`);
+    assert.not.ok(stateUnchanged(a, key, fp), what);
+    if (describeDomain(a.defaultDomain!) !== desc) assert.not.ok(domainUnchanged(a.defaultDomain!, dfp), `${what}: description`);
+  }
 });
 
 test.run();

@@ -67,8 +67,9 @@ import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
-import { describeDomain, groupState } from "./state.ts";
+import { describeDomain, type DomainKey, groupState } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
+import { Verified } from "./verify.ts";
 import { Watch } from "./watch.ts";
 
 export { describeDomain } from "./state.ts";
@@ -190,10 +191,10 @@ class Pools {
   }
 
   /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
-  static recount(domains: Iterable<Domain>, cap: number): string {
+  static recount(domains: Iterable<Domain>, cap: number, describe: (d: Domain) => string): string {
     const m = new Map<string, number>();
     for (const d of domains) {
-      const desc = describeDomain(d);
+      const desc = describe(d);
       m.set(desc, (m.get(desc) ?? 0) + 1);
     }
     let x = 0;
@@ -401,6 +402,9 @@ export interface EngineOptions {
   payOff?: boolean;
 }
 
+/** Verify mode: every representative is checked after every this many simulated transitions (checkOthers). */
+const VERIFY_EVERY = 4;
+
 /** Progress in chunks of this many transitions. */
 export const TICK = 1 << 14;
 
@@ -437,6 +441,8 @@ class Engine {
   private readonly poolCap = new Map<string, number>();
   private readonly fleetPoolDrivers: Set<string>;
   private readonly pools: Pools;
+  /** Verify mode: what was last confirmed, to check cheaply (./verify). */
+  private readonly checked: Verified<Rep>;
   /** Bumped whenever the shared state changes (the list, its descriptions, pools, the context). */
   private verShared = 0;
   // Consumer.
@@ -494,6 +500,7 @@ class Engine {
     }
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.k.domainsFinalisedTo(d.instance!).has(d));
     this.probeMemo = fleet.classes.map(() => []);
+    this.checked = new Verified<Rep>(this.domainKey, (r) => this.tupleString(r.group, r.cls).s);
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
   }
 
@@ -547,14 +554,15 @@ class Engine {
    * follows the last attach anywhere), a list position (noted in `held`), or by description.
    */
   private ref(held: number[], d: Domain): string {
-    if (d.isStatic) return `S:${d.owner.id}:${d.type}`;
-    const h = this.heldIndex.get(d);
-    if (h !== undefined) {
-      if (!held.includes(h)) held.push(h);
-      return `H${h}`;
-    }
-    return `X(${describeDomain(d)})`;
+    const k = this.domainKey(d);
+    if (k === null) return `X(${describeDomain(d)})`;
+    if (typeof k === "string") return k;
+    if (!held.includes(k)) held.push(k);
+    return `H${k}`;
   }
+
+  /** What ref names d by, short of its description (null): the key of verify mode's fingerprints too. */
+  private readonly domainKey: DomainKey = (d) => (d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null));
 
   private place(r: Rep): void {
     this.instSets[r.inst]!.add(r.tuple);
@@ -593,11 +601,11 @@ class Engine {
       for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
     }
     for (const d of dirty) this.pools.update(d);
-    if (this.verifyNow()) {
+    if (this.verify) {
       const finalisedTo = (i: IommuInstance) => this.k.domainsFinalisedTo(i);
       for (const i of this.k.instances.values()) {
         if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
-        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!)};` !== this.pools.key([i.id])) {
+        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!, this.checked.describe)};` !== this.pools.key([i.id])) {
           throw new Error(`sweep: compression assumption violated: a transition changed a domain finalised to ${i.id} it did not touch`);
         }
       }
@@ -653,9 +661,9 @@ class Engine {
         from = Math.min(from, i);
       }
     }
-    if (touched && this.verifyNow()) {
+    if (touched && this.verify) {
       list.forEach((d, i) => {
-        if (this.descs[i] !== `${describeDomain(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
+        if (this.descs[i] !== `${this.checked.describe(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
       });
     }
     this.rollKeys(from);
@@ -703,22 +711,38 @@ class Engine {
   private verifyTick = 0;
 
   /**
-   * Verify mode: recount everything now? Always while the kernel is small, then on every 8th
-   * transition (a group changed behind the engine's back stays changed, so it is still seen).
+   * Verify mode, after every simulated transition: the other representatives are where the
+   * engine has them (assumption 1). Those whose group or devices the transition changed through
+   * a setter (the event stream names them) are checked every time; all of them (fingerprints,
+   * ./verify: a field written without a setter) on every VERIFY_EVERY-th transition, and each
+   * before it is used again (check). A group changed behind the engine's back stays changed
+   * until a transition changes it back, so it is seen.
    */
-  private verifyNow(): boolean {
-    return this.verify && (this.reps.length <= 64 || ++this.verifyTick % 8 === 0);
+  private checkOthers(except: Rep): void {
+    const all = ++this.verifyTick % VERIFY_EVERY === 0;
+    const named = this.watch.changedGroups;
+    if (!all && !named.size) return;
+    for (const r of this.reps) if (r !== except && (all || named.has(r.group))) this.check(r);
   }
 
-  private checkOthers(except: Rep | null): void {
-    if (!this.verifyNow()) return;
+  /** Verify mode: r is where the engine has it. */
+  private check(r: Rep): void {
+    this.violated(r, this.checked.changed(r, this.tupleStr[r.tuple]!));
+  }
+
+  /**
+   * Verify mode, at the end of a phase: every representative's state made again from its
+   * objects, fingerprints aside (a second line behind checkOthers, costing one string each).
+   */
+  private checkAll(): void {
     for (const r of this.reps) {
-      if (r === except) continue;
-      const { s } = this.tupleString(r.group, r.cls);
-      if (s !== this.tupleStr[r.tuple]) {
-        throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${s}`);
-      }
+      const s = this.tupleString(r.group, r.cls).s;
+      this.violated(r, s === this.tupleStr[r.tuple] ? null : s);
     }
+  }
+
+  private violated(r: Rep, now: string | null): void {
+    if (now !== null) throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${now}`);
   }
 
   /** Start watching a transition. */
@@ -849,6 +873,7 @@ class Engine {
     const n = this.fleet.classOf.length;
     for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0), slotOfGroup));
     this.tick(n % TICK);
+    if (this.verify) this.checkAll();
   }
 
   /** Probes of groups from..to-1 (no event between them); returns `to`. */
@@ -901,6 +926,8 @@ class Engine {
   // ---- Phase 2: consumer requests ------------------------------------------------------------
 
   private newContext(): void {
+    // Those about to be re-tupled are checked first (their change would be taken in).
+    if (this.verify) for (const r of this.heldReps) this.check(r);
     this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
@@ -965,6 +992,7 @@ class Engine {
     const n = slotOfGroup.length;
     for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup, remaining));
     this.tick(n % TICK);
+    if (this.verify) this.checkAll();
   }
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
@@ -999,6 +1027,7 @@ class Engine {
    * (`rep`, or group j probed now when null). Kept out of requestRun so that loop stays small.
    */
   private requestMiss(j: number, slot: number, inst: number, memo: RequestMemo | undefined, spare: Rep | null): void {
+    if (spare && this.verify) this.check(spare);
     const rep = spare ?? this.late(j, slot);
     const memoKey = `${slot}|${this.ctxFixed}`;
     const before = this.sharedState();

@@ -126,3 +126,132 @@ const byId: DomainName = (d) => `#${d.id}`;
 export function describeDomain(d: Domain): string {
   return new Writer(null, byId).fields(d);
 }
+
+/**
+ * How a fingerprint keys a domain's name: a primitive that determines the name (the engine's
+ * "S:<driver>:<type>" or list position), or null when the name is its description (walked
+ * field by field).
+ */
+export type DomainKey = (d: Domain) => string | number | null;
+
+/** Closes an object's fields in a fingerprint (a field moved between nested objects changes the list). */
+const END = Symbol("end");
+const byIdKey: DomainKey = (d) => d.id;
+
+/**
+ * Fingerprints, for verify mode: "has this state (or description) changed" without making the
+ * string. A fingerprint is the flat list of every value its string is made from, in the order
+ * the Writer reads them (object identities, field names, primitives, each domain's key, the
+ * values its branches test), so an equal list means an equal string; comparing one allocates
+ * nothing. Unequal lists may still give an equal string (a new object with the same fields):
+ * the caller then makes the string.
+ */
+class Walk {
+  private seen: Domain[] = [];
+  private i = 0;
+  private ok = true;
+
+  private constructor(
+    private self: Group | null,
+    private key: DomainKey,
+    /** Recorded values; compared against unless `recording`. */
+    private readonly flat: unknown[],
+    private readonly recording: boolean,
+  ) {}
+
+  static record(self: Group | null, key: DomainKey, root: object): unknown[] {
+    const w = new Walk(self, key, [], true);
+    w.fields(root);
+    return w.flat;
+  }
+
+  static same(self: Group | null, key: DomainKey, root: object, flat: unknown[]): boolean {
+    const w = new Walk(self, key, flat, false);
+    w.fields(root);
+    return w.ok && w.i === flat.length;
+  }
+
+  private put(v: unknown): void {
+    if (this.recording) this.flat.push(v);
+    else if (this.ok && (this.i >= this.flat.length || this.flat[this.i] !== v)) this.ok = false;
+    this.i++;
+  }
+
+  private value(v: unknown): void {
+    if (v !== null && typeof v === "object") this.object(v);
+    else this.put(v);
+  }
+
+  private object(o: object): void {
+    this.put(o);
+    if (Array.isArray(o)) {
+      this.put(o.length);
+      for (const x of o) this.value(x);
+    } else if (o instanceof Map) {
+      this.put(o.size);
+      o.forEach((x, k) => {
+        this.value(k);
+        this.value(x);
+      });
+    } else if (o instanceof Set) {
+      this.put(o.size);
+      o.forEach((x) => this.value(x));
+    } else if (isDomain(o)) {
+      this.put(true);
+      if (this.seen.includes(o)) return;
+      this.seen.push(o);
+      const k = this.key(o);
+      this.put(k);
+      if (k === null) this.describe(o);
+    } else if (o !== this.self) {
+      this.put(false);
+      const g = (o as Partial<Device>).group;
+      this.put(g);
+      if (this.self && g === this.self) return this.fields(o);
+      const id = (o as { id?: unknown }).id;
+      this.put(id);
+      if (typeof id !== "string") this.fields(o);
+    }
+  }
+
+  /** A domain named by its description: its fields as describeDomain writes them. */
+  private describe(d: Domain): void {
+    const { self, key, seen } = this;
+    this.self = null;
+    this.key = byIdKey;
+    this.seen = [];
+    this.fields(d);
+    this.self = self;
+    this.key = key;
+    this.seen = seen;
+  }
+
+  private fields(o: object): void {
+    for (const k in o) {
+      if (k === "id") continue;
+      this.put(k);
+      this.value((o as Record<string, unknown>)[k]);
+    }
+    this.put(END);
+  }
+}
+
+/** Fingerprint of groupState(g, name), `key` standing for `name`. */
+export function stateFingerprint(g: Group, key: DomainKey): unknown[] {
+  return Walk.record(g, key, g);
+}
+
+/** Is groupState(g, name) what it was when `fp` was taken (true: surely; false: make the string to know)? */
+export function stateUnchanged(g: Group, key: DomainKey, fp: unknown[]): boolean {
+  return Walk.same(g, key, g, fp);
+}
+
+/** Fingerprint of describeDomain(d). */
+export function domainFingerprint(d: Domain): unknown[] {
+  return Walk.record(null, byIdKey, d);
+}
+
+/** Is describeDomain(d) what it was when `fp` was taken (true: surely)? */
+export function domainUnchanged(d: Domain, fp: unknown[]): boolean {
+  return Walk.same(null, byIdKey, d, fp);
+}

@@ -31,6 +31,8 @@ export class Watch implements KernelObserver {
   readonly dirty = new Set<Domain>();
   /** Positions of the consumer's list named by an argument of a kernel function (the domains the request tried). */
   readonly touched = new Set<number>();
+  /** Verify mode: groups the transition changed through a setter (its own, or one it must not change). */
+  readonly changedGroups = new Set<Group>();
   /** Finds a live domain by id (set once the kernel exists). */
   domainById: (id: string) => Domain | undefined = () => undefined;
 
@@ -48,7 +50,7 @@ export class Watch implements KernelObserver {
     this.on = true;
     this.group = g;
     // Clearing a Set allocates a new table even when it is empty.
-    for (const s of [this.behind, this.pools, this.added, this.dirty, this.touched]) if (s.size) s.clear();
+    for (const s of [this.behind, this.pools, this.added, this.dirty, this.touched, this.changedGroups]) if (s.size) s.clear();
     this.asked.length = 0;
     this.askedKind.length = 0;
     this.scanned = false;
@@ -120,9 +122,10 @@ export class Watch implements KernelObserver {
       if (this.trackDirty) this.dirty.add(of as Domain);
       return;
     }
-    if (this.verify && this.group) {
+    if (this.verify) {
       const g = what === "hwDomain" ? (of as Device).group : (of as Group);
-      if (g !== this.group) throw new Error(`sweep: compression assumption violated: a request for ${this.group.id} changed group ${g?.id ?? "-"}`);
+      if (g) this.changedGroups.add(g);
+      if (this.group && g !== this.group) throw new Error(`sweep: compression assumption violated: a request for ${this.group.id} changed group ${g?.id ?? "-"}`);
     }
   }
 }
