@@ -108,6 +108,7 @@ for (const b of BAD) {
       const full = check(dir, b.fullText ? [] : ["--no-typecheck"], b.limit);
       assert.is(full.code, 1, full.out);
       assert.match(full.out, b.line);
+      assert.ok(full.ms < 20_000, `${full.ms} ms`);
       assert.match(full.out, new RegExp(`✓ ${ids[ids.indexOf(b.id) - 1]!.slice(0, 2)} `), "the exercises before it were not reported");
       assert.match(full.out, new RegExp(`${ids.indexOf(b.id)}/${ids.length}`));
     } finally {
