@@ -49,13 +49,26 @@ function check(dir: string, args: string[], limit: string) {
 const solution07 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "07-iommufd-auto-domain.ts"), "utf8");
 const solution12 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "12-what-if-chart.ts"), "utf8");
 
-const BAD: Array<{ what: string; id: string; text: string; line: RegExp; limit: string }> = [
+/** Exercise 07's solution with `body` run without end inside its loop over the hwpts. */
+const loop07 = (body: string) => solution07.replace("for (const hwpt of ioas.hwpts) {", `for (const hwpt of ioas.hwpts) {\n      while (hwpt) ${body};`);
+/**
+ * A synchronous endless loop that never returns to the event loop, as the spinning one, but
+ * blocks in each turn instead of spinning: the checker must stop it the same way (its timer in
+ * the main thread, then terminating the worker), and the limit it waits out costs no CPU.
+ * The `--only` runs keep the spinning loop (V8 must interrupt code that never blocks).
+ */
+const idleLoop07 = abs(loop07("{ r.attempts++; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); }"));
+
+const BAD: Array<{ what: string; id: string; text: string; line: RegExp; limit: string; fullText?: string }> = [
   {
     what: "an endless loop",
     id: "07-iommufd-auto-domain",
-    text: solution07.replace("for (const hwpt of ioas.hwpts) {", "for (const hwpt of ioas.hwpts) {\n      while (hwpt) r.attempts++;"),
+    text: loop07("r.attempts++"),
     line: /07-iommufd-auto-domain\.ts: your code did not finish within 1 s \(an endless loop\?\)/,
     limit: LIMIT.upTo07,
+    // The full run: the blocking loop, and the one full run with the type check beside the
+    // checks (merging the two must keep the timeout's line).
+    fullText: idleLoop07,
   },
   {
     what: "a promise that never settles",
@@ -87,10 +100,15 @@ for (const b of BAD) {
       const only = check(dir, ["--only", b.id.slice(0, 2), "--no-typecheck"], b.limit);
       assert.is(only.code, 1, only.out);
       assert.match(only.out, b.line);
+      // Stopped by the check's limit, not by the 30 s the checker allows for loading its own checks.
+      assert.ok(only.ms < 20_000, `${only.ms} ms`);
       assert.not.match(only.out, /\n\s+at .*\(/, "a stack trace leaked");
-      const full = check(dir, [], b.limit);
+      // The other full runs skip the student's type check (exercises-track tests it in full runs).
+      if (b.fullText) fs.writeFileSync(path.join(dir, `${b.id}.ts`), b.fullText);
+      const full = check(dir, b.fullText ? [] : ["--no-typecheck"], b.limit);
       assert.is(full.code, 1, full.out);
       assert.match(full.out, b.line);
+      assert.ok(full.ms < 20_000, `${full.ms} ms`);
       assert.match(full.out, new RegExp(`✓ ${ids[ids.indexOf(b.id) - 1]!.slice(0, 2)} `), "the exercises before it were not reported");
       assert.match(full.out, new RegExp(`${ids.indexOf(b.id)}/${ids.length}`));
     } finally {
@@ -129,7 +147,7 @@ test("--watch: an endless loop saved in an exercise is reported, the watcher goe
   };
   try {
     await until("the first check", /Watching exercises[^\n]*07-/);
-    fs.writeFileSync(path.join(dir, `${id}.ts`), abs(BAD[0]!.text));
+    fs.writeFileSync(path.join(dir, `${id}.ts`), idleLoop07);
     await until("the endless loop saved", /07-iommufd-auto-domain\.ts: your code did not finish within 1 s \(an endless loop\?\)/);
     await until("watching again after the loop", /Watching exercises[^\n]*07-/);
     // A save that fixes it is picked up by the fresh worker.
