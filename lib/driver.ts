@@ -137,28 +137,28 @@ function compileWalk(list: readonly Planned[]): Walk {
 
 
 /**
- * What runSteps runs, per step list, era and variants: made once, not at every attach nor for
+ * What runSteps runs, per step list, driver id, era and variants (all a plan depends on: verdicts
+ * read the driver only for its id, in variant names): made once, not at every attach nor for
  * every kernel (tests and sweeps make thousands of kernels; compiling their walks again for each
- * would cost more than it saves). Verdicts and the eras of effects depend only on the step data
- * and the kernel's era and variants (step lists are never changed in place; a patched driver
- * brings new ones). k.plans keeps a kernel's own lookups to one Map read.
+ * would cost more than it saves). Step lists are never changed in place; a patched driver brings
+ * new ones. k.plans keeps a kernel's own lookups to one Map read.
  */
 const PLANS = new WeakMap<readonly Step[], Map<string, Plan>>();
 
 function planFor(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
   let plan = k.plans.get(steps);
-  if (plan?.driver === driver) return plan;
-  const key = `${k.era.id} ${[...k.variants].sort().join(" ")}`;
+  if (plan?.driverId === driver.id) return plan;
+  const key = `${driver.id} ${k.era.id} ${[...k.variants].sort().join(" ")}`;
   let plans = PLANS.get(steps);
   if (!plans) PLANS.set(steps, (plans = new Map()));
   plan = plans.get(key);
-  if (plan?.driver !== driver) plans.set(key, (plan = makePlan(k, driver, steps)));
+  if (!plan) plans.set(key, (plan = makePlan(k, driver, steps)));
   k.plans.set(steps, plan);
   return plan;
 }
 
 function makePlan(k: Kernel, driver: DriverModel, steps: readonly Step[]): Plan {
-  const plan: Plan = { driver, walks: {}, all: [], test: [], attach: [] };
+  const plan: Plan = { driverId: driver.id, walks: {}, all: [], test: [], attach: [] };
   for (const step of steps) {
     if (step.kind === "effect") {
       if (!effectIn(step, k.era.id)) continue;

@@ -245,7 +245,7 @@ export interface Planned {
 export type Walk = (k: Kernel, c: StepCtx) => { ret: Ret; attach: boolean };
 
 /** What lib/driver.ts's runSteps walks for one step list in one kernel, per phase, and those walks compiled. */
-export type Plan = { driver: DriverModel; walks: Partial<Record<Phase, Walk>> } & Record<Phase, Planned[]>;
+export type Plan = { driverId: string; walks: Partial<Record<Phase, Walk>> } & Record<Phase, Planned[]>;
 
 /**
  * Kernel state a step reads besides its StepCtx (the domain, the device, the instance and their
