@@ -8,7 +8,7 @@
 import { ERAS, type Era, type EraFeatures, type EraId, isRevisionVariant, REVISIONS, type RevisionKey } from "./eras.ts";
 import type { ErrnoName, Ret } from "./errno.ts";
 import { isSpam, type LogLevel, type LogLine } from "./log.ts";
-import { quote } from "./scenario/text.ts";
+import { quote } from "./text.ts";
 import { type TraceEvent, TraceRecorder } from "./trace.ts";
 import type { PropShape } from "./props.ts";
 

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "./scenario/load.ts";
-import { quote } from "./scenario/text.ts";
+import { quote } from "./text.ts";
 
 /** Bad `--out`, or a write that failed for a reason outside the program (ENOSPC, EACCES ...). */
 export class OutputError extends InputError {

@@ -9,7 +9,7 @@ import type { DriverSet } from "../model.ts";
 import { propNames, propSchema, type PropShape } from "../props.ts";
 import { propValueProblem } from "./props.ts";
 import { SCENARIO_LISTS, type Scenario, ScenarioSchema, ScenarioShellSchema } from "./schema.ts";
-import { oneLine, pathKey, quote } from "./text.ts";
+import { oneLine, pathKey, quote } from "../text.ts";
 
 /** Largest input file read (see README "Limits"). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;

@@ -6,7 +6,7 @@
  * silently wrong result.
  */
 import { isSpan, propDefault, propRange, type PropSchema, propValues, propValueType } from "../props.ts";
-import { quote } from "./text.ts";
+import { quote } from "../text.ts";
 
 /** The format of s390's zdev->start_dma/end_dma and the domain aperture: "start-end", hex or decimal. */
 const RANGE_RE = /^\s*(0x[0-9a-f]+|\d+)\s*-\s*(0x[0-9a-f]+|\d+)\s*$/i;

@@ -12,7 +12,7 @@ import { InputError } from "../../lib/scenario/load.ts";
 import { LabArgumentError } from "../../lib/model.ts";
 import { experimentInputs, loadExperiment } from "./load.ts";
 import { checkOutDir } from "../../lib/output.ts";
-import { oneLine } from "../../lib/scenario/text.ts";
+import { oneLine } from "../../lib/text.ts";
 import { runSweep, type SweepResult } from "./index.ts";
 import { sweepCharts, sweepCsv, sweepText, writeSweepOutputs } from "./report.ts";
 import { SweepLimitError } from "./runner.ts";

@@ -13,7 +13,7 @@ import { ERA_IDS, ERAS, type EraId } from "../../lib/eras.ts";
 import type { InstanceSpec } from "../../lib/platform.ts";
 import type { Props } from "../../lib/model.ts";
 import { propValueProblem } from "../../lib/scenario/props.ts";
-import { pathKey, quote } from "../../lib/scenario/text.ts";
+import { pathKey, quote } from "../../lib/text.ts";
 import { InputError, loadScenario, parseJson, readInputFile, validate } from "../../lib/scenario/load.ts";
 import { type ConsumerKind, type DistInput, type ExperimentInput, ExperimentSchema } from "./schema.ts";
 
