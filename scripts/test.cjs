@@ -100,7 +100,7 @@ function suites(n) {
   const worker = () =>
     new Promise((resolve) => {
       if (!todo.length) return resolve();
-      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", "tsx/cjs"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", path.join(__dirname, "tsx-cjs.cjs")], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
       let current = null;
       let started = 0;
       let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
