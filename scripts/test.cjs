@@ -33,6 +33,8 @@ const project = dir === "test";
 if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
 const TIMES = path.join("build", "test-times.json");
 const CPU = path.join("build", "test-cpu.json"); // CPU (ms) per file of the last run, child processes included
+/** Which process ran which file when (ms from the start) in the last run: where the processes waited. */
+const TIMELINE = path.join("build", "test-timeline.json");
 const pattern = process.argv[2]; // optional: a substring of the test file names to run
 const files = fs
   .readdirSync(dir, { recursive: true })
@@ -85,6 +87,8 @@ function suites(n) {
   const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
   const times = {};
   const cpu = {};
+  const timeline = [];
+  const t0 = Date.now();
   const report = (r) => {
     const bad = r.crashed || r.passed !== r.total;
     if (bad) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
@@ -97,8 +101,10 @@ function suites(n) {
       console.log(`${r.file}: ${r.passed}/${r.total}`);
     }
   };
+  let workers = 0;
   const worker = () =>
     new Promise((resolve) => {
+      const id = workers++;
       if (!todo.length) return resolve();
       const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", path.join(__dirname, "tsx-cjs.cjs")], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
       let current = null;
@@ -118,6 +124,7 @@ function suites(n) {
         if (!m.ready) {
           times[key(current)] = Date.now() - started;
           cpu[key(current)] = m.cpuMs;
+          timeline.push({ process: id, job: key(current), start: started - t0, end: Date.now() - t0, cpuMs: m.cpuMs });
           report({ ...m, file: name(current), out: m.out + raw });
         }
         next();
@@ -131,18 +138,19 @@ function suites(n) {
         } else resolve();
       });
     });
-  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu }));
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu, timeline }));
 }
 
 async function main() {
   const t = Date.now();
   const workers = Math.max(1, os.availableParallelism());
-  const [{ times, cpu }] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  const [{ times, cpu, timeline }] = await Promise.all([suites(workers), project ? typecheck() : null]);
   if (project) {
     const all = { ...readTimes(), ...times };
     fs.mkdirSync("build", { recursive: true });
     fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
     fs.writeFileSync(CPU, `${JSON.stringify(cpu, Object.keys(cpu).sort(), 1)}\n`);
+    fs.writeFileSync(TIMELINE, `${JSON.stringify(timeline, null, 1)}\n`);
   }
   console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s, ${(treeCpuMs() / 1000).toFixed(1)} s CPU`);
   console.log(`${passed} passed, ${failed} failed`);
