@@ -3,7 +3,7 @@
 // test/ (or those whose file name contains NAME). The suites run in one process per core
 // (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
 // whichever process is free, the slowest first (times of the last run, in build/test-times.json),
-// and the tests of the longest file (SPLIT) are shared between two processes.
+// and the tests of the longest files (SPLIT) are dealt out in shards, which the processes share.
 // A file that crashes on load or takes its process down counts as a failure; the output of every
 // failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
 // check counts as one test. Exit 1 on any failure.
@@ -74,14 +74,23 @@ function readTimes() {
 
 /**
  * Files whose tests are independent of each other and that take long enough for the whole run to
- * wait on them: their tests are split between two processes (every other test each).
+ * wait on them, with the number of shards their tests are dealt into (every k-th test each): the
+ * smaller the pieces, the more evenly the processes end (each shard loads the file once more).
  */
-const SPLIT = new Set(["test/sweep-equivalence.test.ts"]);
+const SPLIT = new Map([
+  ["test/sweep-equivalence.test.ts", 4],
+  ["test/exercises-isolation.test.ts", 2],
+  ["test/exercises-track.test.ts", 2],
+  ["test/build.test.ts", 2],
+]);
 
 /** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
-  const jobs = files.flatMap((file) => (SPLIT.has(file) && n > 1 ? [0, 1].map((shard) => ({ file, shard, shards: 2 })) : [{ file }]));
+  const jobs = files.flatMap((file) => {
+    const shards = n > 1 ? SPLIT.get(file) ?? 1 : 1;
+    return shards > 1 ? Array.from({ length: shards }, (_, shard) => ({ file, shard, shards })) : [{ file }];
+  });
   const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
   // Unknown times count as long: a new file starts early rather than last.
   const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
