@@ -47,10 +47,16 @@ let passed = 0;
 let failed = 0;
 const color = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
 
-/** The type check runs beside the suites: it is one more process for its few seconds. */
+/**
+ * The type check runs beside the suites: it is one more process for its few seconds. Incremental:
+ * what it learnt last time (build/typecheck.tsbuildinfo) spares it the files that did not change
+ * and do not depend on one that did (a quarter of the CPU when nothing changed); the errors it
+ * reports are the same.
+ */
 function typecheck() {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["-p", "tsconfig.json", "--noEmit", "--incremental", "--tsBuildInfoFile", path.join("build", "typecheck.tsbuildinfo")];
+    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
