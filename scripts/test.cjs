@@ -29,8 +29,6 @@ if (!fs.existsSync("node_modules")) {
 // IOMMU_LAB_TEST_DIR: another folder of suites, without the build and the type check (the runner's own test).
 const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
 const project = dir === "test";
-// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
-if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
 const TIMES = path.join("build", "test-times.json");
 const CPU = path.join("build", "test-cpu.json"); // CPU (ms) per file of the last run, child processes included
 /** Which process ran which file when (ms from the start) in the last run: where the processes waited. */
@@ -156,10 +154,22 @@ function suites(n) {
   return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu, timeline }));
 }
 
+/** `node scripts/build.cjs --quiet`: resolves with its exit status. */
+function build() {
+  return new Promise((resolve) => spawn(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).on("close", resolve));
+}
+
 async function main() {
   const t = Date.now();
   const workers = Math.max(1, os.availableParallelism());
-  const [{ times, cpu, timeline }] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  // The type check (which reads no dist/) starts at once, beside the build when there is one.
+  const checked = project ? typecheck() : null;
+  // dist/ before the suites (a no-op when current): the command-line tests then run the bundle users run.
+  if (project && (await build()) !== 0) {
+    await checked;
+    process.exit(2);
+  }
+  const [{ times, cpu, timeline }] = await Promise.all([suites(workers), checked]);
   if (project) {
     const all = { ...readTimes(), ...times };
     fs.mkdirSync("build", { recursive: true });
