@@ -175,10 +175,13 @@ async function build({ check = true } = {}) {
   // start), except those loaded through a real dynamic import (vega) or with a native binary.
   // ESM builds first: the UMD build of jsonc-parser hides its requires from the bundler.
   const bundle = { ...common, bundle: true, mainFields: ["module", "main"], external: ["@resvg/resvg-js"], plugins: [dirnamePlugin(() => DIST), zodEnglishOnly()] };
-  await esbuild.build({ ...bundle, stdin: { contents: 'export * from "zod";\nexport { default } from "zod";\n', resolveDir: ROOT, sourcefile: "zod-vendor.js" }, outfile: path.join(tmp, "vendor/zod.js") });
-  await esbuild.build({ ...bundle, entryPoints: { "iommu-lab": path.join(ROOT, "tools/cli/main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
-  await esbuild.build({ ...bundle, entryPoints: { worker: path.join(ROOT, "tools/sweep/worker-main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
-  await esbuild.build({ ...bundle, entryPoints: { check: path.join(ROOT, "scripts/check.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } });
+  // Independent of each other: built at the same time.
+  await Promise.all([
+    esbuild.build({ ...bundle, stdin: { contents: 'export * from "zod";\nexport { default } from "zod";\n', resolveDir: ROOT, sourcefile: "zod-vendor.js" }, outfile: path.join(tmp, "vendor/zod.js") }),
+    esbuild.build({ ...bundle, entryPoints: { "iommu-lab": path.join(ROOT, "tools/cli/main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } }),
+    esbuild.build({ ...bundle, entryPoints: { worker: path.join(ROOT, "tools/sweep/worker-main.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } }),
+    esbuild.build({ ...bundle, entryPoints: { check: path.join(ROOT, "scripts/check.ts") }, outdir: tmp, outExtension: { ".js": ".cjs" } }),
+  ]);
   // Deno and other ESM-first loaders: these .js files are CommonJS.
   fs.writeFileSync(path.join(tmp, "package.json"), '{ "type": "commonjs" }\n');
   const t = await tsc;
