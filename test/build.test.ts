@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { catchOutput } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
 const { isCurrent } = require("../scripts/build.cjs") as { isCurrent(): boolean };
@@ -35,22 +36,14 @@ function cli(args: string[], sources: boolean, entry = "bin/iommu-lab.cjs", bund
  * (`here: false` below) still shows that the entry point falls back to them.
  */
 async function inThisProcess(run: () => number | Promise<number>, env: Record<string, string> = {}) {
-  const out = { stdout: "", stderr: "" };
-  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const saved = Object.fromEntries(Object.keys({ ...env, NO_COLOR: "" }).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env, { NO_COLOR: "1" });
-  for (const s of ["stdout", "stderr"] as const) {
-    process[s].write = ((chunk: string | Uint8Array) => {
-      out[s] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-      return true;
-    }) as typeof process.stdout.write;
-  }
+  const caught = catchOutput();
   try {
     const status = await run();
-    return { status, ...out };
+    return { status, stdout: caught.out, stderr: caught.err };
   } finally {
-    Object.assign(process.stdout, { write: writes.stdout });
-    Object.assign(process.stderr, { write: writes.stderr });
+    caught.restore();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
