@@ -8,7 +8,7 @@ let cli;
 if (process.env.IOMMU_LAB_SOURCES !== "1" && isCurrent()) {
   cli = require("../dist/iommu-lab.cjs").cli;
 } else {
-  require("tsx/cjs");
+  require("../scripts/tsx-cjs.cjs");
   cli = require("../tools/cli/main.ts").cli;
 }
 process.exitCode = cli(process.argv.slice(2));

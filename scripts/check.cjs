@@ -9,6 +9,6 @@ const { isCurrent } = require("./build.cjs");
 if (process.env.IOMMU_LAB_SOURCES !== "1" && isCurrent()) {
   require("../dist/check.cjs");
 } else {
-  require("tsx/cjs");
+  require("./tsx-cjs.cjs");
   require("./check.ts");
 }

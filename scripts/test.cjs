@@ -3,7 +3,7 @@
 // test/ (or those whose file name contains NAME). The suites run in one process per core
 // (scripts/test-worker.cjs), each loading many files under one tsx registration; files go to
 // whichever process is free, the slowest first (times of the last run, in build/test-times.json),
-// and the tests of the longest file (SPLIT) are shared between two processes.
+// and the tests of the longest files (SPLIT) are dealt out in shards, which the processes share.
 // A file that crashes on load or takes its process down counts as a failure; the output of every
 // failing file is shown. It ends with one line "N passed, N failed" (the CI convention); the type
 // check counts as one test. Exit 1 on any failure.
@@ -29,10 +29,10 @@ if (!fs.existsSync("node_modules")) {
 // IOMMU_LAB_TEST_DIR: another folder of suites, without the build and the type check (the runner's own test).
 const dir = process.env.IOMMU_LAB_TEST_DIR || "test";
 const project = dir === "test";
-// dist/ first (a no-op when current): the command-line tests then run the bundle users run.
-if (project && spawnSync(process.execPath, ["scripts/build.cjs", "--quiet"], { stdio: "inherit" }).status !== 0) process.exit(2);
 const TIMES = path.join("build", "test-times.json");
 const CPU = path.join("build", "test-cpu.json"); // CPU (ms) per file of the last run, child processes included
+/** Which process ran which file when (ms from the start) in the last run: where the processes waited. */
+const TIMELINE = path.join("build", "test-timeline.json");
 const pattern = process.argv[2]; // optional: a substring of the test file names to run
 const files = fs
   .readdirSync(dir, { recursive: true })
@@ -45,10 +45,16 @@ let passed = 0;
 let failed = 0;
 const color = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
 
-/** The type check runs beside the suites: it is one more process for its few seconds. */
+/**
+ * The type check runs beside the suites: it is one more process for its few seconds. Incremental:
+ * what it learnt last time (build/typecheck.tsbuildinfo) spares it the files that did not change
+ * and do not depend on one that did (a quarter of the CPU when nothing changed); the errors it
+ * reports are the same.
+ */
 function typecheck() {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["-p", "tsconfig.json", "--noEmit", "--incremental", "--tsBuildInfoFile", path.join("build", "typecheck.tsbuildinfo")];
+    const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
@@ -72,19 +78,30 @@ function readTimes() {
 
 /**
  * Files whose tests are independent of each other and that take long enough for the whole run to
- * wait on them: their tests are split between two processes (every other test each).
+ * wait on them, with the number of shards their tests are dealt into (every k-th test each): the
+ * smaller the pieces, the more evenly the processes end (each shard loads the file once more).
  */
-const SPLIT = new Set(["test/sweep-equivalence.test.ts"]);
+const SPLIT = new Map([
+  ["test/sweep-equivalence.test.ts", 4],
+  ["test/exercises-isolation.test.ts", 2],
+  ["test/exercises-track.test.ts", 2],
+  ["test/build.test.ts", 2],
+]);
 
 /** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
-  const jobs = files.flatMap((file) => (SPLIT.has(file) && n > 1 ? [0, 1].map((shard) => ({ file, shard, shards: 2 })) : [{ file }]));
+  const jobs = files.flatMap((file) => {
+    const shards = n > 1 ? SPLIT.get(file) ?? 1 : 1;
+    return shards > 1 ? Array.from({ length: shards }, (_, shard) => ({ file, shard, shards })) : [{ file }];
+  });
   const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
   // Unknown times count as long: a new file starts early rather than last.
   const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
   const times = {};
   const cpu = {};
+  const timeline = [];
+  const t0 = Date.now();
   const report = (r) => {
     const bad = r.crashed || r.passed !== r.total;
     if (bad) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
@@ -97,10 +114,12 @@ function suites(n) {
       console.log(`${r.file}: ${r.passed}/${r.total}`);
     }
   };
+  let workers = 0;
   const worker = () =>
     new Promise((resolve) => {
+      const id = workers++;
       if (!todo.length) return resolve();
-      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", "tsx/cjs"], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+      const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", path.join(__dirname, "tsx-cjs.cjs")], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
       let current = null;
       let started = 0;
       let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
@@ -118,6 +137,7 @@ function suites(n) {
         if (!m.ready) {
           times[key(current)] = Date.now() - started;
           cpu[key(current)] = m.cpuMs;
+          timeline.push({ process: id, job: key(current), start: started - t0, end: Date.now() - t0, cpuMs: m.cpuMs });
           report({ ...m, file: name(current), out: m.out + raw });
         }
         next();
@@ -131,18 +151,31 @@ function suites(n) {
         } else resolve();
       });
     });
-  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu }));
+  return Promise.all(Array.from({ length: Math.max(1, Math.min(n, todo.length)) }, worker)).then(() => ({ times, cpu, timeline }));
+}
+
+/** The build, without its own type check (typecheck() does it): resolves with its exit status. */
+function build() {
+  return new Promise((resolve) => spawn(process.execPath, ["scripts/build.cjs", "--quiet", "--no-check"], { stdio: "inherit" }).on("close", resolve));
 }
 
 async function main() {
   const t = Date.now();
   const workers = Math.max(1, os.availableParallelism());
-  const [{ times, cpu }] = await Promise.all([suites(workers), project ? typecheck() : null]);
+  // The type check (which reads no dist/) starts at once, beside the build when there is one.
+  const checked = project ? typecheck() : null;
+  // dist/ before the suites (a no-op when current): the command-line tests then run the bundle users run.
+  if (project && (await build()) !== 0) {
+    await checked;
+    process.exit(2);
+  }
+  const [{ times, cpu, timeline }] = await Promise.all([suites(workers), checked]);
   if (project) {
     const all = { ...readTimes(), ...times };
     fs.mkdirSync("build", { recursive: true });
     fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
     fs.writeFileSync(CPU, `${JSON.stringify(cpu, Object.keys(cpu).sort(), 1)}\n`);
+    fs.writeFileSync(TIMELINE, `${JSON.stringify(timeline, null, 1)}\n`);
   }
   console.log(`${files.length} test files, up to ${workers} processes, ${((Date.now() - t) / 1000).toFixed(1)} s, ${(treeCpuMs() / 1000).toFixed(1)} s CPU`);
   console.log(`${passed} passed, ${failed} failed`);

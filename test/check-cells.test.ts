@@ -24,13 +24,13 @@ function notebook(cells: { code?: string; md?: string; id: string }[]): object {
 /** What a run leaves in build/ (it must leave nothing: its generated modules are removed afterwards). */
 const leftovers = () => (fs.existsSync(path.join(root, "build")) ? fs.readdirSync(path.join(root, "build")).filter((f) => f.startsWith("check-cells.")) : []);
 
-/** One run of the script on `nb` (through tsx's CommonJS hook only: the script is CommonJS). */
+/** One run of the script on `nb` (through tsx's CommonJS hook only, scripts/tsx-cjs.cjs: the script is CommonJS). */
 function checkCells(nb: object): { status: number | null; out: string; name: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-cells-"));
   const file = path.join(dir, "nb.ipynb");
   fs.writeFileSync(file, JSON.stringify(nb));
   try {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/check-cells.ts", file], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--require", "./scripts/tsx-cjs.cjs", "scripts/check-cells.ts", file], { cwd: root, encoding: "utf8" });
     assert.equal(leftovers(), [], "generated files are removed afterwards");
     return { status: r.status, out: r.stdout + r.stderr, name: path.relative(root, file).split(path.sep).join("/") };
   } finally {

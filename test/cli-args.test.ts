@@ -200,7 +200,7 @@ test("sweep summary: the probe column appears filled when a probe failed or prin
 });
 
 function script(name: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(root, `scripts/${name}.ts`), ...args], { encoding: "utf8", cwd: root, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/tsx-cjs.cjs"), path.join(root, `scripts/${name}.ts`), ...args], { encoding: "utf8", cwd: root, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

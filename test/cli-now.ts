@@ -19,21 +19,35 @@ function cliFunction(): Cli {
   return loaded;
 }
 
-/** `iommu-lab ARGS` in this process (commands other than sweep are synchronous): exit code, stdout, stderr. */
-export function cliNow(args: string[], cwd = root): { code: number; out: string; err: string } {
-  const cli = cliFunction();
-  const caught = { out: "", err: "" };
+/**
+ * From now on what this process writes to stdout and stderr goes to `out` and `err` instead,
+ * until `restore()` (call it in a `finally`).
+ */
+export function catchOutput(): { out: string; err: string; restore(): void } {
   const streams = [process.stdout, process.stderr] as const;
   const writes = streams.map((s) => s.write);
-  const dir = process.cwd();
+  const caught = {
+    out: "",
+    err: "",
+    restore: () => streams.forEach((s, i) => (s.write = writes[i]!)),
+  };
   streams.forEach((s, i) => {
     s.write = ((chunk: string | Uint8Array) => ((caught[i ? "err" : "out"] += String(chunk)), true)) as typeof s.write;
   });
+  return caught;
+}
+
+/** `iommu-lab ARGS` in this process (commands other than sweep are synchronous): exit code, stdout, stderr. */
+export function cliNow(args: string[], cwd = root): { code: number; out: string; err: string } {
+  const cli = cliFunction();
+  const caught = catchOutput();
+  const dir = process.cwd();
   try {
     process.chdir(cwd);
-    return { code: cli(args), ...caught };
+    const code = cli(args);
+    return { code, out: caught.out, err: caught.err };
   } finally {
     process.chdir(dir);
-    streams.forEach((s, i) => (s.write = writes[i]!));
+    caught.restore();
   }
 }

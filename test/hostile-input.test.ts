@@ -15,6 +15,7 @@ import { Kernel, LabArgumentError } from "../lib/index.ts";
 import { parseScenario } from "../lib/scenario/load.ts";
 import { runScenario } from "../lib/scenario/run.ts";
 import { resolveExperiment } from "../tools/sweep/load.ts";
+import { catchOutput } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-hostile-"));
@@ -49,17 +50,13 @@ function file(content: string | object, ext = "json"): string {
 
 /** The command in this process, its output caught; refusals come back at once. */
 function cliNow(...args: string[]) {
-  const caught = { out: "", err: "" };
-  const streams = [process.stdout, process.stderr] as const;
-  const writes = streams.map((s) => s.write);
-  streams.forEach((s, i) => {
-    s.write = ((chunk: string | Uint8Array) => ((caught[i ? "err" : "out"] += String(chunk)), true)) as typeof s.write;
-  });
+  const caught = catchOutput();
   const t0 = Date.now();
   try {
-    return { code: cli(args), ...caught, ms: Date.now() - t0 };
+    const code = cli(args);
+    return { code, out: caught.out, err: caught.err, ms: Date.now() - t0 };
   } finally {
-    streams.forEach((s, i) => (s.write = writes[i]!));
+    caught.restore();
   }
 }
 
