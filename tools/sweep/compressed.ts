@@ -67,7 +67,7 @@ import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
-import { describeDomain, type DomainKey, groupState } from "./state.ts";
+import { describeDomain, groupState } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
 import { Watch } from "./watch.ts";
@@ -134,7 +134,7 @@ class Pools {
   constructor(
     private readonly drivers: ReadonlySet<string>,
     private readonly cap: Map<string, number>,
-    private readonly finalised: (d: Domain) => boolean,
+    private readonly k: Kernel,
   ) {}
 
   private shift(inst: string, cap: number, desc: string, by: number): void {
@@ -166,7 +166,7 @@ class Pools {
     const driver = d.owner.id;
     if (!this.drivers.has(driver)) return;
     const old = this.counted.get(d);
-    const now = d.instance && this.finalised(d) ? describeDomain(d) : undefined;
+    const now = d.instance && this.k.domainsFinalisedTo(d.instance).has(d) ? describeDomain(d) : undefined;
     if (old && old[0] === d.instance?.id && old[1] === now) return;
     const cap = this.cap.get(driver)!;
     if (old) this.shift(old[0], cap, old[1], -1);
@@ -228,6 +228,14 @@ function hashKey(s: string): string {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
+
+/** `a`, or a copy twice as long when index `i` is past its end. */
+function room(a: Int32Array, i: number): Int32Array {
+  if (i < a.length) return a;
+  const b = new Int32Array(Math.max(2 * a.length, i + 1));
+  b.set(a);
+  return b;
+}
 const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
 const unavailable = (r: Req): boolean => r.outcome === "unavailable";
 
@@ -313,9 +321,10 @@ interface TransitionReads extends Reads {
 }
 
 interface ProbeMemo extends Reads {
+  /** Index in Engine.probeById (its count of twins is Engine.probeHits[id]). */
+  id: number;
   req: Req;
   slot: number;
-  hits: number;
 }
 
 interface RequestMemo extends Reads {
@@ -337,7 +346,8 @@ interface RequestMemo extends Reads {
   /** When driver code asked which instances are on a position: their set, per position. */
   on: Array<[number, string]> | undefined;
   reqs: Req[];
-  hits: number;
+  /** Index in Engine.requestById (its count of twins is Engine.requestHits[id]). */
+  id: number;
 }
 
 /**
@@ -347,12 +357,6 @@ interface RequestMemo extends Reads {
  * sets, and the entry is kept while none of those changed. Most transitions only move their
  * own group between tuples, so most entries survive them.
  */
-/** How a FitCache tells whether a memo fits, and which tuple sets that read (made once per engine). */
-interface FitSide<M> {
-  fits(m: M, inst: number): boolean;
-  reads(m: M, inst: number, into: TupleSet[]): void;
-}
-
 class FitCache<M> {
   private readonly memo: Array<M | undefined> = [];
   private readonly shared: number[] = [];
@@ -369,17 +373,8 @@ class FitCache<M> {
     return this.memo[i];
   }
 
-  /** Look up the first memo of `list` that fits a group behind `inst`. */
-  fill(i: number, vShared: number, list: readonly M[] | undefined, side: FitSide<M>, inst: number): M | undefined {
-    let found: M | undefined;
-    const deps: TupleSet[] = [];
-    for (const m of list ?? []) {
-      side.reads(m, inst, deps);
-      if (side.fits(m, inst)) {
-        found = m;
-        break;
-      }
-    }
+  /** Keep `found`, looked up by reading the tuple sets `deps` (Engine.search). */
+  fill(i: number, vShared: number, found: M | undefined, deps: TupleSet[]): M | undefined {
     this.memo[i] = found;
     this.shared[i] = vShared;
     this.deps[i] = deps;
@@ -455,11 +450,30 @@ class Engine {
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
   private readonly classCache = new FitCache<ProbeMemo>();
-  // Closures made once, not per lookup: closures in a hot function cost a context per call (and a __name call under tsx).
-  private readonly probeSide: FitSide<ProbeMemo> = { fits: (m, inst) => this.fits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
-  private readonly requestSide: FitSide<RequestMemo> = { fits: (m, inst) => this.requestFits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
+  /** Memos by id, and how many twins each counts for. */
+  private readonly probeById: ProbeMemo[] = [];
+  private probeHits: Int32Array = new Int32Array(64);
+  private readonly requestById: RequestMemo[] = [];
+  private requestHits: Int32Array = new Int32Array(64);
+  /**
+   * The counting loops' tables (probeFastRun, requestFastRun), valid until the next simulated
+   * transition or consumer context (which empty them): per class, the id of the probe memo its
+   * groups are counted with, or -1; per slot, the id of the request memo and how many more of
+   * its groups may be counted with it before the slow path must look (0: look now).
+   */
+  private readonly probeFast: Int32Array;
+  /** Per probe memo id, its slot. */
+  private probeSlot: Int32Array = new Int32Array(64);
+  private requestFast = new Int32Array(0);
+  private requestCredit = new Int32Array(0);
   /** Instance index of each class. */
   private readonly classInst: Int32Array;
+  /**
+   * The fleet's classOf, held here: the loops over groups read it from a field of this class,
+   * whose type V8 knows, not from the fleet object (made by an object literal, whose field types
+   * V8 widens when the next fleet is made, throwing away the code optimised for the first).
+   */
+  private readonly classOf: Int32Array;
   simulated = 0;
   memoised = 0;
   /** Simulated transitions allowed in this run (PAYS_BELOW; restarts spent part of it), and where each phase checks its rate. */
@@ -486,7 +500,7 @@ class Engine {
     this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
     this.watch = new Watch(this.heldIds, this.fleetPoolDrivers.size > 0, verify);
     this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
-    this.watch.domainById = (id) => this.k.domains.get(id);
+    this.watch.domains = this.k.domains;
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
     this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
     this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
@@ -498,10 +512,12 @@ class Engine {
       }
       this.poolCap.set(d, max + 1);
     }
-    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.k.domainsFinalisedTo(d.instance!).has(d));
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k);
     this.probeMemo = fleet.classes.map(() => []);
-    this.checked = new Verified<Rep>(this.domainKey, (r) => this.tupleString(r.group, r.cls).s);
+    this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls).s);
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
+    this.classOf = fleet.classOf;
+    this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -562,7 +578,9 @@ class Engine {
   }
 
   /** What ref names d by, short of its description (null): the key of verify mode's fingerprints too. */
-  private readonly domainKey: DomainKey = (d) => (d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null));
+  private domainKey(d: Domain): string | number | null {
+    return d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null);
+  }
 
   private place(r: Rep): void {
     this.instSets[r.inst]!.add(r.tuple);
@@ -795,6 +813,17 @@ class Engine {
     if (m.on) for (const [i] of m.on) if (this.instOn[i]) into.push(this.instOn[i]!);
   }
 
+  /** The first memo of `list` that fits a group behind `inst` (request memos: requestFits), noting in `deps` the tuple sets that read. */
+  private search<M extends Reads>(list: readonly M[] | undefined, inst: number, request: boolean, deps: TupleSet[]): M | undefined {
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
+      this.setsRead(m, inst, deps);
+      if (request ? this.requestFits(m as unknown as RequestMemo, inst) : this.fits(m, inst)) return m;
+    }
+    return undefined;
+  }
+
   private fits(r: Reads, inst: number): boolean {
     return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
   }
@@ -803,7 +832,7 @@ class Engine {
 
   /** Probe group j as a new representative (a late one gets a fresh id: j may exist already). */
   private materialise(j: number, gid = groupId(j)): { rep: Rep; req: Req; reads: Reads } {
-    const cls = this.fleet.classOf[j]!;
+    const cls = this.classOf[j]!;
     const inst = this.fleet.classes[cls]!.instance;
     this.begin(null);
     const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
@@ -825,7 +854,8 @@ class Engine {
   }
 
   private probeFill(cls: number, inst: number): ProbeMemo | undefined {
-    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], this.probeSide, inst);
+    const deps: TupleSet[] = [];
+    return this.classCache.fill(cls, this.verShared, this.search(this.probeMemo[cls], inst, false, deps), deps);
   }
 
   /**
@@ -845,7 +875,7 @@ class Engine {
 
   /** Give up where grouping does not pay, with `spent` simulated transitions already spent by earlier restarts. */
   payOff(spent: number): void {
-    const n = this.fleet.classOf.length;
+    const n = this.classOf.length;
     this.budget = (2 * n) / PAYS_BELOW - spent;
     const c = Math.max(CHECKPOINT_MIN, n >> 6);
     if (c < n) this.checkpoint = c;
@@ -870,7 +900,7 @@ class Engine {
   }
 
   probeAll(slotOfGroup: Int32Array): void {
-    const n = this.fleet.classOf.length;
+    const n = this.classOf.length;
     for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0), slotOfGroup));
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
@@ -878,21 +908,48 @@ class Engine {
 
   /** Probes of groups from..to-1 (no event between them); returns `to`. */
   private probeRun(from: number, to: number, slotOfGroup: Int32Array): number {
-    const { classOf } = this.fleet;
-    const classInst = this.classInst;
-    for (let j = from; j < to; j++) {
-      const cls = classOf[j]!;
-      const inst = classInst[cls]!;
-      const memo = this.probeLookup(cls, inst);
-      if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
-        memo.hits++;
-        this.memoised++;
-        slotOfGroup[j] = memo.slot;
-        continue;
-      }
-      slotOfGroup[j] = this.probeMiss(j, cls, memo);
+    for (let j = from; ; ) {
+      const k = this.probeFastRun(j, to, slotOfGroup);
+      this.memoised += k - j;
+      if (k === to) return to;
+      this.probeSlow(k, slotOfGroup);
+      j = k + 1;
     }
-    return to;
+  }
+
+  /**
+   * Count groups from..to-1 while their class has a memo in the table (probeFast); returns the
+   * first group that has none. Only typed arrays: V8 optimises it at once and never drops it.
+   */
+  private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
+    const classOf = this.classOf;
+    const fast = this.probeFast;
+    const hits = this.probeHits;
+    const slotOfMemo = this.probeSlot;
+    let j = from;
+    for (; j < to; j++) {
+      const id = fast[classOf[j]!]!;
+      if (id < 0) break;
+      hits[id]!++;
+      slotOfGroup[j] = slotOfMemo[id]!;
+    }
+    return j;
+  }
+
+  /** Group j's class has nothing in the table: look its memos up (and fill the table), or probe it. */
+  private probeSlow(j: number, slotOfGroup: Int32Array): void {
+    const cls = this.classOf[j]!;
+    const memo = this.probeLookup(cls, this.classInst[cls]!);
+    if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
+      this.probeFast[cls] = memo.id;
+      this.probeHits[memo.id]!++;
+      this.memoised++;
+      slotOfGroup[j] = memo.slot;
+      return;
+    }
+    slotOfGroup[j] = this.probeMiss(j, cls, memo);
+    // What the table was filled from may have changed.
+    this.probeFast.fill(-1);
   }
 
   /**
@@ -909,8 +966,12 @@ class Engine {
     this.changed(before, after);
     if (after === before) {
       if (!memo) {
-        const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
+        const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, id: this.probeById.length, req, slot };
         this.probeMemo[cls]!.push(m);
+        this.probeById.push(m);
+        this.probeHits = room(this.probeHits, m.id);
+        this.probeSlot = room(this.probeSlot, m.id);
+        this.probeSlot[m.id] = slot;
         this.classCache.forget(cls);
       } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
         throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
@@ -940,6 +1001,7 @@ class Engine {
     this.cumDesc = [];
     this.refreshConsumer();
     this.verShared++;
+    this.requestCredit.fill(0);
   }
 
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
@@ -977,7 +1039,8 @@ class Engine {
   }
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
-    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), this.requestSide, inst);
+    const deps: TupleSet[] = [];
+    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo.get(`${slot}|${this.ctxFixed}`), inst, true, deps), deps);
   }
 
   /** Groups served in the current consumer context. */
@@ -985,8 +1048,11 @@ class Engine {
 
   requestAll(slotOfGroup: Int32Array): void {
     const probes = this.changers;
-    const remaining = new Int32Array(this.slotClass.length);
-    for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    // Groups per slot: its representatives and the twins counted with its probe memos.
+    const remaining = Int32Array.from(this.matCount);
+    for (const m of this.probeById) remaining[m.slot]! += this.probeHits[m.id]!;
+    this.requestFast = new Int32Array(this.slotClass.length);
+    this.requestCredit = new Int32Array(this.slotClass.length);
     this.newContext();
     this.inCtx = 0;
     const n = slotOfGroup.length;
@@ -997,29 +1063,65 @@ class Engine {
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
   private requestRun(from: number, to: number, slotOfGroup: Int32Array, remaining: Int32Array): number {
-    const classInst = this.classInst;
     const contextSize = this.exp.contextSize;
-    for (let j = from; j < to; j++) {
+    for (let j = from; ; ) {
       if (contextSize && this.inCtx === contextSize) {
         this.newContext();
         this.inCtx = 0;
       }
-      this.inCtx++;
-      const slot = slotOfGroup[j]!;
-      const inst = classInst[this.slotClass[slot]!]!;
-      const memo = this.requestLookup(slot, inst);
-      const pool = this.unused[slot]!;
-      const left = remaining[slot]!;
-      if (memo && pool.length <= left - 1) {
-        memo.hits++;
-        this.memoised++;
-        remaining[slot]!--;
-        continue;
-      }
-      remaining[slot]!--;
-      this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
+      const end = contextSize ? Math.min(to, j + contextSize - this.inCtx) : to;
+      const k = this.requestFastRun(j, end, slotOfGroup, remaining);
+      this.memoised += k - j;
+      this.inCtx += k - j;
+      if (k === to) return to;
+      if (k < end) {
+        this.inCtx++;
+        this.requestSlow(k, slotOfGroup[k]!, remaining);
+        j = k + 1;
+      } else j = k;
     }
-    return to;
+  }
+
+  /**
+   * Count groups from..to-1 while their slot has credit in the table (requestCredit); returns
+   * the first group whose slot has none. Only typed arrays, as probeFastRun.
+   */
+  private requestFastRun(from: number, to: number, slotOfGroup: Int32Array, remaining: Int32Array): number {
+    const credit = this.requestCredit;
+    const fast = this.requestFast;
+    const hits = this.requestHits;
+    let j = from;
+    for (; j < to; j++) {
+      const s = slotOfGroup[j]!;
+      const c = credit[s]!;
+      if (c === 0) break;
+      credit[s] = c - 1;
+      remaining[s]!--;
+      hits[fast[s]!]!++;
+    }
+    return j;
+  }
+
+  /**
+   * Group j's slot has no credit: look its memos up, and count it with one (filling the table
+   * with how many more of the slot's groups may be: while more remain than unused
+   * representatives, so that the last ones take those), or run its request.
+   */
+  private requestSlow(j: number, slot: number, remaining: Int32Array): void {
+    const inst = this.classInst[this.slotClass[slot]!]!;
+    const memo = this.requestLookup(slot, inst);
+    const pool = this.unused[slot]!;
+    const left = remaining[slot]!--;
+    if (memo && pool.length <= left - 1) {
+      this.requestHits[memo.id]!++;
+      this.memoised++;
+      this.requestFast[slot] = memo.id;
+      this.requestCredit[slot] = left - 1 - pool.length;
+      return;
+    }
+    this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
+    // What the table was filled from may have changed.
+    this.requestCredit.fill(0);
   }
 
   /**
@@ -1071,12 +1173,14 @@ class Engine {
         occ: occ.length ? occ : undefined,
         on: on.length ? on : undefined,
         reqs,
-        hits: 0,
+        id: this.requestById.length,
       };
       if (!memo) {
         let list = this.requestMemo.get(memoKey);
         if (!list) this.requestMemo.set(memoKey, (list = []));
         list.push(m);
+        this.requestById.push(m);
+        this.requestHits = room(this.requestHits, m.id);
         this.slotCache.forget(slot);
       } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
         throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
@@ -1089,8 +1193,8 @@ class Engine {
 
   /** Count the remembered transitions into the tally. */
   flush(): void {
-    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, m.hits);
-    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, m.hits);
+    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, this.probeHits[m.id]);
+    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, this.requestHits[m.id]);
   }
 }
 

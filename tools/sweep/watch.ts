@@ -33,8 +33,8 @@ export class Watch implements KernelObserver {
   readonly touched = new Set<number>();
   /** Verify mode: groups the transition changed through a setter (its own, or one it must not change). */
   readonly changedGroups = new Set<Group>();
-  /** Finds a live domain by id (set once the kernel exists). */
-  domainById: (id: string) => Domain | undefined = () => undefined;
+  /** The kernel's live domains by id (set once the kernel exists; a table, not a closure: code that calls one closure per engine is thrown away when the next engine's comes). */
+  domains: ReadonlyMap<string, Domain> = new Map();
 
   constructor(
     /** Ids of the consumer's list (domain ids and iommufd hwpt ids) by position, kept by the engine. */
@@ -72,7 +72,7 @@ export class Watch implements KernelObserver {
       const i = this.heldIds.get(v);
       if (i !== undefined) this.touched.add(i);
       if (this.trackDirty) {
-        const d = this.domainById(v);
+        const d = this.domains.get(v);
         if (d) this.dirty.add(d);
       }
     }
