@@ -67,7 +67,7 @@ import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
-import { describeDomain, groupState } from "./state.ts";
+import { describeDomain, type DomainTokens, groupState, StateTokens } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
 import { Watch } from "./watch.ts";
@@ -403,15 +403,23 @@ const VERIFY_EVERY = 4;
 /** Progress in chunks of this many transitions. */
 export const TICK = 1 << 14;
 
-class Engine {
+class Engine implements DomainTokens {
   readonly k: Kernel;
   /** What the current transition read and changed, from the kernel's event stream. */
   private readonly watch: Watch;
   readonly tally = new Tally();
-  // Tuples, interned.
-  private readonly tupleIds = new Map<string, number>();
-  private readonly tupleStr: string[] = [];
+  // Tuples, interned by their tokens (./state StateTokens): a hash table of token lists.
+  private readonly tokens = new StateTokens(this);
+  private readonly tupleToks: Int32Array[] = [];
+  private readonly tupleHead = new Map<number, number>();
+  private readonly tupleNext: number[] = [];
   private readonly tupleHash: Array<[number, number]> = [];
+  /** Verify mode: each tuple's state string, and the tuple of each string (tokens and strings must agree both ways). */
+  private readonly tupleStr: string[] = [];
+  private readonly tupleOfStr = new Map<string, number>();
+  /** The list positions the state being tokenised names (domainTokens). */
+  private naming: number[] = [];
+  private readonly staticNames = new Map<Domain, string>();
   // (class, tuple) slots.
   private readonly slotIds = new Map<string, number>();
   readonly slotClass: number[] = [];
@@ -514,7 +522,7 @@ class Engine {
     }
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k);
     this.probeMemo = fleet.classes.map(() => []);
-    this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls).s);
+    this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls));
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
     this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
@@ -522,15 +530,36 @@ class Engine {
 
   // ---- Tuples --------------------------------------------------------------------------
 
-  private internTuple(s: string): number {
-    let t = this.tupleIds.get(s);
-    if (t === undefined) {
-      t = this.tupleStr.length;
-      this.tupleIds.set(s, t);
-      this.tupleStr.push(s);
-      this.tupleHash.push(hash2(s));
+  /** The tuple of these tokens (a copy is kept when they are new). */
+  private internTokens(toks: readonly number[]): number {
+    let h = toks.length;
+    for (let i = 0; i < toks.length; i++) h = Math.imul(h ^ toks[i]!, 0x01000193);
+    const head = this.tupleHead.get(h) ?? -1;
+    for (let t = head; t >= 0; t = this.tupleNext[t]!) {
+      const x = this.tupleToks[t]!;
+      if (x.length !== toks.length) continue;
+      let i = 0;
+      while (i < toks.length && x[i] === toks[i]) i++;
+      if (i === toks.length) return t;
     }
+    const t = this.tupleToks.length;
+    this.tupleToks.push(Int32Array.from(toks));
+    this.tupleNext.push(head);
+    this.tupleHead.set(h, t);
+    this.tupleHash.push(hash2(`tuple ${t}`));
     return t;
+  }
+
+  /** Verify mode: tuple t of group g has the state string of its tokens' first group, and no other tuple has it. */
+  private verifyTuple(t: number, g: Group, cls: number): void {
+    const s = this.tupleString(g, cls);
+    const was = this.tupleStr[t];
+    if (was === undefined) {
+      const other = this.tupleOfStr.get(s);
+      if (other !== undefined) throw new Error(`sweep: state tokens split one state string into tuples ${other} and ${t}: ${s}`);
+      this.tupleStr[t] = s;
+      this.tupleOfStr.set(s, t);
+    } else if (was !== s) throw new Error(`sweep: state tokens merged two state strings: ${was} and ${s}`);
   }
 
   private slotOf(cls: number, tuple: number): number {
@@ -541,28 +570,50 @@ class Engine {
       this.slotIds.set(key, s);
       this.slotClass.push(cls);
       this.slotTuple.push(tuple);
-      this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
+      this.slotReserve.push(this.reserve.size ? (this.reserve.get(this.reserveKey(s)) ?? 1) : 1);
       this.unused.push([]);
       this.matCount.push(0);
     }
     return s;
   }
 
-  /** A name for a slot that stays the same across restarts (class index and tuple text). */
+  /** A name for a slot that stays the same across restarts (its tokens, which start with the class; tokens are process-wide). */
   private reserveKey(slot: number): string {
-    return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
+    return this.tupleToks[this.slotTuple[slot]!]!.join(",");
   }
 
   /** The tuple of group g (class and state), the list positions it names (`held`) and those its devices' RIDs are on (`hw`, for k.instancesOn). */
-  private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
+  private tupleOf(g: Group, cls: number): { tuple: number; held: number[]; hw: number[] } {
     const held: number[] = [];
+    this.naming = held;
+    const tuple = this.internTokens(this.tokens.state(g, cls));
+    if (this.verify) this.verifyTuple(tuple, g, cls);
     const hw: number[] = [];
-    const s = `${cls}|${groupState(g, (d) => this.ref(held, d))}`;
     for (const d of g.devices) {
       const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
       if (h !== undefined && !hw.includes(h)) hw.push(h);
     }
-    return { s, held, hw };
+    return { tuple, held, hw };
+  }
+
+  /** As ref names d, in tokens (./state DomainTokens). */
+  domainTokens(d: Domain, w: StateTokens): void {
+    if (d.isStatic) {
+      let name = this.staticNames.get(d);
+      if (name === undefined) this.staticNames.set(d, (name = `S:${d.owner.id}:${d.type}`));
+      w.raw(name);
+      return;
+    }
+    const k = this.heldIndex.get(d);
+    if (k === undefined) return w.describe(d);
+    if (!this.naming.includes(k)) this.naming.push(k);
+    w.held(k);
+  }
+
+  /** The tuple's state as a string (verify mode and its messages): groupState with ref's names. */
+  private tupleString(g: Group, cls: number): string {
+    const held: number[] = [];
+    return `${cls}|${groupState(g, (d) => this.ref(held, d))}`;
   }
 
   /**
@@ -599,8 +650,8 @@ class Engine {
   /** Recompute a representative's tuple from its objects. */
   private retuple(r: Rep): void {
     this.unplace(r);
-    const { s, held, hw } = this.tupleString(r.group, r.cls);
-    r.tuple = this.internTuple(s);
+    const { tuple, held, hw } = this.tupleOf(r.group, r.cls);
+    r.tuple = tuple;
     r.held = held;
     r.hw = hw;
     this.place(r);
@@ -754,7 +805,7 @@ class Engine {
    */
   private checkAll(): void {
     for (const r of this.reps) {
-      const s = this.tupleString(r.group, r.cls).s;
+      const s = this.tupleString(r.group, r.cls);
       this.violated(r, s === this.tupleStr[r.tuple] ? null : s);
     }
   }
@@ -837,8 +888,8 @@ class Engine {
     this.begin(null);
     const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
     const g = this.k.groups.get(gid)!;
-    const { s, held, hw } = this.tupleString(g, cls);
-    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
+    const { tuple, held, hw } = this.tupleOf(g, cls);
+    const rep: Rep = { group: g, cls, inst, tuple, held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
     const reads = this.reads(inst, g);
     this.reps.push(rep);

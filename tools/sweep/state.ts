@@ -255,3 +255,162 @@ export function domainFingerprint(d: Domain): unknown[] {
 export function domainUnchanged(d: Domain, fp: unknown[]): boolean {
   return Walk.same(null, byIdKey, d, fp);
 }
+
+/**
+ * How a token list names a domain (the engine's DomainName, as tokens): push its name onto
+ * `w.out`, through w.raw (a name such as "S:<driver>:<type>"), w.held (a list position) or
+ * w.describe (its description). A method of an object, not a closure, so that optimised code
+ * calling it outlives the engine that made it.
+ */
+export interface DomainTokens {
+  domainTokens(d: Domain, w: StateTokens): void;
+}
+
+// Marks of the token grammar; interned tokens start above them.
+const NIL = 0;
+const ARR = 1;
+const MAP = 2;
+const SET = 3;
+const CLOSE = 4;
+const OBJ = 5;
+const SELF = 6;
+const REF = 7;
+const DEF = 8;
+const ID = 9;
+const DESC = 10;
+const HELD = 11;
+const TYPE = 12;
+
+/** Interned tokens, process-wide: one space for field names, string values, numbers and raw names. */
+let nextToken = 16;
+const nameTokens = new Map<string, number>();
+const stringTokens = new Map<string, number>();
+const numberTokens = new Map<number, number>();
+const rawTokens = new Map<string, number>();
+
+function intern<K>(m: Map<K, number>, k: K): number {
+  let t = m.get(k);
+  if (t === undefined) m.set(k, (t = nextToken++));
+  return t;
+}
+
+/**
+ * A group's state as a list of integers instead of a string: the Writer's walk, with every
+ * field name, primitive and mark a token, so that two states give equal lists exactly when
+ * groupState gives equal strings (it reads booleans as 1/0 and undefined as null, and so do
+ * the tokens), and hashing or comparing one allocates nothing. The compressed engine interns
+ * its tuples by them; in verify mode it checks them against the strings both ways.
+ */
+export class StateTokens {
+  /** The last list made (reused: copy what is kept). */
+  readonly out: number[] = [];
+  private seen: Domain[] = [];
+  private self: Group | null = null;
+  /** Inside a description: domains are named by id (describeDomain's byId). */
+  private byId = false;
+
+  constructor(private readonly namer: DomainTokens) {}
+
+  /** Tokens of `prefix` and groupState(g, the namer's names). */
+  state(g: Group, prefix: number): number[] {
+    this.out.length = 0;
+    this.out.push(prefix);
+    this.seen.length = 0;
+    this.self = g;
+    this.byId = false;
+    this.fields(g);
+    return this.out;
+  }
+
+  /** A raw name (as the namer's "S:..." strings). */
+  raw(name: string): void {
+    this.out.push(TYPE, intern(rawTokens, name));
+  }
+
+  /** A position of the consumer's list ("H<i>"). */
+  held(i: number): void {
+    this.out.push(HELD, i);
+  }
+
+  /** A domain's description (describeDomain's fields, "X(...)"), walked apart from the state around it. */
+  describe(d: Domain): void {
+    const { seen, self, byId } = this;
+    this.seen = [];
+    this.self = null;
+    this.byId = true;
+    this.out.push(DESC);
+    this.fields(d);
+    this.seen = seen;
+    this.self = self;
+    this.byId = byId;
+  }
+
+  private value(v: unknown): void {
+    if (v === null || v === undefined) {
+      this.out.push(NIL);
+      return;
+    }
+    switch (typeof v) {
+      case "boolean":
+        this.out.push(intern(numberTokens, v ? 1 : 0));
+        return;
+      case "number":
+        this.out.push(intern(numberTokens, v));
+        return;
+      case "string":
+        this.out.push(intern(stringTokens, v));
+        return;
+      case "object":
+        this.object(v);
+        return;
+      default:
+        this.raw(typeof v);
+    }
+  }
+
+  private object(o: object): void {
+    const out = this.out;
+    if (Array.isArray(o)) {
+      out.push(ARR);
+      for (let i = 0; i < o.length; i++) this.value(o[i]);
+      out.push(CLOSE);
+    } else if (o instanceof Map) {
+      out.push(MAP);
+      o.forEach((x, k) => {
+        this.value(k);
+        this.value(x);
+      });
+      out.push(CLOSE);
+    } else if (o instanceof Set) {
+      out.push(SET);
+      o.forEach((x) => this.value(x));
+      out.push(CLOSE);
+    } else if (isDomain(o)) {
+      const i = this.seen.indexOf(o);
+      if (i >= 0) {
+        out.push(REF, i);
+        return;
+      }
+      this.seen.push(o);
+      out.push(DEF);
+      if (this.byId) out.push(ID, intern(stringTokens, o.id));
+      else this.namer.domainTokens(o, this);
+    } else if (o === this.self) out.push(SELF);
+    else if (this.self && (o as Partial<Device>).group === this.self) this.fields(o);
+    else {
+      const id = (o as { id?: unknown }).id;
+      if (typeof id === "string") out.push(ID, intern(stringTokens, id));
+      else this.fields(o);
+    }
+  }
+
+  private fields(o: object): void {
+    this.out.push(OBJ);
+    for (const k in o) {
+      if (k === "id") continue;
+      this.out.push(intern(nameTokens, k));
+      this.value((o as Record<string, unknown>)[k]);
+    }
+    this.out.push(CLOSE);
+  }
+}
