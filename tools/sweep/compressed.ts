@@ -67,7 +67,7 @@ import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
-import { describeDomain, type DomainTokens, groupState, StateTokens } from "./state.ts";
+import { describeDomain, type DomainTokens, groupState, StateTokens, TokenCheck, TokenTable } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
 import { Watch } from "./watch.ts";
@@ -123,9 +123,14 @@ const CHECKPOINT_MIN = 256;
  * saturated at the driver's cap. Kept only for the drivers seen reading a pool, and kept up to
  * date from the domains a transition touched.
  */
+/** What Pools names a domain's description by (Engine.descId). */
+interface Describer {
+  descId(d: Domain): number;
+}
+
 class Pools {
-  private readonly counted = new Map<Domain, [string, string]>();
-  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly counted = new Map<Domain, [string, number]>();
+  private readonly counts = new Map<string, Map<number, number>>();
   private readonly lanes = new Map<string, [number, number]>();
   private readonly keys = new Map<string, string>();
   /** Bumped whenever a key changes. */
@@ -135,9 +140,10 @@ class Pools {
     private readonly drivers: ReadonlySet<string>,
     private readonly cap: Map<string, number>,
     private readonly k: Kernel,
+    private readonly describer: Describer,
   ) {}
 
-  private shift(inst: string, cap: number, desc: string, by: number): void {
+  private shift(inst: string, cap: number, desc: number, by: number): void {
     let m = this.counts.get(inst);
     if (!m) this.counts.set(inst, (m = new Map()));
     let l = this.lanes.get(inst);
@@ -150,12 +156,12 @@ class Pools {
     this.keys.delete(inst);
     this.changes++;
     if (a) {
-      const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
+      const [x, y] = pairHash(desc, Math.min(a, cap));
       l[0] = (l[0] - x) >>> 0;
       l[1] = (l[1] - y) >>> 0;
     }
     if (b) {
-      const [x, y] = hash2(`${desc}*${Math.min(b, cap)}`);
+      const [x, y] = pairHash(desc, Math.min(b, cap));
       l[0] = (l[0] + x) >>> 0;
       l[1] = (l[1] + y) >>> 0;
     }
@@ -166,7 +172,7 @@ class Pools {
     const driver = d.owner.id;
     if (!this.drivers.has(driver)) return;
     const old = this.counted.get(d);
-    const now = d.instance && this.k.domainsFinalisedTo(d.instance).has(d) ? describeDomain(d) : undefined;
+    const now = d.instance && this.k.domainsFinalisedTo(d.instance).has(d) ? this.describer.descId(d) : undefined;
     if (old && old[0] === d.instance?.id && old[1] === now) return;
     const cap = this.cap.get(driver)!;
     if (old) this.shift(old[0], cap, old[1], -1);
@@ -191,16 +197,16 @@ class Pools {
   }
 
   /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
-  static recount(domains: Iterable<Domain>, cap: number, describe: (d: Domain) => string): string {
-    const m = new Map<string, number>();
+  static recount(domains: Iterable<Domain>, cap: number, describer: Describer): string {
+    const m = new Map<number, number>();
     for (const d of domains) {
-      const desc = describe(d);
+      const desc = describer.descId(d);
       m.set(desc, (m.get(desc) ?? 0) + 1);
     }
     let x = 0;
     let y = 0;
     for (const [desc, n] of m) {
-      const [hx, hy] = hash2(`${desc}*${Math.min(n, cap)}`);
+      const [hx, hy] = pairHash(desc, Math.min(n, cap));
       x = (x + hx) >>> 0;
       y = (y + hy) >>> 0;
     }
@@ -217,6 +223,15 @@ function hash2(s: string): [number, number] {
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+/** Two independent 32-bit hashes of a pair of integers (a description's number and its count). */
+function pairHash(a: number, b: number): [number, number] {
+  let h1 = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
+  let h2 = Math.imul(b ^ 0x632be5ab, 0x27d4eb2f) ^ Math.imul(a + 0x165667b1, 0x9e3779b1);
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return [h1 >>> 0, h2 >>> 0];
@@ -410,13 +425,13 @@ class Engine implements DomainTokens {
   readonly tally = new Tally();
   // Tuples, interned by their tokens (./state StateTokens): a hash table of token lists.
   private readonly tokens = new StateTokens(this);
-  private readonly tupleToks: Int32Array[] = [];
-  private readonly tupleHead = new Map<number, number>();
-  private readonly tupleNext: number[] = [];
+  private readonly tuples = new TokenTable();
   private readonly tupleHash: Array<[number, number]> = [];
-  /** Verify mode: each tuple's state string, and the tuple of each string (tokens and strings must agree both ways). */
-  private readonly tupleStr: string[] = [];
-  private readonly tupleOfStr = new Map<string, number>();
+  /** Domain descriptions (describeDomain), interned the same way (descId). */
+  private readonly descs = new TokenTable();
+  /** Verify mode: tuples' and descriptions' strings (tokens and strings must agree both ways). */
+  private readonly tupleStr = new TokenCheck("state");
+  private readonly descStr = new TokenCheck("description");
   /** The list positions the state being tokenised names (domainTokens). */
   private naming: number[] = [];
   private readonly staticNames = new Map<Domain, string>();
@@ -438,7 +453,8 @@ class Engine implements DomainTokens {
   /** Per position of the list: the instances (indices) of the representatives with a device on it. */
   private instOn: TupleSet[] = [];
   private readonly instHash: Array<[number, number]>;
-  private descs: string[] = [];
+  /** Per position of the list: its description's number and the consumer's flags for it. */
+  private listDescs: string[] = [];
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
   private readonly poolCap = new Map<string, number>();
@@ -520,7 +536,7 @@ class Engine implements DomainTokens {
       }
       this.poolCap.set(d, max + 1);
     }
-    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k);
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k, this);
     this.probeMemo = fleet.classes.map(() => []);
     this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls));
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
@@ -530,36 +546,11 @@ class Engine implements DomainTokens {
 
   // ---- Tuples --------------------------------------------------------------------------
 
-  /** The tuple of these tokens (a copy is kept when they are new). */
-  private internTokens(toks: readonly number[]): number {
-    let h = toks.length;
-    for (let i = 0; i < toks.length; i++) h = Math.imul(h ^ toks[i]!, 0x01000193);
-    const head = this.tupleHead.get(h) ?? -1;
-    for (let t = head; t >= 0; t = this.tupleNext[t]!) {
-      const x = this.tupleToks[t]!;
-      if (x.length !== toks.length) continue;
-      let i = 0;
-      while (i < toks.length && x[i] === toks[i]) i++;
-      if (i === toks.length) return t;
-    }
-    const t = this.tupleToks.length;
-    this.tupleToks.push(Int32Array.from(toks));
-    this.tupleNext.push(head);
-    this.tupleHead.set(h, t);
-    this.tupleHash.push(hash2(`tuple ${t}`));
-    return t;
-  }
-
-  /** Verify mode: tuple t of group g has the state string of its tokens' first group, and no other tuple has it. */
-  private verifyTuple(t: number, g: Group, cls: number): void {
-    const s = this.tupleString(g, cls);
-    const was = this.tupleStr[t];
-    if (was === undefined) {
-      const other = this.tupleOfStr.get(s);
-      if (other !== undefined) throw new Error(`sweep: state tokens split one state string into tuples ${other} and ${t}: ${s}`);
-      this.tupleStr[t] = s;
-      this.tupleOfStr.set(s, t);
-    } else if (was !== s) throw new Error(`sweep: state tokens merged two state strings: ${was} and ${s}`);
+  /** The number of d's description (describeDomain, as tokens). */
+  descId(d: Domain): number {
+    const id = this.descs.intern(this.tokens.description(d));
+    if (this.verify) this.descStr.check(id, describeDomain(d));
+    return id;
   }
 
   private slotOf(cls: number, tuple: number): number {
@@ -579,15 +570,16 @@ class Engine implements DomainTokens {
 
   /** A name for a slot that stays the same across restarts (its tokens, which start with the class; tokens are process-wide). */
   private reserveKey(slot: number): string {
-    return this.tupleToks[this.slotTuple[slot]!]!.join(",");
+    return this.tuples.tokens(this.slotTuple[slot]!).join(",");
   }
 
   /** The tuple of group g (class and state), the list positions it names (`held`) and those its devices' RIDs are on (`hw`, for k.instancesOn). */
   private tupleOf(g: Group, cls: number): { tuple: number; held: number[]; hw: number[] } {
     const held: number[] = [];
     this.naming = held;
-    const tuple = this.internTokens(this.tokens.state(g, cls));
-    if (this.verify) this.verifyTuple(tuple, g, cls);
+    const tuple = this.tuples.intern(this.tokens.state(g, cls));
+    if (tuple === this.tupleHash.length) this.tupleHash.push(hash2(`tuple ${tuple}`));
+    if (this.verify) this.tupleStr.check(tuple, this.tupleString(g, cls));
     const hw: number[] = [];
     for (const d of g.devices) {
       const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
@@ -674,7 +666,7 @@ class Engine implements DomainTokens {
       const finalisedTo = (i: IommuInstance) => this.k.domainsFinalisedTo(i);
       for (const i of this.k.instances.values()) {
         if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
-        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!, this.checked.describe)};` !== this.pools.key([i.id])) {
+        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!, this)};` !== this.pools.key([i.id])) {
           throw new Error(`sweep: compression assumption violated: a transition changed a domain finalised to ${i.id} it did not touch`);
         }
       }
@@ -721,18 +713,18 @@ class Engine implements DomainTokens {
       if (!appended) for (const r of this.reps) this.retuple(r);
     }
     let from = list.length;
-    this.descs.length = list.length;
+    this.listDescs.length = list.length;
     for (let i = 0; i < list.length; i++) {
       if (touched && i < old && !touched.has(i)) continue;
-      const desc = `${describeDomain(list[i]!)}~${this.consumerFlags(i)}`;
-      if (desc !== this.descs[i]) {
-        this.descs[i] = desc;
+      const desc = `${this.descId(list[i]!)}~${this.consumerFlags(i)}`;
+      if (desc !== this.listDescs[i]) {
+        this.listDescs[i] = desc;
         from = Math.min(from, i);
       }
     }
     if (touched && this.verify) {
       list.forEach((d, i) => {
-        if (this.descs[i] !== `${this.checked.describe(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
+        if (this.listDescs[i] !== `${this.descId(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
       });
     }
     this.rollKeys(from);
@@ -744,7 +736,7 @@ class Engine implements DomainTokens {
     this.cumDesc.length = this.heldList.length;
     let d = from > 0 ? this.cumDesc[from - 1]! : "";
     for (let i = from; i < this.heldList.length; i++) {
-      d = hashKey(`${d}|${this.descs[i]}`);
+      d = hashKey(`${d}|${this.listDescs[i]}`);
       this.cumDesc[i] = d;
     }
   }
@@ -796,7 +788,7 @@ class Engine implements DomainTokens {
 
   /** Verify mode: r is where the engine has it. */
   private check(r: Rep): void {
-    this.violated(r, this.checked.changed(r, this.tupleStr[r.tuple]!));
+    this.violated(r, this.checked.changed(r, this.tupleStr.string(r.tuple)));
   }
 
   /**
@@ -806,12 +798,12 @@ class Engine implements DomainTokens {
   private checkAll(): void {
     for (const r of this.reps) {
       const s = this.tupleString(r.group, r.cls);
-      this.violated(r, s === this.tupleStr[r.tuple] ? null : s);
+      this.violated(r, s === this.tupleStr.string(r.tuple) ? null : s);
     }
   }
 
   private violated(r: Rep, now: string | null): void {
-    if (now !== null) throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${now}`);
+    if (now !== null) throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr.string(r.tuple)} -> ${now}`);
   }
 
   /** Start watching a transition. */
@@ -1048,7 +1040,7 @@ class Engine implements DomainTokens {
     for (const r of [...this.heldReps]) this.retuple(r);
     this.occSets = [];
     this.instOn = [];
-    this.descs = [];
+    this.listDescs = [];
     this.cumDesc = [];
     this.refreshConsumer();
     this.verShared++;

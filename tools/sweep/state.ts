@@ -322,6 +322,16 @@ export class StateTokens {
     return this.out;
   }
 
+  /** Tokens of describeDomain(d). */
+  description(d: Domain): number[] {
+    this.out.length = 0;
+    this.seen.length = 0;
+    this.self = null;
+    this.byId = false;
+    this.describe(d);
+    return this.out;
+  }
+
   /** A raw name (as the namer's "S:..." strings). */
   raw(name: string): void {
     this.out.push(TYPE, intern(rawTokens, name));
@@ -412,5 +422,67 @@ export class StateTokens {
       this.value((o as Record<string, unknown>)[k]);
     }
     this.out.push(CLOSE);
+  }
+}
+
+/** Token lists interned as small integers, in order of first sight (a hash table: equal lists, equal numbers). */
+export class TokenTable {
+  private readonly lists: Int32Array[] = [];
+  private readonly head = new Map<number, number>();
+  private readonly next: number[] = [];
+
+  /** The number of `toks` (a copy is kept when they are new). */
+  intern(toks: readonly number[]): number {
+    let h = toks.length;
+    for (let i = 0; i < toks.length; i++) h = Math.imul(h ^ toks[i]!, 0x01000193);
+    const first = this.head.get(h) ?? -1;
+    for (let t = first; t >= 0; t = this.next[t]!) {
+      const x = this.lists[t]!;
+      if (x.length !== toks.length) continue;
+      let i = 0;
+      while (i < toks.length && x[i] === toks[i]) i++;
+      if (i === toks.length) return t;
+    }
+    const t = this.lists.length;
+    this.lists.push(Int32Array.from(toks));
+    this.next.push(first);
+    this.head.set(h, t);
+    return t;
+  }
+
+  /** How many lists are interned. */
+  get size(): number {
+    return this.lists.length;
+  }
+
+  /** The tokens of number t. */
+  tokens(t: number): Int32Array {
+    return this.lists[t]!;
+  }
+}
+
+/**
+ * Verify mode: the strings of the lists a TokenTable interns, both ways, so that tokens that
+ * would merge two different strings, or split one, are caught.
+ */
+export class TokenCheck {
+  private readonly strs: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly what: string) {}
+
+  check(id: number, s: string): void {
+    const was = this.strs[id];
+    if (was === undefined) {
+      const other = this.ids.get(s);
+      if (other !== undefined) throw new Error(`sweep: ${this.what} tokens split one string into ${other} and ${id}: ${s}`);
+      this.strs[id] = s;
+      this.ids.set(s, id);
+    } else if (was !== s) throw new Error(`sweep: ${this.what} tokens merged two strings: ${was} and ${s}`);
+  }
+
+  /** The string of number id (checked before). */
+  string(id: number): string {
+    return this.strs[id]!;
   }
 }

@@ -3,15 +3,14 @@
  * checking every representative after every transition costs a walk that compares, not the
  * making of every state string. Per representative, the fingerprint of its state
  * (./state stateFingerprint) taken when its string was last found equal to the one the engine
- * keeps; per domain, its description and the fingerprint of that. A fingerprint that still
- * matches proves the string unchanged; one that does not sends the check to the string.
+ * keeps. A fingerprint that still matches proves the string unchanged; one that does not sends
+ * the check to the string. (Domain descriptions are checked by the engine's description tokens.)
  */
-import type { Domain, Group } from "../../lib/model.ts";
-import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, stateFingerprint, stateUnchanged } from "./state.ts";
+import type { Group } from "../../lib/model.ts";
+import { type DomainKey, stateFingerprint, stateUnchanged } from "./state.ts";
 
 export class Verified<R extends { readonly group: Group }> {
   private readonly states = new Map<R, { fp: unknown[]; s: string }>();
-  private readonly descs = new WeakMap<Domain, { fp: unknown[]; s: string }>();
 
   constructor(
     /** What the engine names a domain by, as ./state DomainKey. */
@@ -19,15 +18,6 @@ export class Verified<R extends { readonly group: Group }> {
     /** A representative's state string, made from its objects now. */
     private readonly stateOf: (r: R) => string,
   ) {}
-
-  /** describeDomain(d), made again only when the domain may have changed. */
-  readonly describe = (d: Domain): string => {
-    const c = this.descs.get(d);
-    if (c && domainUnchanged(d, c.fp)) return c.s;
-    const s = describeDomain(d);
-    this.descs.set(d, { fp: domainFingerprint(d), s });
-    return s;
-  };
 
   /**
    * r's state now if it is not `was`, else null. The fingerprint is trusted only against the
