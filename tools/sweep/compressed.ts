@@ -429,9 +429,8 @@ class Engine implements DomainTokens {
   private readonly tupleHash: Array<[number, number]> = [];
   /** Domain descriptions (describeDomain), interned the same way (descId). */
   private readonly descs = new TokenTable();
-  /** Verify mode: tuples' and descriptions' strings (tokens and strings must agree both ways). */
+  /** Verify mode: tuples' strings (tokens and strings must agree both ways). */
   private readonly tupleStr = new TokenCheck("state");
-  private readonly descStr = new TokenCheck("description");
   /** The list positions the state being tokenised names (domainTokens). */
   private naming: number[] = [];
   private readonly staticNames = new Map<Domain, string>();
@@ -548,10 +547,11 @@ class Engine implements DomainTokens {
 
   /** The number of d's description (describeDomain, as tokens). */
   descId(d: Domain): number {
-    const id = this.descs.intern(this.tokens.description(d));
-    if (this.verify) this.descStr.check(id, describeDomain(d));
-    return id;
+    return this.verify ? this.checked.descId(d, this.descIdOf) : this.descs.intern(this.tokens.description(d));
   }
+
+  /** descId without verify's checks (for it to call: a closure, so verify mode only). */
+  private readonly descIdOf = (d: Domain): number => this.descs.intern(this.tokens.description(d));
 
   private slotOf(cls: number, tuple: number): number {
     const key = `${cls}:${tuple}`;

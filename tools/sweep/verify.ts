@@ -4,13 +4,15 @@
  * making of every state string. Per representative, the fingerprint of its state
  * (./state stateFingerprint) taken when its string was last found equal to the one the engine
  * keeps. A fingerprint that still matches proves the string unchanged; one that does not sends
- * the check to the string. (Domain descriptions are checked by the engine's description tokens.)
+ * the check to the string. Per domain, likewise, the number of its description.
  */
-import type { Group } from "../../lib/model.ts";
-import { type DomainKey, stateFingerprint, stateUnchanged } from "./state.ts";
+import type { Domain, Group } from "../../lib/model.ts";
+import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, stateFingerprint, stateUnchanged, TokenCheck } from "./state.ts";
 
 export class Verified<R extends { readonly group: Group }> {
   private readonly states = new Map<R, { fp: unknown[]; s: string }>();
+  private readonly descs = new WeakMap<Domain, { fp: unknown[]; id: number }>();
+  private readonly descStr = new TokenCheck("description");
 
   constructor(
     /** What the engine names a domain by, as ./state DomainKey. */
@@ -18,6 +20,20 @@ export class Verified<R extends { readonly group: Group }> {
     /** A representative's state string, made from its objects now. */
     private readonly stateOf: (r: R) => string,
   ) {}
+
+  /**
+   * The number of d's description: made by `id` (from tokens) and checked against
+   * describeDomain(d) both ways (./state TokenCheck) whenever the domain may have changed since
+   * it was last checked, else the number then.
+   */
+  descId(d: Domain, id: (d: Domain) => number): number {
+    const c = this.descs.get(d);
+    if (c && domainUnchanged(d, c.fp)) return c.id;
+    const n = id(d);
+    this.descStr.check(n, describeDomain(d));
+    this.descs.set(d, { fp: domainFingerprint(d), id: n });
+    return n;
+  }
 
   /**
    * r's state now if it is not `was`, else null. The fingerprint is trusted only against the
