@@ -473,22 +473,34 @@ class Engine implements DomainTokens {
   private readonly probeMemo: Array<ProbeMemo[]>;
   private readonly requestMemo = new Map<string, RequestMemo[]>();
   private readonly classCache = new FitCache<ProbeMemo>();
-  /** Memos by id, and how many twins each counts for. */
+  /** Memos by id, and how many twins each counts for (settled from the counting loops' counters). */
   private readonly probeById: ProbeMemo[] = [];
-  private probeHits: Int32Array = new Int32Array(64);
+  private readonly probeHits: number[] = [];
   private readonly requestById: RequestMemo[] = [];
-  private requestHits: Int32Array = new Int32Array(64);
+  private readonly requestHits: number[] = [];
   /**
    * The counting loops' tables (probeFastRun, requestFastRun), valid until the next simulated
-   * transition or consumer context (which empty them): per class, the id of the probe memo its
-   * groups are counted with, or -1; per slot, the id of the request memo and how many more of
-   * its groups may be counted with it before the slow path must look (0: look now).
+   * transition or consumer context (which empty them). Each loop counts into one counter per
+   * group, indexed by what it reads first (class, slot): an increment that waits on a second
+   * lookup costs twice as much. The counts go to the memos (settle) before the table changes.
+   * - probe: per class, the id of the probe memo its groups are counted with, or -1, and how
+   *   many were counted with it since it was set (probeCount);
+   * - request: per slot, the id of the request memo (requestFast), the groups counted so far
+   *   (requestUsed, from requestBase when it was set) and up to where they may be counted
+   *   before the slow path must look (requestLimit: equal to used, look now).
    */
   private readonly probeFast: Int32Array;
+  private readonly probeCount: Int32Array;
   /** Per probe memo id, its slot. */
   private probeSlot: Int32Array = new Int32Array(64);
   private requestFast = new Int32Array(0);
-  private requestCredit = new Int32Array(0);
+  private requestUsed = new Int32Array(0);
+  private requestBase = new Int32Array(0);
+  private requestLimit = new Int32Array(0);
+  /** Slots whose table entry is set (to settle). */
+  private readonly requestSet: number[] = [];
+  /** Per slot, its groups not yet served (as of the last settle). */
+  private remaining = new Int32Array(0);
   /** Instance index of each class. */
   private readonly classInst: Int32Array;
   /**
@@ -541,6 +553,7 @@ class Engine implements DomainTokens {
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
     this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
+    this.probeCount = new Int32Array(fleet.classes.length);
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -945,6 +958,7 @@ class Engine implements DomainTokens {
   probeAll(slotOfGroup: Int32Array): void {
     const n = this.classOf.length;
     for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0), slotOfGroup));
+    this.probeSettle();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
@@ -967,13 +981,14 @@ class Engine implements DomainTokens {
   private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
     const classOf = this.classOf;
     const fast = this.probeFast;
-    const hits = this.probeHits;
+    const count = this.probeCount;
     const slotOfMemo = this.probeSlot;
     let j = from;
     for (; j < to; j++) {
-      const id = fast[classOf[j]!]!;
+      const c = classOf[j]!;
+      const id = fast[c]!;
       if (id < 0) break;
-      hits[id]!++;
+      count[c]!++;
       slotOfGroup[j] = slotOfMemo[id]!;
     }
     return j;
@@ -985,14 +1000,27 @@ class Engine implements DomainTokens {
     const memo = this.probeLookup(cls, this.classInst[cls]!);
     if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
       this.probeFast[cls] = memo.id;
-      this.probeHits[memo.id]!++;
+      this.probeCount[cls]!++;
       this.memoised++;
       slotOfGroup[j] = memo.slot;
       return;
     }
     slotOfGroup[j] = this.probeMiss(j, cls, memo);
     // What the table was filled from may have changed.
+    this.probeSettle();
     this.probeFast.fill(-1);
+  }
+
+  /** Give the probe memos the groups counted with them. */
+  private probeSettle(): void {
+    const fast = this.probeFast;
+    const count = this.probeCount;
+    for (let c = 0; c < fast.length; c++) {
+      if (count[c]) {
+        this.probeHits[fast[c]!]! += count[c]!;
+        count[c] = 0;
+      }
+    }
   }
 
   /**
@@ -1012,7 +1040,7 @@ class Engine implements DomainTokens {
         const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, id: this.probeById.length, req, slot };
         this.probeMemo[cls]!.push(m);
         this.probeById.push(m);
-        this.probeHits = room(this.probeHits, m.id);
+        this.probeHits.push(0);
         this.probeSlot = room(this.probeSlot, m.id);
         this.probeSlot[m.id] = slot;
         this.classCache.forget(cls);
@@ -1044,7 +1072,7 @@ class Engine implements DomainTokens {
     this.cumDesc = [];
     this.refreshConsumer();
     this.verShared++;
-    this.requestCredit.fill(0);
+    this.requestClear();
   }
 
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
@@ -1094,18 +1122,23 @@ class Engine implements DomainTokens {
     // Groups per slot: its representatives and the twins counted with its probe memos.
     const remaining = Int32Array.from(this.matCount);
     for (const m of this.probeById) remaining[m.slot]! += this.probeHits[m.id]!;
-    this.requestFast = new Int32Array(this.slotClass.length);
-    this.requestCredit = new Int32Array(this.slotClass.length);
+    this.remaining = remaining;
+    const slots = this.slotClass.length;
+    this.requestFast = new Int32Array(slots);
+    this.requestUsed = new Int32Array(slots);
+    this.requestBase = new Int32Array(slots);
+    this.requestLimit = new Int32Array(slots);
     this.newContext();
     this.inCtx = 0;
     const n = slotOfGroup.length;
-    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup, remaining));
+    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup));
+    this.requestClear();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
-  private requestRun(from: number, to: number, slotOfGroup: Int32Array, remaining: Int32Array): number {
+  private requestRun(from: number, to: number, slotOfGroup: Int32Array): number {
     const contextSize = this.exp.contextSize;
     for (let j = from; ; ) {
       if (contextSize && this.inCtx === contextSize) {
@@ -1113,58 +1146,75 @@ class Engine implements DomainTokens {
         this.inCtx = 0;
       }
       const end = contextSize ? Math.min(to, j + contextSize - this.inCtx) : to;
-      const k = this.requestFastRun(j, end, slotOfGroup, remaining);
+      const k = this.requestFastRun(j, end, slotOfGroup);
       this.memoised += k - j;
       this.inCtx += k - j;
       if (k === to) return to;
       if (k < end) {
         this.inCtx++;
-        this.requestSlow(k, slotOfGroup[k]!, remaining);
+        this.requestSlow(k, slotOfGroup[k]!);
         j = k + 1;
       } else j = k;
     }
   }
 
   /**
-   * Count groups from..to-1 while their slot has credit in the table (requestCredit); returns
+   * Count groups from..to-1 while their slot has room in the table (requestLimit); returns
    * the first group whose slot has none. Only typed arrays, as probeFastRun.
    */
-  private requestFastRun(from: number, to: number, slotOfGroup: Int32Array, remaining: Int32Array): number {
-    const credit = this.requestCredit;
-    const fast = this.requestFast;
-    const hits = this.requestHits;
+  private requestFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
+    const used = this.requestUsed;
+    const limit = this.requestLimit;
     let j = from;
     for (; j < to; j++) {
       const s = slotOfGroup[j]!;
-      const c = credit[s]!;
-      if (c === 0) break;
-      credit[s] = c - 1;
-      remaining[s]!--;
-      hits[fast[s]!]!++;
+      const u = used[s]!;
+      if (u === limit[s]) break;
+      used[s] = u + 1;
     }
     return j;
   }
 
   /**
-   * Group j's slot has no credit: look its memos up, and count it with one (filling the table
-   * with how many more of the slot's groups may be: while more remain than unused
+   * Group j's slot has no room: look its memos up, and count it with one (setting the table to
+   * let as many more of the slot's groups be counted as remain beyond its unused
    * representatives, so that the last ones take those), or run its request.
    */
-  private requestSlow(j: number, slot: number, remaining: Int32Array): void {
+  private requestSlow(j: number, slot: number): void {
+    this.requestSettle(slot);
     const inst = this.classInst[this.slotClass[slot]!]!;
     const memo = this.requestLookup(slot, inst);
     const pool = this.unused[slot]!;
-    const left = remaining[slot]!--;
+    const left = this.remaining[slot]!--;
     if (memo && pool.length <= left - 1) {
       this.requestHits[memo.id]!++;
       this.memoised++;
       this.requestFast[slot] = memo.id;
-      this.requestCredit[slot] = left - 1 - pool.length;
+      this.requestLimit[slot] = this.requestUsed[slot]! + left - 1 - pool.length;
+      this.requestSet.push(slot);
       return;
     }
     this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
-    // What the table was filled from may have changed.
-    this.requestCredit.fill(0);
+    // What the table was set from may have changed.
+    this.requestClear();
+  }
+
+  /** Give slot s's request memo the groups counted with it since it was set. */
+  private requestSettle(s: number): void {
+    const d = this.requestUsed[s]! - this.requestBase[s]!;
+    if (d === 0) return;
+    this.requestHits[this.requestFast[s]!]! += d;
+    this.remaining[s]! -= d;
+    this.requestBase[s] = this.requestUsed[s]!;
+  }
+
+  /** Settle every slot set, and empty the table. */
+  private requestClear(): void {
+    for (const s of this.requestSet) {
+      this.requestSettle(s);
+      this.requestLimit[s] = this.requestUsed[s]!;
+    }
+    this.requestSet.length = 0;
   }
 
   /**
@@ -1223,7 +1273,7 @@ class Engine implements DomainTokens {
         if (!list) this.requestMemo.set(memoKey, (list = []));
         list.push(m);
         this.requestById.push(m);
-        this.requestHits = room(this.requestHits, m.id);
+        this.requestHits.push(0);
         this.slotCache.forget(slot);
       } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
         throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
