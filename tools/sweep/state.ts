@@ -299,12 +299,17 @@ function intern<K>(m: Map<K, number>, k: K): number {
  * field name, primitive and mark a token, so that two states give equal lists exactly when
  * groupState gives equal strings (it reads booleans as 1/0 and undefined as null, and so do
  * the tokens), and hashing or comparing one allocates nothing. The compressed engine interns
- * its tuples by them; in verify mode it checks them against the strings both ways.
+ * its tuples by them; in verify mode it checks them against the strings both ways. The walk
+ * allocates nothing either (one buffer, reused): it runs on every simulated transition.
  */
 export class StateTokens {
-  /** The last list made (reused: copy what is kept). */
-  readonly out: number[] = [];
-  private seen: Domain[] = [];
+  /** The last list made: buf[0..n-1] (reused: copy what is kept). */
+  buf = new Int32Array(256);
+  n = 0;
+  /** Domains numbered so far ($i), from `base` on: a description numbers its own from 0. */
+  private readonly seen: Domain[] = [];
+  private seenN = 0;
+  private base = 0;
   private self: Group | null = null;
   /** Inside a description: domains are named by id (describeDomain's byId). */
   private byId = false;
@@ -312,63 +317,77 @@ export class StateTokens {
   constructor(private readonly namer: DomainTokens) {}
 
   /** Tokens of `prefix` and groupState(g, the namer's names). */
-  state(g: Group, prefix: number): number[] {
-    this.out.length = 0;
-    this.out.push(prefix);
-    this.seen.length = 0;
+  state(g: Group, prefix: number): this {
+    this.n = 0;
+    this.put(prefix);
+    this.seenN = this.base = 0;
     this.self = g;
     this.byId = false;
     this.fields(g);
-    return this.out;
+    this.seen.fill(null as unknown as Domain, 0, this.seenN);
+    return this;
   }
 
   /** Tokens of describeDomain(d). */
-  description(d: Domain): number[] {
-    this.out.length = 0;
-    this.seen.length = 0;
+  description(d: Domain): this {
+    this.n = 0;
+    this.seenN = this.base = 0;
     this.self = null;
     this.byId = false;
     this.describe(d);
-    return this.out;
+    this.seen.fill(null as unknown as Domain, 0, this.seenN);
+    return this;
   }
 
   /** A raw name (as the namer's "S:..." strings). */
   raw(name: string): void {
-    this.out.push(TYPE, intern(rawTokens, name));
+    this.put(TYPE);
+    this.put(intern(rawTokens, name));
   }
 
   /** A position of the consumer's list ("H<i>"). */
   held(i: number): void {
-    this.out.push(HELD, i);
+    this.put(HELD);
+    this.put(i);
   }
 
   /** A domain's description (describeDomain's fields, "X(...)"), walked apart from the state around it. */
   describe(d: Domain): void {
-    const { seen, self, byId } = this;
-    this.seen = [];
+    const { base, self, byId } = this;
+    this.base = this.seenN;
     this.self = null;
     this.byId = true;
-    this.out.push(DESC);
+    this.put(DESC);
     this.fields(d);
-    this.seen = seen;
+    this.seenN = this.base;
+    this.base = base;
     this.self = self;
     this.byId = byId;
   }
 
+  private put(t: number): void {
+    if (this.n === this.buf.length) {
+      const b = new Int32Array(2 * this.n);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = t;
+  }
+
   private value(v: unknown): void {
     if (v === null || v === undefined) {
-      this.out.push(NIL);
+      this.put(NIL);
       return;
     }
     switch (typeof v) {
       case "boolean":
-        this.out.push(intern(numberTokens, v ? 1 : 0));
+        this.put(intern(numberTokens, v ? 1 : 0));
         return;
       case "number":
-        this.out.push(intern(numberTokens, v));
+        this.put(intern(numberTokens, v));
         return;
       case "string":
-        this.out.push(intern(stringTokens, v));
+        this.put(intern(stringTokens, v));
         return;
       case "object":
         this.object(v);
@@ -379,49 +398,56 @@ export class StateTokens {
   }
 
   private object(o: object): void {
-    const out = this.out;
     if (Array.isArray(o)) {
-      out.push(ARR);
+      this.put(ARR);
       for (let i = 0; i < o.length; i++) this.value(o[i]);
-      out.push(CLOSE);
+      this.put(CLOSE);
     } else if (o instanceof Map) {
-      out.push(MAP);
-      o.forEach((x, k) => {
-        this.value(k);
-        this.value(x);
-      });
-      out.push(CLOSE);
-    } else if (o instanceof Set) {
-      out.push(SET);
-      o.forEach((x) => this.value(x));
-      out.push(CLOSE);
-    } else if (isDomain(o)) {
-      const i = this.seen.indexOf(o);
-      if (i >= 0) {
-        out.push(REF, i);
-        return;
+      this.put(MAP);
+      if (o.size) {
+        for (const [k, x] of o) {
+          this.value(k);
+          this.value(x);
+        }
       }
-      this.seen.push(o);
-      out.push(DEF);
-      if (this.byId) out.push(ID, intern(stringTokens, o.id));
-      else this.namer.domainTokens(o, this);
-    } else if (o === this.self) out.push(SELF);
+      this.put(CLOSE);
+    } else if (o instanceof Set) {
+      this.put(SET);
+      if (o.size) for (const x of o) this.value(x);
+      this.put(CLOSE);
+    } else if (isDomain(o)) {
+      for (let i = this.base; i < this.seenN; i++) {
+        if (this.seen[i] === o) {
+          this.put(REF);
+          this.put(i - this.base);
+          return;
+        }
+      }
+      this.seen[this.seenN++] = o;
+      this.put(DEF);
+      if (this.byId) {
+        this.put(ID);
+        this.put(intern(stringTokens, o.id));
+      } else this.namer.domainTokens(o, this);
+    } else if (o === this.self) this.put(SELF);
     else if (this.self && (o as Partial<Device>).group === this.self) this.fields(o);
     else {
       const id = (o as { id?: unknown }).id;
-      if (typeof id === "string") out.push(ID, intern(stringTokens, id));
-      else this.fields(o);
+      if (typeof id === "string") {
+        this.put(ID);
+        this.put(intern(stringTokens, id));
+      } else this.fields(o);
     }
   }
 
   private fields(o: object): void {
-    this.out.push(OBJ);
+    this.put(OBJ);
     for (const k in o) {
       if (k === "id") continue;
-      this.out.push(intern(nameTokens, k));
+      this.put(intern(nameTokens, k));
       this.value((o as Record<string, unknown>)[k]);
     }
-    this.out.push(CLOSE);
+    this.put(CLOSE);
   }
 }
 
@@ -431,20 +457,21 @@ export class TokenTable {
   private readonly head = new Map<number, number>();
   private readonly next: number[] = [];
 
-  /** The number of `toks` (a copy is kept when they are new). */
-  intern(toks: readonly number[]): number {
-    let h = toks.length;
-    for (let i = 0; i < toks.length; i++) h = Math.imul(h ^ toks[i]!, 0x01000193);
+  /** The number of the list w made last (a copy is kept when it is new). */
+  intern(w: StateTokens): number {
+    const { buf, n } = w;
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const first = this.head.get(h) ?? -1;
     for (let t = first; t >= 0; t = this.next[t]!) {
       const x = this.lists[t]!;
-      if (x.length !== toks.length) continue;
+      if (x.length !== n) continue;
       let i = 0;
-      while (i < toks.length && x[i] === toks[i]) i++;
-      if (i === toks.length) return t;
+      while (i < n && x[i] === buf[i]) i++;
+      if (i === n) return t;
     }
     const t = this.lists.length;
-    this.lists.push(Int32Array.from(toks));
+    this.lists.push(buf.slice(0, n));
     this.next.push(first);
     this.head.set(h, t);
     return t;
