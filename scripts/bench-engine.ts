@@ -15,7 +15,8 @@
  * is 160,000 transitions for the per-device engine on the 10^6 cell but about 1,300 for the sweep engine, whose
  * measured run then spent half its time having its code optimised (12 runs of that cell in one
  * process: 325, 282, 228, ... 107 ms), while the floor's µs per transition comes from a per-device
- * run of 1.6 million transitions, its code optimised within its first few thousand.)
+ * run of 1.6 million transitions, its code optimised within its first few thousand. And the
+ * engine ran after the per-device run, so its CPU included collecting that run's garbage.)
  */
 import * as path from "node:path";
 import { type Experiment, type Fleet, loadExperiment, makeFleet, resolveExperiment, sweepCells } from "../tools/sweep/index.ts";
@@ -95,8 +96,10 @@ function compare(exp: Experiment, cells = sweepCells(exp), warmDevices = 2_000):
   warmUp(warm, warmFleets, "reference", cells);
   warmUp(warm, warmFleets, "compressed", cells);
   const fleets = fleetsOf(exp);
-  const perDevice = run(exp, fleets, "reference", cells);
+  // The engine first: measured after the per-device run it paid for that run's garbage (1.4 GB
+  // left for the 10^6 cell, which made each young-generation collection cost 10-40 ms).
   const engine = run(exp, fleets, "compressed", cells);
+  const perDevice = run(exp, fleets, "reference", cells);
   const transitions = perDevice.results.reduce((a, r) => a + r.stats.simulated, 0);
   const libUsPerTransition = (perDevice.ms * 1000) / transitions;
   let floorUs = 0;

@@ -471,7 +471,8 @@ class Engine implements DomainTokens {
   private readonly heldIds = new Map<string, number>();
   // Remembered transitions.
   private readonly probeMemo: Array<ProbeMemo[]>;
-  private readonly requestMemo = new Map<string, RequestMemo[]>();
+  /** Per slot, per fixed part of the consumer context (ctxFixed): the remembered requests. */
+  private readonly requestMemo: Array<Map<string, RequestMemo[]>> = [];
   private readonly classCache = new FitCache<ProbeMemo>();
   /** Memos by id, and how many twins each counts for (settled from the counting loops' counters). */
   private readonly probeById: ProbeMemo[] = [];
@@ -1111,7 +1112,7 @@ class Engine implements DomainTokens {
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
     const deps: TupleSet[] = [];
-    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo.get(`${slot}|${this.ctxFixed}`), inst, true, deps), deps);
+    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
   }
 
   /** Groups served in the current consumer context. */
@@ -1224,7 +1225,7 @@ class Engine implements DomainTokens {
   private requestMiss(j: number, slot: number, inst: number, memo: RequestMemo | undefined, spare: Rep | null): void {
     if (spare && this.verify) this.check(spare);
     const rep = spare ?? this.late(j, slot);
-    const memoKey = `${slot}|${this.ctxFixed}`;
+    const ctxFixed = this.ctxFixed;
     const before = this.sharedState();
     const lenBefore = this.heldList.length;
     const descBefore = this.cumDesc.slice();
@@ -1269,8 +1270,9 @@ class Engine implements DomainTokens {
         id: this.requestById.length,
       };
       if (!memo) {
-        let list = this.requestMemo.get(memoKey);
-        if (!list) this.requestMemo.set(memoKey, (list = []));
+        const bySlot = (this.requestMemo[slot] ??= new Map());
+        let list = bySlot.get(ctxFixed);
+        if (!list) bySlot.set(ctxFixed, (list = []));
         list.push(m);
         this.requestById.push(m);
         this.requestHits.push(0);
@@ -1287,7 +1289,7 @@ class Engine implements DomainTokens {
   /** Count the remembered transitions into the tally. */
   flush(): void {
     for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, this.probeHits[m.id]);
-    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, this.requestHits[m.id]);
+    for (const m of this.requestById) for (const r of m.reqs) this.tally.add("attach", r, this.requestHits[m.id]);
   }
 }
 

@@ -50,7 +50,12 @@ export class Watch implements KernelObserver {
     this.on = true;
     this.group = g;
     // Clearing a Set allocates a new table even when it is empty.
-    for (const s of [this.behind, this.pools, this.added, this.dirty, this.touched, this.changedGroups]) if (s.size) s.clear();
+    if (this.behind.size) this.behind.clear();
+    if (this.pools.size) this.pools.clear();
+    if (this.added.size) this.added.clear();
+    if (this.dirty.size) this.dirty.clear();
+    if (this.touched.size) this.touched.clear();
+    if (this.changedGroups.size) this.changedGroups.clear();
     this.asked.length = 0;
     this.askedKind.length = 0;
     this.scanned = false;
