@@ -520,14 +520,26 @@ class Engine implements DomainTokens {
   /** Simulated transitions that changed the shared state (no twin can be counted with them). */
   private changers = 0;
 
+  /**
+   * What the engine reads of the experiment, copied: an experiment object made elsewhere (a
+   * spread copy: another hidden class) would change the type V8 knows of such a field, and with
+   * it throw away the code optimised for this class.
+   */
+  private readonly contextSize: number;
+  private readonly vfioType: Experiment["vfioType"];
+  private readonly domainsPerContext: number;
+
   constructor(
-    readonly exp: Experiment,
+    exp: Experiment,
     readonly fleet: Fleet,
     readonly cell: Cell,
     private readonly reserve: Map<string, number>,
     private readonly verify: boolean,
     private readonly tick: (n: number) => void,
   ) {
+    this.contextSize = exp.contextSize;
+    this.vfioType = exp.vfioType;
+    this.domainsPerContext = exp.domainsPerContext;
     const drivers = new Set(fleet.instances.map((i) => i.driver));
     for (const d of drivers) {
       const model = allDrivers.get(d);
@@ -1061,7 +1073,7 @@ class Engine implements DomainTokens {
   private newContext(): void {
     // Those about to be re-tupled are checked first (their change would be taken in).
     if (this.verify) for (const r of this.heldReps) this.check(r);
-    this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
+    this.ctx = new ConsumerContext(this.cell.consumer, this.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
     this.heldIds.clear();
@@ -1140,7 +1152,7 @@ class Engine implements DomainTokens {
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
   private requestRun(from: number, to: number, slotOfGroup: Int32Array): number {
-    const contextSize = this.exp.contextSize;
+    const contextSize = this.contextSize;
     for (let j = from; ; ) {
       if (contextSize && this.inCtx === contextSize) {
         this.newContext();
@@ -1282,7 +1294,7 @@ class Engine implements DomainTokens {
       }
     }
     for (const r of reqs) this.tally.add("attach", r);
-    checkLimit(this.ctx!, this.exp.domainsPerContext);
+    checkLimit(this.ctx!, this.domainsPerContext);
     this.k.log.length = 0;
   }
 
