@@ -244,6 +244,17 @@ function hashKey(s: string): string {
 
 const byNumber = (a: number, b: number): number => a - b;
 
+/**
+ * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
+ * (Array.map copies their elements kind, and code optimised for one kind is thrown away when
+ * the other comes).
+ */
+function listOf<T>(n: number, make: (i: number) => T): T[] {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(make(i));
+  return a;
+}
+
 /** `a`, or a copy twice as long when index `i` is past its end. */
 function room(a: Int32Array, i: number): Int32Array {
   if (i < a.length) return a;
@@ -550,8 +561,8 @@ class Engine implements DomainTokens {
     this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
     this.watch.domains = this.k.domains;
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
-    this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
-    this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
+    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash));
+    this.instHash = listOf(fleet.instances.length, (i) => hash2(`instance ${i}`));
     for (const d of drivers) {
       let max = 64;
       for (const i of fleet.instances) {
@@ -561,7 +572,7 @@ class Engine implements DomainTokens {
       this.poolCap.set(d, max + 1);
     }
     this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k, this);
-    this.probeMemo = fleet.classes.map(() => []);
+    this.probeMemo = listOf(fleet.classes.length, (): ProbeMemo[] => []);
     this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls));
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
