@@ -294,6 +294,18 @@ function intern<K>(m: Map<K, number>, k: K): number {
   return t;
 }
 
+/** Tokens of the integers 0..255 (booleans are 0 and 1), looked up without the Map; 0: not yet interned. */
+const smallTokens = new Int32Array(256);
+
+function numberToken(v: number): number {
+  if (v >= 0 && v < 256 && (v | 0) === v) {
+    const t = smallTokens[v]!;
+    if (t !== 0) return t;
+    return (smallTokens[v] = intern(numberTokens, v));
+  }
+  return intern(numberTokens, v);
+}
+
 /**
  * A group's state as a list of integers instead of a string: the Writer's walk, with every
  * field name, primitive and mark a token, so that two states give equal lists exactly when
@@ -381,10 +393,10 @@ export class StateTokens {
     }
     switch (typeof v) {
       case "boolean":
-        this.put(intern(numberTokens, v ? 1 : 0));
+        this.put(numberToken(v ? 1 : 0));
         return;
       case "number":
-        this.put(intern(numberTokens, v));
+        this.put(numberToken(v));
         return;
       case "string":
         this.put(intern(stringTokens, v));
