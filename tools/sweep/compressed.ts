@@ -117,17 +117,17 @@ export class GroupingDoesNotPay extends Error {
 const PAYS_BELOW = 8;
 const CHECKPOINT_MIN = 256;
 
+/** What Pools names a domain's description by (Engine.descId). */
+interface Describer {
+  descId(d: Domain): number;
+}
+
 /**
  * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
  * instance: the domains finalised to it, as a multiset of descriptions with each count
  * saturated at the driver's cap. Kept only for the drivers seen reading a pool, and kept up to
  * date from the domains a transition touched.
  */
-/** What Pools names a domain's description by (Engine.descId). */
-interface Describer {
-  descId(d: Domain): number;
-}
-
 class Pools {
   private readonly counted = new Map<Domain, [string, number]>();
   private readonly counts = new Map<string, Map<number, number>>();
@@ -262,6 +262,7 @@ function room(a: Int32Array, i: number): Int32Array {
   b.set(a);
   return b;
 }
+
 const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
 const unavailable = (r: Req): boolean => r.outcome === "unavailable";
 
@@ -444,7 +445,6 @@ class Engine implements DomainTokens {
   private readonly tupleStr = new TokenCheck("state");
   /** The list positions the state being tokenised names (domainTokens). */
   private naming: number[] = [];
-  private readonly staticNames = new Map<Domain, string>();
   // (class, tuple) slots.
   private readonly slotIds = new Map<string, number>();
   readonly slotClass: number[] = [];
@@ -627,12 +627,7 @@ class Engine implements DomainTokens {
 
   /** As ref names d, in tokens (./state DomainTokens). */
   domainTokens(d: Domain, w: StateTokens): void {
-    if (d.isStatic) {
-      let name = this.staticNames.get(d);
-      if (name === undefined) this.staticNames.set(d, (name = `S:${d.owner.id}:${d.type}`));
-      w.raw(name);
-      return;
-    }
+    if (d.isStatic) return w.raw(`S:${d.owner.id}:${d.type}`);
     const k = this.heldIndex.get(d);
     if (k === undefined) return w.describe(d);
     if (!this.naming.includes(k)) this.naming.push(k);
