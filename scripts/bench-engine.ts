@@ -10,13 +10,15 @@
  *                      per-device run of the same cells) + groups x a bare counting loop's µs per
  *                      group (a loop that adds each group to a count by its class)
  * Warm-up: each engine first runs a small copy of the experiment (its JIT) until it has run at
- * least WARM_TRANSITIONS transitions through the library, then the experiment once, measured.
- * (Until Dec 2026 each ran the copy once. That made the two sides unequal: one run of the copy
- * is 160,000 transitions for the per-device engine on the 10^6 cell but about 1,300 for the sweep engine, whose
- * measured run then spent half its time having its code optimised (12 runs of that cell in one
- * process: 325, 282, 228, ... 107 ms), while the floor's µs per transition comes from a per-device
- * run of 1.6 million transitions, its code optimised within its first few thousand. And the
- * engine ran after the per-device run, so its CPU included collecting that run's garbage.)
+ * least WARM_TRANSITIONS transitions through the library; then the experiment is run once per
+ * engine, measured, the sweep engine first. Until Dec 2026 each engine ran the copy once and the
+ * per-device engine was measured first, which made the sides unequal on the 10^6 cell:
+ * - one run of the copy is 160,000 transitions per device but about 1,300 for the sweep engine,
+ *   so the sweep engine's measured run was the one in which V8 optimised its code (0.13-0.16 s
+ *   CPU against 0.04-0.05 s after 20,000 transitions, same code), while the floor's µs per
+ *   transition comes from 1.6 million transitions, compiled within their first few thousand;
+ * - measured after the per-device run, the sweep engine paid for that run's 1.4 GB of garbage
+ *   (its young-generation collections took 10-40 ms instead of 2-7).
  */
 import * as path from "node:path";
 import { type Experiment, type Fleet, loadExperiment, makeFleet, resolveExperiment, sweepCells } from "../tools/sweep/index.ts";
@@ -96,8 +98,7 @@ function compare(exp: Experiment, cells = sweepCells(exp), warmDevices = 2_000):
   warmUp(warm, warmFleets, "reference", cells);
   warmUp(warm, warmFleets, "compressed", cells);
   const fleets = fleetsOf(exp);
-  // The engine first: measured after the per-device run it paid for that run's garbage (1.4 GB
-  // left for the 10^6 cell, which made each young-generation collection cost 10-40 ms).
+  // The sweep engine first, before the per-device run leaves its garbage (see the top).
   const engine = run(exp, fleets, "compressed", cells);
   const perDevice = run(exp, fleets, "reference", cells);
   const transitions = perDevice.results.reduce((a, r) => a + r.stats.simulated, 0);

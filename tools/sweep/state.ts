@@ -330,25 +330,24 @@ export class StateTokens {
 
   /** Tokens of `prefix` and groupState(g, the namer's names). */
   state(g: Group, prefix: number): this {
-    this.n = 0;
+    this.start(g);
     this.put(prefix);
-    this.seenN = this.base = 0;
-    this.self = g;
-    this.byId = false;
     this.fields(g);
-    this.seen.fill(null as unknown as Domain, 0, this.seenN);
     return this;
   }
 
   /** Tokens of describeDomain(d). */
   description(d: Domain): this {
+    this.start(null);
+    this.describe(d);
+    return this;
+  }
+
+  private start(self: Group | null): void {
     this.n = 0;
     this.seenN = this.base = 0;
-    this.self = null;
+    this.self = self;
     this.byId = false;
-    this.describe(d);
-    this.seen.fill(null as unknown as Domain, 0, this.seenN);
-    return this;
   }
 
   /** A raw name (as the namer's "S:..." strings). */
