@@ -257,8 +257,8 @@ export function domainUnchanged(d: Domain, fp: unknown[]): boolean {
 }
 
 /**
- * How a token list names a domain (the engine's DomainName, as tokens): push its name onto
- * `w.out`, through w.raw (a name such as "S:<driver>:<type>"), w.held (a list position) or
+ * How a token list names a domain (the engine's DomainName, as tokens): add its name to w's
+ * list through w.raw (a name such as "S:<driver>:<type>"), w.held (a list position) or
  * w.describe (its description). A method of an object, not a closure, so that optimised code
  * calling it outlives the engine that made it.
  */
@@ -281,7 +281,11 @@ const DESC = 10;
 const HELD = 11;
 const TYPE = 12;
 
-/** Interned tokens, process-wide: one space for field names, string values, numbers and raw names. */
+/**
+ * Interned tokens, process-wide (so a token list means the same in every engine of the thread):
+ * one space for field names, string values, numbers and raw names. They grow with the distinct
+ * values states hold (field names, ids of instances and drivers, flags), not with fleet size.
+ */
 let nextToken = 16;
 const nameTokens = new Map<string, number>();
 const stringTokens = new Map<string, number>();
