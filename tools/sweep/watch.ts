@@ -71,11 +71,16 @@ export class Watch implements KernelObserver {
   enter(fn: string, args: TraceEvent["args"]): void {
     this.running.push(fn);
     if (!this.on) return;
+    // Nothing to look up while the consumer holds nothing (probes) and no pool is counted.
+    const held = this.heldIds.size > 0;
+    if (!held && !this.trackDirty) return;
     for (const key in args) {
       const v = args[key];
       if (typeof v !== "string") continue;
-      const i = this.heldIds.get(v);
-      if (i !== undefined) this.touched.add(i);
+      if (held) {
+        const i = this.heldIds.get(v);
+        if (i !== undefined) this.touched.add(i);
+      }
       if (this.trackDirty) {
         const d = this.domains.get(v);
         if (d) this.dirty.add(d);
