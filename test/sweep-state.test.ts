@@ -12,7 +12,7 @@ import { buildPlatform } from "../lib/platform.ts";
 import { drivers } from "../hardware/index.ts";
 import { groupDevices, makeFleet, resolveExperiment } from "../tools/sweep/index.ts";
 import { probeGroup } from "../tools/sweep/runner.ts";
-import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, groupState, stateFingerprint, stateUnchanged } from "../tools/sweep/state.ts";
+import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, type DomainTokens, groupState, stateFingerprint, StateTokens, stateUnchanged, TokenCheck } from "../tools/sweep/state.ts";
 
 /** Two groups of one class in a small fleet, probed into one kernel: twins. */
 function twins(): { a: Group; b: Group } {
@@ -110,6 +110,69 @@ test("verify's fingerprints: an unchanged one means an unchanged state string an
     assert.not.ok(stateUnchanged(a, key, fp), what);
     if (describeDomain(a.defaultDomain!) !== desc) assert.not.ok(domainUnchanged(a.defaultDomain!, dfp), `${what}: description`);
   }
+});
+
+/** The test's names as tokens: static domains by driver and type, others by description (as byDescription). */
+const byDescriptionTokens: DomainTokens = {
+  domainTokens: (d, w) => (d.isStatic ? w.raw(`S:${d.owner.id}:${d.type}`) : w.describe(d)),
+};
+const tokensOf = (w: StateTokens, g: Group): string => Array.from(w.state(g, 0).buf.subarray(0, w.n)).join(",");
+
+/**
+ * Pairs of states that the strings tell apart or not, from twins (equal) and twins with one
+ * change each (the changes verify's fingerprints must see, and a shared domain against an equal
+ * one): the tokens must split them exactly as the strings do.
+ */
+function tokensAgree(make: () => StateTokens): string[] {
+  const changes: Array<[string, (g: Group, other: Group) => void]> = [
+    ["none", () => {}],
+    ["a device field written", (g) => (g.devices[0]!.wedged = !g.devices[0]!.wedged)],
+    ["a field added to a device", (g) => ((g.devices[0] as unknown as Record<string, unknown>).extra = 1)],
+    ["a field added to a device, as a string", (g) => ((g.devices[0] as unknown as Record<string, unknown>).extra = "1")],
+    ["a field added to each, the same value under two names", (g, other) => (((g.devices[0] as unknown as Record<string, unknown>).extra = 1), ((other.devices[0] as unknown as Record<string, unknown>).other = 1))],
+    ["device props changed in place", (g) => ((g.devices[0]!.props as Record<string, unknown>).x = 2)],
+    ["the default domain's props changed in place", (g) => ((g.defaultDomain!.props as Record<string, unknown>).x = 3)],
+    ["the default domain freed", (g) => (g.defaultDomain!.freed = true)],
+    ["a PASID entry", (g) => g.devices[0]!.hwPasid.set(1, g.defaultDomain!)],
+    ["an owner", (g) => ((g.owner = "vfio"), g.ownerCnt++)],
+    ["on the twin's default domain (equal, another object)", (g, other) => (g.devices[0]!.hwDomain = other.defaultDomain)],
+  ];
+  const bad: string[] = [];
+  for (const [what, change] of changes) {
+    const { a, b } = twins();
+    const w = make();
+    change(b, a);
+    const sameString = groupState(a, byDescription) === groupState(b, byDescription);
+    const sameTokens = tokensOf(w, a) === tokensOf(w, b);
+    if (sameString !== sameTokens) bad.push(`${what}: strings ${sameString ? "equal" : "differ"}, tokens ${sameTokens ? "equal" : "differ"}`);
+    const descs = describeDomain(a.defaultDomain!) === describeDomain(b.defaultDomain!);
+    const descTokens = Array.from(w.description(a.defaultDomain!).buf.subarray(0, w.n)).join() === Array.from(w.description(b.defaultDomain!).buf.subarray(0, w.n)).join();
+    if (descs !== descTokens) bad.push(`${what}: descriptions ${descs ? "equal" : "differ"}, their tokens ${descTokens ? "equal" : "differ"}`);
+  }
+  return bad;
+}
+
+test("state tokens (the engine interns tuples by them) split states exactly as the state strings do", () => {
+  assert.equal(tokensAgree(() => new StateTokens(byDescriptionTokens)), []);
+  // Mutants: booleans as null, every domain named afresh (no $i back-reference), a field's name left out.
+  type Walk = { value(v: unknown): void; object(o: object): void; fields(o: object): void; put(t: number): void; namer: DomainTokens };
+  const real = StateTokens.prototype as unknown as Walk;
+  const mutant = (patch: Partial<Walk>) => () => Object.assign(Object.create(new StateTokens(byDescriptionTokens)) as StateTokens, patch);
+  const noBooleans = mutant({ value(this: Walk, v) { if (typeof v === "boolean") this.put(0); else real.value.call(this, v); } });
+  assert.ok(tokensAgree(noBooleans).some((x) => x.startsWith("a device field written")), "mutant: booleans as null");
+  const noRefs = mutant({ object(this: Walk, o) { if ("isStatic" in o && "owner" in o && "freed" in o) this.namer.domainTokens(o as Domain, this as unknown as StateTokens); else real.object.call(this, o); } });
+  assert.ok(tokensAgree(noRefs).some((x) => x.startsWith("on the twin's default domain")), "mutant: no back-references");
+  const noNames = mutant({ fields(this: Walk, o) { for (const k in o) if (k !== "id") this.value((o as Record<string, unknown>)[k]); } });
+  assert.ok(tokensAgree(noNames).some((x) => x.startsWith("a field added to each")), "mutant: field names left out");
+});
+
+test("verify mode's token check refuses tokens that merge two strings or split one", () => {
+  const check = new TokenCheck("state");
+  check.check(0, "a");
+  check.check(0, "a");
+  check.check(1, "b");
+  assert.throws(() => check.check(0, "c"), /merged/);
+  assert.throws(() => check.check(2, "a"), /split/);
 });
 
 test.run();

@@ -67,7 +67,7 @@ import { buildPlatform } from "../../lib/platform.ts";
 import { type Fleet, groupDevices, groupId } from "./fleet.ts";
 import type { Experiment } from "./load.ts";
 import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "./runner.ts";
-import { describeDomain, type DomainKey, groupState } from "./state.ts";
+import { describeDomain, type DomainTokens, groupState, StateTokens, TokenCheck, TokenTable } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
 import { Watch } from "./watch.ts";
@@ -117,6 +117,11 @@ export class GroupingDoesNotPay extends Error {
 const PAYS_BELOW = 8;
 const CHECKPOINT_MIN = 256;
 
+/** What Pools names a domain's description by (Engine.descId). */
+interface Describer {
+  descId(d: Domain): number;
+}
+
 /**
  * The pools drivers read (k.domainsFinalisedTo: context banks, context ids, domain ids), per
  * instance: the domains finalised to it, as a multiset of descriptions with each count
@@ -124,8 +129,8 @@ const CHECKPOINT_MIN = 256;
  * date from the domains a transition touched.
  */
 class Pools {
-  private readonly counted = new Map<Domain, [string, string]>();
-  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly counted = new Map<Domain, [string, number]>();
+  private readonly counts = new Map<string, Map<number, number>>();
   private readonly lanes = new Map<string, [number, number]>();
   private readonly keys = new Map<string, string>();
   /** Bumped whenever a key changes. */
@@ -134,10 +139,11 @@ class Pools {
   constructor(
     private readonly drivers: ReadonlySet<string>,
     private readonly cap: Map<string, number>,
-    private readonly finalised: (d: Domain) => boolean,
+    private readonly k: Kernel,
+    private readonly describer: Describer,
   ) {}
 
-  private shift(inst: string, cap: number, desc: string, by: number): void {
+  private shift(inst: string, cap: number, desc: number, by: number): void {
     let m = this.counts.get(inst);
     if (!m) this.counts.set(inst, (m = new Map()));
     let l = this.lanes.get(inst);
@@ -150,12 +156,12 @@ class Pools {
     this.keys.delete(inst);
     this.changes++;
     if (a) {
-      const [x, y] = hash2(`${desc}*${Math.min(a, cap)}`);
+      const [x, y] = pairHash(desc, Math.min(a, cap));
       l[0] = (l[0] - x) >>> 0;
       l[1] = (l[1] - y) >>> 0;
     }
     if (b) {
-      const [x, y] = hash2(`${desc}*${Math.min(b, cap)}`);
+      const [x, y] = pairHash(desc, Math.min(b, cap));
       l[0] = (l[0] + x) >>> 0;
       l[1] = (l[1] + y) >>> 0;
     }
@@ -166,7 +172,7 @@ class Pools {
     const driver = d.owner.id;
     if (!this.drivers.has(driver)) return;
     const old = this.counted.get(d);
-    const now = d.instance && this.finalised(d) ? describeDomain(d) : undefined;
+    const now = d.instance && this.k.domainsFinalisedTo(d.instance).has(d) ? this.describer.descId(d) : undefined;
     if (old && old[0] === d.instance?.id && old[1] === now) return;
     const cap = this.cap.get(driver)!;
     if (old) this.shift(old[0], cap, old[1], -1);
@@ -191,16 +197,16 @@ class Pools {
   }
 
   /** The key of `inst`'s pool, counted from scratch over its finalised domains (verify mode). */
-  static recount(domains: Iterable<Domain>, cap: number, describe: (d: Domain) => string): string {
-    const m = new Map<string, number>();
+  static recount(domains: Iterable<Domain>, cap: number, describer: Describer): string {
+    const m = new Map<number, number>();
     for (const d of domains) {
-      const desc = describe(d);
+      const desc = describer.descId(d);
       m.set(desc, (m.get(desc) ?? 0) + 1);
     }
     let x = 0;
     let y = 0;
     for (const [desc, n] of m) {
-      const [hx, hy] = hash2(`${desc}*${Math.min(n, cap)}`);
+      const [hx, hy] = pairHash(desc, Math.min(n, cap));
       x = (x + hx) >>> 0;
       y = (y + hy) >>> 0;
     }
@@ -222,12 +228,41 @@ function hash2(s: string): [number, number] {
   return [h1 >>> 0, h2 >>> 0];
 }
 
+/** Two independent 32-bit hashes of a pair of integers (a description's number and its count). */
+function pairHash(a: number, b: number): [number, number] {
+  let h1 = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
+  let h2 = Math.imul(b ^ 0x632be5ab, 0x27d4eb2f) ^ Math.imul(a + 0x165667b1, 0x9e3779b1);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
+}
+
 function hashKey(s: string): string {
   const [a, b] = hash2(s);
   return `${a.toString(36)}.${b.toString(36)}`;
 }
 
 const byNumber = (a: number, b: number): number => a - b;
+
+/**
+ * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
+ * (Array.map copies their elements kind, and code optimised for one kind is thrown away when
+ * the other comes).
+ */
+function listOf<T>(n: number, make: (i: number) => T): T[] {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(make(i));
+  return a;
+}
+
+/** `a`, or a copy twice as long when index `i` is past its end. */
+function room(a: Int32Array, i: number): Int32Array {
+  if (i < a.length) return a;
+  const b = new Int32Array(Math.max(2 * a.length, i + 1));
+  b.set(a);
+  return b;
+}
+
 const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
 const unavailable = (r: Req): boolean => r.outcome === "unavailable";
 
@@ -313,9 +348,10 @@ interface TransitionReads extends Reads {
 }
 
 interface ProbeMemo extends Reads {
+  /** Index in Engine.probeById (its count of twins is Engine.probeHits[id]). */
+  id: number;
   req: Req;
   slot: number;
-  hits: number;
 }
 
 interface RequestMemo extends Reads {
@@ -337,7 +373,8 @@ interface RequestMemo extends Reads {
   /** When driver code asked which instances are on a position: their set, per position. */
   on: Array<[number, string]> | undefined;
   reqs: Req[];
-  hits: number;
+  /** Index in Engine.requestById (its count of twins is Engine.requestHits[id]). */
+  id: number;
 }
 
 /**
@@ -347,12 +384,6 @@ interface RequestMemo extends Reads {
  * sets, and the entry is kept while none of those changed. Most transitions only move their
  * own group between tuples, so most entries survive them.
  */
-/** How a FitCache tells whether a memo fits, and which tuple sets that read (made once per engine). */
-interface FitSide<M> {
-  fits(m: M, inst: number): boolean;
-  reads(m: M, inst: number, into: TupleSet[]): void;
-}
-
 class FitCache<M> {
   private readonly memo: Array<M | undefined> = [];
   private readonly shared: number[] = [];
@@ -369,17 +400,8 @@ class FitCache<M> {
     return this.memo[i];
   }
 
-  /** Look up the first memo of `list` that fits a group behind `inst`. */
-  fill(i: number, vShared: number, list: readonly M[] | undefined, side: FitSide<M>, inst: number): M | undefined {
-    let found: M | undefined;
-    const deps: TupleSet[] = [];
-    for (const m of list ?? []) {
-      side.reads(m, inst, deps);
-      if (side.fits(m, inst)) {
-        found = m;
-        break;
-      }
-    }
+  /** Keep `found`, looked up by reading the tuple sets `deps` (Engine.search). */
+  fill(i: number, vShared: number, found: M | undefined, deps: TupleSet[]): M | undefined {
     this.memo[i] = found;
     this.shared[i] = vShared;
     this.deps[i] = deps;
@@ -408,15 +430,21 @@ const VERIFY_EVERY = 4;
 /** Progress in chunks of this many transitions. */
 export const TICK = 1 << 14;
 
-class Engine {
+class Engine implements DomainTokens {
   readonly k: Kernel;
   /** What the current transition read and changed, from the kernel's event stream. */
   private readonly watch: Watch;
   readonly tally = new Tally();
-  // Tuples, interned.
-  private readonly tupleIds = new Map<string, number>();
-  private readonly tupleStr: string[] = [];
+  // Tuples, interned by their tokens (./state StateTokens): a hash table of token lists.
+  private readonly tokens = new StateTokens(this);
+  private readonly tuples = new TokenTable();
   private readonly tupleHash: Array<[number, number]> = [];
+  /** Domain descriptions (describeDomain), interned the same way (descId). */
+  private readonly descs = new TokenTable();
+  /** Verify mode: tuples' strings (tokens and strings must agree both ways). */
+  private readonly tupleStr = new TokenCheck("state");
+  /** The list positions the state being tokenised names (domainTokens). */
+  private naming: number[] = [];
   // (class, tuple) slots.
   private readonly slotIds = new Map<string, number>();
   readonly slotClass: number[] = [];
@@ -435,7 +463,8 @@ class Engine {
   /** Per position of the list: the instances (indices) of the representatives with a device on it. */
   private instOn: TupleSet[] = [];
   private readonly instHash: Array<[number, number]>;
-  private descs: string[] = [];
+  /** Per position of the list: its description's number and the consumer's flags for it. */
+  private listDescs: string[] = [];
   private cumDesc: string[] = [];
   private ctxFixed = "probe";
   private readonly poolCap = new Map<string, number>();
@@ -453,13 +482,45 @@ class Engine {
   private readonly heldIds = new Map<string, number>();
   // Remembered transitions.
   private readonly probeMemo: Array<ProbeMemo[]>;
-  private readonly requestMemo = new Map<string, RequestMemo[]>();
+  /** Per slot, per fixed part of the consumer context (ctxFixed): the remembered requests. */
+  private readonly requestMemo: Array<Map<string, RequestMemo[]>> = [];
   private readonly classCache = new FitCache<ProbeMemo>();
-  // Closures made once, not per lookup: closures in a hot function cost a context per call (and a __name call under tsx).
-  private readonly probeSide: FitSide<ProbeMemo> = { fits: (m, inst) => this.fits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
-  private readonly requestSide: FitSide<RequestMemo> = { fits: (m, inst) => this.requestFits(m, inst), reads: (m, inst, into) => this.setsRead(m, inst, into) };
+  /** Memos by id, and how many twins each counts for (settled from the counting loops' counters). */
+  private readonly probeById: ProbeMemo[] = [];
+  private readonly probeHits: number[] = [];
+  private readonly requestById: RequestMemo[] = [];
+  private readonly requestHits: number[] = [];
+  /**
+   * The counting loops' tables (probeFastRun, requestFastRun), valid until the next simulated
+   * transition or consumer context (which empty them). Each loop counts into one counter per
+   * group, indexed by what it reads first (class, slot): an increment that waits on a second
+   * lookup costs twice as much. The counts go to the memos (settle) before the table changes.
+   * - probe: per class, the id of the probe memo its groups are counted with, or -1, and how
+   *   many were counted with it since it was set (probeCount);
+   * - request: per slot, the id of the request memo (requestFast), the groups counted so far
+   *   (requestUsed, from requestBase when it was set) and up to where they may be counted
+   *   before the slow path must look (requestLimit: equal to used, look now).
+   */
+  private readonly probeFast: Int32Array;
+  private readonly probeCount: Int32Array;
+  /** Per probe memo id, its slot. */
+  private probeSlot: Int32Array = new Int32Array(64);
+  private requestFast = new Int32Array(0);
+  private requestUsed = new Int32Array(0);
+  private requestBase = new Int32Array(0);
+  private requestLimit = new Int32Array(0);
+  /** Slots whose table entry is set (to settle). */
+  private readonly requestSet: number[] = [];
+  /** Per slot, its groups not yet served (as of the last settle). */
+  private remaining = new Int32Array(0);
   /** Instance index of each class. */
   private readonly classInst: Int32Array;
+  /**
+   * The fleet's classOf, held here: the loops over groups read it from a field of this class,
+   * whose type V8 knows, not from the fleet object (made by an object literal, whose field types
+   * V8 widens when the next fleet is made, throwing away the code optimised for the first).
+   */
+  private readonly classOf: Int32Array;
   simulated = 0;
   memoised = 0;
   /** Simulated transitions allowed in this run (PAYS_BELOW; restarts spent part of it), and where each phase checks its rate. */
@@ -470,14 +531,26 @@ class Engine {
   /** Simulated transitions that changed the shared state (no twin can be counted with them). */
   private changers = 0;
 
+  /**
+   * What the engine reads of the experiment, copied: an experiment object made elsewhere (a
+   * spread copy: another hidden class) would change the type V8 knows of such a field, and with
+   * it throw away the code optimised for this class.
+   */
+  private readonly contextSize: number;
+  private readonly vfioType: Experiment["vfioType"];
+  private readonly domainsPerContext: number;
+
   constructor(
-    readonly exp: Experiment,
+    exp: Experiment,
     readonly fleet: Fleet,
     readonly cell: Cell,
     private readonly reserve: Map<string, number>,
     private readonly verify: boolean,
     private readonly tick: (n: number) => void,
   ) {
+    this.contextSize = exp.contextSize;
+    this.vfioType = exp.vfioType;
+    this.domainsPerContext = exp.domainsPerContext;
     const drivers = new Set(fleet.instances.map((i) => i.driver));
     for (const d of drivers) {
       const model = allDrivers.get(d);
@@ -486,10 +559,10 @@ class Engine {
     this.fleetPoolDrivers = new Set([...drivers].filter((d) => poolDrivers.has(d)));
     this.watch = new Watch(this.heldIds, this.fleetPoolDrivers.size > 0, verify);
     this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
-    this.watch.domainById = (id) => this.k.domains.get(id);
+    this.watch.domains = this.k.domains;
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
-    this.instSets = fleet.instances.map(() => new TupleSet(this.tupleHash));
-    this.instHash = fleet.instances.map((_, i) => hash2(`instance ${i}`));
+    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash));
+    this.instHash = listOf(fleet.instances.length, (i) => hash2(`instance ${i}`));
     for (const d of drivers) {
       let max = 64;
       for (const i of fleet.instances) {
@@ -498,24 +571,24 @@ class Engine {
       }
       this.poolCap.set(d, max + 1);
     }
-    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, (d) => this.k.domainsFinalisedTo(d.instance!).has(d));
-    this.probeMemo = fleet.classes.map(() => []);
-    this.checked = new Verified<Rep>(this.domainKey, (r) => this.tupleString(r.group, r.cls).s);
+    this.pools = new Pools(this.fleetPoolDrivers, this.poolCap, this.k, this);
+    this.probeMemo = listOf(fleet.classes.length, (): ProbeMemo[] => []);
+    this.checked = new Verified<Rep>((d) => this.domainKey(d), (r) => this.tupleString(r.group, r.cls));
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
+    this.classOf = fleet.classOf;
+    this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
+    this.probeCount = new Int32Array(fleet.classes.length);
   }
 
   // ---- Tuples --------------------------------------------------------------------------
 
-  private internTuple(s: string): number {
-    let t = this.tupleIds.get(s);
-    if (t === undefined) {
-      t = this.tupleStr.length;
-      this.tupleIds.set(s, t);
-      this.tupleStr.push(s);
-      this.tupleHash.push(hash2(s));
-    }
-    return t;
+  /** The number of d's description (describeDomain, as tokens). */
+  descId(d: Domain): number {
+    return this.verify ? this.checked.descId(d, this.descIdOf) : this.descs.intern(this.tokens.description(d));
   }
+
+  /** descId without verify's checks (for it to call: a closure, so verify mode only). */
+  private readonly descIdOf = (d: Domain): number => this.descs.intern(this.tokens.description(d));
 
   private slotOf(cls: number, tuple: number): number {
     const key = `${cls}:${tuple}`;
@@ -525,28 +598,46 @@ class Engine {
       this.slotIds.set(key, s);
       this.slotClass.push(cls);
       this.slotTuple.push(tuple);
-      this.slotReserve.push(this.reserve.get(this.reserveKey(s)) ?? 1);
+      this.slotReserve.push(this.reserve.size ? (this.reserve.get(this.reserveKey(s)) ?? 1) : 1);
       this.unused.push([]);
       this.matCount.push(0);
     }
     return s;
   }
 
-  /** A name for a slot that stays the same across restarts (class index and tuple text). */
+  /** A name for a slot that stays the same across restarts (its tokens, which start with the class; tokens are process-wide). */
   private reserveKey(slot: number): string {
-    return `${this.slotClass[slot]}:${this.tupleStr[this.slotTuple[slot]!]}`;
+    return this.tuples.tokens(this.slotTuple[slot]!).join(",");
   }
 
   /** The tuple of group g (class and state), the list positions it names (`held`) and those its devices' RIDs are on (`hw`, for k.instancesOn). */
-  private tupleString(g: Group, cls: number): { s: string; held: number[]; hw: number[] } {
+  private tupleOf(g: Group, cls: number): { tuple: number; held: number[]; hw: number[] } {
     const held: number[] = [];
+    this.naming = held;
+    const tuple = this.tuples.intern(this.tokens.state(g, cls));
+    if (tuple === this.tupleHash.length) this.tupleHash.push(hash2(`tuple ${tuple}`));
+    if (this.verify) this.tupleStr.check(tuple, this.tupleString(g, cls));
     const hw: number[] = [];
-    const s = `${cls}|${groupState(g, (d) => this.ref(held, d))}`;
     for (const d of g.devices) {
       const h = d.hwDomain ? this.heldIndex.get(d.hwDomain) : undefined;
       if (h !== undefined && !hw.includes(h)) hw.push(h);
     }
-    return { s, held, hw };
+    return { tuple, held, hw };
+  }
+
+  /** As ref names d, in tokens (./state DomainTokens). */
+  domainTokens(d: Domain, w: StateTokens): void {
+    if (d.isStatic) return w.raw(`S:${d.owner.id}:${d.type}`);
+    const k = this.heldIndex.get(d);
+    if (k === undefined) return w.describe(d);
+    if (!this.naming.includes(k)) this.naming.push(k);
+    w.held(k);
+  }
+
+  /** The tuple's state as a string (verify mode and its messages): groupState with ref's names. */
+  private tupleString(g: Group, cls: number): string {
+    const held: number[] = [];
+    return `${cls}|${groupState(g, (d) => this.ref(held, d))}`;
   }
 
   /**
@@ -562,7 +653,9 @@ class Engine {
   }
 
   /** What ref names d by, short of its description (null): the key of verify mode's fingerprints too. */
-  private readonly domainKey: DomainKey = (d) => (d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null));
+  private domainKey(d: Domain): string | number | null {
+    return d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null);
+  }
 
   private place(r: Rep): void {
     this.instSets[r.inst]!.add(r.tuple);
@@ -581,8 +674,8 @@ class Engine {
   /** Recompute a representative's tuple from its objects. */
   private retuple(r: Rep): void {
     this.unplace(r);
-    const { s, held, hw } = this.tupleString(r.group, r.cls);
-    r.tuple = this.internTuple(s);
+    const { tuple, held, hw } = this.tupleOf(r.group, r.cls);
+    r.tuple = tuple;
     r.held = held;
     r.hw = hw;
     this.place(r);
@@ -605,7 +698,7 @@ class Engine {
       const finalisedTo = (i: IommuInstance) => this.k.domainsFinalisedTo(i);
       for (const i of this.k.instances.values()) {
         if (!this.fleetPoolDrivers.has(i.driver.id)) continue;
-        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!, this.checked.describe)};` !== this.pools.key([i.id])) {
+        if (`${i.id}=${Pools.recount(finalisedTo(i), this.poolCap.get(i.driver.id)!, this)};` !== this.pools.key([i.id])) {
           throw new Error(`sweep: compression assumption violated: a transition changed a domain finalised to ${i.id} it did not touch`);
         }
       }
@@ -652,18 +745,18 @@ class Engine {
       if (!appended) for (const r of this.reps) this.retuple(r);
     }
     let from = list.length;
-    this.descs.length = list.length;
+    this.listDescs.length = list.length;
     for (let i = 0; i < list.length; i++) {
       if (touched && i < old && !touched.has(i)) continue;
-      const desc = `${describeDomain(list[i]!)}~${this.consumerFlags(i)}`;
-      if (desc !== this.descs[i]) {
-        this.descs[i] = desc;
+      const desc = `${this.descId(list[i]!)}~${this.consumerFlags(i)}`;
+      if (desc !== this.listDescs[i]) {
+        this.listDescs[i] = desc;
         from = Math.min(from, i);
       }
     }
     if (touched && this.verify) {
       list.forEach((d, i) => {
-        if (this.descs[i] !== `${this.checked.describe(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
+        if (this.listDescs[i] !== `${this.descId(d)}~${this.consumerFlags(i)}`) throw new Error(`sweep: compression assumption violated: held domain ${i} changed without being tried`);
       });
     }
     this.rollKeys(from);
@@ -675,7 +768,7 @@ class Engine {
     this.cumDesc.length = this.heldList.length;
     let d = from > 0 ? this.cumDesc[from - 1]! : "";
     for (let i = from; i < this.heldList.length; i++) {
-      d = hashKey(`${d}|${this.descs[i]}`);
+      d = hashKey(`${d}|${this.listDescs[i]}`);
       this.cumDesc[i] = d;
     }
   }
@@ -727,7 +820,7 @@ class Engine {
 
   /** Verify mode: r is where the engine has it. */
   private check(r: Rep): void {
-    this.violated(r, this.checked.changed(r, this.tupleStr[r.tuple]!));
+    this.violated(r, this.checked.changed(r, this.tupleStr.string(r.tuple)));
   }
 
   /**
@@ -736,13 +829,13 @@ class Engine {
    */
   private checkAll(): void {
     for (const r of this.reps) {
-      const s = this.tupleString(r.group, r.cls).s;
-      this.violated(r, s === this.tupleStr[r.tuple] ? null : s);
+      const s = this.tupleString(r.group, r.cls);
+      this.violated(r, s === this.tupleStr.string(r.tuple) ? null : s);
     }
   }
 
   private violated(r: Rep, now: string | null): void {
-    if (now !== null) throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr[r.tuple]} -> ${now}`);
+    if (now !== null) throw new Error(`sweep: compression assumption violated: a transition changed another group (${r.group.id}): ${this.tupleStr.string(r.tuple)} -> ${now}`);
   }
 
   /** Start watching a transition. */
@@ -795,6 +888,17 @@ class Engine {
     if (m.on) for (const [i] of m.on) if (this.instOn[i]) into.push(this.instOn[i]!);
   }
 
+  /** The first memo of `list` that fits a group behind `inst` (request memos: requestFits), noting in `deps` the tuple sets that read. */
+  private search<M extends Reads>(list: readonly M[] | undefined, inst: number, request: boolean, deps: TupleSet[]): M | undefined {
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
+      this.setsRead(m, inst, deps);
+      if (request ? this.requestFits(m as unknown as RequestMemo, inst) : this.fits(m, inst)) return m;
+    }
+    return undefined;
+  }
+
   private fits(r: Reads, inst: number): boolean {
     return (r.inst === undefined || r.inst === this.instSets[inst]!.key()) && (r.poolInsts === undefined || r.pools === this.pools.key(r.poolInsts));
   }
@@ -803,13 +907,13 @@ class Engine {
 
   /** Probe group j as a new representative (a late one gets a fresh id: j may exist already). */
   private materialise(j: number, gid = groupId(j)): { rep: Rep; req: Req; reads: Reads } {
-    const cls = this.fleet.classOf[j]!;
+    const cls = this.classOf[j]!;
     const inst = this.fleet.classes[cls]!.instance;
     this.begin(null);
     const req = probeGroup(this.k, groupDevices(this.fleet, j, gid));
     const g = this.k.groups.get(gid)!;
-    const { s, held, hw } = this.tupleString(g, cls);
-    const rep: Rep = { group: g, cls, inst, tuple: this.internTuple(s), held, hw };
+    const { tuple, held, hw } = this.tupleOf(g, cls);
+    const rep: Rep = { group: g, cls, inst, tuple, held, hw };
     // Read before the new tuple is placed: the probe saw the instance without it.
     const reads = this.reads(inst, g);
     this.reps.push(rep);
@@ -825,7 +929,8 @@ class Engine {
   }
 
   private probeFill(cls: number, inst: number): ProbeMemo | undefined {
-    return this.classCache.fill(cls, this.verShared, this.probeMemo[cls], this.probeSide, inst);
+    const deps: TupleSet[] = [];
+    return this.classCache.fill(cls, this.verShared, this.search(this.probeMemo[cls], inst, false, deps), deps);
   }
 
   /**
@@ -845,7 +950,7 @@ class Engine {
 
   /** Give up where grouping does not pay, with `spent` simulated transitions already spent by earlier restarts. */
   payOff(spent: number): void {
-    const n = this.fleet.classOf.length;
+    const n = this.classOf.length;
     this.budget = (2 * n) / PAYS_BELOW - spent;
     const c = Math.max(CHECKPOINT_MIN, n >> 6);
     if (c < n) this.checkpoint = c;
@@ -870,29 +975,71 @@ class Engine {
   }
 
   probeAll(slotOfGroup: Int32Array): void {
-    const n = this.fleet.classOf.length;
+    const n = this.classOf.length;
     for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0), slotOfGroup));
+    this.probeSettle();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
 
   /** Probes of groups from..to-1 (no event between them); returns `to`. */
   private probeRun(from: number, to: number, slotOfGroup: Int32Array): number {
-    const { classOf } = this.fleet;
-    const classInst = this.classInst;
-    for (let j = from; j < to; j++) {
-      const cls = classOf[j]!;
-      const inst = classInst[cls]!;
-      const memo = this.probeLookup(cls, inst);
-      if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
-        memo.hits++;
-        this.memoised++;
-        slotOfGroup[j] = memo.slot;
-        continue;
-      }
-      slotOfGroup[j] = this.probeMiss(j, cls, memo);
+    for (let j = from; ; ) {
+      const k = this.probeFastRun(j, to, slotOfGroup);
+      this.memoised += k - j;
+      if (k === to) return to;
+      this.probeSlow(k, slotOfGroup);
+      j = k + 1;
     }
-    return to;
+  }
+
+  /**
+   * Count groups from..to-1 while their class has a memo in the table (probeFast); returns the
+   * first group that has none. Only typed arrays: V8 optimises it at once and never drops it.
+   */
+  private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
+    const classOf = this.classOf;
+    const fast = this.probeFast;
+    const count = this.probeCount;
+    const slotOfMemo = this.probeSlot;
+    let j = from;
+    for (; j < to; j++) {
+      const c = classOf[j]!;
+      const id = fast[c]!;
+      if (id < 0) break;
+      count[c]!++;
+      slotOfGroup[j] = slotOfMemo[id]!;
+    }
+    return j;
+  }
+
+  /** Group j's class has nothing in the table: look its memos up (and fill the table), or probe it. */
+  private probeSlow(j: number, slotOfGroup: Int32Array): void {
+    const cls = this.classOf[j]!;
+    const memo = this.probeLookup(cls, this.classInst[cls]!);
+    if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
+      this.probeFast[cls] = memo.id;
+      this.probeCount[cls]!++;
+      this.memoised++;
+      slotOfGroup[j] = memo.slot;
+      return;
+    }
+    slotOfGroup[j] = this.probeMiss(j, cls, memo);
+    // What the table was filled from may have changed.
+    this.probeSettle();
+    this.probeFast.fill(-1);
+  }
+
+  /** Give the probe memos the groups counted with them. */
+  private probeSettle(): void {
+    const fast = this.probeFast;
+    const count = this.probeCount;
+    for (let c = 0; c < fast.length; c++) {
+      if (count[c]) {
+        this.probeHits[fast[c]!]! += count[c]!;
+        count[c] = 0;
+      }
+    }
   }
 
   /**
@@ -909,8 +1056,12 @@ class Engine {
     this.changed(before, after);
     if (after === before) {
       if (!memo) {
-        const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, req, slot, hits: 0 };
+        const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, id: this.probeById.length, req, slot };
         this.probeMemo[cls]!.push(m);
+        this.probeById.push(m);
+        this.probeHits.push(0);
+        this.probeSlot = room(this.probeSlot, m.id);
+        this.probeSlot[m.id] = slot;
         this.classCache.forget(cls);
       } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
         throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
@@ -928,7 +1079,7 @@ class Engine {
   private newContext(): void {
     // Those about to be re-tupled are checked first (their change would be taken in).
     if (this.verify) for (const r of this.heldReps) this.check(r);
-    this.ctx = new ConsumerContext(this.cell.consumer, this.exp.vfioType);
+    this.ctx = new ConsumerContext(this.cell.consumer, this.vfioType);
     this.heldList = [];
     this.heldIndex = new Map();
     this.heldIds.clear();
@@ -936,10 +1087,11 @@ class Engine {
     for (const r of [...this.heldReps]) this.retuple(r);
     this.occSets = [];
     this.instOn = [];
-    this.descs = [];
+    this.listDescs = [];
     this.cumDesc = [];
     this.refreshConsumer();
     this.verShared++;
+    this.requestClear();
   }
 
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
@@ -977,7 +1129,8 @@ class Engine {
   }
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
-    return this.slotCache.fill(slot, this.verShared, this.requestMemo.get(`${slot}|${this.ctxFixed}`), this.requestSide, inst);
+    const deps: TupleSet[] = [];
+    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
   }
 
   /** Groups served in the current consumer context. */
@@ -985,41 +1138,102 @@ class Engine {
 
   requestAll(slotOfGroup: Int32Array): void {
     const probes = this.changers;
-    const remaining = new Int32Array(this.slotClass.length);
-    for (let j = 0; j < slotOfGroup.length; j++) remaining[slotOfGroup[j]!]!++;
+    // Groups per slot: its representatives and the twins counted with its probe memos.
+    const remaining = Int32Array.from(this.matCount);
+    for (const m of this.probeById) remaining[m.slot]! += this.probeHits[m.id]!;
+    this.remaining = remaining;
+    const slots = this.slotClass.length;
+    this.requestFast = new Int32Array(slots);
+    this.requestUsed = new Int32Array(slots);
+    this.requestBase = new Int32Array(slots);
+    this.requestLimit = new Int32Array(slots);
     this.newContext();
     this.inCtx = 0;
     const n = slotOfGroup.length;
-    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup, remaining));
+    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup));
+    this.requestClear();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
-  private requestRun(from: number, to: number, slotOfGroup: Int32Array, remaining: Int32Array): number {
-    const classInst = this.classInst;
-    const contextSize = this.exp.contextSize;
-    for (let j = from; j < to; j++) {
+  private requestRun(from: number, to: number, slotOfGroup: Int32Array): number {
+    const contextSize = this.contextSize;
+    for (let j = from; ; ) {
       if (contextSize && this.inCtx === contextSize) {
         this.newContext();
         this.inCtx = 0;
       }
-      this.inCtx++;
-      const slot = slotOfGroup[j]!;
-      const inst = classInst[this.slotClass[slot]!]!;
-      const memo = this.requestLookup(slot, inst);
-      const pool = this.unused[slot]!;
-      const left = remaining[slot]!;
-      if (memo && pool.length <= left - 1) {
-        memo.hits++;
-        this.memoised++;
-        remaining[slot]!--;
-        continue;
-      }
-      remaining[slot]!--;
-      this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
+      const end = contextSize ? Math.min(to, j + contextSize - this.inCtx) : to;
+      const k = this.requestFastRun(j, end, slotOfGroup);
+      this.memoised += k - j;
+      this.inCtx += k - j;
+      if (k === to) return to;
+      if (k < end) {
+        this.inCtx++;
+        this.requestSlow(k, slotOfGroup[k]!);
+        j = k + 1;
+      } else j = k;
     }
-    return to;
+  }
+
+  /**
+   * Count groups from..to-1 while their slot has room in the table (requestLimit); returns
+   * the first group whose slot has none. Only typed arrays, as probeFastRun.
+   */
+  private requestFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
+    const used = this.requestUsed;
+    const limit = this.requestLimit;
+    let j = from;
+    for (; j < to; j++) {
+      const s = slotOfGroup[j]!;
+      const u = used[s]!;
+      if (u === limit[s]) break;
+      used[s] = u + 1;
+    }
+    return j;
+  }
+
+  /**
+   * Group j's slot has no room: look its memos up, and count it with one (setting the table to
+   * let as many more of the slot's groups be counted as remain beyond its unused
+   * representatives, so that the last ones take those), or run its request.
+   */
+  private requestSlow(j: number, slot: number): void {
+    this.requestSettle(slot);
+    const inst = this.classInst[this.slotClass[slot]!]!;
+    const memo = this.requestLookup(slot, inst);
+    const pool = this.unused[slot]!;
+    const left = this.remaining[slot]!--;
+    if (memo && pool.length <= left - 1) {
+      this.requestHits[memo.id]!++;
+      this.memoised++;
+      this.requestFast[slot] = memo.id;
+      this.requestLimit[slot] = this.requestUsed[slot]! + left - 1 - pool.length;
+      this.requestSet.push(slot);
+      return;
+    }
+    this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
+    // What the table was set from may have changed.
+    this.requestClear();
+  }
+
+  /** Give slot s's request memo the groups counted with it since it was set. */
+  private requestSettle(s: number): void {
+    const d = this.requestUsed[s]! - this.requestBase[s]!;
+    if (d === 0) return;
+    this.requestHits[this.requestFast[s]!]! += d;
+    this.remaining[s]! -= d;
+    this.requestBase[s] = this.requestUsed[s]!;
+  }
+
+  /** Settle every slot set, and empty the table. */
+  private requestClear(): void {
+    for (const s of this.requestSet) {
+      this.requestSettle(s);
+      this.requestLimit[s] = this.requestUsed[s]!;
+    }
+    this.requestSet.length = 0;
   }
 
   /**
@@ -1029,7 +1243,7 @@ class Engine {
   private requestMiss(j: number, slot: number, inst: number, memo: RequestMemo | undefined, spare: Rep | null): void {
     if (spare && this.verify) this.check(spare);
     const rep = spare ?? this.late(j, slot);
-    const memoKey = `${slot}|${this.ctxFixed}`;
+    const ctxFixed = this.ctxFixed;
     const before = this.sharedState();
     const lenBefore = this.heldList.length;
     const descBefore = this.cumDesc.slice();
@@ -1071,27 +1285,42 @@ class Engine {
         occ: occ.length ? occ : undefined,
         on: on.length ? on : undefined,
         reqs,
-        hits: 0,
+        id: this.requestById.length,
       };
       if (!memo) {
-        let list = this.requestMemo.get(memoKey);
-        if (!list) this.requestMemo.set(memoKey, (list = []));
+        const bySlot = (this.requestMemo[slot] ??= new Map());
+        let list = bySlot.get(ctxFixed);
+        if (!list) bySlot.set(ctxFixed, (list = []));
         list.push(m);
+        this.requestById.push(m);
+        this.requestHits.push(0);
         this.slotCache.forget(slot);
       } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
         throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
       }
     }
     for (const r of reqs) this.tally.add("attach", r);
-    checkLimit(this.ctx!, this.exp.domainsPerContext);
+    checkLimit(this.ctx!, this.domainsPerContext);
     this.k.log.length = 0;
   }
 
   /** Count the remembered transitions into the tally. */
   flush(): void {
-    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, m.hits);
-    for (const list of this.requestMemo.values()) for (const m of list) for (const r of m.reqs) this.tally.add("attach", r, m.hits);
+    for (const list of this.probeMemo) for (const m of list) this.tally.add("probe", m.req, this.probeHits[m.id]);
+    for (const m of this.requestById) for (const r of m.reqs) this.tally.add("attach", r, this.requestHits[m.id]);
   }
+}
+
+/**
+ * Each group's probe slot, for one cell at a time in this thread (probeAll writes every entry
+ * before requestAll reads it): kept from cell to cell, since a new 3 MB array per cell of a
+ * 10^6-device fleet makes V8 count it as fresh external memory and collect garbage sooner.
+ */
+let slotScratch = new Int32Array(0);
+
+function slotsFor(n: number): Int32Array {
+  if (slotScratch.length < n) slotScratch = new Int32Array(n);
+  return slotScratch.subarray(0, n);
 }
 
 export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: EngineOptions = {}): CellResult {
@@ -1102,7 +1331,7 @@ export function runCompressed(exp: Experiment, fleet: Fleet, cell: Cell, opts: E
     const e = new Engine(exp, fleet, cell, reserve, opts.verify === true, restarts ? () => {} : (opts.tick ?? (() => {})));
     if (opts.payOff) e.payOff(spent);
     try {
-      const slotOfGroup = new Int32Array(fleet.classOf.length);
+      const slotOfGroup = slotsFor(fleet.classOf.length);
       e.probeAll(slotOfGroup);
       e.requestAll(slotOfGroup);
     } catch (x) {

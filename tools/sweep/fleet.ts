@@ -29,6 +29,15 @@ export interface Fleet {
   devices: number;
 }
 
+/**
+ * Every fleet is made here, by one object literal: fleets from two literals would have two
+ * hidden classes, and code V8 optimised for one (the sweep engine's loops) is thrown away when
+ * the other comes.
+ */
+function fleetOf(seed: number, instances: InstanceSpec[], classes: GroupClass[], classOf: Int32Array, devices: number): Fleet {
+  return { seed, instances, classes, classOf, devices };
+}
+
 /** Canonical key of a group shape. Property keys are sorted, so {} and the defaults agree. */
 export function classKey(instance: number, members: readonly DeviceTemplate[]): string {
   const m = members.map((d) => {
@@ -181,7 +190,7 @@ function generated(p: GeneratedPlatform, total: number, seed: number): Fleet {
     classOf[groups++] = c;
     left -= size;
   }
-  return { seed, instances, classes: table.classes, classOf: classOf.slice(0, groups), devices: total };
+  return fleetOf(seed, instances, table.classes, classOf.slice(0, groups), total);
 }
 
 function preset(p: PresetPlatform, total: number, seed: number): Fleet {
@@ -202,7 +211,7 @@ function preset(p: PresetPlatform, total: number, seed: number): Fleet {
   }
   const classOf = Int32Array.from(seq);
   if (p.order === "shuffled") new Rng(seed).shuffle(classOf);
-  return { seed, instances: p.instances.map((i) => ({ ...i, props: { ...i.props } })), classes: table.classes, classOf, devices: total };
+  return fleetOf(seed, p.instances.map((i) => ({ ...i, props: { ...i.props } })), table.classes, classOf, total);
 }
 
 /** The fleet of one seed. */

@@ -255,3 +255,276 @@ export function domainFingerprint(d: Domain): unknown[] {
 export function domainUnchanged(d: Domain, fp: unknown[]): boolean {
   return Walk.same(null, byIdKey, d, fp);
 }
+
+/**
+ * How a token list names a domain (the engine's DomainName, as tokens): add its name to w's
+ * list through w.raw (a name such as "S:<driver>:<type>"), w.held (a list position) or
+ * w.describe (its description). A method of an object, not a closure, so that optimised code
+ * calling it outlives the engine that made it.
+ */
+export interface DomainTokens {
+  domainTokens(d: Domain, w: StateTokens): void;
+}
+
+// Marks of the token grammar; interned tokens start above them.
+const NIL = 0;
+const ARR = 1;
+const MAP = 2;
+const SET = 3;
+const CLOSE = 4;
+const OBJ = 5;
+const SELF = 6;
+const REF = 7;
+const DEF = 8;
+const ID = 9;
+const DESC = 10;
+const HELD = 11;
+const TYPE = 12;
+
+/**
+ * Interned tokens, process-wide (so a token list means the same in every engine of the thread):
+ * one space for field names, string values, numbers and raw names. They grow with the distinct
+ * values states hold (field names, ids of instances and drivers, flags), not with fleet size.
+ */
+let nextToken = 16;
+const nameTokens = new Map<string, number>();
+const stringTokens = new Map<string, number>();
+const numberTokens = new Map<number, number>();
+const rawTokens = new Map<string, number>();
+
+function intern<K>(m: Map<K, number>, k: K): number {
+  let t = m.get(k);
+  if (t === undefined) m.set(k, (t = nextToken++));
+  return t;
+}
+
+/** Tokens of the integers 0..255 (booleans are 0 and 1), looked up without the Map; 0: not yet interned. */
+const smallTokens = new Int32Array(256);
+
+function numberToken(v: number): number {
+  if (v >= 0 && v < 256 && (v | 0) === v) {
+    const t = smallTokens[v]!;
+    if (t !== 0) return t;
+    return (smallTokens[v] = intern(numberTokens, v));
+  }
+  return intern(numberTokens, v);
+}
+
+/**
+ * A group's state as a list of integers instead of a string: the Writer's walk, with every
+ * field name, primitive and mark a token, so that two states give equal lists exactly when
+ * groupState gives equal strings (it reads booleans as 1/0 and undefined as null, and so do
+ * the tokens), and hashing or comparing one allocates nothing. The compressed engine interns
+ * its tuples by them; in verify mode it checks them against the strings both ways. The walk
+ * allocates nothing either (one buffer, reused): it runs on every simulated transition.
+ */
+export class StateTokens {
+  /** The last list made: buf[0..n-1] (reused: copy what is kept). */
+  buf = new Int32Array(256);
+  n = 0;
+  /** Domains numbered so far ($i), from `base` on: a description numbers its own from 0. */
+  private readonly seen: Domain[] = [];
+  private seenN = 0;
+  private base = 0;
+  private self: Group | null = null;
+  /** Inside a description: domains are named by id (describeDomain's byId). */
+  private byId = false;
+
+  constructor(private readonly namer: DomainTokens) {}
+
+  /** Tokens of `prefix` and groupState(g, the namer's names). */
+  state(g: Group, prefix: number): this {
+    this.start(g);
+    this.put(prefix);
+    this.fields(g);
+    return this;
+  }
+
+  /** Tokens of describeDomain(d). */
+  description(d: Domain): this {
+    this.start(null);
+    this.describe(d);
+    return this;
+  }
+
+  private start(self: Group | null): void {
+    this.n = 0;
+    this.seenN = this.base = 0;
+    this.self = self;
+    this.byId = false;
+  }
+
+  /** A raw name (as the namer's "S:..." strings). */
+  raw(name: string): void {
+    this.put(TYPE);
+    this.put(intern(rawTokens, name));
+  }
+
+  /** A position of the consumer's list ("H<i>"). */
+  held(i: number): void {
+    this.put(HELD);
+    this.put(i);
+  }
+
+  /** A domain's description (describeDomain's fields, "X(...)"), walked apart from the state around it. */
+  describe(d: Domain): void {
+    const { base, self, byId } = this;
+    this.base = this.seenN;
+    this.self = null;
+    this.byId = true;
+    this.put(DESC);
+    this.fields(d);
+    this.seenN = this.base;
+    this.base = base;
+    this.self = self;
+    this.byId = byId;
+  }
+
+  private put(t: number): void {
+    if (this.n === this.buf.length) {
+      const b = new Int32Array(2 * this.n);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = t;
+  }
+
+  private value(v: unknown): void {
+    if (v === null || v === undefined) {
+      this.put(NIL);
+      return;
+    }
+    switch (typeof v) {
+      case "boolean":
+        this.put(numberToken(v ? 1 : 0));
+        return;
+      case "number":
+        this.put(numberToken(v));
+        return;
+      case "string":
+        this.put(intern(stringTokens, v));
+        return;
+      case "object":
+        this.object(v);
+        return;
+      default:
+        this.raw(typeof v);
+    }
+  }
+
+  private object(o: object): void {
+    if (Array.isArray(o)) {
+      this.put(ARR);
+      for (let i = 0; i < o.length; i++) this.value(o[i]);
+      this.put(CLOSE);
+    } else if (o instanceof Map) {
+      this.put(MAP);
+      if (o.size) {
+        for (const [k, x] of o) {
+          this.value(k);
+          this.value(x);
+        }
+      }
+      this.put(CLOSE);
+    } else if (o instanceof Set) {
+      this.put(SET);
+      if (o.size) for (const x of o) this.value(x);
+      this.put(CLOSE);
+    } else if (isDomain(o)) {
+      for (let i = this.base; i < this.seenN; i++) {
+        if (this.seen[i] === o) {
+          this.put(REF);
+          this.put(i - this.base);
+          return;
+        }
+      }
+      this.seen[this.seenN++] = o;
+      this.put(DEF);
+      if (this.byId) {
+        this.put(ID);
+        this.put(intern(stringTokens, o.id));
+      } else this.namer.domainTokens(o, this);
+    } else if (o === this.self) this.put(SELF);
+    else if (this.self && (o as Partial<Device>).group === this.self) this.fields(o);
+    else {
+      const id = (o as { id?: unknown }).id;
+      if (typeof id === "string") {
+        this.put(ID);
+        this.put(intern(stringTokens, id));
+      } else this.fields(o);
+    }
+  }
+
+  private fields(o: object): void {
+    this.put(OBJ);
+    for (const k in o) {
+      if (k === "id") continue;
+      this.put(intern(nameTokens, k));
+      this.value((o as Record<string, unknown>)[k]);
+    }
+    this.put(CLOSE);
+  }
+}
+
+/** Token lists interned as small integers, in order of first sight (a hash table: equal lists, equal numbers). */
+export class TokenTable {
+  private readonly lists: Int32Array[] = [];
+  private readonly head = new Map<number, number>();
+  private readonly next: number[] = [];
+
+  /** The number of the list w made last (a copy is kept when it is new). */
+  intern(w: StateTokens): number {
+    const { buf, n } = w;
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const first = this.head.get(h) ?? -1;
+    for (let t = first; t >= 0; t = this.next[t]!) {
+      const x = this.lists[t]!;
+      if (x.length !== n) continue;
+      let i = 0;
+      while (i < n && x[i] === buf[i]) i++;
+      if (i === n) return t;
+    }
+    const t = this.lists.length;
+    this.lists.push(buf.slice(0, n));
+    this.next.push(first);
+    this.head.set(h, t);
+    return t;
+  }
+
+  /** How many lists are interned. */
+  get size(): number {
+    return this.lists.length;
+  }
+
+  /** The tokens of number t. */
+  tokens(t: number): Int32Array {
+    return this.lists[t]!;
+  }
+}
+
+/**
+ * Verify mode: the strings of the lists a TokenTable interns, both ways, so that tokens that
+ * would merge two different strings, or split one, are caught.
+ */
+export class TokenCheck {
+  private readonly strs: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly what: string) {}
+
+  check(id: number, s: string): void {
+    const was = this.strs[id];
+    if (was === undefined) {
+      const other = this.ids.get(s);
+      if (other !== undefined) throw new Error(`sweep: ${this.what} tokens split one string into ${other} and ${id}: ${s}`);
+      this.strs[id] = s;
+      this.ids.set(s, id);
+    } else if (was !== s) throw new Error(`sweep: ${this.what} tokens merged two strings: ${was} and ${s}`);
+  }
+
+  /** The string of number id (checked before). */
+  string(id: number): string {
+    return this.strs[id]!;
+  }
+}

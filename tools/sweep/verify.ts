@@ -3,15 +3,16 @@
  * checking every representative after every transition costs a walk that compares, not the
  * making of every state string. Per representative, the fingerprint of its state
  * (./state stateFingerprint) taken when its string was last found equal to the one the engine
- * keeps; per domain, its description and the fingerprint of that. A fingerprint that still
- * matches proves the string unchanged; one that does not sends the check to the string.
+ * keeps. A fingerprint that still matches proves the string unchanged; one that does not sends
+ * the check to the string. Per domain, likewise, the number of its description.
  */
 import type { Domain, Group } from "../../lib/model.ts";
-import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, stateFingerprint, stateUnchanged } from "./state.ts";
+import { describeDomain, type DomainKey, domainFingerprint, domainUnchanged, stateFingerprint, stateUnchanged, TokenCheck } from "./state.ts";
 
 export class Verified<R extends { readonly group: Group }> {
   private readonly states = new Map<R, { fp: unknown[]; s: string }>();
-  private readonly descs = new WeakMap<Domain, { fp: unknown[]; s: string }>();
+  private readonly descs = new WeakMap<Domain, { fp: unknown[]; id: number }>();
+  private readonly descStr = new TokenCheck("description");
 
   constructor(
     /** What the engine names a domain by, as ./state DomainKey. */
@@ -20,14 +21,19 @@ export class Verified<R extends { readonly group: Group }> {
     private readonly stateOf: (r: R) => string,
   ) {}
 
-  /** describeDomain(d), made again only when the domain may have changed. */
-  readonly describe = (d: Domain): string => {
+  /**
+   * The number of d's description: made by `id` (from tokens) and checked against
+   * describeDomain(d) both ways (./state TokenCheck) whenever the domain may have changed since
+   * it was last checked, else the number then.
+   */
+  descId(d: Domain, id: (d: Domain) => number): number {
     const c = this.descs.get(d);
-    if (c && domainUnchanged(d, c.fp)) return c.s;
-    const s = describeDomain(d);
-    this.descs.set(d, { fp: domainFingerprint(d), s });
-    return s;
-  };
+    if (c && domainUnchanged(d, c.fp)) return c.id;
+    const n = id(d);
+    this.descStr.check(n, describeDomain(d));
+    this.descs.set(d, { fp: domainFingerprint(d), id: n });
+    return n;
+  }
 
   /**
    * r's state now if it is not `was`, else null. The fingerprint is trusted only against the

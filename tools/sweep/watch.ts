@@ -33,8 +33,8 @@ export class Watch implements KernelObserver {
   readonly touched = new Set<number>();
   /** Verify mode: groups the transition changed through a setter (its own, or one it must not change). */
   readonly changedGroups = new Set<Group>();
-  /** Finds a live domain by id (set once the kernel exists). */
-  domainById: (id: string) => Domain | undefined = () => undefined;
+  /** The kernel's live domains by id (set once the kernel exists; a table, not a closure: code that calls one closure per engine is thrown away when the next engine's comes). */
+  domains: ReadonlyMap<string, Domain> = new Map();
 
   constructor(
     /** Ids of the consumer's list (domain ids and iommufd hwpt ids) by position, kept by the engine. */
@@ -50,7 +50,12 @@ export class Watch implements KernelObserver {
     this.on = true;
     this.group = g;
     // Clearing a Set allocates a new table even when it is empty.
-    for (const s of [this.behind, this.pools, this.added, this.dirty, this.touched, this.changedGroups]) if (s.size) s.clear();
+    if (this.behind.size) this.behind.clear();
+    if (this.pools.size) this.pools.clear();
+    if (this.added.size) this.added.clear();
+    if (this.dirty.size) this.dirty.clear();
+    if (this.touched.size) this.touched.clear();
+    if (this.changedGroups.size) this.changedGroups.clear();
     this.asked.length = 0;
     this.askedKind.length = 0;
     this.scanned = false;
@@ -66,13 +71,18 @@ export class Watch implements KernelObserver {
   enter(fn: string, args: TraceEvent["args"]): void {
     this.running.push(fn);
     if (!this.on) return;
+    // Nothing to look up while the consumer holds nothing (probes) and no pool is counted.
+    const held = this.heldIds.size > 0;
+    if (!held && !this.trackDirty) return;
     for (const key in args) {
       const v = args[key];
       if (typeof v !== "string") continue;
-      const i = this.heldIds.get(v);
-      if (i !== undefined) this.touched.add(i);
+      if (held) {
+        const i = this.heldIds.get(v);
+        if (i !== undefined) this.touched.add(i);
+      }
       if (this.trackDirty) {
-        const d = this.domainById(v);
+        const d = this.domains.get(v);
         if (d) this.dirty.add(d);
       }
     }
