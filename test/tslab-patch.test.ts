@@ -1,9 +1,17 @@
 /**
- * The tslab fix in patches/ (applied by patch-package): a later cell's `{ name }` naming a
- * variable of an earlier cell must read that variable. Unpatched, tslab 1.0.22 rewrites plain uses
- * to `exports.name` but leaves shorthand properties alone, so `new Kernel({ era, drivers })` in a
- * notebook failed with "drivers is not defined" once `drivers` came from the import cell.
+ * The tslab fixes in patches/ (applied by patch-package):
+ * - a later cell's `{ name }` naming a variable of an earlier cell must read that variable.
+ *   Unpatched, tslab 1.0.22 rewrites plain uses to `exports.name` but leaves shorthand properties
+ *   alone, so `new Kernel({ era, drivers })` in a notebook failed with "drivers is not defined"
+ *   once `drivers` came from the import cell;
+ * - a cell is compiled with one TypeScript program, not two (unpatched, tslab builds one to find
+ *   the cell's names and a second with them exported: a third of the import cell's compile time);
+ * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -12,7 +20,14 @@ interface Converted {
   declOutput?: string;
   diagnostics: Array<{ messageText: string }>;
 }
-const { createConverter } = require("tslab/dist/converter") as { createConverter(): { convert(prev: string, src: string): Converted; close(): void } };
+const converterPath = require.resolve("tslab/dist/converter");
+const { createConverter, codeCacheState } = require(converterPath) as {
+  createConverter(): { convert(prev: string, src: string): Converted; close(): void };
+  codeCacheState?: () => { file: string | null; accepted: boolean };
+};
+const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] })) as {
+  performance: { enable(): void; disable(): void; getCount(mark: string): number };
+};
 
 test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
   const conv = createConverter();
@@ -32,6 +47,61 @@ test("a shorthand property naming an earlier cell's variable reads it; a local o
     assert.is((exports["o"] as { era: unknown }).era, 2);
   } finally {
     conv.close();
+  }
+});
+
+test("a cell is compiled with one program, and its names (values, types, imports) still reach the next cell", () => {
+  const conv = createConverter();
+  try {
+    const first = conv.convert("", "0");
+    ts.performance.enable();
+    const before = ts.performance.getCount("beforeProgram");
+    const cell = conv.convert(first.declOutput ?? "", 'import * as path from "path";\nconst n = 1;\nfunction twice(x: number) { return 2 * x; }\ntype Pair = [number, number];\ninterface Box { v: number }\nclass K { k = 1 }');
+    const programs = ts.performance.getCount("beforeProgram") - before;
+    ts.performance.disable();
+    assert.equal(cell.diagnostics, []);
+    // One for the cell, one inside ts.transpileModule (tslab's pass to CommonJS); unpatched: 3.
+    assert.is(programs, 2, `programs built for one cell: ${programs}`);
+    for (const name of ["path", "n", "twice", "K"]) assert.match(cell.output ?? "", new RegExp(`exports\\.${name}\\b`), name);
+    // The next cell sees every name, types included, and a wrong use is still an error.
+    const next = conv.convert(cell.declOutput ?? "", "const p: Pair = [n, twice(n)];\nconst b: Box = { v: path.sep.length };\nnew K().k;");
+    assert.equal(next.diagnostics, []);
+    const wrong = conv.convert(cell.declOutput ?? "", 'const b: Box = { v: "one" };\ntwice("2");');
+    assert.equal(
+      wrong.diagnostics.map((d) => d.messageText),
+      ["Type 'string' is not assignable to type 'number'.", "Argument of type 'string' is not assignable to parameter of type 'number'."],
+    );
+  } finally {
+    ts.performance.disable();
+    conv.close();
+  }
+});
+
+test("TypeScript's code cache is written after the first cell with an import, and taken by the next kernel", () => {
+  assert.type(codeCacheState, "function", "tslab/dist/converter exports codeCacheState (patched)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-code-cache-"));
+  try {
+    const env = { ...process.env, TSLAB_CODE_CACHE_DIR: dir };
+    const kernel = (cell: string) =>
+      spawnSync(process.execPath, ["-e", `const c = require(${JSON.stringify(converterPath)}); const s = c.codeCacheState(); if (process.argv[1]) { const k = c.createConverter(); k.convert("", process.argv[1]); k.close(); } console.log(JSON.stringify(s)); process.exit(0);`, cell], { env, encoding: "utf8", cwd: os.tmpdir() });
+    const run = (cell: string) => {
+      const r = kernel(cell);
+      assert.is(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { file: string; accepted: boolean };
+    };
+    const noImport = run("const x = 1");
+    assert.is(noImport.accepted, false);
+    assert.equal(fs.readdirSync(dir), [], "no cache before a cell imports something");
+    const first = run('import * as path from "path"; path.sep');
+    assert.is(first.accepted, false);
+    assert.equal(fs.readdirSync(dir), [path.basename(first.file)]);
+    const second = run("");
+    assert.is(second.accepted, true, "V8 takes the cache");
+    // A damaged cache is refused by V8 and the kernel still loads TypeScript.
+    fs.writeFileSync(first.file, Buffer.alloc(4096, 7));
+    assert.is(run("").accepted, false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
   }
 });
 
