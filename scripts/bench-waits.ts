@@ -82,7 +82,7 @@ export function importOverEmptyCell(runs = 3): Ratio[] | null {
       ratio: c.importMs / c.emptyMs,
       detail:
         `notebook 00's import cell from ../dist/lib: ${c.importMs.toFixed(0)} ms, empty cell ${c.emptyMs.toFixed(0)} ms (tslab, fresh kernel, median of ${runs})` +
-        (c.importCpuMs !== undefined && c.emptyCpuMs ? `; the kernel's CPU ${c.importCpuMs} ms over ${c.emptyCpuMs} ms (x${(c.importCpuMs / c.emptyCpuMs).toFixed(1)}, 10 ms ticks)` : ""),
+        (c.importCpuMs !== undefined && c.emptyCpuMs ? `; the kernel's CPU ${c.importCpuMs.toFixed(0)} ms over ${c.emptyCpuMs.toFixed(0)} ms (x${(c.importCpuMs / c.emptyCpuMs).toFixed(1)})` : ""),
     },
   ];
 }

@@ -20,14 +20,17 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
   npm ci --no-audit --no-fund
 fi
 # npm ci applies patches/ through the postinstall script, unless scripts were disabled.
-# codeCacheState is the newest part of the tslab patch: an older patch in place is replaced by a
-# fresh install (patch-package cannot apply a patch over another one).
+# codeCacheState and pathForLibFileMemo mark the newest parts of the patches (tslab and the
+# TypeScript it bundles): an older patch in place is replaced through a fresh install
+# (patch-package cannot apply a patch over another one).
 converter=node_modules/tslab/dist/converter.js
-if grep -q "iommu-attach-lab patch" "$converter" && ! grep -q "codeCacheState" "$converter"; then
+typescript=node_modules/@tslab/typescript-for-tslab/lib/typescript.js
+patched() { grep -q "codeCacheState" "$converter" && grep -q "pathForLibFileMemo" "$typescript"; }
+if ! patched && grep -q "iommu-attach-lab patch" "$converter"; then
   echo "setup: node_modules/tslab carries an older patch; reinstalling npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
-if ! grep -q "codeCacheState" "$converter"; then
+if ! patched; then
   echo "setup: applying patches/ to node_modules"
   node_modules/.bin/patch-package
 fi

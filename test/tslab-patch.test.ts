@@ -6,7 +6,9 @@
  *   once `drivers` came from the import cell;
  * - a cell is compiled with one TypeScript program, not two (unpatched, tslab builds one to find
  *   the cell's names and a second with them exported: a third of the import cell's compile time);
- * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module.
+ * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module;
+ * - (patch of the TypeScript that tslab bundles) a program built after a cell's imports changed
+ *   does not look for "@typescript/lib-*" override packages again, file by file.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,6 +29,7 @@ const { createConverter, codeCacheState } = require(converterPath) as {
 };
 const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] })) as {
   performance: { enable(): void; disable(): void; getCount(mark: string): number };
+  sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
 };
 
 test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
@@ -102,6 +105,24 @@ test("TypeScript's code cache is written after the first cell with an import, an
     assert.is(run("").accepted, false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
+  }
+});
+
+test("a cell that changes the imports does not look up lib override packages again", () => {
+  const conv = createConverter();
+  const { fileExists, directoryExists } = ts.sys;
+  const probes: string[] = [];
+  try {
+    const first = conv.convert("", "0");
+    ts.sys.fileExists = (p) => (p.includes("@typescript/lib-") && probes.push(p), fileExists.call(ts.sys, p));
+    ts.sys.directoryExists = (p) => (p.includes("@typescript/lib-") && probes.push(p), directoryExists.call(ts.sys, p));
+    const cell = conv.convert(first.declOutput ?? "", 'import * as os from "os";\nos.EOL.length');
+    assert.equal(cell.diagnostics, []);
+    assert.equal(probes.slice(0, 3), [], `${probes.length} look-ups of @typescript/lib-* packages`);
+  } finally {
+    ts.sys.fileExists = fileExists;
+    ts.sys.directoryExists = directoryExists;
+    conv.close();
   }
 });
 
