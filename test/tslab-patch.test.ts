@@ -7,6 +7,7 @@
  * - a cell is compiled with one TypeScript program, not two (unpatched, tslab builds one to find
  *   the cell's names and a second with them exported: a third of the import cell's compile time);
  * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module;
+ *   the kernel compiles the project's modules through a code cache too;
  * - (patch of the TypeScript that tslab bundles) a program built after a cell's imports changed
  *   does not look for "@typescript/lib-*" override packages again, file by file.
  */
@@ -23,9 +24,10 @@ interface Converted {
   diagnostics: Array<{ messageText: string }>;
 }
 const converterPath = require.resolve("tslab/dist/converter");
-const { createConverter, codeCacheState } = require(converterPath) as {
+const { createConverter, codeCacheState, installModuleCodeCache } = require(converterPath) as {
   createConverter(): { convert(prev: string, src: string): Converted; close(): void };
   codeCacheState?: () => { file: string | null; accepted: boolean };
+  installModuleCodeCache?: () => void;
 };
 const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] })) as {
   performance: { enable(): void; disable(): void; getCount(mark: string): number };
@@ -103,6 +105,41 @@ test("TypeScript's code cache is written after the first cell with an import, an
     // A damaged cache is refused by V8 and the kernel still loads TypeScript.
     fs.writeFileSync(first.file, Buffer.alloc(4096, 7));
     assert.is(run("").accepted, false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
+  }
+});
+
+test("the kernel's modules outside node_modules are compiled through a code cache, and behave the same", () => {
+  assert.type(installModuleCodeCache, "function", "tslab/dist/converter exports installModuleCodeCache (patched)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-module-cache-"));
+  try {
+    fs.mkdirSync(path.join(dir, "project"));
+    fs.writeFileSync(path.join(dir, "project/helper.js"), "exports.twice = (x) => 2 * x;\n");
+    fs.writeFileSync(
+      path.join(dir, "project/main.js"),
+      'const { twice } = require("./helper.js");\nexports.value = twice(21);\nexports.where = require("path").basename(__dirname) + ":" + require.resolve("./helper.js").endsWith("helper.js") + ":" + (module.exports === exports);\n',
+    );
+    // A dynamic import keeps working (Node 20 loses its handler for code from a cache: such a module is not cached).
+    fs.writeFileSync(
+      path.join(dir, "project/later.js"),
+      'exports.later = () => import("node:os").then((os) => typeof os.cpus);\n',
+    );
+    const script = `const c = require(${JSON.stringify(converterPath)}); c.installModuleCodeCache(); const m = require(${JSON.stringify(path.join(dir, "project/main.js"))}); require(${JSON.stringify(path.join(dir, "project/later.js"))}).later().then((t) => { console.log(JSON.stringify({ value: m.value, where: m.where, later: t, modules: c.codeCacheState().modules })); });`;
+    const run = () => {
+      const r = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, TSLAB_CODE_CACHE_DIR: path.join(dir, "cache") }, encoding: "utf8" });
+      assert.is(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { value: number; where: string; later: string; modules: { compiled: number; fromCache: number } };
+    };
+    const first = run();
+    assert.equal({ ...first, modules: undefined }, { value: 42, where: "project:true:true", later: "function", modules: undefined });
+    assert.equal(first.modules, { installed: true, compiled: 2, fromCache: 0 });
+    const second = run();
+    assert.equal(second, { ...first, modules: { installed: true, compiled: 2, fromCache: 2 } });
+    assert.equal(run(), second);
+    // A changed module is compiled afresh, the unchanged one still comes from the cache.
+    fs.writeFileSync(path.join(dir, "project/helper.js"), "exports.twice = (x) => x + x;\n");
+    assert.equal(run().modules, { installed: true, compiled: 2, fromCache: 1 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
   }
