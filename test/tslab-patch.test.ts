@@ -97,6 +97,10 @@ test("TypeScript's code cache is written after the first cell with an import, an
     const noImport = run("const x = 1");
     assert.is(noImport.accepted, false);
     assert.equal(fs.readdirSync(dir), [], "no cache before a cell imports something");
+    // The cache of an earlier TypeScript for the same Node goes when the new one is written.
+    const stale = noImport.file.replace(/-\d+-\d+\.bin$/, "-1-1.bin");
+    assert.is.not(stale, noImport.file);
+    fs.writeFileSync(stale, "old");
     const first = run('import * as path from "path"; path.sep');
     assert.is(first.accepted, false);
     assert.equal(fs.readdirSync(dir), [path.basename(first.file)]);
