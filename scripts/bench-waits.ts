@@ -4,7 +4,10 @@
  *   cli/node          CPU of `iommu-lab eras` over `node -e 0` (median of 9 runs each)
  *   import/empty-cell a notebook's import cell over an empty cell, in a fresh tslab kernel, for the
  *                     compiled library (dist/lib; tslab cannot compile the sources, whose imports
- *                     name their .ts files)
+ *                     name their .ts files); median of 5 kernels, the kernel's CPU beside the wall
+ *                     time (steadier on a shared machine). The patched tslab keeps V8 code caches
+ *                     on disk (TypeScript, the project's modules) that the first kernel writes, as
+ *                     a user's first kernel does; TSLAB_CODE_CACHE=0 in the environment turns them off
  *   attach/minimal    one attach + detach through core and driver (trace off) over a hand-written
  *                     function doing the same checks (core and intel-vtd, attach and the detach's
  *                     re-attach of the default domain) on plain objects; the library as users run
@@ -56,7 +59,7 @@ export function cliOverNode(): Ratio {
 }
 
 /** Runs scripts/bench_notebook.py under Debian's Python with the project's kernelspec; null without Jupyter. */
-export function importOverEmptyCell(runs = 3): Ratio[] | null {
+export function importOverEmptyCell(runs = 5): Ratio[] | null {
   const py = "/usr/bin/python3";
   const spec = path.join(root, ".jupyter/share/jupyter/kernels/tslab/kernel.json");
   if (!fs.existsSync(py) || !fs.existsSync(spec)) return null;
@@ -82,7 +85,7 @@ export function importOverEmptyCell(runs = 3): Ratio[] | null {
       ratio: c.importMs / c.emptyMs,
       detail:
         `notebook 00's import cell from ../dist/lib: ${c.importMs.toFixed(0)} ms, empty cell ${c.emptyMs.toFixed(0)} ms (tslab, fresh kernel, median of ${runs})` +
-        (c.importCpuMs !== undefined && c.emptyCpuMs ? `; the kernel's CPU ${c.importCpuMs} ms over ${c.emptyCpuMs} ms (x${(c.importCpuMs / c.emptyCpuMs).toFixed(1)}, 10 ms ticks)` : ""),
+        (c.importCpuMs !== undefined && c.emptyCpuMs ? `; the kernel's CPU ${c.importCpuMs.toFixed(0)} ms over ${c.emptyCpuMs.toFixed(0)} ms (x${(c.importCpuMs / c.emptyCpuMs).toFixed(1)})` : ""),
     },
   ];
 }

@@ -1,9 +1,20 @@
 /**
- * The tslab fix in patches/ (applied by patch-package): a later cell's `{ name }` naming a
- * variable of an earlier cell must read that variable. Unpatched, tslab 1.0.22 rewrites plain uses
- * to `exports.name` but leaves shorthand properties alone, so `new Kernel({ era, drivers })` in a
- * notebook failed with "drivers is not defined" once `drivers` came from the import cell.
+ * The tslab fixes in patches/ (applied by patch-package):
+ * - a later cell's `{ name }` naming a variable of an earlier cell must read that variable.
+ *   Unpatched, tslab 1.0.22 rewrites plain uses to `exports.name` but leaves shorthand properties
+ *   alone, so `new Kernel({ era, drivers })` in a notebook failed with "drivers is not defined"
+ *   once `drivers` came from the import cell;
+ * - a cell is compiled with one TypeScript program, not two (unpatched, tslab builds one to find
+ *   the cell's names and a second with them exported);
+ * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module;
+ *   the kernel compiles the project's modules through a code cache too;
+ * - (patch of the TypeScript that tslab bundles) a program built after a cell's imports changed
+ *   does not look for "@typescript/lib-*" override packages again, file by file.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -12,7 +23,16 @@ interface Converted {
   declOutput?: string;
   diagnostics: Array<{ messageText: string }>;
 }
-const { createConverter } = require("tslab/dist/converter") as { createConverter(): { convert(prev: string, src: string): Converted; close(): void } };
+const converterPath = require.resolve("tslab/dist/converter");
+const { createConverter, codeCacheState, installModuleCodeCache } = require(converterPath) as {
+  createConverter(): { convert(prev: string, src: string): Converted; close(): void };
+  codeCacheState?: () => { file: string | null; accepted: boolean };
+  installModuleCodeCache?: () => void;
+};
+const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] })) as {
+  performance: { enable(): void; disable(): void; getCount(mark: string): number };
+  sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
+};
 
 test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
   const conv = createConverter();
@@ -32,6 +52,121 @@ test("a shorthand property naming an earlier cell's variable reads it; a local o
     assert.is((exports["o"] as { era: unknown }).era, 2);
   } finally {
     conv.close();
+  }
+});
+
+/** One converter for the tests below that need no fresh one (creating one costs ~1.5 s of CPU). */
+let sharedConverter: ReturnType<typeof createConverter> | null = null;
+const shared = () => (sharedConverter ??= createConverter());
+test.after(() => sharedConverter?.close());
+
+test("a cell is compiled with one program, and its names (values, types, imports) still reach the next cell", () => {
+  const conv = shared();
+  try {
+    const first = conv.convert("", "0");
+    ts.performance.enable();
+    const before = ts.performance.getCount("beforeProgram");
+    const cell = conv.convert(first.declOutput ?? "", 'import * as path from "path";\nconst n = 1;\nfunction twice(x: number) { return 2 * x; }\ntype Pair = [number, number];\ninterface Box { v: number }\nclass K { k = 1 }');
+    const programs = ts.performance.getCount("beforeProgram") - before;
+    ts.performance.disable();
+    assert.equal(cell.diagnostics, []);
+    // One for the cell, one inside ts.transpileModule (tslab's pass to CommonJS); unpatched: 3.
+    assert.is(programs, 2, `programs built for one cell: ${programs}`);
+    for (const name of ["path", "n", "twice", "K"]) assert.match(cell.output ?? "", new RegExp(`exports\\.${name}\\b`), name);
+    // The next cell sees every name, types included, and a wrong use is still an error.
+    const next = conv.convert(cell.declOutput ?? "", "const p: Pair = [n, twice(n)];\nconst b: Box = { v: path.sep.length };\nnew K().k;");
+    assert.equal(next.diagnostics, []);
+    const wrong = conv.convert(cell.declOutput ?? "", 'const b: Box = { v: "one" };\ntwice("2");');
+    assert.equal(
+      wrong.diagnostics.map((d) => d.messageText),
+      ["Type 'string' is not assignable to type 'number'.", "Argument of type 'string' is not assignable to parameter of type 'number'."],
+    );
+  } finally {
+    ts.performance.disable();
+  }
+});
+
+test("TypeScript's code cache is written after the first cell with an import, and taken by the next kernel", () => {
+  assert.type(codeCacheState, "function", "tslab/dist/converter exports codeCacheState (patched)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-code-cache-"));
+  try {
+    const env = { ...process.env, TSLAB_CODE_CACHE_DIR: dir };
+    const kernel = (cell: string) =>
+      spawnSync(process.execPath, ["-e", `const c = require(${JSON.stringify(converterPath)}); const s = c.codeCacheState(); if (process.argv[1]) { const k = c.createConverter(); k.convert("", process.argv[1]); k.close(); } console.log(JSON.stringify(s)); process.exit(0);`, cell], { env, encoding: "utf8", cwd: os.tmpdir() });
+    const run = (cell: string) => {
+      const r = kernel(cell);
+      assert.is(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { file: string; accepted: boolean };
+    };
+    const noImport = run("");
+    assert.is(noImport.accepted, false);
+    assert.equal(fs.readdirSync(dir), [], "no cache before a cell imports something");
+    // The cache of an earlier TypeScript for the same Node goes when the new one is written.
+    const stale = noImport.file.replace(/-\d+-\d+\.bin$/, "-1-1.bin");
+    assert.is.not(stale, noImport.file);
+    fs.writeFileSync(stale, "old");
+    const first = run('import * as path from "path"; path.sep');
+    assert.is(first.accepted, false);
+    assert.equal(fs.readdirSync(dir), [path.basename(first.file)]);
+    const second = run("");
+    assert.is(second.accepted, true, "V8 takes the cache");
+    // A damaged cache is refused by V8 and the kernel still loads TypeScript.
+    fs.writeFileSync(first.file, Buffer.alloc(4096, 7));
+    assert.is(run("").accepted, false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
+  }
+});
+
+test("the kernel's modules outside node_modules are compiled through a code cache, and behave the same", () => {
+  assert.type(installModuleCodeCache, "function", "tslab/dist/converter exports installModuleCodeCache (patched)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-module-cache-"));
+  try {
+    fs.mkdirSync(path.join(dir, "project"));
+    fs.writeFileSync(path.join(dir, "project/helper.js"), "exports.twice = (x) => 2 * x;\n");
+    fs.writeFileSync(
+      path.join(dir, "project/main.js"),
+      'const { twice } = require("./helper.js");\nexports.value = twice(21);\nexports.where = require("path").basename(__dirname) + ":" + require.resolve("./helper.js").endsWith("helper.js") + ":" + (module.exports === exports);\n',
+    );
+    // A dynamic import keeps working (Node 20 loses its handler for code from a cache: such a module is not cached).
+    fs.writeFileSync(
+      path.join(dir, "project/later.js"),
+      'exports.later = () => import("node:os").then((os) => typeof os.cpus);\n',
+    );
+    const script = `const c = require(${JSON.stringify(converterPath)}); c.installModuleCodeCache(); const m = require(${JSON.stringify(path.join(dir, "project/main.js"))}); require(${JSON.stringify(path.join(dir, "project/later.js"))}).later().then((t) => { console.log(JSON.stringify({ value: m.value, where: m.where, later: t, modules: c.codeCacheState().modules })); });`;
+    const run = () => {
+      const r = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, TSLAB_CODE_CACHE_DIR: path.join(dir, "cache") }, encoding: "utf8" });
+      assert.is(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { value: number; where: string; later: string; modules: { installed: boolean; compiled: number; fromCache: number } };
+    };
+    const first = run();
+    assert.equal({ ...first, modules: undefined }, { value: 42, where: "project:true:true", later: "function", modules: undefined });
+    assert.equal(first.modules, { installed: true, compiled: 2, fromCache: 0 });
+    const second = run();
+    assert.equal(second, { ...first, modules: { installed: true, compiled: 2, fromCache: 2 } });
+    assert.equal(run(), second);
+    // A changed module is compiled afresh, the unchanged one still comes from the cache.
+    fs.writeFileSync(path.join(dir, "project/helper.js"), "exports.twice = (x) => x + x;\n");
+    assert.equal(run().modules, { installed: true, compiled: 2, fromCache: 1 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
+  }
+});
+
+test("a cell that changes the imports does not look up lib override packages again", () => {
+  const conv = shared();
+  const { fileExists, directoryExists } = ts.sys;
+  const probes: string[] = [];
+  try {
+    const first = conv.convert("", "0");
+    ts.sys.fileExists = (p) => (p.includes("@typescript/lib-") && probes.push(p), fileExists.call(ts.sys, p));
+    ts.sys.directoryExists = (p) => (p.includes("@typescript/lib-") && probes.push(p), directoryExists.call(ts.sys, p));
+    const cell = conv.convert(first.declOutput ?? "", 'import * as os from "os";\nos.EOL.length');
+    assert.equal(cell.diagnostics, []);
+    assert.equal(probes.slice(0, 3), [], `${probes.length} look-ups of @typescript/lib-* packages`);
+  } finally {
+    ts.sys.fileExists = fileExists;
+    ts.sys.directoryExists = directoryExists;
   }
 });
 
