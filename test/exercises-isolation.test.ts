@@ -12,6 +12,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ownWorkImported } from "../tools/exercises/cheats.ts";
+import { CheckWorker } from "../tools/exercises/isolate.ts";
 import { PROJECT_ROOT } from "../tools/exercises/target.ts";
 import { loadTrack } from "../tools/exercises/track.ts";
 
@@ -160,6 +161,27 @@ test("--watch: an endless loop saved in an exercise is reported, the watcher goe
     assert.is(code, 0, `Ctrl-C: the watcher did not quit (${code} after ${Date.now() - t0} ms); output:\n${out}`);
   } finally {
     child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the checker's worker holds one copy of the library, from dist/ when current: the checks and the student's imports share it", async () => {
+  const { isCurrent } = require("../scripts/build.cjs") as { isCurrent(): boolean };
+  assert.ok(isCurrent(), "run `npm run build`");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iommu-lab-iso-"));
+  const file = path.join(dir, "07-iommufd-auto-domain.ts");
+  // Loaded after the exercise's checks (which load the library too): the copies of lib/model it sees.
+  fs.writeFileSync(
+    file,
+    abs(`import { neg } from "../lib/index";\nexport const x = neg;\nconst copies = Object.keys(require.cache).filter((f) => /[\\\\/]lib[\\\\/]model\\.(ts|js)$/.test(f));\nthrow new Error(\`copies: \${copies.map((f) => f.slice(${JSON.stringify(PROJECT_ROOT)}.length + 1)).join(" ")}\`);\n`),
+  );
+  const w = new CheckWorker();
+  try {
+    const r = await w.run({ id: "07-iommufd-auto-domain", dir: "exercises", file }, 30_000);
+    assert.is(r.status, "load-error", JSON.stringify(r));
+    assert.match(r.loadFailure!.message, /your code threw Error: copies: dist\/lib\/model\.js$/);
+  } finally {
+    w.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
