@@ -27,12 +27,13 @@
  * sweep (3, 4).
  * Not a test: nothing here passes or fails.
  */
+// First: the command line (it exits on --help or a bad flag before the rest loads).
+import { childArgs, only } from "./bench-args.ts";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { barChart, renderSvg } from "../lib/chart/index.ts";
-import { parseScriptArgs } from "../tools/cli/args.ts";
 import { table } from "../tools/cli/table.ts";
 import { attachOverMinimal, cliOverNode, importOverEmptyCell, type Ratio } from "./bench-waits.ts";
 import { engineRatios } from "./bench-engine.ts";
@@ -316,21 +317,9 @@ async function sweepParts(rows: string[][], json: Record<string, unknown>): Prom
   json["memory"] = { bytesPerDevice: perDevice, bytesPerDeviceWithThreads: perDeviceThreads, peakRssKB1e6: big.maxRssKB, peakRssKB1e3: base.maxRssKB };
 }
 
-const argv = process.argv.slice(2);
-// "--child N W" is how cliSweep starts its fresh processes; everything else is the user's.
-if (argv[0] === "--child") void child(argv[1]!, Number(argv[2]));
+// "--child FILE W" is how cliSweep starts its fresh processes; everything else is the user's.
+if (childArgs) void child(childArgs.file, childArgs.workers);
 else {
-  const { values } = parseScriptArgs(
-    {
-      name: "npm run bench --",
-      summary: "What users wait on (ratio lines: CLI over node, notebook import cell over an empty cell, one attach over a minimal function) and how fast the sweep engine is: attempts per second against the practical limit, sweep wall time for 10^4..10^6 devices and peak memory per device, printed as a table and as JSON (several minutes).",
-      flags: { only: { type: "string", arg: "PARTS", help: "comma-separated parts to run: cli, notebook, attach, engine, sweep (default all)" } },
-      notes: "Writes the growth chart to build/bench/sweep-growth.svg. Not a test: nothing passes or fails.",
-      examples: ["npm run bench", "npm run bench -- --only cli,notebook", "npm run bench > bench.txt"],
-    },
-    argv,
-  );
-  const only = values.only === undefined ? [] : String(values.only).split(",");
   main((part) => only.length === 0 || only.includes(part)).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;

@@ -84,7 +84,7 @@ function findings(ts, absFile, text) {
   const out = [];
   for (const node of nodes) {
     const spec = node.text;
-    if (!/^\.\.?(\/|$)/.test(spec)) continue;
+    if (!RELATIVE.test(spec)) continue;
     const fix = resolved(absFile, spec);
     if (fix === spec) continue;
     const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
@@ -104,15 +104,70 @@ function rewrite(text, found) {
   return out;
 }
 
+const RELATIVE = /^\.\.?(\/|$)/;
+
+/**
+ * Whether `text` may hold a specifier findings() reports, read without parsing: most files name
+ * their files already, and parsing every file is most of a check. A specifier is a string literal
+ * (quotes or backquotes); its text starts with "." (RELATIVE), so its source starts with a quote
+ * then "." or an escape. Every quote followed by "." starts a candidate (the candidates hold no
+ * quote, so none hides the next): one that ends at the same quote is the literal's text, parsed or
+ * not, and reports nothing when it names its file; any other form (an escape, another quote, a line
+ * end) and any escape right after a quote that could make a "." or nothing send the file to the
+ * parser. So a skipped file is one findings() would find nothing in.
+ */
+function mayHaveFindings(absFile, text) {
+  if (/["'`]\\[.xu0-7\r\n\u2028\u2029]/.test(text)) return true;
+  for (const m of text.matchAll(/(["'`])(\.[^"'`\\\r\n]*)(?=(.?))/g)) {
+    const [, quote, body, next] = m;
+    if (escaped(text, m.index) || notSpecifier(text, m.index)) continue;
+    // At a line end (or the file's): a template goes on (its text is not RELATIVE unless the body
+    // is), a string stops there (unterminated, its text is the body).
+    const closed = next === quote || (next === "" && quote !== "`");
+    if (closed ? RELATIVE.test(body) && resolved(absFile, body) !== body : body.length < 3 || RELATIVE.test(body)) {
+      if (!(next === "" && quote === "`" && body.length < 3)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the quote at `at` is escaped (inside a string: no literal starts after a backslash). */
+function escaped(text, at) {
+  let n = 0;
+  while (at - n - 1 >= 0 && text[at - n - 1] === "\\") n++;
+  return n % 2 === 1;
+}
+
+/**
+ * Whether the string at `at` is certainly not a module specifier, from what comes before it: a
+ * comma, "=", ":", "+" or "[" (an argument after the first, a value), or "(" after a name other
+ * than require and import (`path.join(__dirname, "..")`). Anything else (a comment, `from`, an
+ * escaped name) may be one.
+ */
+function notSpecifier(text, at) {
+  let i = at - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  if (",=:+[".includes(text[i])) return i >= 0;
+  if (text[i] !== "(") return false;
+  i--;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  let j = i;
+  while (j >= 0 && /[\w$]/.test(text[j])) j--;
+  const name = text.slice(j + 1, i + 1);
+  return name !== "" && name !== "require" && name !== "import" && text[j] !== "\\";
+}
+
 /** Checks (fix: false) or fixes the files under `root`; returns the lines to print and the exit code. */
 function run({ fix, root = ROOT }) {
-  const ts = require("@tslab/typescript-for-tslab");
+  let ts = null; // loaded for the first file that needs parsing
   const lines = [];
   let bad = 0;
   let changed = 0;
   for (const rel of tsFiles(root)) {
     const abs = path.join(root, rel);
     const text = fs.readFileSync(abs, "utf8");
+    if (!mayHaveFindings(abs, text)) continue;
+    ts ??= require("@tslab/typescript-for-tslab");
     const found = findings(ts, abs, text);
     if (!found.length) continue;
     const where = rel.split(path.sep).join("/");
@@ -135,7 +190,7 @@ function run({ fix, root = ROOT }) {
   return { lines, code: bad ? 1 : 0 };
 }
 
-module.exports = { run, findings, rewrite, resolved, tsFiles };
+module.exports = { run, findings, mayHaveFindings, rewrite, resolved, tsFiles };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

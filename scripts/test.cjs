@@ -53,7 +53,10 @@ const color = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
  */
 function typecheck() {
   return new Promise((resolve) => {
-    const args = ["-p", "tsconfig.json", "--noEmit", "--incremental", "--tsBuildInfoFile", path.join("build", "typecheck.tsbuildinfo")];
+    // One thread (TypeScript 7): the suites keep the cores busy beside it, and its parallel
+    // checkers cost twice the CPU for no gain in time here (a full check 4.7 -> 2.2 s CPU).
+    const major = Number(JSON.parse(fs.readFileSync("node_modules/typescript/package.json", "utf8")).version.split(".")[0]);
+    const args = ["-p", "tsconfig.json", "--noEmit", "--incremental", "--tsBuildInfoFile", path.join("build", "typecheck.tsbuildinfo"), ...(major >= 7 ? ["--singleThreaded"] : [])];
     const p = spawn(process.execPath, ["node_modules/typescript/bin/tsc", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d) => (out += d));

@@ -181,7 +181,6 @@ test("a FIFO, a device, a folder or a huge file is refused quickly, without read
   const huge = path.join(tmp, "huge.json");
   fs.writeFileSync(huge, "");
   fs.truncateSync(huge, 17 * 1024 * 1024);
-  // In a child process with a timeout: before the fix the FIFO blocked forever and /dev/zero grew without end.
   for (const [input, want] of [
     [fifo, /is not a regular file/],
     ["/dev/zero", /is not a regular file/],
@@ -190,12 +189,13 @@ test("a FIFO, a device, a folder or a huge file is refused quickly, without read
     [huge, /has 17825792 bytes; at most 16777216 \(limit MAX_INPUT_BYTES\)/],
   ] as const) {
     for (const cmd of ["run", "sweep"]) {
-      const r = spawnSync(process.execPath, [path.join(root, "bin/iommu-lab.cjs"), cmd, input], { encoding: "utf8", timeout: 20_000 });
-      assert.is(r.status, 2, `${cmd} ${input}: ${r.error ?? r.stderr}`);
-      assert.match(r.stderr, want);
+      if (input.startsWith("/dev/") || input === fifo) {
+        // In a child process with a timeout: before the fix the FIFO blocked forever and /dev/zero grew without end.
+        const r = spawnSync(process.execPath, [path.join(root, "bin/iommu-lab.cjs"), cmd, input], { encoding: "utf8", timeout: 20_000 });
+        assert.is(r.status, 2, `${cmd} ${input}: ${r.error ?? r.stderr}`);
+        assert.match(r.stderr, want);
+      } else refused(`${cmd} ${input}`, [cmd, input], want); // a folder and a huge file cannot block: in this process
     }
-    // Devices and FIFOs only in the child process; the folder and the huge file in this one too.
-    if (!input.startsWith("/dev/") && input !== fifo) all.push({ what: `input ${input}`, r: cliNow("run", input) });
   }
 });
 

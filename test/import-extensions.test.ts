@@ -14,6 +14,8 @@ const root = path.resolve(__dirname, "..");
 const script = path.join(root, "scripts/import-extensions.cjs");
 const codemod = require("../scripts/import-extensions.cjs") as {
   run(o: { fix: boolean; root?: string }): { lines: string[]; code: number };
+  findings(ts: unknown, absFile: string, text: string): unknown[];
+  mayHaveFindings(absFile: string, text: string): boolean;
 };
 
 test("the project's relative imports all name their file (import-extensions --check)", () => {
@@ -117,6 +119,39 @@ test("--fix rewrites the specifiers only (quotes kept), is idempotent, and leave
     const before = fs.readFileSync(path.join(dir, "lib/b.ts"), "utf8");
     assert.equal(codemod.run({ fix: true, root: dir }).lines.at(-1), "import-extensions: 0 file(s) rewritten");
     assert.is(fs.readFileSync(path.join(dir, "lib/b.ts"), "utf8"), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
+  }
+});
+
+test("a file is parsed unless it plainly names its files: every specifier that needs fixing gets it parsed", () => {
+  const dir = project();
+  const ts = require("@tslab/typescript-for-tslab") as unknown;
+  const file = path.join(dir, "lib/x.ts");
+  try {
+    // One specifier to report in each: plain, after a comment, escaped, in a template, an escaped
+    // require, a string cut short by a line end, one that names no file.
+    const reported = [
+      'import { a } from "./a";',
+      "import { a } from /* why */ './dir';",
+      'const x = require /* why */ ("./a");',
+      'import { a } from "\\x2e/a";',
+      'import { a } from ".\\/a";',
+      'import { a } from "./a.ts\\u0020";',
+      "const t = require(`./a`);",
+      'const u = requ\\u0069re("./a");',
+      'import y = require("./missing");',
+      'const w = "x"; const v = require(\n  "./dir/");',
+    ];
+    for (const text of reported) {
+      assert.ok(codemod.findings(ts, file, text).length > 0, `no finding in ${text}`);
+      assert.ok(codemod.mayHaveFindings(file, text), `skipped: ${text}`);
+    }
+    // Nothing to report, and seen without the parser: named files, paths passed as later arguments.
+    for (const text of ['import { a } from "./a.ts";\nconst p = path.join(__dirname, "..");\nconst q = f(x, "../dir");\nconst s = "a" + ".";', "export * from './dir/index.ts';\n// a \"word\". And `code`.\n"]) {
+      assert.equal(codemod.findings(ts, file, text), [], text);
+      assert.not.ok(codemod.mayHaveFindings(file, text), `parsed: ${text}`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
   }

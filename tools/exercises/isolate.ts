@@ -37,8 +37,37 @@ type RunResult = Omit<ExerciseResult, "typeErrors">;
 
 // tsx's CommonJS hook, registered inside the worker before it loads the TypeScript runner; packages
 // stay on Node's own loader (scripts/tsx-cjs.cjs: a third less CPU per worker start).
-const BOOT = `require(${JSON.stringify(path.join(PROJECT_ROOT, "scripts", "tsx-cjs.cjs"))});
-require(${JSON.stringify(path.join(__dirname, "worker.ts"))});`;
+const TSX = `require(${JSON.stringify(path.join(PROJECT_ROOT, "scripts", "tsx-cjs.cjs"))});`;
+/**
+ * When dist/ is current: the library (lib/, hardware/, tools/) loads from its compiled modules,
+ * for the checker's runner, the exercise's checks and the student's imports alike (one copy of each
+ * module, as with the sources), while tsx still compiles the checks and the student's file. A module
+ * resolved to a source `.ts` that has its `.js` in dist/ is that `.js`: the same code, loaded by Node
+ * without tsx's per-file work (about half the worker's start).
+ */
+const DIST_HOOK = `{
+  const Module = require("node:module");
+  const fs = require("node:fs");
+  const root = ${JSON.stringify(PROJECT_ROOT + path.sep)};
+  const dirs = ${JSON.stringify(["lib", "hardware", "tools"].map((d) => PROJECT_ROOT + path.sep + d + path.sep))};
+  const dist = ${JSON.stringify(path.join(PROJECT_ROOT, "dist") + path.sep)};
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (...args) {
+    const f = resolve.apply(this, args);
+    if (!f.endsWith(".ts") || !dirs.some((d) => f.startsWith(d))) return f;
+    const js = dist + f.slice(root.length, -3) + ".js";
+    return fs.existsSync(js) ? js : f;
+  };
+}`;
+
+/** Whether the worker may load the library from dist/ (IOMMU_LAB_SOURCES=1: the sources). */
+function distCurrent(): boolean {
+  if (process.env["IOMMU_LAB_SOURCES"] === "1") return false;
+  const { isCurrent } = require(path.join(PROJECT_ROOT, "scripts", "build.cjs")) as { isCurrent(): boolean };
+  return isCurrent();
+}
+
+const boot = (dist: boolean) => `${TSX}\n${dist ? DIST_HOOK : ""}\nrequire(${JSON.stringify(path.join(__dirname, "worker.ts"))});`;
 
 export function timeoutMessage(ms: number): string {
   return `your code did not finish within ${+(ms / 1000).toFixed(1)} s (an endless loop?)`;
@@ -55,7 +84,7 @@ export class CheckWorker {
    */
   warm(preload: readonly string[] = []): void {
     if (this.w) return;
-    const w = new Worker(BOOT, { eval: true, stdout: false, stderr: false, workerData: { preload }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    const w = new Worker(boot(distCurrent()), { eval: true, stdout: false, stderr: false, workerData: { preload }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     w.unref(); // an idle worker never keeps the checker alive
     this.w = w;
     this.ready = new Promise<void>((resolve, reject) => {

@@ -65,7 +65,8 @@ export function typecheck(files: readonly string[]): Promise<TypecheckResult> {
   const t0 = Date.now();
   if (!files.length) return Promise.resolve({ diagnostics: [], ms: 0 });
   const { bin, major } = tscPath();
-  const args = [bin, ...(major >= 7 ? ["--ignoreConfig"] : []), "--pretty", "false", ...compilerFlags(), ...files];
+  // One thread: as fast for a few files, with a third less CPU (the checks run beside it).
+  const args = [bin, ...(major >= 7 ? ["--ignoreConfig", "--singleThreaded"] : []), "--pretty", "false", ...compilerFlags(), ...files];
   const wanted = new Set(files.map((f) => relativeToRoot(f)));
   return new Promise((resolve) => {
     let out = "";
