@@ -72,4 +72,34 @@ for (const [name, effect] of Object.entries(effects)) {
   });
 }
 
+test("verify refuses a kernel function that names a domain by an argument the engine does not read", () => {
+  // The engine reads domain and hwpt ids only from the arguments domain, old and hwpt (tools/sweep/watch.ts).
+  const exp = resolveExperiment({
+    name: "renamed",
+    platform: { generate: { instances: 2, drivers: { "intel-vtd": 1, "arm-smmu-v3": 1 }, models: 2 } },
+    devices: 60,
+    consumer: "vfio-type1",
+    eras: ["mainline-2025"],
+    seeds: [1],
+  });
+  const cell = sweepCells(exp)[0]!;
+  const call = Kernel.prototype.call;
+  Kernel.prototype.call = function (this: Kernel, fn, args, body) {
+    if (fn !== "__iommu_attach_group") return call.call(this, fn, args, body);
+    const { domain, ...rest } = args;
+    return call.call(this, fn, { ...rest, target: domain! }, body);
+  };
+  const run = (verify: boolean) => {
+    try {
+      runCompressed(exp, makeFleet(exp, cell.seed), cell, { verify });
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      Kernel.prototype.call = call;
+    }
+  };
+  assert.match(run(true), /^sweep: __iommu_attach_group names \S+ by its argument "target"/);
+});
+
 test.run();
