@@ -440,6 +440,7 @@ export type KernelChange = "hwDomain" | "groupDomain" | "groupPasid" | "addDomai
  * engine another. With neither, the kernel reports nothing (one null test per site).
  */
 export interface KernelObserver {
+  /** `args`: the function's arguments as short strings; a domain is named by `domain` or `old`, an iommufd hwpt by `hwpt` (the sweep engine reads only those). */
   enter(fn: string, args: TraceEvent["args"]): void;
   /** `returned`: the body returned (ret is its value, maybe undefined) rather than threw. */
   exit(fn: string, ret: Ret | undefined, returned: boolean): void;

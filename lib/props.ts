@@ -92,9 +92,17 @@ export function propRange(s: PropSchema): { min: number; max: number } | null {
 
 /** "number", "boolean" or "string": the JavaScript type of the property's values. */
 export function propValueType(s: PropSchema): "number" | "boolean" | "string" {
-  const i = inner(s);
-  return i instanceof z.ZodNumber ? "number" : i instanceof z.ZodBoolean ? "boolean" : "string";
+  let t = VALUE_TYPES.get(s);
+  if (t === undefined) {
+    const i = inner(s);
+    t = i instanceof z.ZodNumber ? "number" : i instanceof z.ZodBoolean ? "boolean" : "string";
+    VALUE_TYPES.set(s, t);
+  }
+  return t;
 }
+
+/** propValueType per schema, found once: zod's instanceof walks the schema's traits, and buildPlatform asks for every property of every device. */
+const VALUE_TYPES = new WeakMap<PropSchema, "number" | "boolean" | "string">();
 
 export function propDefault(s: PropSchema): PropValue {
   return zod(s).def.defaultValue as PropValue;

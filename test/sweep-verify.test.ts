@@ -20,8 +20,8 @@ const effects: Record<string, Effect> = {
   "another device's hardware domain (setter)": (k, g) => k.setHwDomain(g.devices[0]!, null),
 };
 
-/** Run the cell with `effect` applied once, on the n-th __iommu_attach_group that finds another group; the error, or "". */
-function runWith(effect: Effect | null, n: number, verify: boolean): string {
+/** A 60-device cell on two instances (Intel VT-d, SMMUv3), VFIO, mainline. */
+function smallCell() {
   const exp = resolveExperiment({
     name: "violation",
     platform: { generate: { instances: 2, drivers: { "intel-vtd": 1, "arm-smmu-v3": 1 }, models: 2 } },
@@ -30,7 +30,12 @@ function runWith(effect: Effect | null, n: number, verify: boolean): string {
     eras: ["mainline-2025"],
     seeds: [1],
   });
-  const cell = sweepCells(exp)[0]!;
+  return { exp, cell: sweepCells(exp)[0]! };
+}
+
+/** Run the cell with `effect` applied once, on the n-th __iommu_attach_group that finds another group; the error, or "". */
+function runWith(effect: Effect | null, n: number, verify: boolean): string {
+  const { exp, cell } = smallCell();
   const call = Kernel.prototype.call;
   let seen = 0;
   let injected = false;
@@ -71,5 +76,27 @@ for (const [name, effect] of Object.entries(effects)) {
     assert.is(runWith(effect, 3, false), "");
   });
 }
+
+test("verify refuses a kernel function that names a domain by an argument the engine does not read", () => {
+  // The engine reads domain and hwpt ids only from the arguments domain, old and hwpt (tools/sweep/watch.ts).
+  const { exp, cell } = smallCell();
+  const call = Kernel.prototype.call;
+  Kernel.prototype.call = function (this: Kernel, fn, args, body) {
+    if (fn !== "__iommu_attach_group") return call.call(this, fn, args, body);
+    const { domain, ...rest } = args;
+    return call.call(this, fn, { ...rest, target: domain! }, body);
+  };
+  const run = (verify: boolean) => {
+    try {
+      runCompressed(exp, makeFleet(exp, cell.seed), cell, { verify });
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      Kernel.prototype.call = call;
+    }
+  };
+  assert.match(run(true), /^sweep: __iommu_attach_group names \S+ by its argument "target"/);
+});
 
 test.run();

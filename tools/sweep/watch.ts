@@ -72,18 +72,36 @@ export class Watch implements KernelObserver {
     this.running.push(fn);
     if (!this.on) return;
     // Nothing to look up while the consumer holds nothing (probes) and no pool is counted.
-    const held = this.heldIds.size > 0;
-    if (!held && !this.trackDirty) return;
+    if (this.heldIds.size === 0 && !this.trackDirty) return;
+    // Kernel functions name a domain by the argument "domain" or "old", an iommufd hwpt by "hwpt"
+    // (lib/ and hardware/ call sites). Reading those three is far cheaper than walking every
+    // argument of every call; verify mode walks them all and refuses an id named otherwise.
+    if (this.verify) this.otherNames(fn, args);
+    const { domain, old, hwpt } = args;
+    if (typeof domain === "string") this.named(domain);
+    if (typeof old === "string") this.named(old);
+    if (typeof hwpt === "string") this.named(hwpt);
+  }
+
+  /** An argument value that may be a domain id or a hwpt id. */
+  private named(v: string): void {
+    if (this.heldIds.size > 0) {
+      const i = this.heldIds.get(v);
+      if (i !== undefined) this.touched.add(i);
+    }
+    if (this.trackDirty) {
+      const d = this.domains.get(v);
+      if (d !== undefined) this.dirty.add(d);
+    }
+  }
+
+  /** Verify mode: no argument other than domain, old and hwpt names a held id or a live domain. */
+  private otherNames(fn: string, args: TraceEvent["args"]): void {
     for (const key in args) {
+      if (key === "domain" || key === "old" || key === "hwpt") continue;
       const v = args[key];
-      if (typeof v !== "string") continue;
-      if (held) {
-        const i = this.heldIds.get(v);
-        if (i !== undefined) this.touched.add(i);
-      }
-      if (this.trackDirty) {
-        const d = this.domains.get(v);
-        if (d) this.dirty.add(d);
+      if (typeof v === "string" && (this.heldIds.has(v) || this.domains.has(v))) {
+        throw new Error(`sweep: ${fn} names ${v} by its argument "${key}"; the compressed engine reads domains and hwpts only from the arguments domain, old and hwpt (tools/sweep/watch.ts)`);
       }
     }
   }
