@@ -15,6 +15,7 @@ import * as assert from "uvu/assert";
 import { ERA_IDS, type EraId } from "../lib/eras.ts";
 import { Kernel } from "../lib/model.ts";
 import { buildPlatform } from "../lib/platform.ts";
+import { FleetCache } from "../tools/sweep/cells.ts";
 import { fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
@@ -29,12 +30,13 @@ function outcome(f: () => unknown): string {
 /**
  * Every cell of the experiment, both engines; returns the cells that differ. The compressed
  * engine checks its assumptions as it goes (verify) on the first seed; that check recounts
- * every domain after every transition, so the other seeds run without it.
+ * every domain after every transition, so the other seeds run without it. One fleet per seed
+ * for every cell, as the sweep makes it (FleetCache): both engines only read it.
  */
-function compare(exp: Experiment): string[] {
+function compare(exp: Experiment, fleets = new FleetCache(exp)): string[] {
   const bad: string[] = [];
   for (const cell of sweepCells(exp)) {
-    const fleet = makeFleet(exp, cell.seed);
+    const fleet = fleets.get(cell.seed);
     const ref = outcome(() => runReference(exp, fleet, cell));
     const cmp = outcome(() => runCompressed(exp, fleet, cell, { verify: cell.seed === exp.seeds[0] }));
     if (ref !== cmp) bad.push(`${exp.name} ${cell.consumer} ${cell.era} ${cell.variants.join("+") || "baseline"} seed ${cell.seed}:\n  reference  ${ref.slice(0, 600)}\n  compressed ${cmp.slice(0, 600)}`);
@@ -99,9 +101,10 @@ test("a mid-sized fleet converges: far fewer groups materialised than in the fle
     eras: ["pre-2022", "mainline-2025"],
     seeds: [5],
   });
-  assert.equal(compare(exp), []);
+  const fleets = new FleetCache(exp);
+  assert.equal(compare(exp, fleets), []);
   for (const cell of sweepCells(exp)) {
-    const r = runCompressed(exp, makeFleet(exp, cell.seed), cell);
+    const r = runCompressed(exp, fleets.get(cell.seed), cell);
     assert.ok(r.stats.materialised * 5 < r.stats.groups, JSON.stringify(r.stats));
     // Each group makes two transitions (probe, request); a class's first ones are remembered too.
     assert.ok(r.stats.simulated * 30 < 2 * r.stats.groups, JSON.stringify(r.stats));

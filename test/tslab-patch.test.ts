@@ -34,31 +34,31 @@ const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path
   sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
 };
 
-test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
-  const conv = createConverter();
-  try {
-    const first = conv.convert("", "const drivers = { n: 1 };\nconst era = 2;");
-    assert.equal(first.diagnostics, []);
-    const second = conv.convert(first.declOutput ?? "", "function mine(drivers: number) { return { drivers }; }\nconst o = { era, drivers, mine };");
-    assert.equal(second.diagnostics, []);
-    const out = second.output ?? "";
-    assert.match(out, /drivers: exports\.drivers/); // the earlier cell's variable
-    assert.match(out, /era: exports\.era/);
-    assert.match(out, /return \{ drivers \}/); // the parameter, not the earlier cell's variable
-    // Run it the way tslab does (exports carries the earlier cells' values).
-    const exports: Record<string, unknown> = { drivers: { n: 1 }, era: 2 };
-    new Function("exports", out)(exports);
-    assert.equal((exports["o"] as { drivers: unknown; era: unknown }).drivers, { n: 1 });
-    assert.is((exports["o"] as { era: unknown }).era, 2);
-  } finally {
-    conv.close();
-  }
-});
-
-/** One converter for the tests below that need no fresh one (creating one costs ~1.5 s of CPU). */
+/**
+ * One converter for every test that needs no fresh one (creating one costs ~1.5 s of CPU): each
+ * convert() gives the converter both the earlier cells' declarations and the cell, so what an
+ * earlier test converted is not seen by the next.
+ */
 let sharedConverter: ReturnType<typeof createConverter> | null = null;
 const shared = () => (sharedConverter ??= createConverter());
 test.after(() => sharedConverter?.close());
+
+test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
+  const conv = shared();
+  const first = conv.convert("", "const drivers = { n: 1 };\nconst era = 2;");
+  assert.equal(first.diagnostics, []);
+  const second = conv.convert(first.declOutput ?? "", "function mine(drivers: number) { return { drivers }; }\nconst o = { era, drivers, mine };");
+  assert.equal(second.diagnostics, []);
+  const out = second.output ?? "";
+  assert.match(out, /drivers: exports\.drivers/); // the earlier cell's variable
+  assert.match(out, /era: exports\.era/);
+  assert.match(out, /return \{ drivers \}/); // the parameter, not the earlier cell's variable
+  // Run it the way tslab does (exports carries the earlier cells' values).
+  const exports: Record<string, unknown> = { drivers: { n: 1 }, era: 2 };
+  new Function("exports", out)(exports);
+  assert.equal((exports["o"] as { drivers: unknown; era: unknown }).drivers, { n: 1 });
+  assert.is((exports["o"] as { era: unknown }).era, 2);
+});
 
 test("a cell is compiled with one program, and its names (values, types, imports) still reach the next cell", () => {
   const conv = shared();
