@@ -91,6 +91,13 @@ const SPLIT = new Map([
   ["test/build.test.ts", 2],
 ]);
 
+/**
+ * Longest a file (or shard) may run before its process is stopped and the file counted as failed:
+ * a test that hangs must end the run with a failure, not keep CI waiting. Far above any file's
+ * time today (under 20 s on 2 cores); IOMMU_LAB_TEST_JOB_LIMIT (seconds) changes it.
+ */
+const JOB_LIMIT_MS = 1000 * (Number(process.env.IOMMU_LAB_TEST_JOB_LIMIT) || 300);
+
 /** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
@@ -125,6 +132,8 @@ function suites(n) {
       const child = fork(path.join(__dirname, "test-worker.cjs"), [], { execArgv: ["--require", path.join(__dirname, "tsx-cjs.cjs")], env: color, stdio: ["ignore", "pipe", "pipe", "ipc"] });
       let current = null;
       let started = 0;
+      let timer = null;
+      let timedOut = false;
       let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
       child.stdout.on("data", (d) => (raw += d));
       child.stderr.on("data", (d) => (raw += d));
@@ -134,9 +143,14 @@ function suites(n) {
         raw = "";
         started = Date.now();
         child.send(current);
+        timer = setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, JOB_LIMIT_MS);
       };
       const name = (j) => (j.shards ? `${j.file} [tests ${j.shard + 1}/${j.shards}]` : j.file);
       child.on("message", (m) => {
+        clearTimeout(timer);
         if (!m.ready) {
           times[key(current)] = Date.now() - started;
           cpu[key(current)] = m.cpuMs;
@@ -146,9 +160,11 @@ function suites(n) {
         next();
       });
       child.on("exit", (code, signal) => {
+        clearTimeout(timer);
         if (current !== null) {
-          // The process died inside this file: report it, and carry on in a fresh process.
-          report({ file: name(current), total: 0, passed: 0, crashed: `its process ended (exit ${code ?? signal}) before the file finished`, out: raw });
+          // The process died inside this file (or was stopped at the limit): report it, and carry on in a fresh process.
+          const why = timedOut ? `it did not finish within ${JOB_LIMIT_MS / 1000} s (a hang?); its process was stopped` : `its process ended (exit ${code ?? signal}) before the file finished`;
+          report({ file: name(current), total: 0, passed: 0, crashed: why, out: raw });
           current = null;
           void worker().then(resolve);
         } else resolve();

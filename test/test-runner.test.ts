@@ -1,7 +1,8 @@
 /**
  * scripts/test.cjs (`npm test`) runs many suites per process: a file that fails, crashes on load,
  * ends its process or throws outside a test must still count as a failure with its output shown,
- * and must not take the other files' results with it. Fixtures: test/fixtures/runner/.
+ * and must not take the other files' results with it; a file that hangs is stopped at a limit.
+ * Fixtures: test/fixtures/runner/, test/fixtures/runner-hang/.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -10,11 +11,13 @@ import * as assert from "uvu/assert";
 
 const root = path.resolve(__dirname, "..");
 
-function runner(...args: string[]) {
+function runner(args: string[] = [], dir = "test/fixtures/runner", env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(root, "scripts/test.cjs"), ...args], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, IOMMU_LAB_TEST_DIR: "test/fixtures/runner" },
+    env: { ...process.env, IOMMU_LAB_TEST_DIR: dir, ...env },
+    // A runner that waits for ever on a hung file must fail this test, not hang it.
+    timeout: 120_000,
   });
   const lines = r.stdout.trimEnd().split("\n");
   return { status: r.status, out: r.stdout, last: lines[lines.length - 1] };
@@ -35,10 +38,18 @@ test("every kind of failure counts, each with its output, and the passing files 
 });
 
 test("the name filter runs only the matching files, and a clean run exits 0", () => {
-  const r = runner("ok");
+  const r = runner(["ok"]);
   assert.is(r.last, "2 passed, 0 failed");
   assert.is(r.status, 0);
   assert.not.match(r.out, /fail\.test\.ts/);
+});
+
+test("a file that hangs is stopped at the limit and counted as failed, and the other files still count", () => {
+  const r = runner([], "test/fixtures/runner-hang", { IOMMU_LAB_TEST_JOB_LIMIT: "3" });
+  assert.is(r.last, "2 passed, 1 failed");
+  assert.is(r.status, 1);
+  assert.match(r.out, /hang\.test\.ts: it did not finish within 3 s \(a hang\?\); its process was stopped/);
+  assert.match(r.out, /^test\/fixtures\/runner-hang\/ok\.test\.ts: 2\/2$/m);
 });
 
 test.run();
