@@ -12,6 +12,12 @@ import * as assert from "uvu/assert";
 import { catchOutput } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
+
+/** A fresh folder under build/ (made first: in a fresh clone nothing may have made build/ yet). */
+function buildTemp(prefix: string): string {
+  fs.mkdirSync(path.join(root, "build"), { recursive: true });
+  return fs.mkdtempSync(path.join(root, "build", prefix));
+}
 const { isCurrent } = require("../scripts/build.cjs") as { isCurrent(): boolean };
 
 /**
@@ -78,7 +84,7 @@ for (const { args, here } of CASES) {
 }
 
 test("npm run check (scripts/check.cjs): the bundle answers, as the sources do", async () => {
-  const dir = fs.mkdtempSync(path.join(root, "build", "check-entry-"));
+  const dir = buildTemp("check-entry-");
   try {
     const env = { IOMMU_LAB_PROGRESS: path.join(dir, "progress.json") };
     for (const [args, here] of [[["--help"], true], [["--frobnicate"], false]] as const) {
@@ -96,7 +102,7 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
   for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "tools/sweep/schema.d.ts", "tools/exercises/track.d.ts"]) {
     assert.not.match(fs.readFileSync(path.join(root, "dist", f), "utf8"), /from "zod"/, f);
   }
-  const dir = fs.mkdtempSync(path.join(root, "build", "dts-check-"));
+  const dir = buildTemp("dts-check-");
   try {
     const pairs: Array<[string, string]> = [
       ["lib/scenario/schema", "Scenario"],
