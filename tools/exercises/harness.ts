@@ -60,7 +60,6 @@ export interface ExerciseSpec<M = unknown> {
   prepare?: () => Promise<unknown>;
 }
 
-
 export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork, prepare?: () => Promise<unknown>): ExerciseSpec<M> {
   const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}), ...(prepare ? { prepare } : {}) };
   const g = globalThis as Record<string, unknown>;
