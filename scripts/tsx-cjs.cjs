@@ -10,6 +10,32 @@ const Module = require("node:module");
 const path = require("node:path");
 
 const nodeJs = Module._extensions[".js"];
+
+/**
+ * tsx keeps what it compiled in a cache on disk (os.tmpdir()/tsx-<uid>/), written with
+ * fs.promises.writeFile without waiting. A process that exits (process.exit: a script's --help,
+ * the test worker at its end) or a worker thread that is stopped (the checker's) before the write
+ * is done leaves the file empty, and every later run compiles that module again (esbuild started
+ * for it). Those writes are made synchronous: a few KB per module, only when it was compiled.
+ */
+{
+  const fs = require("node:fs");
+  const os = require("node:os");
+  const cacheDir = path.join(os.tmpdir(), "tsx-");
+  const writeFile = fs.promises.writeFile;
+  fs.promises.writeFile = function (file, data, ...rest) {
+    if (typeof file === "string" && file.startsWith(cacheDir) && typeof data === "string") {
+      try {
+        fs.writeFileSync(file, data, ...rest);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return writeFile.call(this, file, data, ...rest);
+  };
+}
+
 require("tsx/cjs");
 const tsxJs = Module._extensions[".js"];
 const PACKAGES = `${path.sep}node_modules${path.sep}`;

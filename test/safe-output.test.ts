@@ -1,9 +1,10 @@
 /**
  * `--out` never destroys what the user did not ask to replace (issue #15, data loss):
- * `sweep --out DIR` replaces DIR only when it carries the marker an earlier sweep wrote, never
- * `.` nor a folder holding the experiment; `run --out` never names its input (path, symlink,
- * hard link); a write that fails midway leaves neither a temporary file nor a half-written
- * output, and the previous output stays as it was.
+ * `sweep --out DIR` replaces DIR only when it carries the marker an earlier sweep wrote (the
+ * replacement itself: test/sweep-cli.test.ts, which runs two sweeps into one folder anyway),
+ * never `.`, a folder holding the experiment nor one in a missing folder; `run --out` never
+ * names its input (path, symlink, hard link); a write that fails midway leaves neither a
+ * temporary file nor a half-written output, and the previous output stays as it was.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,7 +13,7 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { OutputError, SWEEP_MARKER, writeOutDir, writeOutFile, type WriteFile } from "../lib/output.ts";
-import { cliNow as cliInProcess } from "./cli-now.ts";
+import { type ChildCall, cliInChild, cliNow as cliInProcess } from "./cli-now.ts";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin/iommu-lab.cjs");
@@ -53,37 +54,30 @@ const oneLine = (r: { code: number | null; err: string }, want: RegExp) => {
   assert.match(r.err, want);
 };
 
-test("sweep --out onto a user's folder, '.', the experiment or a folder holding it: exit 2, nothing renamed or deleted", () => {
-  // In child processes started in the temporary folder: a regression must not reach the repository.
+test("sweep --out onto a user's folder, '.', the experiment, a folder holding it or into a missing folder: exit 2, nothing renamed or deleted", () => {
+  // In a child process started in the temporary folder (one for all the calls): a regression must not reach the repository.
   const d = workdir();
   fs.mkdirSync(path.join(d, "mine"));
   fs.writeFileSync(path.join(d, "mine", "notes.txt"), "keep me");
   fs.mkdirSync(path.join(d, ".git"));
   fs.writeFileSync(path.join(d, ".git", "HEAD"), "ref: refs/heads/main\n");
-  const before = snapshot(d);
-  oneLine(spawn(d, ["sweep", "e.json", "--out", "mine"]), /--out "mine": exists and is not a sweep output/);
-  oneLine(spawn(d, ["sweep", "e.json", "--out", "."]), /--out "\.": contains the input file "e\.json"/);
-  oneLine(spawn(d, ["sweep", "e.json", "--out", "e.json"]), /--out "e\.json": is the input file/);
-  oneLine(spawn(path.join(d, "mine"), ["sweep", "../e.json", "--out", ".."]), /contains the input file/);
-  // A folder that holds no input but is not a sweep's either: still refused.
-  oneLine(spawn(path.join(d, "mine"), ["sweep", "../e.json", "--out", "."]), /exists and is not a sweep output/);
   // A marker with other content is not the sweep's.
-  fs.writeFileSync(path.join(d, "mine", SWEEP_MARKER), "something else\n");
-  oneLine(spawn(d, ["sweep", "e.json", "--out", "mine"]), /exists and is not a sweep output/);
-  fs.rmSync(path.join(d, "mine", SWEEP_MARKER));
+  fs.mkdirSync(path.join(d, "theirs"));
+  fs.writeFileSync(path.join(d, "theirs", SWEEP_MARKER), "something else\n");
+  const before = snapshot(d);
+  const mine = path.join(d, "mine");
+  const calls: Array<[ChildCall, RegExp]> = [
+    [{ args: ["sweep", "e.json", "--out", "mine"] }, /--out "mine": exists and is not a sweep output/],
+    [{ args: ["sweep", "e.json", "--out", "."] }, /--out "\.": contains the input file "e\.json"/],
+    [{ args: ["sweep", "e.json", "--out", "e.json"] }, /--out "e\.json": is the input file/],
+    [{ args: ["sweep", "../e.json", "--out", ".."], cwd: mine }, /contains the input file/],
+    // A folder that holds no input but is not a sweep's either: still refused.
+    [{ args: ["sweep", "../e.json", "--out", "."], cwd: mine }, /exists and is not a sweep output/],
+    [{ args: ["sweep", "e.json", "--out", "theirs"] }, /--out "theirs": exists and is not a sweep output/],
+    [{ args: ["sweep", "e.json", "--out", "no/such/res"] }, /the folder ".*no\/such" does not exist/],
+  ];
+  cliInChild(calls.map(([c]) => c), { cwd: d }).forEach((r, i) => oneLine(r, calls[i]![1]));
   assert.equal(snapshot(d), before);
-});
-
-test("sweep --out: a folder the sweep wrote is replaced by the next sweep; into a missing folder: exit 2", () => {
-  const d = workdir();
-  const first = spawn(d, ["sweep", "e.json", "--out", "res"]);
-  assert.is(first.code, 0, first.err);
-  assert.ok(fs.existsSync(path.join(d, "res", SWEEP_MARKER)));
-  assert.ok(fs.existsSync(path.join(d, "res", "sweep.csv")));
-  const again = spawn(d, ["sweep", "e.json", "--out", "res"]);
-  assert.is(again.code, 0, again.err);
-  assert.equal(fs.readdirSync(d).sort(), ["e.json", "res", "s.json"]);
-  oneLine(spawn(d, ["sweep", "e.json", "--out", "no/such/res"]), /the folder ".*no\/such" does not exist/);
 });
 
 test("run --out naming the input (same path, ./path, symlink, hard link), a folder, or a missing folder: exit 2, input intact", () => {

@@ -27,14 +27,15 @@ fs.writeFileSync(
   }),
 );
 
+/** In the temporary folder, where `--out out` writes (relative, as a user types it). */
 function sweep(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, "bin/iommu-lab.cjs"), "sweep", file, ...args], { encoding: "utf8", cwd: root });
+  const r = spawnSync(process.execPath, [path.join(root, "bin/iommu-lab.cjs"), "sweep", file, ...args], { encoding: "utf8", cwd: tmp });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 test("--out writes the CSV, the JSON, SVG charts and an HTML page that embeds them", () => {
   const out = path.join(tmp, "out");
-  const r = sweep("--out", out, "--csv");
+  const r = sweep("--out", "out", "--csv");
   assert.is(r.code, 0, r.err);
   // The regression variant changes nothing before mainline-2025: a warning, and no progress bar without a terminal.
   assert.is(r.err, "iommu-lab: warning: variant arm-smmu-v3:regression-48e7b8e284e5 changes nothing in eras pre-2022, einval-6.2 (it changes mainline-2025)\n");
@@ -55,11 +56,12 @@ test("--out writes the CSV, the JSON, SVG charts and an HTML page that embeds th
   assert.equal(fs.readdirSync(tmp).filter((f) => f.includes(".tmp-")), [], "no temporary folder left");
 });
 
-test("a second run replaces the folder with byte-identical files; --json prints the JSON", () => {
+test("a second run replaces the folder (which carries the marker) with byte-identical files, leaving nothing beside it; --json prints the JSON", () => {
   const out = path.join(tmp, "out");
   const before = fs.readdirSync(out).map((f) => fs.readFileSync(path.join(out, f), "utf8"));
-  const r = sweep("--out", out, "--json");
+  const r = sweep("--out", "out", "--json");
   assert.is(r.code, 0, r.err);
+  assert.equal(fs.readdirSync(tmp).sort(), ["out", "small.json"], "no temporary or old folder left");
   const after = fs.readdirSync(out).map((f) => fs.readFileSync(path.join(out, f), "utf8"));
   assert.equal(after, before);
   assert.is(r.out, fs.readFileSync(path.join(out, "sweep.json"), "utf8"));

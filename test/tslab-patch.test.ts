@@ -24,15 +24,41 @@ interface Converted {
   diagnostics: Array<{ messageText: string }>;
 }
 const converterPath = require.resolve("tslab/dist/converter");
-const { createConverter, codeCacheState, installModuleCodeCache } = require(converterPath) as {
-  createConverter(): { convert(prev: string, src: string): Converted; close(): void };
-  codeCacheState?: () => { file: string | null; accepted: boolean };
-  installModuleCodeCache?: () => void;
-};
-const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] })) as {
-  performance: { enable(): void; disable(): void; getCount(mark: string): number };
-  sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
-};
+const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] });
+/**
+ * This process plays a fresh kernel's part for TypeScript's code cache: the converter and its
+ * TypeScript are loaded afresh here (not the copies other test files of this process may hold,
+ * which the patch would not load through a cache), with the caches in a folder of this file's
+ * own. Its first cell with an import writes the cache the next kernels (child processes) take,
+ * as a first kernel would (one converter fewer than starting that kernel: ~2 s CPU).
+ */
+const codeCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-code-cache-"));
+test.after(() => fs.rmSync(codeCacheDir, { recursive: true, force: true })); // the temporary folder made above
+const { createConverter, codeCacheState, installModuleCodeCache, ts } = (() => {
+  const earlier = { converter: require.cache[converterPath], ts: require.cache[tsPath], dir: process.env.TSLAB_CODE_CACHE_DIR };
+  delete require.cache[converterPath];
+  delete require.cache[tsPath];
+  process.env.TSLAB_CODE_CACHE_DIR = codeCacheDir; // read when the converter loads TypeScript
+  try {
+    const converter = require(converterPath) as {
+      createConverter(): { convert(prev: string, src: string): Converted; close(): void };
+      codeCacheState?: () => { file: string | null; accepted: boolean };
+      installModuleCodeCache?: () => void;
+    };
+    // The converter's own TypeScript (the tests below watch and patch it).
+    const ts = require(tsPath) as {
+      performance: { enable(): void; disable(): void; getCount(mark: string): number };
+      sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
+    };
+    return { ...converter, ts };
+  } finally {
+    if (earlier.dir === undefined) delete process.env.TSLAB_CODE_CACHE_DIR;
+    else process.env.TSLAB_CODE_CACHE_DIR = earlier.dir;
+    // Other test files of this process keep the copies they had.
+    if (earlier.converter) require.cache[converterPath] = earlier.converter;
+    if (earlier.ts) require.cache[tsPath] = earlier.ts;
+  }
+})();
 
 /**
  * One converter for every test that needs no fresh one (creating one costs ~1.5 s of CPU): each
@@ -42,6 +68,34 @@ const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path
 let sharedConverter: ReturnType<typeof createConverter> | null = null;
 const shared = () => (sharedConverter ??= createConverter());
 test.after(() => sharedConverter?.close());
+
+test("TypeScript's code cache is written after the first cell with an import, and taken by the next kernel", () => {
+  // First of the file's tests: no cell of this process has imported anything yet.
+  assert.type(codeCacheState, "function", "tslab/dist/converter exports codeCacheState (patched)");
+  const conv = shared();
+  const noImport = codeCacheState!();
+  assert.is(noImport.accepted, false);
+  assert.ok(noImport.file?.startsWith(codeCacheDir), String(noImport.file));
+  const first = conv.convert("", "0");
+  assert.equal(fs.readdirSync(codeCacheDir), [], "no cache before a cell imports something");
+  // The cache of an earlier TypeScript for the same Node goes when the new one is written.
+  const file = noImport.file!;
+  const stale = file.replace(/-\d+-\d+\.bin$/, "-1-1.bin");
+  assert.is.not(stale, file);
+  fs.writeFileSync(stale, "old");
+  assert.equal(conv.convert(first.declOutput ?? "", 'import * as path from "path"; path.sep').diagnostics, []);
+  assert.equal(fs.readdirSync(codeCacheDir), [path.basename(file)]);
+  // The next kernels.
+  const kernel = () => {
+    const r = spawnSync(process.execPath, ["-e", `console.log(JSON.stringify(require(${JSON.stringify(converterPath)}).codeCacheState()))`], { env: { ...process.env, TSLAB_CODE_CACHE_DIR: codeCacheDir }, encoding: "utf8", cwd: os.tmpdir() });
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { file: string; accepted: boolean };
+  };
+  assert.equal(kernel(), { ...noImport, accepted: true }, "V8 takes the cache");
+  // A damaged cache is refused by V8 and the kernel still loads TypeScript.
+  fs.writeFileSync(file, Buffer.alloc(4096, 7));
+  assert.is(kernel().accepted, false);
+});
 
 test("a shorthand property naming an earlier cell's variable reads it; a local of the same name is left alone", () => {
   const conv = shared();
@@ -83,38 +137,6 @@ test("a cell is compiled with one program, and its names (values, types, imports
     );
   } finally {
     ts.performance.disable();
-  }
-});
-
-test("TypeScript's code cache is written after the first cell with an import, and taken by the next kernel", () => {
-  assert.type(codeCacheState, "function", "tslab/dist/converter exports codeCacheState (patched)");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tslab-code-cache-"));
-  try {
-    const env = { ...process.env, TSLAB_CODE_CACHE_DIR: dir };
-    const kernel = (cell: string) =>
-      spawnSync(process.execPath, ["-e", `const c = require(${JSON.stringify(converterPath)}); const s = c.codeCacheState(); if (process.argv[1]) { const k = c.createConverter(); k.convert("", process.argv[1]); k.close(); } console.log(JSON.stringify(s)); process.exit(0);`, cell], { env, encoding: "utf8", cwd: os.tmpdir() });
-    const run = (cell: string) => {
-      const r = kernel(cell);
-      assert.is(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout) as { file: string; accepted: boolean };
-    };
-    const noImport = run("");
-    assert.is(noImport.accepted, false);
-    assert.equal(fs.readdirSync(dir), [], "no cache before a cell imports something");
-    // The cache of an earlier TypeScript for the same Node goes when the new one is written.
-    const stale = noImport.file.replace(/-\d+-\d+\.bin$/, "-1-1.bin");
-    assert.is.not(stale, noImport.file);
-    fs.writeFileSync(stale, "old");
-    const first = run('import * as path from "path"; path.sep');
-    assert.is(first.accepted, false);
-    assert.equal(fs.readdirSync(dir), [path.basename(first.file)]);
-    const second = run("");
-    assert.is(second.accepted, true, "V8 takes the cache");
-    // A damaged cache is refused by V8 and the kernel still loads TypeScript.
-    fs.writeFileSync(first.file, Buffer.alloc(4096, 7));
-    assert.is(run("").accepted, false);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true }); // the temporary folder made above
   }
 });
 

@@ -20,6 +20,7 @@ import { errnoName } from "../../lib/errno.ts";
 import { formatLine, type LogLine } from "../../lib/log.ts";
 import { runTrip, type Observed, type TripOp } from "../../lib/matrix.ts";
 import { explainFailure, formatFailure } from "./explain.ts";
+import { RUNNER_FLAG } from "./runner-flag.ts";
 import { loadTarget, relativeToRoot, type TargetDir, targetDirFromEnv, targetFile } from "./target.ts";
 
 export interface CheckContext {
@@ -58,9 +59,6 @@ export interface ExerciseSpec<M = unknown> {
    */
   prepare?: () => Promise<unknown>;
 }
-
-/** Set by the checker while it loads test files, so that they do not register with uvu. */
-export const RUNNER_FLAG = "__iommuLabExerciseRunner";
 
 export function defineExercise<M>(id: string, checks: Array<Check<M>>, ownWork?: OwnWork, prepare?: () => Promise<unknown>): ExerciseSpec<M> {
   const spec: ExerciseSpec<M> = { id, checks, ...(ownWork ? { ownWork } : {}), ...(prepare ? { prepare } : {}) };

@@ -9,10 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { ownWorkImported } from "./cheats.ts";
 import { explainFailure, type Failure } from "./explain.ts";
-import { type CheckContext, type ExerciseSpec, RUNNER_FLAG } from "./harness.ts";
+import type { CheckContext, ExerciseSpec } from "./harness.ts";
 import { CheckWorker, DEFAULT_TIMEOUT_MS, type Phase } from "./isolate.ts";
 import { loadFile, PROJECT_ROOT, relativeToRoot, type TargetDir, targetFile } from "./target.ts";
 import type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result.ts";
+import { RUNNER_FLAG } from "./runner-flag.ts";
 import { typecheck, type TypecheckResult } from "./typecheck.ts";
 
 export type { CheckOutcome, ExerciseResult, ExerciseStatus } from "./result.ts";
