@@ -135,6 +135,9 @@ function tokensAgree(make: () => StateTokens): string[] {
     ["the default domain freed", (g) => (g.defaultDomain!.freed = true)],
     ["a PASID entry", (g) => g.devices[0]!.hwPasid.set(1, g.defaultDomain!)],
     ["an owner", (g) => ((g.owner = "vfio"), g.ownerCnt++)],
+    // Strings are written quoted from a cache (./state quote): two of one length must stay apart, and one that was seen stay equal.
+    ["owners of one length", (g, other) => ((g.owner = "vfio:c1"), (other.owner = "vfio:c0"), (g.ownerCnt = other.ownerCnt = 1))],
+    ["the same owner", (g, other) => ((g.owner = other.owner = "vfio:c0"), (g.ownerCnt = other.ownerCnt = 1))],
     ["on the twin's default domain (equal, another object)", (g, other) => (g.devices[0]!.hwDomain = other.defaultDomain)],
   ];
   const bad: string[] = [];

@@ -679,6 +679,7 @@ class Engine implements DomainTokens {
     r.held = held;
     r.hw = hw;
     this.place(r);
+    if (this.verify) this.checked.confirmed(r, this.tupleStr.string(tuple));
   }
 
   // ---- Pools and the consumer's list ---------------------------------------------------------
@@ -914,6 +915,7 @@ class Engine implements DomainTokens {
     const g = this.k.groups.get(gid)!;
     const { tuple, held, hw } = this.tupleOf(g, cls);
     const rep: Rep = { group: g, cls, inst, tuple, held, hw };
+    if (this.verify) this.checked.confirmed(rep, this.tupleStr.string(tuple));
     // Read before the new tuple is placed: the probe saw the instance without it.
     const reads = this.reads(inst, g);
     this.reps.push(rep);

@@ -36,6 +36,14 @@ export class Verified<R extends { readonly group: Group }> {
   }
 
   /**
+   * r's state string is `s` now (the engine has just made it and checked it against its tokens):
+   * fingerprint it, so that r's next check is a walk that compares, not another string.
+   */
+  confirmed(r: R, s: string): void {
+    this.states.set(r, { fp: stateFingerprint(r.group, this.key), s });
+  }
+
+  /**
    * r's state now if it is not `was`, else null. The fingerprint is trusted only against the
    * string it was confirmed for: r may have moved (its own transition) and come back since.
    */
@@ -44,7 +52,8 @@ export class Verified<R extends { readonly group: Group }> {
     if (c && c.s === was && stateUnchanged(r.group, this.key, c.fp)) return null;
     const s = this.stateOf(r);
     if (s !== was) return s;
-    this.states.set(r, { fp: stateFingerprint(r.group, this.key), s });
+    // Kept as `was`, the engine's own string (equal to s): the next check compares it by reference, not char by char.
+    this.states.set(r, { fp: stateFingerprint(r.group, this.key), s: was });
     return null;
   }
 }
