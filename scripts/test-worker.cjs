@@ -33,16 +33,26 @@ process.on("exit", () => {
 });
 
 /**
- * Registers only every `shards`-th test of the file, from the `shard`-th on, so that one long file
- * runs in several processes: uvu's test() and suite() are wrapped while the file loads.
+ * Wraps uvu's test() and suite() while a file loads: each test tells the parent its name as it
+ * starts (a file stopped at the time limit is then reported with the test it hung in), and with
+ * `shards` > 1 only every `shards`-th test of the file registers, from the `shard`-th on, so that
+ * one long file runs in several processes. Returns the function that puts uvu back.
  */
-function shardTests(shard, shards) {
+function wrapTests(shard, shards) {
   const uvu = require("uvu");
   const orig = { test: uvu.test, suite: uvu.suite };
   let n = 0;
-  const wrap = (t) => Object.assign((name, fn) => (n++ % shards === shard ? t(name, fn) : undefined), t);
+  const wrap = (t, suiteName) =>
+    Object.assign((name, fn) => {
+      if (n++ % shards !== shard) return undefined;
+      const label = suiteName ? `${suiteName} > ${name}` : String(name);
+      return t(name, (...args) => {
+        process.send({ running: label });
+        return fn(...args);
+      });
+    }, t);
   uvu.test = wrap(orig.test);
-  uvu.suite = (...args) => wrap(orig.suite(...args));
+  uvu.suite = (...args) => wrap(orig.suite(...args), args[0]);
   return () => Object.assign(uvu, orig);
 }
 
@@ -58,7 +68,7 @@ async function runFile(file, shard = 0, shards = 1) {
   let total = 0;
   let passed = 0;
   let crashed = null;
-  const restore = shards > 1 ? shardTests(shard, shards) : () => {};
+  const restore = wrapTests(shard, shards);
   // Loaded afresh even if an earlier file required it (the exercise checker loads the exercise
   // test files as modules): a cached module would not register its tests again.
   const resolved = path.resolve(file);

@@ -135,12 +135,14 @@ function suites(n) {
       let timer = null;
       let timedOut = false;
       let raw = ""; // what the process wrote past the worker's capture (children with inherited stdio, its dying words)
+      let running = null; // the test the worker said it started last
       child.stdout.on("data", (d) => (raw += d));
       child.stderr.on("data", (d) => (raw += d));
       const next = () => {
         current = todo.shift() ?? null;
         if (current === null) return child.disconnect();
         raw = "";
+        running = null;
         started = Date.now();
         child.send(current);
         timer = setTimeout(() => {
@@ -150,6 +152,10 @@ function suites(n) {
       };
       const name = (j) => (j.shards ? `${j.file} [tests ${j.shard + 1}/${j.shards}]` : j.file);
       child.on("message", (m) => {
+        if (m.running !== undefined) {
+          running = m.running;
+          return;
+        }
         clearTimeout(timer);
         if (!m.ready) {
           times[key(current)] = Date.now() - started;
@@ -163,7 +169,8 @@ function suites(n) {
         clearTimeout(timer);
         if (current !== null) {
           // The process died inside this file (or was stopped at the limit): report it, and carry on in a fresh process.
-          const why = timedOut ? `it did not finish within ${JOB_LIMIT_MS / 1000} s (a hang?); its process was stopped` : `its process ended (exit ${code ?? signal}) before the file finished`;
+          const where = running === null ? "" : ` in test "${running}"`;
+          const why = timedOut ? `it did not finish within ${JOB_LIMIT_MS / 1000} s (a hang?)${where}; its process was stopped` : `its process ended (exit ${code ?? signal})${where} before the file finished`;
           report({ file: name(current), total: 0, passed: 0, crashed: why, out: raw });
           current = null;
           void worker().then(resolve);
