@@ -255,14 +255,6 @@ function listOf<T>(n: number, make: (i: number) => T): T[] {
   return a;
 }
 
-/** `a`, or a copy twice as long when index `i` is past its end. */
-function room(a: Int32Array, i: number): Int32Array {
-  if (i < a.length) return a;
-  const b = new Int32Array(Math.max(2 * a.length, i + 1));
-  b.set(a);
-  return b;
-}
-
 const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
 const unavailable = (r: Req): boolean => r.outcome === "unavailable";
 
@@ -276,8 +268,26 @@ class TupleSet {
   private cached = "0.0.0";
   /** Bumped whenever a tuple comes in or goes out (a cheap "did it change" for one transition). */
   changes = 0;
+  /**
+   * Slots whose cached request lookup (FitCache) read this set, to look at when it changes
+   * (Engine.requestKeep); emptied then. May name slots looked up again since: checked.
+   */
+  readonly watchers: number[] = [];
+  /** In `changed`, the sets changed since the engine last looked. */
+  logged = false;
 
-  constructor(private readonly h: Array<[number, number]>) {}
+  constructor(
+    private readonly h: Array<[number, number]>,
+    private readonly changed: TupleSet[],
+  ) {}
+
+  private change(): void {
+    this.cached = "";
+    this.changes++;
+    if (this.logged) return;
+    this.logged = true;
+    this.changed.push(this);
+  }
 
   add(t: number): void {
     const c = this.counts.get(t) ?? 0;
@@ -286,8 +296,7 @@ class TupleSet {
       this.a = (this.a + x) >>> 0;
       this.b = (this.b + y) >>> 0;
       this.n++;
-      this.cached = "";
-      this.changes++;
+      this.change();
     }
     this.counts.set(t, c + 1);
   }
@@ -300,8 +309,7 @@ class TupleSet {
       this.b = (this.b - y) >>> 0;
       this.n--;
       this.counts.delete(t);
-      this.cached = "";
-      this.changes++;
+      this.change();
     } else this.counts.set(t, c - 1);
   }
 
@@ -460,6 +468,8 @@ class Engine implements DomainTokens {
   // What transitions read.
   private readonly instSets: TupleSet[];
   private occSets: TupleSet[] = [];
+  /** Tuple sets changed since the request table was last checked (TupleSet.logged). */
+  private readonly changedSets: TupleSet[] = [];
   /** Per position of the list: the instances (indices) of the representatives with a device on it. */
   private instOn: TupleSet[] = [];
   private readonly instHash: Array<[number, number]>;
@@ -491,26 +501,32 @@ class Engine implements DomainTokens {
   private readonly requestById: RequestMemo[] = [];
   private readonly requestHits: number[] = [];
   /**
-   * The counting loops' tables (probeFastRun, requestFastRun), valid until the next simulated
-   * transition or consumer context (which empty them). Each loop counts into one counter per
-   * group, indexed by what it reads first (class, slot): an increment that waits on a second
-   * lookup costs twice as much. The counts go to the memos (settle) before the table changes.
-   * - probe: per class, the id of the probe memo its groups are counted with, or -1, and how
-   *   many were counted with it since it was set (probeCount);
+   * The counting loops' tables (probeFastRun, requestFastRun). An entry holds what the slow
+   * path's lookup (FitCache) found, and is dropped when that lookup would now find another:
+   * all of them when the shared state changed, else those whose lookup read a tuple set that
+   * changed (probeKeep, requestKeep). Each loop counts into one counter per group, indexed by
+   * what it reads first (class, slot): an increment that waits on a second lookup costs twice
+   * as much. The counts go to the memos (settle) before an entry changes.
+   * - probe: per class, the slot its groups go to (probeFastSlot, -1: look) with the id of the
+   *   probe memo they are counted with (probeFast), and how many were counted with it since
+   *   it was set (probeCount);
    * - request: per slot, the id of the request memo (requestFast), the groups counted so far
    *   (requestUsed, from requestBase when it was set) and up to where they may be counted
    *   before the slow path must look (requestLimit: equal to used, look now).
    */
   private readonly probeFast: Int32Array;
+  private readonly probeFastSlot: Int32Array;
   private readonly probeCount: Int32Array;
-  /** Per probe memo id, its slot. */
-  private probeSlot: Int32Array = new Int32Array(64);
+  /** Per instance, its classes, and its tuple set's change count when the probe table was last checked against it (probeKeep). */
+  private readonly instClasses: number[][];
+  private readonly instSeen: Int32Array;
   private requestFast = new Int32Array(0);
   private requestUsed = new Int32Array(0);
   private requestBase = new Int32Array(0);
   private requestLimit = new Int32Array(0);
-  /** Slots whose table entry is set (to settle). */
+  /** Slots whose table entry is set (to settle), each once (requestIn). */
   private readonly requestSet: number[] = [];
+  private requestIn = new Uint8Array(0);
   /** Per slot, its groups not yet served (as of the last settle). */
   private remaining = new Int32Array(0);
   /** Instance index of each class. */
@@ -561,7 +577,7 @@ class Engine implements DomainTokens {
     this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
     this.watch.domains = this.k.domains;
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
-    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash));
+    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash, this.changedSets));
     this.instHash = listOf(fleet.instances.length, (i) => hash2(`instance ${i}`));
     for (const d of drivers) {
       let max = 64;
@@ -577,7 +593,11 @@ class Engine implements DomainTokens {
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
     this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
+    this.probeFastSlot = new Int32Array(fleet.classes.length).fill(-1);
     this.probeCount = new Int32Array(fleet.classes.length);
+    this.instClasses = listOf(fleet.instances.length, (): number[] => []);
+    for (let c = 0; c < this.classInst.length; c++) this.instClasses[this.classInst[c]!]!.push(c);
+    this.instSeen = new Int32Array(fleet.instances.length);
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -739,8 +759,8 @@ class Engine implements DomainTokens {
       this.heldIds.clear();
       list.forEach((d, i) => this.heldIds.set(d.id, i));
       this.ctx?.ioas?.hwpts.forEach((h, i) => this.heldIds.set(h.id, i));
-      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash));
-      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash));
+      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash, this.changedSets));
+      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash, this.changedSets));
       // Positions only ever grow by appending in today's consumers; anything else renames them.
       if (!appended) for (const r of this.reps) this.retuple(r);
     }
@@ -999,16 +1019,15 @@ class Engine implements DomainTokens {
    */
   private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
     const classOf = this.classOf;
-    const fast = this.probeFast;
+    const fast = this.probeFastSlot;
     const count = this.probeCount;
-    const slotOfMemo = this.probeSlot;
     let j = from;
     for (; j < to; j++) {
       const c = classOf[j]!;
-      const id = fast[c]!;
-      if (id < 0) break;
+      const s = fast[c]!;
+      if (s < 0) break;
       count[c]!++;
-      slotOfGroup[j] = slotOfMemo[id]!;
+      slotOfGroup[j] = s;
     }
     return j;
   }
@@ -1017,17 +1036,54 @@ class Engine implements DomainTokens {
   private probeSlow(j: number, slotOfGroup: Int32Array): void {
     const cls = this.classOf[j]!;
     const memo = this.probeLookup(cls, this.classInst[cls]!);
+    // Representatives only ever come in during phase 1: once a slot has its reserve, it keeps it.
     if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
       this.probeFast[cls] = memo.id;
+      this.probeFastSlot[cls] = memo.slot;
       this.probeCount[cls]!++;
       this.memoised++;
       slotOfGroup[j] = memo.slot;
       return;
     }
+    const shared = this.verShared;
     slotOfGroup[j] = this.probeMiss(j, cls, memo);
-    // What the table was filled from may have changed.
-    this.probeSettle();
-    this.probeFast.fill(-1);
+    if (this.verShared !== shared) {
+      this.probeSettle();
+      this.probeFast.fill(-1);
+      this.probeFastSlot.fill(-1);
+    } else this.probeKeep();
+  }
+
+  /**
+   * After a probe that left the shared state as it was: drop the entries whose lookup read a
+   * tuple set that changed since (only its own instance's set, assumption 1; probe memos read
+   * no other). Verify mode looks every entry kept up afresh.
+   */
+  private probeKeep(): void {
+    const sets = this.instSets;
+    for (let i = 0; i < sets.length; i++) {
+      const changes = sets[i]!.changes;
+      if (changes === this.instSeen[i]) continue;
+      this.instSeen[i] = changes;
+      for (const c of this.instClasses[i]!) {
+        const id = this.probeFast[c]!;
+        if (id >= 0 && this.classCache.get(c, this.verShared) !== this.probeById[id]) this.probeDrop(c);
+      }
+    }
+    if (this.verify) {
+      for (let c = 0; c < this.probeFast.length; c++) {
+        const id = this.probeFast[c]!;
+        if (id >= 0 && this.search(this.probeMemo[c], this.classInst[c]!, false, []) !== this.probeById[id]) throw new Error(`sweep: the probe table kept a memo for class ${c} that no longer fits`);
+      }
+    }
+  }
+
+  /** Settle class c's counter and empty its entry. */
+  private probeDrop(c: number): void {
+    this.probeHits[this.probeFast[c]!]! += this.probeCount[c]!;
+    this.probeCount[c] = 0;
+    this.probeFast[c] = -1;
+    this.probeFastSlot[c] = -1;
   }
 
   /** Give the probe memos the groups counted with them. */
@@ -1060,8 +1116,6 @@ class Engine implements DomainTokens {
         this.probeMemo[cls]!.push(m);
         this.probeById.push(m);
         this.probeHits.push(0);
-        this.probeSlot = room(this.probeSlot, m.id);
-        this.probeSlot[m.id] = slot;
         this.classCache.forget(cls);
       } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
         throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
@@ -1130,7 +1184,9 @@ class Engine implements DomainTokens {
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
     const deps: TupleSet[] = [];
-    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
+    const m = this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
+    if (m) for (const d of deps) d.watchers.push(slot);
+    return m;
   }
 
   /** Groups served in the current consumer context. */
@@ -1147,6 +1203,7 @@ class Engine implements DomainTokens {
     this.requestUsed = new Int32Array(slots);
     this.requestBase = new Int32Array(slots);
     this.requestLimit = new Int32Array(slots);
+    this.requestIn = new Uint8Array(slots);
     this.newContext();
     this.inCtx = 0;
     const n = slotOfGroup.length;
@@ -1210,12 +1267,46 @@ class Engine implements DomainTokens {
       this.memoised++;
       this.requestFast[slot] = memo.id;
       this.requestLimit[slot] = this.requestUsed[slot]! + left - 1 - pool.length;
-      this.requestSet.push(slot);
+      if (!this.requestIn[slot]) {
+        this.requestIn[slot] = 1;
+        this.requestSet.push(slot);
+      }
       return;
     }
+    const shared = this.verShared;
     this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
-    // What the table was set from may have changed.
-    this.requestClear();
+    if (this.verShared !== shared) this.requestClear();
+    else this.requestKeep();
+  }
+
+  /**
+   * After a request that left the shared state as it was: drop the entries whose lookup read a
+   * tuple set that changed since (FitCache). A slot's limit counts its own groups and spare
+   * representatives, which only its own slow path changes. Verify mode looks every entry kept
+   * up afresh.
+   */
+  private requestKeep(): void {
+    const changed = this.changedSets;
+    for (let i = 0; i < changed.length; i++) {
+      const t = changed[i]!;
+      for (const s of t.watchers) if (this.requestLimit[s] !== this.requestUsed[s] && this.slotCache.get(s, this.verShared) !== this.requestById[this.requestFast[s]!]) this.requestDrop(s);
+      t.watchers.length = 0;
+      t.logged = false;
+    }
+    changed.length = 0;
+    if (this.verify) {
+      for (const s of this.requestSet) {
+        if (this.requestLimit[s] === this.requestUsed[s]) continue;
+        const inst = this.classInst[this.slotClass[s]!]!;
+        if (this.search(this.requestMemo[s]?.get(this.ctxFixed), inst, true, []) !== this.requestById[this.requestFast[s]!]) throw new Error(`sweep: the request table kept a memo for slot ${s} that no longer fits`);
+      }
+    }
+  }
+
+  /** Settle slot s's counter and close its entry (the next group looks). */
+  private requestDrop(s: number): void {
+    this.requestSettle(s);
+    this.requestLimit[s] = this.requestUsed[s]!;
   }
 
   /** Give slot s's request memo the groups counted with it since it was set. */
@@ -1227,13 +1318,16 @@ class Engine implements DomainTokens {
     this.requestBase[s] = this.requestUsed[s]!;
   }
 
-  /** Settle every slot set, and empty the table. */
+  /** Settle every slot set, and empty the table (every cached lookup is stale: no watcher is needed). */
   private requestClear(): void {
     for (const s of this.requestSet) {
-      this.requestSettle(s);
-      this.requestLimit[s] = this.requestUsed[s]!;
+      this.requestDrop(s);
+      this.requestIn[s] = 0;
     }
     this.requestSet.length = 0;
+    for (const t of this.changedSets) t.logged = false;
+    this.changedSets.length = 0;
+    for (const sets of [this.instSets, this.occSets, this.instOn]) for (const t of sets) t.watchers.length = 0;
   }
 
   /**
