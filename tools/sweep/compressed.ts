@@ -507,23 +507,21 @@ class Engine implements DomainTokens {
    * changed (probeKeep, requestKeep). Each loop counts into one counter per group, indexed by
    * what it reads first (class, slot): an increment that waits on a second lookup costs twice
    * as much. The counts go to the memos (settle) before an entry changes.
-   * - probe: per class, the slot its groups go to (probeFastSlot, -1: look) with the id of the
-   *   probe memo they are counted with (probeFast), and how many were counted with it since
-   *   it was set (probeCount);
-   * - request: per slot, the id of the request memo (requestFast), the groups counted so far
-   *   (requestUsed, from requestBase when it was set) and up to where they may be counted
-   *   before the slow path must look (requestLimit: equal to used, look now).
+   * - probe: per class c, the slot its groups go to (probeTab[2c], -1: look) and how many were
+   *   counted since it was set (probeTab[2c + 1]: side by side, one cache line), with the id
+   *   of the probe memo they are counted with (probeFast);
+   * - request: per slot, the id of the request memo (requestFast), how many more groups may be
+   *   counted with it before the slow path must look (requestRoom: 0, look now), and the room
+   *   as of the last settle (requestGiven: the groups counted since are the difference).
    */
   private readonly probeFast: Int32Array;
-  private readonly probeFastSlot: Int32Array;
-  private readonly probeCount: Int32Array;
+  private readonly probeTab: Int32Array;
   /** Per instance, its classes, and its tuple set's change count when the probe table was last checked against it (probeKeep). */
   private readonly instClasses: number[][];
   private readonly instSeen: Int32Array;
   private requestFast = new Int32Array(0);
-  private requestUsed = new Int32Array(0);
-  private requestBase = new Int32Array(0);
-  private requestLimit = new Int32Array(0);
+  private requestRoom = new Int32Array(0);
+  private requestGiven = new Int32Array(0);
   /** Slots whose table entry is set (to settle), each once (requestIn). */
   private readonly requestSet: number[] = [];
   private requestIn = new Uint8Array(0);
@@ -593,8 +591,8 @@ class Engine implements DomainTokens {
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
     this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
-    this.probeFastSlot = new Int32Array(fleet.classes.length).fill(-1);
-    this.probeCount = new Int32Array(fleet.classes.length);
+    this.probeTab = new Int32Array(2 * fleet.classes.length);
+    for (let c = 0; c < fleet.classes.length; c++) this.probeTab[2 * c] = -1;
     this.instClasses = listOf(fleet.instances.length, (): number[] => []);
     for (let c = 0; c < this.classInst.length; c++) this.instClasses[this.classInst[c]!]!.push(c);
     this.instSeen = new Int32Array(fleet.instances.length);
@@ -647,7 +645,7 @@ class Engine implements DomainTokens {
 
   /** As ref names d, in tokens (./state DomainTokens). */
   domainTokens(d: Domain, w: StateTokens): void {
-    if (d.isStatic) return w.raw(`S:${d.owner.id}:${d.type}`);
+    if (d.isStatic) return w.raw(this.staticName(d));
     const k = this.heldIndex.get(d);
     if (k === undefined) return w.describe(d);
     if (!this.naming.includes(k)) this.naming.push(k);
@@ -674,7 +672,16 @@ class Engine implements DomainTokens {
 
   /** What ref names d by, short of its description (null): the key of verify mode's fingerprints too. */
   private domainKey(d: Domain): string | number | null {
-    return d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null);
+    return d.isStatic ? this.staticName(d) : (this.heldIndex.get(d) ?? null);
+  }
+
+  /** Static domains' names, made once (a new string per state was hashed again for its token). */
+  private readonly staticNames = new Map<Domain, string>();
+
+  private staticName(d: Domain): string {
+    let s = this.staticNames.get(d);
+    if (s === undefined) this.staticNames.set(d, (s = `S:${d.owner.id}:${d.type}`));
+    return s;
   }
 
   private place(r: Rep): void {
@@ -1019,14 +1026,13 @@ class Engine implements DomainTokens {
    */
   private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
     const classOf = this.classOf;
-    const fast = this.probeFastSlot;
-    const count = this.probeCount;
+    const tab = this.probeTab;
     let j = from;
     for (; j < to; j++) {
-      const c = classOf[j]!;
-      const s = fast[c]!;
+      const c2 = classOf[j]! << 1;
+      const s = tab[c2]!;
       if (s < 0) break;
-      count[c]!++;
+      tab[c2 + 1]!++;
       slotOfGroup[j] = s;
     }
     return j;
@@ -1039,8 +1045,8 @@ class Engine implements DomainTokens {
     // Representatives only ever come in during phase 1: once a slot has its reserve, it keeps it.
     if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
       this.probeFast[cls] = memo.id;
-      this.probeFastSlot[cls] = memo.slot;
-      this.probeCount[cls]!++;
+      this.probeTab[2 * cls] = memo.slot;
+      this.probeTab[2 * cls + 1]!++;
       this.memoised++;
       slotOfGroup[j] = memo.slot;
       return;
@@ -1048,9 +1054,7 @@ class Engine implements DomainTokens {
     const shared = this.verShared;
     slotOfGroup[j] = this.probeMiss(j, cls, memo);
     if (this.verShared !== shared) {
-      this.probeSettle();
-      this.probeFast.fill(-1);
-      this.probeFastSlot.fill(-1);
+      for (let c = 0; c < this.probeFast.length; c++) if (this.probeFast[c]! >= 0) this.probeDrop(c);
     } else this.probeKeep();
   }
 
@@ -1080,20 +1084,20 @@ class Engine implements DomainTokens {
 
   /** Settle class c's counter and empty its entry. */
   private probeDrop(c: number): void {
-    this.probeHits[this.probeFast[c]!]! += this.probeCount[c]!;
-    this.probeCount[c] = 0;
+    this.probeHits[this.probeFast[c]!]! += this.probeTab[2 * c + 1]!;
+    this.probeTab[2 * c + 1] = 0;
+    this.probeTab[2 * c] = -1;
     this.probeFast[c] = -1;
-    this.probeFastSlot[c] = -1;
   }
 
   /** Give the probe memos the groups counted with them. */
   private probeSettle(): void {
     const fast = this.probeFast;
-    const count = this.probeCount;
+    const tab = this.probeTab;
     for (let c = 0; c < fast.length; c++) {
-      if (count[c]) {
-        this.probeHits[fast[c]!]! += count[c]!;
-        count[c] = 0;
+      if (tab[2 * c + 1]) {
+        this.probeHits[fast[c]!]! += tab[2 * c + 1]!;
+        tab[2 * c + 1] = 0;
       }
     }
   }
@@ -1200,9 +1204,8 @@ class Engine implements DomainTokens {
     this.remaining = remaining;
     const slots = this.slotClass.length;
     this.requestFast = new Int32Array(slots);
-    this.requestUsed = new Int32Array(slots);
-    this.requestBase = new Int32Array(slots);
-    this.requestLimit = new Int32Array(slots);
+    this.requestRoom = new Int32Array(slots);
+    this.requestGiven = new Int32Array(slots);
     this.requestIn = new Uint8Array(slots);
     this.newContext();
     this.inCtx = 0;
@@ -1235,18 +1238,17 @@ class Engine implements DomainTokens {
   }
 
   /**
-   * Count groups from..to-1 while their slot has room in the table (requestLimit); returns
+   * Count groups from..to-1 while their slot has room in the table (requestRoom); returns
    * the first group whose slot has none. Only typed arrays, as probeFastRun.
    */
   private requestFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
-    const used = this.requestUsed;
-    const limit = this.requestLimit;
+    const room = this.requestRoom;
     let j = from;
     for (; j < to; j++) {
       const s = slotOfGroup[j]!;
-      const u = used[s]!;
-      if (u === limit[s]) break;
-      used[s] = u + 1;
+      const r = room[s]!;
+      if (r === 0) break;
+      room[s] = r - 1;
     }
     return j;
   }
@@ -1266,7 +1268,7 @@ class Engine implements DomainTokens {
       this.requestHits[memo.id]!++;
       this.memoised++;
       this.requestFast[slot] = memo.id;
-      this.requestLimit[slot] = this.requestUsed[slot]! + left - 1 - pool.length;
+      this.requestRoom[slot] = this.requestGiven[slot] = left - 1 - pool.length;
       if (!this.requestIn[slot]) {
         this.requestIn[slot] = 1;
         this.requestSet.push(slot);
@@ -1289,14 +1291,14 @@ class Engine implements DomainTokens {
     const changed = this.changedSets;
     for (let i = 0; i < changed.length; i++) {
       const t = changed[i]!;
-      for (const s of t.watchers) if (this.requestLimit[s] !== this.requestUsed[s] && this.slotCache.get(s, this.verShared) !== this.requestById[this.requestFast[s]!]) this.requestDrop(s);
+      for (const s of t.watchers) if (this.requestRoom[s] !== 0 && this.slotCache.get(s, this.verShared) !== this.requestById[this.requestFast[s]!]) this.requestDrop(s);
       t.watchers.length = 0;
       t.logged = false;
     }
     changed.length = 0;
     if (this.verify) {
       for (const s of this.requestSet) {
-        if (this.requestLimit[s] === this.requestUsed[s]) continue;
+        if (this.requestRoom[s] === 0) continue;
         const inst = this.classInst[this.slotClass[s]!]!;
         if (this.search(this.requestMemo[s]?.get(this.ctxFixed), inst, true, []) !== this.requestById[this.requestFast[s]!]) throw new Error(`sweep: the request table kept a memo for slot ${s} that no longer fits`);
       }
@@ -1306,16 +1308,16 @@ class Engine implements DomainTokens {
   /** Settle slot s's counter and close its entry (the next group looks). */
   private requestDrop(s: number): void {
     this.requestSettle(s);
-    this.requestLimit[s] = this.requestUsed[s]!;
+    this.requestRoom[s] = this.requestGiven[s] = 0;
   }
 
   /** Give slot s's request memo the groups counted with it since it was set. */
   private requestSettle(s: number): void {
-    const d = this.requestUsed[s]! - this.requestBase[s]!;
+    const d = this.requestGiven[s]! - this.requestRoom[s]!;
     if (d === 0) return;
     this.requestHits[this.requestFast[s]!]! += d;
     this.remaining[s]! -= d;
-    this.requestBase[s] = this.requestUsed[s]!;
+    this.requestGiven[s] = this.requestRoom[s]!;
   }
 
   /** Settle every slot set, and empty the table (every cached lookup is stale: no watcher is needed). */
