@@ -244,6 +244,11 @@ function hashKey(s: string): string {
 
 const byNumber = (a: number, b: number): number => a - b;
 
+/** Push x unless it is null or in `a` already (a few entries: a scan beats a Set). */
+function addOnce<T>(a: T[], x: T | null): void {
+  if (x !== null && !a.includes(x)) a.push(x);
+}
+
 /**
  * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
  * (Array.map copies their elements kind, and code optimised for one kind is thrown away when
@@ -710,15 +715,22 @@ class Engine implements DomainTokens {
 
   // ---- Pools and the consumer's list ---------------------------------------------------------
 
+  /** The domains updatePools re-counts (reused). */
+  private readonly poolDirty: Domain[] = [];
+
   /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
   private updatePools(g: Group | null): void {
     if (!this.fleetPoolDrivers.size) return;
-    const dirty = new Set(this.watch.dirty);
+    const dirty = this.poolDirty;
+    dirty.length = 0;
+    for (const d of this.watch.dirty) dirty.push(d);
     // Of the consumer's list, only the positions the transition named can have changed (assumption 1; verify recounts all).
-    for (const i of this.watch.touched) if (i < this.heldList.length) dirty.add(this.heldList[i]!);
+    for (const i of this.watch.touched) if (i < this.heldList.length) addOnce(dirty, this.heldList[i]!);
     if (g) {
-      for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
-      for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
+      addOnce(dirty, g.domain);
+      addOnce(dirty, g.defaultDomain);
+      addOnce(dirty, g.blockingDomain);
+      for (const dev of g.devices) addOnce(dirty, dev.hwDomain);
     }
     for (const d of dirty) this.pools.update(d);
     if (this.verify) {
@@ -755,7 +767,7 @@ class Engine implements DomainTokens {
    * The list changed (or its domains did): positions, descriptions, rolling keys. Only the
    * positions in `touched` and new ones are described again (assumption 1), unless `all`.
    */
-  private refreshConsumer(touched: ReadonlySet<number> | null = null): void {
+  private refreshConsumer(touched: readonly number[] | null = null): void {
     const list = this.ctx ? this.ctx.held() : [];
     let appended = list.length >= this.heldList.length;
     for (let i = 0; appended && i < this.heldList.length; i++) appended = list[i] === this.heldList[i];
@@ -774,7 +786,7 @@ class Engine implements DomainTokens {
     let from = list.length;
     this.listDescs.length = list.length;
     for (let i = 0; i < list.length; i++) {
-      if (touched && i < old && !touched.has(i)) continue;
+      if (touched && i < old && !touched.includes(i)) continue;
       const desc = `${this.descId(list[i]!)}~${this.consumerFlags(i)}`;
       if (desc !== this.listDescs[i]) {
         this.listDescs[i] = desc;
