@@ -98,6 +98,7 @@ export class Watch implements KernelObserver {
     }
   }
 
+  /** Note d as dirty (once). */
   private dirt(d: Domain): void {
     if (!this.dirty.includes(d)) this.dirty.push(d);
   }
