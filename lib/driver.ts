@@ -183,13 +183,16 @@ export function driverAttachDev(k: Kernel, domain: Domain, dev: Device, old: Dom
   const steps = domain.isStatic ? (d.staticAttach ?? NO_STEPS) : d.attach;
   const phase = k.features.testDev ? "attach" : "all";
   if (!k.watched) return runSteps(k, d, steps, c, phase);
-  let res = ATTACHED;
   const args: Record<string, string> = k.features.attachDevOld ? { domain: domain.id, dev: dev.id, old: old ? old.id : "NULL" } : { domain: domain.id, dev: dev.id };
-  k.call(d.fn.attach, args, () => {
-    res = runSteps(k, d, steps, c, phase);
-    return res.ret;
-  });
-  return res;
+  const out = { res: ATTACHED };
+  k.callWith(d.fn.attach, args, attachWalk, k, d, steps, c, phase, out);
+  return out.res;
+}
+
+/** driverAttachDev's walk under k.callWith (no closure per attach); its result goes to `out`, since the body returns only a Ret. */
+function attachWalk(k: Kernel, d: DriverModel, steps: readonly Step[], c: StepCtx, phase: Phase, out: { res: StepResult }): Ret {
+  out.res = runSteps(k, d, steps, c, phase);
+  return out.res.ret;
 }
 
 /** domain->ops->test_dev(domain, dev, pasid, old) of the test-dev-2025 proposal. */

@@ -23,7 +23,7 @@ export const MUST_SUCCEED = 1;
  * Source: 00208852d351 (iommu.c of the v6.2 core); 17194cd0dd23 (iommu.c, early-2026 mainline); fd714986e4e4 (the old argument).
  */
 export function __iommuAttachDevice(k: Kernel, domain: Domain, dev: Device, old: Domain | null): Ret {
-  if (k.watched) return k.call("__iommu_attach_device", { domain: domain.id, dev: dev.id }, () => attachDevice(k, domain, dev, old));
+  if (k.watched) return k.callWith("__iommu_attach_device", { domain: domain.id, dev: dev.id }, attachDevice, k, domain, dev, old, undefined, undefined);
   return attachDevice(k, domain, dev, old);
 }
 
@@ -53,7 +53,7 @@ export function deviceSetDomain(k: Kernel, g: Group, dev: Device, nd: Domain, ol
     if (dev.attachDeferred && nd === g.defaultDomain) return 0;
     return __iommuAttachDevice(k, nd, dev, old);
   }
-  if (k.watched) return k.call("__iommu_device_set_domain", { group: g.id, dev: dev.id, domain: nd.id, flags }, () => deviceSetDomainBody(k, g, dev, nd, old, flags));
+  if (k.watched) return k.callWith("__iommu_device_set_domain", { group: g.id, dev: dev.id, domain: nd.id, flags }, deviceSetDomainBody, k, g, dev, nd, old, flags);
   return deviceSetDomainBody(k, g, dev, nd, old, flags);
 }
 
@@ -97,7 +97,7 @@ function deviceSetDomainBody(k: Kernel, g: Group, dev: Device, nd: Domain, old: 
 export function groupSetDomainInternal(k: Kernel, g: Group, nd: Domain, flags: number): Ret {
   if (!k.watched) return groupSetDomainBody(k, g, nd, flags);
   const name = k.features.rollback ? "__iommu_group_set_domain_internal" : "__iommu_group_set_domain";
-  return k.call(name, { group: g.id, domain: nd.id, flags }, () => groupSetDomainBody(k, g, nd, flags));
+  return k.callWith(name, { group: g.id, domain: nd.id, flags }, groupSetDomainBody, k, g, nd, flags, undefined, undefined);
 }
 
 /** The body of __iommu_group_set_domain_internal (and of the 6.2 __iommu_group_set_domain). */

@@ -244,6 +244,11 @@ function hashKey(s: string): string {
 
 const byNumber = (a: number, b: number): number => a - b;
 
+/** Push x unless it is null or in `a` already (a few entries: a scan beats a Set). */
+function addOnce<T>(a: T[], x: T | null): void {
+  if (x !== null && !a.includes(x)) a.push(x);
+}
+
 /**
  * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
  * (Array.map copies their elements kind, and code optimised for one kind is thrown away when
@@ -253,14 +258,6 @@ function listOf<T>(n: number, make: (i: number) => T): T[] {
   const a: T[] = [];
   for (let i = 0; i < n; i++) a.push(make(i));
   return a;
-}
-
-/** `a`, or a copy twice as long when index `i` is past its end. */
-function room(a: Int32Array, i: number): Int32Array {
-  if (i < a.length) return a;
-  const b = new Int32Array(Math.max(2 * a.length, i + 1));
-  b.set(a);
-  return b;
 }
 
 const attachedExisting = (r: Req): boolean => r.outcome === "attached-existing";
@@ -276,8 +273,26 @@ class TupleSet {
   private cached = "0.0.0";
   /** Bumped whenever a tuple comes in or goes out (a cheap "did it change" for one transition). */
   changes = 0;
+  /**
+   * Slots whose cached request lookup (FitCache) read this set, to look at when it changes
+   * (Engine.requestKeep); emptied then. May name slots looked up again since: checked.
+   */
+  readonly watchers: number[] = [];
+  /** In `changed`, the sets changed since the engine last looked. */
+  logged = false;
 
-  constructor(private readonly h: Array<[number, number]>) {}
+  constructor(
+    private readonly h: Array<[number, number]>,
+    private readonly changed: TupleSet[],
+  ) {}
+
+  private change(): void {
+    this.cached = "";
+    this.changes++;
+    if (this.logged) return;
+    this.logged = true;
+    this.changed.push(this);
+  }
 
   add(t: number): void {
     const c = this.counts.get(t) ?? 0;
@@ -286,8 +301,7 @@ class TupleSet {
       this.a = (this.a + x) >>> 0;
       this.b = (this.b + y) >>> 0;
       this.n++;
-      this.cached = "";
-      this.changes++;
+      this.change();
     }
     this.counts.set(t, c + 1);
   }
@@ -300,8 +314,7 @@ class TupleSet {
       this.b = (this.b - y) >>> 0;
       this.n--;
       this.counts.delete(t);
-      this.cached = "";
-      this.changes++;
+      this.change();
     } else this.counts.set(t, c - 1);
   }
 
@@ -460,6 +473,8 @@ class Engine implements DomainTokens {
   // What transitions read.
   private readonly instSets: TupleSet[];
   private occSets: TupleSet[] = [];
+  /** Tuple sets changed since the request table was last checked (TupleSet.logged). */
+  private readonly changedSets: TupleSet[] = [];
   /** Per position of the list: the instances (indices) of the representatives with a device on it. */
   private instOn: TupleSet[] = [];
   private readonly instHash: Array<[number, number]>;
@@ -491,26 +506,30 @@ class Engine implements DomainTokens {
   private readonly requestById: RequestMemo[] = [];
   private readonly requestHits: number[] = [];
   /**
-   * The counting loops' tables (probeFastRun, requestFastRun), valid until the next simulated
-   * transition or consumer context (which empty them). Each loop counts into one counter per
-   * group, indexed by what it reads first (class, slot): an increment that waits on a second
-   * lookup costs twice as much. The counts go to the memos (settle) before the table changes.
-   * - probe: per class, the id of the probe memo its groups are counted with, or -1, and how
-   *   many were counted with it since it was set (probeCount);
-   * - request: per slot, the id of the request memo (requestFast), the groups counted so far
-   *   (requestUsed, from requestBase when it was set) and up to where they may be counted
-   *   before the slow path must look (requestLimit: equal to used, look now).
+   * The counting loops' tables (probeFastRun, requestFastRun). An entry holds what the slow
+   * path's lookup (FitCache) found, and is dropped when that lookup would now find another:
+   * all of them when the shared state changed, else those whose lookup read a tuple set that
+   * changed (probeKeep, requestKeep). Each loop counts into one counter per group, indexed by
+   * what it reads first (class, slot): an increment that waits on a second lookup costs twice
+   * as much. The counts go to the memos (settle) before an entry changes.
+   * - probe: per class c, the slot its groups go to (probeTab[2c], -1: look) and how many were
+   *   counted since it was set (probeTab[2c + 1]: side by side, one cache line), with the id
+   *   of the probe memo they are counted with (probeFast);
+   * - request: per slot, the id of the request memo (requestFast), how many more groups may be
+   *   counted with it before the slow path must look (requestRoom: 0, look now), and the room
+   *   as of the last settle (requestGiven: the groups counted since are the difference).
    */
   private readonly probeFast: Int32Array;
-  private readonly probeCount: Int32Array;
-  /** Per probe memo id, its slot. */
-  private probeSlot: Int32Array = new Int32Array(64);
+  private readonly probeTab: Int32Array;
+  /** Per instance, its classes, and its tuple set's change count when the probe table was last checked against it (probeKeep). */
+  private readonly instClasses: number[][];
+  private readonly instSeen: Int32Array;
   private requestFast = new Int32Array(0);
-  private requestUsed = new Int32Array(0);
-  private requestBase = new Int32Array(0);
-  private requestLimit = new Int32Array(0);
-  /** Slots whose table entry is set (to settle). */
+  private requestRoom = new Int32Array(0);
+  private requestGiven = new Int32Array(0);
+  /** Slots whose table entry is set (to settle), each once (requestIn). */
   private readonly requestSet: number[] = [];
+  private requestIn = new Uint8Array(0);
   /** Per slot, its groups not yet served (as of the last settle). */
   private remaining = new Int32Array(0);
   /** Instance index of each class. */
@@ -561,7 +580,7 @@ class Engine implements DomainTokens {
     this.k = new Kernel({ era: cell.era, drivers: allDrivers, variants: cell.variants, trace: false, observer: this.watch });
     this.watch.domains = this.k.domains;
     buildPlatform(this.k, { instances: fleet.instances, devices: [] });
-    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash));
+    this.instSets = listOf(fleet.instances.length, () => new TupleSet(this.tupleHash, this.changedSets));
     this.instHash = listOf(fleet.instances.length, (i) => hash2(`instance ${i}`));
     for (const d of drivers) {
       let max = 64;
@@ -577,7 +596,11 @@ class Engine implements DomainTokens {
     this.classInst = Int32Array.from(fleet.classes, (c) => c.instance);
     this.classOf = fleet.classOf;
     this.probeFast = new Int32Array(fleet.classes.length).fill(-1);
-    this.probeCount = new Int32Array(fleet.classes.length);
+    this.probeTab = new Int32Array(2 * fleet.classes.length);
+    for (let c = 0; c < fleet.classes.length; c++) this.probeTab[2 * c] = -1;
+    this.instClasses = listOf(fleet.instances.length, (): number[] => []);
+    for (let c = 0; c < this.classInst.length; c++) this.instClasses[this.classInst[c]!]!.push(c);
+    this.instSeen = new Int32Array(fleet.instances.length);
   }
 
   // ---- Tuples --------------------------------------------------------------------------
@@ -627,7 +650,7 @@ class Engine implements DomainTokens {
 
   /** As ref names d, in tokens (./state DomainTokens). */
   domainTokens(d: Domain, w: StateTokens): void {
-    if (d.isStatic) return w.raw(`S:${d.owner.id}:${d.type}`);
+    if (d.isStatic) return w.raw(this.staticName(d));
     const k = this.heldIndex.get(d);
     if (k === undefined) return w.describe(d);
     if (!this.naming.includes(k)) this.naming.push(k);
@@ -654,7 +677,16 @@ class Engine implements DomainTokens {
 
   /** What ref names d by, short of its description (null): the key of verify mode's fingerprints too. */
   private domainKey(d: Domain): string | number | null {
-    return d.isStatic ? `S:${d.owner.id}:${d.type}` : (this.heldIndex.get(d) ?? null);
+    return d.isStatic ? this.staticName(d) : (this.heldIndex.get(d) ?? null);
+  }
+
+  /** Static domains' names, made once (a new string per state was hashed again for its token). */
+  private readonly staticNames = new Map<Domain, string>();
+
+  private staticName(d: Domain): string {
+    let s = this.staticNames.get(d);
+    if (s === undefined) this.staticNames.set(d, (s = `S:${d.owner.id}:${d.type}`));
+    return s;
   }
 
   private place(r: Rep): void {
@@ -684,15 +716,22 @@ class Engine implements DomainTokens {
 
   // ---- Pools and the consumer's list ---------------------------------------------------------
 
+  /** The domains updatePools re-counts (reused). */
+  private readonly poolDirty: Domain[] = [];
+
   /** Re-count the domains the last transition touched (allocated, freed, handed to a kernel function, held, its group's). */
   private updatePools(g: Group | null): void {
     if (!this.fleetPoolDrivers.size) return;
-    const dirty = new Set(this.watch.dirty);
+    const dirty = this.poolDirty;
+    dirty.length = 0;
+    for (const d of this.watch.dirty) dirty.push(d);
     // Of the consumer's list, only the positions the transition named can have changed (assumption 1; verify recounts all).
-    for (const i of this.watch.touched) if (i < this.heldList.length) dirty.add(this.heldList[i]!);
+    for (const i of this.watch.touched) if (i < this.heldList.length) addOnce(dirty, this.heldList[i]!);
     if (g) {
-      for (const d of [g.domain, g.defaultDomain, g.blockingDomain]) if (d) dirty.add(d);
-      for (const dev of g.devices) if (dev.hwDomain) dirty.add(dev.hwDomain);
+      addOnce(dirty, g.domain);
+      addOnce(dirty, g.defaultDomain);
+      addOnce(dirty, g.blockingDomain);
+      for (const dev of g.devices) addOnce(dirty, dev.hwDomain);
     }
     for (const d of dirty) this.pools.update(d);
     if (this.verify) {
@@ -729,7 +768,7 @@ class Engine implements DomainTokens {
    * The list changed (or its domains did): positions, descriptions, rolling keys. Only the
    * positions in `touched` and new ones are described again (assumption 1), unless `all`.
    */
-  private refreshConsumer(touched: ReadonlySet<number> | null = null): void {
+  private refreshConsumer(touched: readonly number[] | null = null): void {
     const list = this.ctx ? this.ctx.held() : [];
     let appended = list.length >= this.heldList.length;
     for (let i = 0; appended && i < this.heldList.length; i++) appended = list[i] === this.heldList[i];
@@ -740,15 +779,15 @@ class Engine implements DomainTokens {
       this.heldIds.clear();
       list.forEach((d, i) => this.heldIds.set(d.id, i));
       this.ctx?.ioas?.hwpts.forEach((h, i) => this.heldIds.set(h.id, i));
-      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash));
-      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash));
+      while (this.occSets.length < list.length) this.occSets.push(new TupleSet(this.tupleHash, this.changedSets));
+      while (this.instOn.length < list.length) this.instOn.push(new TupleSet(this.instHash, this.changedSets));
       // Positions only ever grow by appending in today's consumers; anything else renames them.
       if (!appended) for (const r of this.reps) this.retuple(r);
     }
     let from = list.length;
     this.listDescs.length = list.length;
     for (let i = 0; i < list.length; i++) {
-      if (touched && i < old && !touched.has(i)) continue;
+      if (touched && i < old && !touched.includes(i)) continue;
       const desc = `${this.descId(list[i]!)}~${this.consumerFlags(i)}`;
       if (desc !== this.listDescs[i]) {
         this.listDescs[i] = desc;
@@ -1001,16 +1040,14 @@ class Engine implements DomainTokens {
    */
   private probeFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
     const classOf = this.classOf;
-    const fast = this.probeFast;
-    const count = this.probeCount;
-    const slotOfMemo = this.probeSlot;
+    const tab = this.probeTab;
     let j = from;
     for (; j < to; j++) {
-      const c = classOf[j]!;
-      const id = fast[c]!;
-      if (id < 0) break;
-      count[c]!++;
-      slotOfGroup[j] = slotOfMemo[id]!;
+      const c2 = classOf[j]! << 1;
+      const s = tab[c2]!;
+      if (s < 0) break;
+      tab[c2 + 1]!++;
+      slotOfGroup[j] = s;
     }
     return j;
   }
@@ -1019,27 +1056,62 @@ class Engine implements DomainTokens {
   private probeSlow(j: number, slotOfGroup: Int32Array): void {
     const cls = this.classOf[j]!;
     const memo = this.probeLookup(cls, this.classInst[cls]!);
+    // Representatives only ever come in during phase 1: once a slot has its reserve, it keeps it.
     if (memo && this.matCount[memo.slot]! >= this.slotReserve[memo.slot]!) {
       this.probeFast[cls] = memo.id;
-      this.probeCount[cls]!++;
+      this.probeTab[2 * cls] = memo.slot;
+      this.probeTab[2 * cls + 1]!++;
       this.memoised++;
       slotOfGroup[j] = memo.slot;
       return;
     }
+    const shared = this.verShared;
     slotOfGroup[j] = this.probeMiss(j, cls, memo);
-    // What the table was filled from may have changed.
-    this.probeSettle();
-    this.probeFast.fill(-1);
+    if (this.verShared !== shared) {
+      for (let c = 0; c < this.probeFast.length; c++) if (this.probeFast[c]! >= 0) this.probeDrop(c);
+    } else this.probeKeep();
+  }
+
+  /**
+   * After a probe that left the shared state as it was: drop the entries whose lookup read a
+   * tuple set that changed since (only its own instance's set, assumption 1; probe memos read
+   * no other). Verify mode looks every entry kept up afresh.
+   */
+  private probeKeep(): void {
+    const sets = this.instSets;
+    for (let i = 0; i < sets.length; i++) {
+      const changes = sets[i]!.changes;
+      if (changes === this.instSeen[i]) continue;
+      this.instSeen[i] = changes;
+      for (const c of this.instClasses[i]!) {
+        const id = this.probeFast[c]!;
+        if (id >= 0 && this.classCache.get(c, this.verShared) !== this.probeById[id]) this.probeDrop(c);
+      }
+    }
+    if (this.verify) {
+      for (let c = 0; c < this.probeFast.length; c++) {
+        const id = this.probeFast[c]!;
+        if (id >= 0 && this.search(this.probeMemo[c], this.classInst[c]!, false, []) !== this.probeById[id]) throw new Error(`sweep: the probe table kept a memo for class ${c} that no longer fits`);
+      }
+    }
+  }
+
+  /** Settle class c's counter and empty its entry. */
+  private probeDrop(c: number): void {
+    this.probeHits[this.probeFast[c]!]! += this.probeTab[2 * c + 1]!;
+    this.probeTab[2 * c + 1] = 0;
+    this.probeTab[2 * c] = -1;
+    this.probeFast[c] = -1;
   }
 
   /** Give the probe memos the groups counted with them. */
   private probeSettle(): void {
     const fast = this.probeFast;
-    const count = this.probeCount;
+    const tab = this.probeTab;
     for (let c = 0; c < fast.length; c++) {
-      if (count[c]) {
-        this.probeHits[fast[c]!]! += count[c]!;
-        count[c] = 0;
+      if (tab[2 * c + 1]) {
+        this.probeHits[fast[c]!]! += tab[2 * c + 1]!;
+        tab[2 * c + 1] = 0;
       }
     }
   }
@@ -1062,8 +1134,6 @@ class Engine implements DomainTokens {
         this.probeMemo[cls]!.push(m);
         this.probeById.push(m);
         this.probeHits.push(0);
-        this.probeSlot = room(this.probeSlot, m.id);
-        this.probeSlot[m.id] = slot;
         this.classCache.forget(cls);
       } else if (this.verify && (memo.slot !== slot || JSON.stringify(memo.req) !== JSON.stringify(req))) {
         throw new Error(`sweep: compression assumption violated: probe of ${rep.group.id} differs from its remembered twin`);
@@ -1132,7 +1202,9 @@ class Engine implements DomainTokens {
 
   private requestFill(slot: number, inst: number): RequestMemo | undefined {
     const deps: TupleSet[] = [];
-    return this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
+    const m = this.slotCache.fill(slot, this.verShared, this.search(this.requestMemo[slot]?.get(this.ctxFixed), inst, true, deps), deps);
+    if (m) for (const d of deps) d.watchers.push(slot);
+    return m;
   }
 
   /** Groups served in the current consumer context. */
@@ -1146,9 +1218,9 @@ class Engine implements DomainTokens {
     this.remaining = remaining;
     const slots = this.slotClass.length;
     this.requestFast = new Int32Array(slots);
-    this.requestUsed = new Int32Array(slots);
-    this.requestBase = new Int32Array(slots);
-    this.requestLimit = new Int32Array(slots);
+    this.requestRoom = new Int32Array(slots);
+    this.requestGiven = new Int32Array(slots);
+    this.requestIn = new Uint8Array(slots);
     this.newContext();
     this.inCtx = 0;
     const n = slotOfGroup.length;
@@ -1180,18 +1252,17 @@ class Engine implements DomainTokens {
   }
 
   /**
-   * Count groups from..to-1 while their slot has room in the table (requestLimit); returns
+   * Count groups from..to-1 while their slot has room in the table (requestRoom); returns
    * the first group whose slot has none. Only typed arrays, as probeFastRun.
    */
   private requestFastRun(from: number, to: number, slotOfGroup: Int32Array): number {
-    const used = this.requestUsed;
-    const limit = this.requestLimit;
+    const room = this.requestRoom;
     let j = from;
     for (; j < to; j++) {
       const s = slotOfGroup[j]!;
-      const u = used[s]!;
-      if (u === limit[s]) break;
-      used[s] = u + 1;
+      const r = room[s]!;
+      if (r === 0) break;
+      room[s] = r - 1;
     }
     return j;
   }
@@ -1211,31 +1282,68 @@ class Engine implements DomainTokens {
       this.requestHits[memo.id]!++;
       this.memoised++;
       this.requestFast[slot] = memo.id;
-      this.requestLimit[slot] = this.requestUsed[slot]! + left - 1 - pool.length;
-      this.requestSet.push(slot);
+      this.requestRoom[slot] = this.requestGiven[slot] = left - 1 - pool.length;
+      if (!this.requestIn[slot]) {
+        this.requestIn[slot] = 1;
+        this.requestSet.push(slot);
+      }
       return;
     }
+    const shared = this.verShared;
     this.requestMiss(j, slot, inst, memo, pool.length >= 2 || (pool.length === 1 && left === 1) ? pool.pop()! : null);
-    // What the table was set from may have changed.
-    this.requestClear();
+    if (this.verShared !== shared) this.requestClear();
+    else this.requestKeep();
+  }
+
+  /**
+   * After a request that left the shared state as it was: drop the entries whose lookup read a
+   * tuple set that changed since (FitCache). A slot's limit counts its own groups and spare
+   * representatives, which only its own slow path changes. Verify mode looks every entry kept
+   * up afresh.
+   */
+  private requestKeep(): void {
+    const changed = this.changedSets;
+    for (let i = 0; i < changed.length; i++) {
+      const t = changed[i]!;
+      for (const s of t.watchers) if (this.requestRoom[s] !== 0 && this.slotCache.get(s, this.verShared) !== this.requestById[this.requestFast[s]!]) this.requestDrop(s);
+      t.watchers.length = 0;
+      t.logged = false;
+    }
+    changed.length = 0;
+    if (this.verify) {
+      for (const s of this.requestSet) {
+        if (this.requestRoom[s] === 0) continue;
+        const inst = this.classInst[this.slotClass[s]!]!;
+        if (this.search(this.requestMemo[s]?.get(this.ctxFixed), inst, true, []) !== this.requestById[this.requestFast[s]!]) throw new Error(`sweep: the request table kept a memo for slot ${s} that no longer fits`);
+      }
+    }
+  }
+
+  /** Settle slot s's counter and close its entry (the next group looks). */
+  private requestDrop(s: number): void {
+    this.requestSettle(s);
+    this.requestRoom[s] = this.requestGiven[s] = 0;
   }
 
   /** Give slot s's request memo the groups counted with it since it was set. */
   private requestSettle(s: number): void {
-    const d = this.requestUsed[s]! - this.requestBase[s]!;
+    const d = this.requestGiven[s]! - this.requestRoom[s]!;
     if (d === 0) return;
     this.requestHits[this.requestFast[s]!]! += d;
     this.remaining[s]! -= d;
-    this.requestBase[s] = this.requestUsed[s]!;
+    this.requestGiven[s] = this.requestRoom[s]!;
   }
 
-  /** Settle every slot set, and empty the table. */
+  /** Settle every slot set, and empty the table (every cached lookup is stale: no watcher is needed). */
   private requestClear(): void {
     for (const s of this.requestSet) {
-      this.requestSettle(s);
-      this.requestLimit[s] = this.requestUsed[s]!;
+      this.requestDrop(s);
+      this.requestIn[s] = 0;
     }
     this.requestSet.length = 0;
+    for (const t of this.changedSets) t.logged = false;
+    this.changedSets.length = 0;
+    for (const sets of [this.instSets, this.occSets, this.instOn]) for (const t of sets) t.watchers.length = 0;
   }
 
   /**

@@ -310,6 +310,14 @@ function intern<K>(m: Map<K, number>, k: K): number {
   return t;
 }
 
+/** Field names' tokens, in an object: a keyed load with an internalised name is cheaper than a Map lookup. */
+const nameTokenOf: Record<string, number> = Object.create(null);
+
+function nameToken(k: string): number {
+  const t = nameTokenOf[k];
+  return t !== undefined ? t : (nameTokenOf[k] = intern(nameTokens, k));
+}
+
 /** Tokens of the integers 0..255 (booleans are 0 and 1), looked up without the Map; 0: not yet interned. */
 const smallTokens = new Int32Array(256);
 
@@ -471,7 +479,7 @@ export class StateTokens {
     this.put(OBJ);
     for (const k in o) {
       if (k === "id") continue;
-      this.put(intern(nameTokens, k));
+      this.put(nameToken(k));
       this.value((o as Record<string, unknown>)[k]);
     }
     this.put(CLOSE);
@@ -489,6 +497,8 @@ export class TokenTable {
     const { buf, n } = w;
     let h = n;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    // A small integer (Smi) key: a larger one is a heap number, allocated and hashed as a double.
+    h &= 0x3fffffff;
     const first = this.head.get(h) ?? -1;
     for (let t = first; t >= 0; t = this.next[t]!) {
       const x = this.lists[t]!;

@@ -27,10 +27,13 @@ export class Watch implements KernelObserver {
   private readonly running: string[] = [];
   /** Domains added by the transition. */
   readonly added = new Set<Domain>();
-  /** Domains added, removed, finalised, or named by an argument of a kernel function (their props may have changed): pools re-count them. */
-  readonly dirty = new Set<Domain>();
-  /** Positions of the consumer's list named by an argument of a kernel function (the domains the request tried). */
-  readonly touched = new Set<number>();
+  /** Domains added, removed, finalised, or named by an argument of a kernel function (their props may have changed), each once: pools re-count them. */
+  readonly dirty: Domain[] = [];
+  /**
+   * Positions of the consumer's list named by an argument of a kernel function (the domains the
+   * request tried), each once. Arrays, not Sets: a few entries, and emptying a Set allocates.
+   */
+  readonly touched: number[] = [];
   /** Verify mode: groups the transition changed through a setter (its own, or one it must not change). */
   readonly changedGroups = new Set<Group>();
   /** The kernel's live domains by id (set once the kernel exists; a table, not a closure: code that calls one closure per engine is thrown away when the next engine's comes). */
@@ -53,8 +56,8 @@ export class Watch implements KernelObserver {
     if (this.behind.size) this.behind.clear();
     if (this.pools.size) this.pools.clear();
     if (this.added.size) this.added.clear();
-    if (this.dirty.size) this.dirty.clear();
-    if (this.touched.size) this.touched.clear();
+    this.dirty.length = 0;
+    this.touched.length = 0;
     if (this.changedGroups.size) this.changedGroups.clear();
     this.asked.length = 0;
     this.askedKind.length = 0;
@@ -87,12 +90,17 @@ export class Watch implements KernelObserver {
   private named(v: string): void {
     if (this.heldIds.size > 0) {
       const i = this.heldIds.get(v);
-      if (i !== undefined) this.touched.add(i);
+      if (i !== undefined && !this.touched.includes(i)) this.touched.push(i);
     }
     if (this.trackDirty) {
       const d = this.domains.get(v);
-      if (d !== undefined) this.dirty.add(d);
+      if (d !== undefined) this.dirt(d);
     }
+  }
+
+  /** Note d as dirty (once). */
+  private dirt(d: Domain): void {
+    if (!this.dirty.includes(d)) this.dirty.push(d);
   }
 
   /** Verify mode: no argument other than domain, old and hwpt names a held id or a live domain. */
@@ -147,7 +155,7 @@ export class Watch implements KernelObserver {
     if (!this.on) return;
     if (what === "addDomain") this.added.add(of as Domain);
     if (what === "addDomain" || what === "removeDomain" || what === "finaliseDomain") {
-      if (this.trackDirty) this.dirty.add(of as Domain);
+      if (this.trackDirty) this.dirt(of as Domain);
       return;
     }
     if (this.verify) {
