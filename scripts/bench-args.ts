@@ -19,7 +19,7 @@ export const only: readonly string[] = childArgs
           name: "npm run bench --",
           summary:
             "What users wait on (ratio lines: CLI over node, notebook import cell over an empty cell, one attach over a minimal function) and how fast the sweep engine is: attempts per second against the practical limit, sweep wall time for 10^4..10^6 devices and peak memory per device, printed as a table and as JSON (several minutes).",
-          flags: { only: { type: "string", arg: "PARTS", help: "comma-separated parts to run: cli, notebook, attach, engine, sweep (default all)" } },
+          flags: { only: { type: "string", arg: "PARTS", help: "comma-separated parts to run: cli, notebook, attach, loader, engine, sweep (default all)" } },
           notes: "Writes the growth chart to build/bench/sweep-growth.svg. Not a test: nothing passes or fails.",
           examples: ["npm run bench", "npm run bench -- --only cli,notebook", "npm run bench > bench.txt"],
         },

@@ -22,8 +22,9 @@
  *  0. The waits users see, as ratios to a baseline from the same run (scripts/bench-waits.ts),
  *     printed as lines `ratio NAME: X` after the table: cli/node, import/empty-cell (needs
  *     Jupyter and `bash scripts/setup.sh`), attach/minimal; and engine/per-device, engine/floor
- *     from scripts/bench-engine.ts (`engineRatios()`).
- * `--only NAME` (repeatable) runs only some parts: cli, notebook, attach (0), engine (1, 2),
+ *     from scripts/bench-engine.ts (`engineRatios()`); loader/linear, the scenario loader at 60,000
+ *     devices over 4x its time at 15,000 (about 1 when linear).
+ * `--only NAME` (repeatable) runs only some parts: cli, notebook, attach, loader (0), engine (1, 2),
  * sweep (3, 4).
  * Not a test: nothing here passes or fails.
  */
@@ -35,7 +36,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { barChart, renderSvg } from "../lib/chart/index.ts";
 import { table } from "../tools/cli/table.ts";
-import { attachOverMinimal, cliOverNode, importOverEmptyCell, type Ratio } from "./bench-waits.ts";
+import { attachOverMinimal, cliOverNode, importOverEmptyCell, loaderLinear, type Ratio } from "./bench-waits.ts";
 import { engineRatios } from "./bench-engine.ts";
 import { classKey, type Experiment, type Fleet, type GroupClass, loadExperiment, makeFleet, runCompressed, runReference, runSweep, sweepCells } from "../tools/sweep/index.ts";
 
@@ -196,6 +197,7 @@ async function main(want: (part: string) => boolean): Promise<void> {
     else rows.push(["0. import/empty-cell", "-", "needs /usr/bin/python3 with Jupyter and the kernelspec: run `bash scripts/setup.sh`"]);
   }
   if (want("attach")) ratios.push(attachOverMinimal());
+  if (want("loader")) ratios.push(loaderLinear());
   if (want("engine")) ratios.push(...engineRatios());
   for (const r of ratios) rows.push([`0. ${r.name}`, `x${r.ratio.toFixed(2)}`, r.detail]);
   json["ratios"] = Object.fromEntries(ratios.map((r) => [r.name, r.ratio]));
