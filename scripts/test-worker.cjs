@@ -1,9 +1,10 @@
 // A test process of scripts/test.cjs (started with `--require scripts/tsx-cjs.cjs`): it runs the uvu
 // test files the parent sends, one at a time, in this one process, and answers each with its counts
-// and output. Loading many files under one tsx registration is what makes `npm test` fast. Only tsx's
-// CommonJS hook (and only for the project's files, not the packages): its ES module loader (`--import tsx`) costs ~0.3 s CPU per process, and the test
-// files are CommonJS (a test that needs a module later requires it; `import()` of a .ts file
-// would fail here).
+// and output. Loading many files under one tsx registration is what makes `npm test` fast. Only
+// tsx's CommonJS hook, and only for the project's files, not the packages: its ES module loader
+// (`--import tsx`) costs ~0.3 s CPU per process, and the test files are CommonJS (a test that
+// needs a module later requires it; `import()` of a .ts file would fail here). Each test tells the
+// parent its name as it starts (wrapTests).
 "use strict";
 const path = require("node:path");
 const util = require("node:util");

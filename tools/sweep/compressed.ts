@@ -70,7 +70,7 @@ import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "
 import { describeDomain, type DomainTokens, groupState, StateTokens, TokenCheck, TokenTable } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
-import { Watch } from "./watch.ts";
+import { addOnce, Watch } from "./watch.ts";
 
 export { describeDomain } from "./state.ts";
 
@@ -243,11 +243,6 @@ function hashKey(s: string): string {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
-
-/** Push x unless it is null or in `a` already (a few entries: a scan beats a Set). */
-function addOnce<T>(a: T[], x: T | null): void {
-  if (x !== null && !a.includes(x)) a.push(x);
-}
 
 /**
  * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are

@@ -299,7 +299,6 @@ const TYPE = 12;
  * values states hold (field names, ids of instances and drivers, flags), not with fleet size.
  */
 let nextToken = 16;
-const nameTokens = new Map<string, number>();
 const stringTokens = new Map<string, number>();
 const numberTokens = new Map<number, number>();
 const rawTokens = new Map<string, number>();
@@ -315,17 +314,16 @@ const nameTokenOf: Record<string, number> = Object.create(null);
 
 function nameToken(k: string): number {
   const t = nameTokenOf[k];
-  return t !== undefined ? t : (nameTokenOf[k] = intern(nameTokens, k));
+  return t !== undefined ? t : (nameTokenOf[k] = nextToken++);
 }
 
-/** Tokens of the integers 0..255 (booleans are 0 and 1), looked up without the Map; 0: not yet interned. */
+/** Tokens of the integers 0..255 (booleans are 0 and 1), kept apart from the Map of other numbers; 0: none yet. */
 const smallTokens = new Int32Array(256);
 
 function numberToken(v: number): number {
   if (v >= 0 && v < 256 && (v | 0) === v) {
     const t = smallTokens[v]!;
-    if (t !== 0) return t;
-    return (smallTokens[v] = intern(numberTokens, v));
+    return t !== 0 ? t : (smallTokens[v] = nextToken++);
   }
   return intern(numberTokens, v);
 }

@@ -9,6 +9,11 @@ import type { LogLine } from "../../lib/log.ts";
 import type { Device, Domain, Group, IommuInstance, KernelChange, KernelObserver, KernelRead, PasidEntry } from "../../lib/model.ts";
 import type { TraceEvent } from "../../lib/trace.ts";
 
+/** Push x unless it is null or in `a` already (a few entries: a scan beats a Set). */
+export function addOnce<T>(a: T[], x: T | null): void {
+  if (x !== null && !a.includes(x)) a.push(x);
+}
+
 export class Watch implements KernelObserver {
   private on = false;
   private group: Group | null = null;
@@ -88,19 +93,8 @@ export class Watch implements KernelObserver {
 
   /** An argument value that may be a domain id or a hwpt id. */
   private named(v: string): void {
-    if (this.heldIds.size > 0) {
-      const i = this.heldIds.get(v);
-      if (i !== undefined && !this.touched.includes(i)) this.touched.push(i);
-    }
-    if (this.trackDirty) {
-      const d = this.domains.get(v);
-      if (d !== undefined) this.dirt(d);
-    }
-  }
-
-  /** Note d as dirty (once). */
-  private dirt(d: Domain): void {
-    if (!this.dirty.includes(d)) this.dirty.push(d);
+    if (this.heldIds.size > 0) addOnce(this.touched, this.heldIds.get(v) ?? null);
+    if (this.trackDirty) addOnce(this.dirty, this.domains.get(v) ?? null);
   }
 
   /** Verify mode: no argument other than domain, old and hwpt names a held id or a live domain. */
@@ -155,7 +149,7 @@ export class Watch implements KernelObserver {
     if (!this.on) return;
     if (what === "addDomain") this.added.add(of as Domain);
     if (what === "addDomain" || what === "removeDomain" || what === "finaliseDomain") {
-      if (this.trackDirty) this.dirt(of as Domain);
+      if (this.trackDirty) addOnce(this.dirty, of as Domain);
       return;
     }
     if (this.verify) {
