@@ -23,8 +23,8 @@ function shardCounts(files, split, last, processes) {
   const counts = new Map(files.map((f) => [f, 1]));
   if (processes < 2) return counts;
   const times = files.map((f) => lastTime(last, f));
-  const known = times.every((t) => t !== undefined);
-  const share = known ? times.reduce((a, b) => a + b, 0) / processes : 0;
+  const share = times.reduce((a, b) => a + (b ?? NaN), 0) / processes;
+  const known = share > 0; // every file timed (an untimed one makes the sum NaN)
   files.forEach((f, i) => {
     const most = split.get(f) ?? 1;
     counts.set(f, known ? Math.min(most, Math.max(1, Math.ceil(times[i] / share))) : most);
