@@ -15,7 +15,7 @@ function lastTime(last, file) {
  * The number of shards of each file of `files` on `processes` processes: a file of `split` (file ->
  * the most shards its tests may be dealt into) is split only as far as its last time exceeds a
  * process's share of the run (the files' last times summed, over the processes): a shard in
- * another process loads and warms up the file's code again (sweep-equivalence: ~3 s of CPU), and
+ * another process loads and warms up the file's code again (sweep-equivalence: 3-4 s of CPU), and
  * a file shorter than a share still lets the processes end together (the others fill around it).
  * A file without a time, or in a run that has files without one, gets its most shards.
  */

@@ -160,7 +160,7 @@ test("the kernel's modules outside node_modules are compiled through a code cach
     );
     const script = `const c = require(${JSON.stringify(converterPath)}); c.installModuleCodeCache(); const m = require(${JSON.stringify(path.join(dir, "project/main.js"))}); require(${JSON.stringify(path.join(dir, "project/later.js"))}).later().then((t) => { console.log(JSON.stringify({ value: m.value, where: m.where, later: t, modules: c.codeCacheState().modules })); });`;
     // The kernels load TypeScript (the converter holds both patches) from the cache the first test
-    // wrote, when it ran: without, each compiles it afresh (~0.1 s CPU); the modules' cache is apart.
+    // wrote, when it ran: without, each compiles it afresh (~0.2 s CPU); the modules' cache is apart.
     if (tsCodeCache) {
       fs.mkdirSync(path.join(dir, "cache"));
       fs.writeFileSync(path.join(dir, "cache", tsCodeCache.name), tsCodeCache.data);

@@ -41,7 +41,7 @@ import { countPaths, type PathHits } from "./paths.ts";
  * Random property bags of a shape: one arbitrary per shape, made once. Arbitraries hold no state
  * (each value comes from the random source it is given), so the campaign draws the same values as
  * with a fresh one per draw; the machines' .chain() would otherwise rebuild it, and read the zod
- * shape's docs again, for every instance and device drawn (a tenth of the fixed-seed tests' CPU).
+ * shape's docs through zod again, for every instance and device drawn (~5% of a fixed-seed campaign).
  */
 const PROP_ARBS = new WeakMap<PropShape, fc.Arbitrary<Props>>();
 function propArb(shape: PropShape): fc.Arbitrary<Props> {
