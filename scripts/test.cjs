@@ -13,6 +13,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { treeCpuMs } = require("./tree-cpu.cjs");
+const { lastTime, shardCounts } = require("./test-shards.cjs");
 
 const root = path.resolve(__dirname, "..");
 process.chdir(root);
@@ -80,9 +81,11 @@ function readTimes() {
 }
 
 /**
- * Files whose tests are independent of each other and that take long enough for the whole run to
- * wait on them, with the number of shards their tests are dealt into (every k-th test each): the
- * smaller the pieces, the more evenly the processes end (each shard loads the file once more).
+ * Files whose tests are independent of each other and that can take long enough for the whole run
+ * to wait on them, with the most shards their tests are dealt into (every k-th test each): the
+ * smaller the pieces, the more evenly the processes end. A file is split only as far as the last
+ * run's times say it must be (shardCounts in scripts/test-shards.cjs): each shard that runs in
+ * another process loads and warms up the file's code again.
  */
 const SPLIT = new Map([
   ["test/sweep-equivalence.test.ts", 4],
@@ -101,13 +104,16 @@ const JOB_LIMIT_MS = 1000 * (Number(process.env.IOMMU_LAB_TEST_JOB_LIMIT) || 300
 /** Runs the files on `n` worker processes; resolves with each job's time (ms). */
 function suites(n) {
   const last = readTimes();
+  const counts = shardCounts(files, SPLIT, last, n);
   const jobs = files.flatMap((file) => {
-    const shards = n > 1 ? SPLIT.get(file) ?? 1 : 1;
+    const shards = counts.get(file);
     return shards > 1 ? Array.from({ length: shards }, (_, shard) => ({ file, shard, shards })) : [{ file }];
   });
   const key = (j) => (j.shards ? `${j.file}#${j.shard}` : j.file);
-  // Unknown times count as long: a new file starts early rather than last.
-  const todo = jobs.sort((a, b) => (last[key(b)] ?? 1e9) - (last[key(a)] ?? 1e9) || key(a).localeCompare(key(b)));
+  // Unknown times count as long: a new file starts early rather than last. A shard takes its
+  // share of its file's time (the last run may have dealt the file's tests otherwise).
+  const time = (j) => (lastTime(last, j.file) ?? 1e9) / (j.shards ?? 1);
+  const todo = jobs.sort((a, b) => time(b) - time(a) || key(a).localeCompare(key(b)));
   const times = {};
   const cpu = {};
   const timeline = [];
@@ -197,7 +203,10 @@ async function main() {
   }
   const [{ times, cpu, timeline }] = await Promise.all([suites(workers), checked]);
   if (project) {
-    const all = { ...readTimes(), ...times };
+    // A file that ran whole forgets its shards' times, and one that ran split its own.
+    const ran = new Set(Object.keys(times).map((k) => k.replace(/#\d+$/, "")));
+    const kept = Object.entries(readTimes()).filter(([k]) => !ran.has(k.replace(/#\d+$/, "")));
+    const all = { ...Object.fromEntries(kept), ...times };
     fs.mkdirSync("build", { recursive: true });
     fs.writeFileSync(TIMES, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
     fs.writeFileSync(CPU, `${JSON.stringify(cpu, Object.keys(cpu).sort(), 1)}\n`);
