@@ -66,9 +66,10 @@ export interface ChildCall {
  * block (a FIFO: `timeout` stops the child), or start a sweep if a regression accepted the
  * call (the child's folders are the test's temporary ones, and it exits right after the last
  * call, so an accepted sweep never gets to write). Each call is named on the child's stderr
- * before it starts: a child stopped by the timeout says which call it was in.
+ * before it starts: a child stopped by the timeout says which call it was in. `heapMB` caps the
+ * child's heap (V8's old space): a call that does work it should have refused runs out of memory.
  */
-export function cliInChild(calls: readonly ChildCall[], opts: { cwd: string; timeout?: number }): Array<{ code: number; out: string; err: string }> {
+export function cliInChild(calls: readonly ChildCall[], opts: { cwd: string; timeout?: number; heapMB?: number }): Array<{ code: number; out: string; err: string }> {
   const script = `const fs = require("node:fs");
 const { cliNow } = require(${JSON.stringify(path.join(root, "test/cli-now.ts"))});
 const results = JSON.parse(process.argv[1]).map((c, i) => {
@@ -77,7 +78,7 @@ const results = JSON.parse(process.argv[1]).map((c, i) => {
 });
 fs.writeSync(1, JSON.stringify(results));
 process.exit(0);`;
-  const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/tsx-cjs.cjs"), "-e", script, JSON.stringify(calls)], { cwd: opts.cwd, encoding: "utf8", timeout: opts.timeout ?? 60_000 });
+  const r = spawnSync(process.execPath, [...(opts.heapMB ? [`--max-old-space-size=${opts.heapMB}`] : []), "--require", path.join(root, "scripts/tsx-cjs.cjs"), "-e", script, JSON.stringify(calls)], { cwd: opts.cwd, encoding: "utf8", timeout: opts.timeout ?? 60_000 });
   if (r.status !== 0) throw new Error(`the child process of ${calls.length} iommu-lab calls ended with ${r.error ?? `exit ${r.status ?? r.signal}`}; its stderr:\n${r.stderr}`);
   return JSON.parse(r.stdout) as Array<{ code: number; out: string; err: string }>;
 }

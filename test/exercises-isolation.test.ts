@@ -40,14 +40,13 @@ function studentDir(upTo: number, bad: Record<string, string>): string {
 const LIMIT = { upTo07: "1", upTo12: "2", only: "0.5" };
 
 function check(dir: string, args: string[], limit: string) {
-  const t0 = Date.now();
   const r = spawnSync(process.execPath, ["scripts/check.cjs", "--timeout", limit, ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     env: { ...process.env, IOMMU_LAB_EXERCISES: dir, IOMMU_LAB_PROGRESS: path.join(dir, "progress.json"), NO_COLOR: "1" },
     timeout: 60_000,
   });
-  return { code: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
+  return { code: r.status, out: r.stdout + r.stderr };
 }
 
 const solution07 = fs.readFileSync(path.join(PROJECT_ROOT, "solutions", "07-iommufd-auto-domain.ts"), "utf8");
@@ -109,8 +108,6 @@ for (const b of BAD) {
       assert.match(only.out, b.line);
       const hungIn = b.hangs && `within ${b.hangs.onlyLimit} s (an endless loop?)\n  (in the check "${b.hangs.check}";`;
       if (hungIn) assert.ok(only.out.includes(hungIn), only.out);
-      // Stopped by the check's limit, not by the 30 s the checker allows for loading its own checks.
-      assert.ok(only.ms < 20_000, `${only.ms} ms`);
       assert.not.match(only.out, /\n\s+at .*\(/, "a stack trace leaked");
       // The other full runs skip the student's type check (exercises-track tests it in full runs).
       if (b.fullText) fs.writeFileSync(path.join(dir, `${b.id}.ts`), b.fullText);
@@ -118,7 +115,6 @@ for (const b of BAD) {
       assert.is(full.code, 1, full.out);
       assert.match(full.out, b.line);
       if (b.hangs) assert.ok(full.out.includes(`within ${b.limit} s (an endless loop?)\n  (in the check "${b.hangs.check}";`), full.out);
-      assert.ok(full.ms < 20_000, `${full.ms} ms`);
       assert.match(full.out, new RegExp(`✓ ${ids[ids.indexOf(b.id) - 1]!.slice(0, 2)} `), "the exercises before it were not reported");
       assert.match(full.out, new RegExp(`${ids.indexOf(b.id)}/${ids.length}`));
     } finally {
