@@ -96,8 +96,11 @@ export function isSpan(s: PropSchema): boolean {
 
 const ZOD = new WeakMap<PropSchema, z.ZodType>();
 
-/** The property as a zod schema with its default, description and `kernel` meta (made once). */
-export function propZod(s: PropSchema): z.ZodType {
+/**
+ * The property as a zod schema with its default, description and `kernel` meta (made once). Typed
+ * `unknown`, so that the declarations notebooks import do not name zod: callers cast (z.ZodType).
+ */
+export function propZod(s: PropSchema): unknown {
   let schema = ZOD.get(s);
   if (!schema) {
     const d = defOf(s);

@@ -39,7 +39,7 @@ function enumOf(values: readonly string[], descriptions: readonly string[]): Jso
 function propSchemas(shape: PropShape): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, s] of Object.entries(shape)) {
-    const { $schema: _, ...rest } = z.toJSONSchema(propZod(s), { target: "draft-7", io: "input" }) as Json;
+    const { $schema: _, ...rest } = z.toJSONSchema(propZod(s) as z.ZodType, { target: "draft-7", io: "input" }) as Json;
     out[name] = rest;
   }
   return out;
