@@ -20,12 +20,12 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
   npm ci --no-audit --no-fund
 fi
 # npm ci applies patches/ through the postinstall script, unless scripts were disabled.
-# createAbstractBuilder and pathForLibFileMemo mark the newest parts of the patches (tslab and
-# the TypeScript it bundles): an older patch in place is replaced through a fresh install
+# codeCacheState and pathForLibFileMemo mark the newest parts of the patches (tslab and the
+# TypeScript it bundles): an older patch in place is replaced through a fresh install
 # (patch-package cannot apply a patch over another one).
 converter=node_modules/tslab/dist/converter.js
 typescript=node_modules/@tslab/typescript-for-tslab/lib/typescript.js
-patched() { grep -q "ts.createAbstractBuilder" "$converter" && grep -q "pathForLibFileMemo" "$typescript"; }
+patched() { grep -q "codeCacheState" "$converter" && grep -q "pathForLibFileMemo" "$typescript"; }
 if ! patched && grep -q "iommu-attach-lab patch" "$converter"; then
   echo "setup: node_modules/tslab carries an older patch; reinstalling npm packages (npm ci)"
   npm ci --no-audit --no-fund

@@ -8,9 +8,6 @@
  *   the cell's names and a second with them exported);
  * - TypeScript is loaded with a V8 code cache, written after the first cell that imports a module;
  *   the kernel compiles the project's modules through a code cache too;
- * - a cell's program is a plain one, not a builder's (unpatched, every cell's program also gets a
- *   builder's state: a reference map and signatures over all its files, which tslab never reads);
- *   the cell's local .ts imports are still found and converted;
  * - (patch of the TypeScript that tslab bundles) a program built after a cell's imports changed
  *   does not look for "@typescript/lib-*" override packages again, file by file.
  */
@@ -25,7 +22,6 @@ interface Converted {
   output?: string;
   declOutput?: string;
   diagnostics: Array<{ messageText: string }>;
-  sideOutputs?: Array<{ path: string; data: string }>;
 }
 const converterPath = require.resolve("tslab/dist/converter");
 const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(converterPath)] });
@@ -53,7 +49,6 @@ const { createConverter, codeCacheState, installModuleCodeCache, ts } = (() => {
     const ts = require(tsPath) as {
       performance: { enable(): void; disable(): void; getCount(mark: string): number };
       sys: { fileExists(p: string): boolean; directoryExists(p: string): boolean };
-      BuilderState: { create(...args: unknown[]): unknown };
     };
     return { ...converter, ts };
   } finally {
@@ -142,35 +137,6 @@ test("a cell is compiled with one program, and its names (values, types, imports
     );
   } finally {
     ts.performance.disable();
-  }
-});
-
-test("a cell's program gets no builder state, and the local .ts files it imports, directly or not, are converted", () => {
-  const conv = shared();
-  const { create } = ts.BuilderState;
-  let states = 0;
-  fs.mkdirSync(path.join(process.cwd(), "build"), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(process.cwd(), "build", "tslab-deps-"));
-  const from = `./${path.relative(process.cwd(), dir).split(path.sep).join("/")}/a`;
-  try {
-    ts.BuilderState.create = function (this: unknown, ...args: unknown[]) {
-      states++;
-      return create.apply(this, args);
-    };
-    fs.writeFileSync(path.join(dir, "a.ts"), 'import { b } from "./b";\nexport const a: number = b + 1;\n');
-    fs.writeFileSync(path.join(dir, "b.ts"), "export const b = 41;\n");
-    const first = conv.convert("", "0");
-    const cell = conv.convert(first.declOutput ?? "", `import { a } from "${from}";\na + 0;`);
-    assert.equal(cell.diagnostics, []);
-    assert.equal((cell.sideOutputs ?? []).map((o) => path.relative(dir, o.path)), ["a.js", "b.js"]);
-    assert.match(cell.sideOutputs![1]!.data, /exports\.b = 41/);
-    assert.is(states, 0, `builder states made: ${states}`);
-    // A wrong use of what the local module exports is still an error.
-    const wrong = conv.convert(first.declOutput ?? "", `import { a } from "${from}";\nconst s: string = a;`);
-    assert.equal(wrong.diagnostics.map((d) => d.messageText), ["Type 'number' is not assignable to type 'string'."]);
-  } finally {
-    ts.BuilderState.create = create;
-    fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
   }
 });
 
