@@ -113,9 +113,24 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
       ["tools/exercises/track", "TrackExercise"],
       ["tools/exercises/track", "Track"],
     ];
+    // The schemas' outputs too: a schema may be declared with an alias's name (build-slim-dts.cjs).
+    const schemas: Array<[string, string]> = [
+      ["lib/scenario/schema", "InstanceSchema"],
+      ["lib/scenario/schema", "DeviceSchema"],
+      ["lib/scenario/schema", "StepSchema"],
+      ["lib/scenario/schema", "ScenarioSchema"],
+      ["lib/scenario/schema", "ScenarioShellSchema"],
+      ["tools/sweep/schema", "DistSchema"],
+      ["tools/sweep/schema", "GenerateSchema"],
+      ["tools/sweep/schema", "ExperimentSchema"],
+      ["tools/exercises/track", "SourceSchema"],
+      ["tools/exercises/track", "ExerciseSchema"],
+      ["tools/exercises/track", "TrackSchema"],
+    ];
     const lines = [
       "type Eq<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;",
       ...pairs.map(([m, t], i) => `import type { ${t} as S${i} } from "../../${m}";\nimport type { ${t} as D${i} } from "../../dist/${m}";\nexport const eq${i}: Eq<S${i}, D${i}> = true;`),
+      ...schemas.map(([m, c], i) => `import { ${c} as SZ${i} } from "../../${m}";\nimport { ${c} as DZ${i} } from "../../dist/${m}";\nexport const eqz${i}: Eq<(typeof SZ${i})["_output"], (typeof DZ${i})["_output"]> = true;`),
       // A real zod schema still fits the declared one, and parse gives the exact type.
       'import { ScenarioSchema as Real } from "../../lib/scenario/schema";\nimport { ScenarioSchema as Slim, type Scenario } from "../../dist/lib/scenario/schema";',
       "export const fits: typeof Slim = Real;\nexport const parsed: Eq<ReturnType<typeof Slim.parse>, Scenario> = true;",
