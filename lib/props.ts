@@ -1,13 +1,18 @@
 /**
- * Driver properties as zod schemas: each one carries its type and range, its default, what it
- * means (`.describe()`) and the kernel field or test it stands for (`.meta({ kernel })`). A
- * driver declares one shape per bag (instance, device, domain); from it come the typed props its
- * checks read (`c.dev.props.ssidBits`), the defaults a platform fills in, the checks of scenario
- * and experiment files, the JSON Schemas and `iommu-lab drivers`.
+ * Driver properties: each one carries its type and range, its default, what it means and the
+ * kernel field or test it stands for. A driver declares one shape per bag (instance, device,
+ * domain); from it come the typed props its checks read (`c.dev.props.ssidBits`), the defaults a
+ * platform fills in, the checks of scenario and experiment files, the JSON Schemas (propZod: a
+ * zod schema, `.describe()` and `.meta({ kernel })`) and `iommu-lab drivers`.
+ *
+ * A property is plain data; its zod schema is made the first time one is asked for. Loading the
+ * drivers then builds no zod schema (about a hundred of them, each ~0.1 ms while zod is cold:
+ * most of a notebook's import cell's time in hardware/), and the compiled library loads zod only
+ * when something validates with it (scripts/build.cjs, lazy requires).
  *
  * The exported types do not name zod: a notebook cell importing the compiled library then does
- * not parse zod's declarations (see scripts/build-slim-dts.cjs). A PropSchema is a zod schema
- * seen through its value type only.
+ * not parse zod's declarations (see scripts/build-slim-dts.cjs). A PropSchema is seen through its
+ * value type only.
  */
 import { z } from "zod";
 
@@ -16,15 +21,26 @@ export type PropValue = number | boolean | string;
 /** A props bag (model.ts Props; not imported, so that this module sits below model.ts). */
 type Props = Record<string, PropValue>;
 
-/** One property: a zod schema with a default. Build it with int(), flag(), text(), oneOf() or span(). */
+/** One property, with a default. Build it with int(), flag(), text(), oneOf() or span(). */
 export interface PropSchema<T extends PropValue = PropValue> {
-  /** The type of its values (zod's own `_output`, a type only). */
+  /** The type of its values (a type only). */
   readonly _output: T;
 }
 
 /** What a PropSchema is at run time. */
-type ZodProp = z.ZodDefault<z.ZodNumber | z.ZodBoolean | z.ZodString | z.ZodEnum<Readonly<Record<string, string>>>>;
-const zod = (s: PropSchema) => s as unknown as ZodProp;
+interface PropDef {
+  readonly type: "number" | "boolean" | "string";
+  readonly def: PropValue;
+  readonly kernel: string;
+  readonly what: string;
+  /** int(): the inclusive range. */
+  readonly min?: number;
+  readonly max?: number;
+  /** oneOf(): the values. */
+  readonly values?: readonly [string, ...string[]];
+}
+const prop = <T extends PropValue>(d: PropDef) => d as unknown as PropSchema<T>;
+const defOf = (s: PropSchema) => s as unknown as PropDef;
 
 /** A bag's properties by name. */
 export type PropShape = { readonly [name: string]: PropSchema };
@@ -47,21 +63,20 @@ export const NUMBER_MAX = 0xffff_ffff;
  * (from -1, "none", when the default is negative) to NUMBER_MAX unless the hardware fixes a range.
  */
 export function int(def: number, kernel: string, what: string, range: { min?: number; max?: number } = {}): PropSchema<number> {
-  const min = range.min ?? (def < 0 ? -1 : 0);
-  return z.number().int().min(min).max(range.max ?? NUMBER_MAX).default(def).describe(what).meta({ kernel });
+  return prop({ type: "number", def, kernel, what, min: range.min ?? (def < 0 ? -1 : 0), max: range.max ?? NUMBER_MAX });
 }
 
 export function flag(def: boolean, kernel: string, what: string): PropSchema<boolean> {
-  return z.boolean().default(def).describe(what).meta({ kernel });
+  return prop({ type: "boolean", def, kernel, what });
 }
 
 export function text(def: string, kernel: string, what: string): PropSchema<string> {
-  return z.string().default(def).describe(what).meta({ kernel });
+  return prop({ type: "string", def, kernel, what });
 }
 
 /** A string with a fixed set of values (a stage, a page-table mode). */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, def: T[number], kernel: string, what: string): PropSchema<T[number]> {
-  return z.enum(values).default(def).describe(what).meta({ kernel }) as unknown as PropSchema<T[number]>;
+  return prop({ type: "string", def, kernel, what, values });
 }
 
 /** Properties written "start-end" (hex or decimal), e.g. s390's zdev->start_dma/end_dma. */
@@ -79,47 +94,49 @@ export function isSpan(s: PropSchema): boolean {
   return SPANS.has(s);
 }
 
-/** The schema without its default. */
-function inner(s: PropSchema) {
-  return zod(s).def.innerType;
+const ZOD = new WeakMap<PropSchema, z.ZodType>();
+
+/**
+ * The property as a zod schema with its default, description and `kernel` meta (made once). Typed
+ * `unknown`, so that the declarations notebooks import do not name zod: callers cast (z.ZodType).
+ */
+export function propZod(s: PropSchema): unknown {
+  let schema = ZOD.get(s);
+  if (!schema) {
+    const d = defOf(s);
+    const base = d.values ? z.enum(d.values) : d.type === "number" ? z.number().int().min(d.min!).max(d.max!) : d.type === "boolean" ? z.boolean() : z.string();
+    schema = (base as z.ZodType<PropValue>).default(d.def).describe(d.what).meta({ kernel: d.kernel });
+    ZOD.set(s, schema);
+  }
+  return schema;
 }
 
 /** The inclusive range of an int() property, else null. */
 export function propRange(s: PropSchema): { min: number; max: number } | null {
-  const i = inner(s);
-  return i instanceof z.ZodNumber ? { min: i.minValue ?? -Infinity, max: i.maxValue ?? Infinity } : null;
+  const d = defOf(s);
+  return d.type === "number" ? { min: d.min!, max: d.max! } : null;
 }
 
 /** "number", "boolean" or "string": the JavaScript type of the property's values. */
 export function propValueType(s: PropSchema): "number" | "boolean" | "string" {
-  let t = VALUE_TYPES.get(s);
-  if (t === undefined) {
-    const i = inner(s);
-    t = i instanceof z.ZodNumber ? "number" : i instanceof z.ZodBoolean ? "boolean" : "string";
-    VALUE_TYPES.set(s, t);
-  }
-  return t;
+  return defOf(s).type;
 }
 
-/** propValueType per schema, found once: zod's instanceof walks the schema's traits, and buildPlatform asks for every property of every device. */
-const VALUE_TYPES = new WeakMap<PropSchema, "number" | "boolean" | "string">();
-
 export function propDefault(s: PropSchema): PropValue {
-  return zod(s).def.defaultValue as PropValue;
+  return defOf(s).def;
 }
 
 export function propKernel(s: PropSchema): string {
-  return String(z.globalRegistry.get(zod(s))?.["kernel"] ?? "");
+  return defOf(s).kernel;
 }
 
 export function propWhat(s: PropSchema): string {
-  return zod(s).description ?? "";
+  return defOf(s).what;
 }
 
 /** The fixed values of a oneOf() property, else null. */
 export function propValues(s: PropSchema): readonly string[] | null {
-  const i = inner(s);
-  return i instanceof z.ZodEnum ? (i.options as string[]) : null;
+  return defOf(s).values ?? null;
 }
 
 /** A property as `iommu-lab drivers --json` lists it. */

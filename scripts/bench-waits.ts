@@ -4,8 +4,9 @@
  *   cli/node          CPU of `iommu-lab eras` over `node -e 0` (median of 9 runs each)
  *   import/empty-cell a notebook's import cell over an empty cell, in a fresh tslab kernel, for the
  *                     compiled library (dist/lib; tslab cannot compile the sources, whose imports
- *                     name their .ts files); median of 5 kernels, the kernel's CPU beside the wall
- *                     time (steadier on a shared machine). The patched tslab keeps V8 code caches
+ *                     name their .ts files); median of 9 kernels (5 left it moving by a third from
+ *                     run to run on a shared machine), the kernel's CPU beside the wall time
+ *                     (steadier on a shared machine). The patched tslab keeps V8 code caches
  *                     on disk (TypeScript, the project's modules) that the first kernel writes, as
  *                     a user's first kernel does; TSLAB_CODE_CACHE=0 in the environment turns them off
  *   attach/minimal    one attach + detach through core and driver (trace off) over a hand-written
@@ -63,7 +64,7 @@ export function cliOverNode(): Ratio {
 }
 
 /** Runs scripts/bench_notebook.py under Debian's Python with the project's kernelspec; null without Jupyter. */
-export function importOverEmptyCell(runs = 5): Ratio[] | null {
+export function importOverEmptyCell(runs = 9): Ratio[] | null {
   const py = "/usr/bin/python3";
   const spec = path.join(root, ".jupyter/share/jupyter/kernels/tslab/kernel.json");
   if (!fs.existsSync(py) || !fs.existsSync(spec)) return null;

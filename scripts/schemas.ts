@@ -15,7 +15,7 @@ import { drivers as allDrivers } from "../hardware/index.ts";
 import { ScenarioSchema } from "../lib/scenario/schema.ts";
 import { ExperimentSchema } from "../tools/sweep/schema.ts";
 import { isRevisionVariant } from "../lib/eras.ts";
-import type { PropShape } from "../lib/props.ts";
+import { type PropShape, propZod } from "../lib/props.ts";
 
 export const SCHEMA_DIR = path.resolve(__dirname, "..", "schemas");
 
@@ -39,8 +39,7 @@ function enumOf(values: readonly string[], descriptions: readonly string[]): Jso
 function propSchemas(shape: PropShape): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, s] of Object.entries(shape)) {
-    // A PropSchema is a zod schema (lib/props.ts), typed by its values only.
-    const { $schema: _, ...rest } = z.toJSONSchema(s as unknown as z.ZodType, { target: "draft-7", io: "input" }) as Json;
+    const { $schema: _, ...rest } = z.toJSONSchema(propZod(s) as z.ZodType, { target: "draft-7", io: "input" }) as Json;
     out[name] = rest;
   }
   return out;

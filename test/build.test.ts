@@ -99,7 +99,7 @@ test("npm run check (scripts/check.cjs): the bundle answers, as the sources do",
 });
 
 test("declarations without zod keep the zod-inferred types exactly (tslab's TypeScript 5.0)", () => {
-  for (const f of ["lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "tools/sweep/schema.d.ts", "tools/exercises/track.d.ts"]) {
+  for (const f of ["lib/props.d.ts", "lib/scenario/schema.d.ts", "lib/scenario/load.d.ts", "tools/sweep/schema.d.ts", "tools/exercises/track.d.ts"]) {
     assert.not.match(fs.readFileSync(path.join(root, "dist", f), "utf8"), /from "zod"/, f);
   }
   const dir = buildTemp("dts-check-");
@@ -113,9 +113,24 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
       ["tools/exercises/track", "TrackExercise"],
       ["tools/exercises/track", "Track"],
     ];
+    // The schemas' outputs too: a schema may be declared with an alias's name (build-slim-dts.cjs).
+    const schemas: Array<[string, string]> = [
+      ["lib/scenario/schema", "InstanceSchema"],
+      ["lib/scenario/schema", "DeviceSchema"],
+      ["lib/scenario/schema", "StepSchema"],
+      ["lib/scenario/schema", "ScenarioSchema"],
+      ["lib/scenario/schema", "ScenarioShellSchema"],
+      ["tools/sweep/schema", "DistSchema"],
+      ["tools/sweep/schema", "GenerateSchema"],
+      ["tools/sweep/schema", "ExperimentSchema"],
+      ["tools/exercises/track", "SourceSchema"],
+      ["tools/exercises/track", "ExerciseSchema"],
+      ["tools/exercises/track", "TrackSchema"],
+    ];
     const lines = [
       "type Eq<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;",
       ...pairs.map(([m, t], i) => `import type { ${t} as S${i} } from "../../${m}";\nimport type { ${t} as D${i} } from "../../dist/${m}";\nexport const eq${i}: Eq<S${i}, D${i}> = true;`),
+      ...schemas.map(([m, c], i) => `import { ${c} as SZ${i} } from "../../${m}";\nimport { ${c} as DZ${i} } from "../../dist/${m}";\nexport const eqz${i}: Eq<(typeof SZ${i})["_output"], (typeof DZ${i})["_output"]> = true;`),
       // A real zod schema still fits the declared one, and parse gives the exact type.
       'import { ScenarioSchema as Real } from "../../lib/scenario/schema";\nimport { ScenarioSchema as Slim, type Scenario } from "../../dist/lib/scenario/schema";',
       "export const fits: typeof Slim = Real;\nexport const parsed: Eq<ReturnType<typeof Slim.parse>, Scenario> = true;",
@@ -148,6 +163,21 @@ test("declarations without zod keep the zod-inferred types exactly (tslab's Type
   } finally {
     fs.rmSync(dir, { recursive: true, force: true }); // made above by mkdtemp
   }
+});
+
+test("dist/: what a notebook's import cell loads requires zod and the scenario schemas only when a scenario is loaded (build.cjs LAZY)", () => {
+  const probe = `
+    const loaded = (f) => Object.keys(require.cache).some((k) => k.endsWith(f));
+    const dist = ${JSON.stringify(path.join(root, "dist"))};
+    const { loadScenario } = require(dist + "/lib/scenario/load.js");
+    require(dist + "/lib/index.js"); require(dist + "/lib/scenario/run.js");
+    const { drivers } = require(dist + "/hardware/index.js");
+    const before = ["vendor/zod.js", "scenario/schema.js", "scenario/ops.js"].filter(loaded);
+    const s = loadScenario(${JSON.stringify(path.join(root, "hardware/platforms/arm-server-2x-smmuv3.json"))}, drivers);
+    console.log(JSON.stringify({ before, after: loaded("vendor/zod.js") && loaded("scenario/schema.js"), steps: s.steps.length }));`;
+  const r = spawnSync(process.execPath, ["--eval", probe], { cwd: root, encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { before: [], after: true, steps: 11 });
 });
 
 test("dist/ names no .ts module: relative requires and declaration imports read .js", () => {
