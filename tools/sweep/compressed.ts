@@ -70,7 +70,7 @@ import { attachGroup, checkLimit, ConsumerContext, probeGroup, type Req } from "
 import { describeDomain, type DomainTokens, groupState, StateTokens, TokenCheck, TokenTable } from "./state.ts";
 import { type Cell, type CellResult, Tally } from "./tally.ts";
 import { Verified } from "./verify.ts";
-import { addOnce, Watch } from "./watch.ts";
+import { addOnce, empty, Watch } from "./watch.ts";
 
 export { describeDomain } from "./state.ts";
 
@@ -242,7 +242,15 @@ function hashKey(s: string): string {
   return `${a.toString(36)}.${b.toString(36)}`;
 }
 
-const byNumber = (a: number, b: number): number => a - b;
+/** Sort a few numbers in place (Array.prototype.sort copies them into a new work array first). */
+function sortNumbers(a: number[]): void {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let k = i - 1;
+    for (; k >= 0 && a[k]! > x; k--) a[k + 1] = a[k]!;
+    a[k + 1] = x;
+  }
+}
 
 /**
  * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
@@ -711,6 +719,9 @@ class Engine implements DomainTokens {
 
   // ---- Pools and the consumer's list ---------------------------------------------------------
 
+  /** List positions a request read (requestMiss; reused). */
+  private readonly positions: number[] = [];
+
   /** The domains updatePools re-counts (reused). */
   private readonly poolDirty: Domain[] = [];
 
@@ -718,7 +729,7 @@ class Engine implements DomainTokens {
   private updatePools(g: Group | null): void {
     if (!this.fleetPoolDrivers.size) return;
     const dirty = this.poolDirty;
-    dirty.length = 0;
+    empty(dirty);
     for (const d of this.watch.dirty) dirty.push(d);
     // Of the consumer's list, only the positions the transition named can have changed (assumption 1; verify recounts all).
     for (const i of this.watch.touched) if (i < this.heldList.length) addOnce(dirty, this.heldList[i]!);
@@ -827,10 +838,25 @@ class Engine implements DomainTokens {
    *   memos read those sets go stale (FitCache). Counted, not hashed: a tuple that left and
    *   came back counts as a change, which only costs a lookup.
    */
-  private sharedState(): string {
+  private sharedBefore(): void {
     const n = this.heldList.length;
-    return `${this.ctxFixed}|${n}|${n ? this.cumDesc[n - 1] : ""}|${this.pools.changes}`;
+    this.beforeFixed = this.ctxFixed;
+    this.beforeLen = n;
+    this.beforeDesc = n ? this.cumDesc[n - 1]! : "";
+    this.beforePools = this.pools.changes;
   }
+
+  /** Is the shared state what sharedBefore saw (its parts compared, not joined into a string per transition)? */
+  private sharedSame(): boolean {
+    const n = this.heldList.length;
+    return this.beforeFixed === this.ctxFixed && this.beforeLen === n && this.beforeDesc === (n ? this.cumDesc[n - 1]! : "") && this.beforePools === this.pools.changes;
+  }
+
+  // The shared state as sharedBefore saw it.
+  private beforeFixed = "";
+  private beforeLen = 0;
+  private beforeDesc = "";
+  private beforePools = 0;
 
   private setChanges(inst: number): number {
     return this.occupancyChanges() + this.instSets[inst]!.changes;
@@ -973,8 +999,8 @@ class Engine implements DomainTokens {
    * After a transition: a change of the shared state invalidates every cached lookup; a change
    * of tuple sets only those whose memos read the sets (FitCache keeps their change counts).
    */
-  private changed(before: string, after: string): void {
-    if (after === before) return;
+  private changed(same: boolean): void {
+    if (same) return;
     this.verShared++;
     this.changers++;
   }
@@ -1116,14 +1142,14 @@ class Engine implements DomainTokens {
    * of probeRun so that loop stays small (it runs once per group; this once per simulated probe).
    */
   private probeMiss(j: number, cls: number, memo: ProbeMemo | undefined): number {
-    const before = this.sharedState();
+    this.sharedBefore();
     const { rep, req, reads } = this.materialise(j);
     this.spend();
     const slot = this.slotOf(cls, rep.tuple);
     if (this.verify) this.checkOthers(rep);
-    const after = this.sharedState();
-    this.changed(before, after);
-    if (after === before) {
+    const same = this.sharedSame();
+    this.changed(same);
+    if (same) {
       if (!memo) {
         const m: ProbeMemo = { inst: reads.inst, pools: reads.pools, poolInsts: reads.poolInsts, id: this.probeById.length, req, slot };
         this.probeMemo[cls]!.push(m);
@@ -1137,7 +1163,7 @@ class Engine implements DomainTokens {
     this.tally.add("probe", req);
     this.matCount[slot]!++;
     this.unused[slot]!.push(rep);
-    this.k.log.length = 0;
+    empty(this.k.log);
     return slot;
   }
 
@@ -1164,13 +1190,12 @@ class Engine implements DomainTokens {
   /** Probe group j now, in the current state; accepted only if it lands where its twins did. */
   private late(j: number, slot: number): Rep {
     const inst = this.fleet.classes[this.slotClass[slot]!]!.instance;
-    const before = this.sharedState();
+    this.sharedBefore();
     const setsBefore = this.setChanges(inst);
     const { rep } = this.materialise(j, `late${this.reps.length}`);
     this.spend();
-    this.k.log.length = 0;
-    const after = this.sharedState();
-    if (rep.tuple !== this.slotTuple[slot] || after !== before || this.setChanges(inst) !== setsBefore) {
+    empty(this.k.log);
+    if (rep.tuple !== this.slotTuple[slot] || !this.sharedSame() || this.setChanges(inst) !== setsBefore) {
       const key = this.reserveKey(slot);
       this.reserve.set(key, Math.max(4, (this.reserve.get(key) ?? 1) * 4));
       throw new Restart();
@@ -1301,10 +1326,10 @@ class Engine implements DomainTokens {
     for (let i = 0; i < changed.length; i++) {
       const t = changed[i]!;
       for (const s of t.watchers) if (this.requestRoom[s] !== 0 && this.slotCache.get(s, this.verShared) !== this.requestById[this.requestFast[s]!]) this.requestDrop(s);
-      t.watchers.length = 0;
+      empty(t.watchers);
       t.logged = false;
     }
-    changed.length = 0;
+    empty(changed);
     if (this.verify) {
       for (const s of this.requestSet) {
         if (this.requestRoom[s] === 0) continue;
@@ -1335,10 +1360,10 @@ class Engine implements DomainTokens {
       this.requestDrop(s);
       this.requestIn[s] = 0;
     }
-    this.requestSet.length = 0;
+    empty(this.requestSet);
     for (const t of this.changedSets) t.logged = false;
-    this.changedSets.length = 0;
-    for (const sets of [this.instSets, this.occSets, this.instOn]) for (const t of sets) t.watchers.length = 0;
+    empty(this.changedSets);
+    for (const sets of [this.instSets, this.occSets, this.instOn]) for (const t of sets) empty(t.watchers);
   }
 
   /**
@@ -1349,32 +1374,44 @@ class Engine implements DomainTokens {
     if (spare && this.verify) this.check(spare);
     const rep = spare ?? this.late(j, slot);
     const ctxFixed = this.ctxFixed;
-    const before = this.sharedState();
+    this.sharedBefore();
     const lenBefore = this.heldList.length;
-    const descBefore = this.cumDesc.slice();
     this.begin(rep.group);
     const reqs = attachGroup(this.k, this.ctx!, rep.group);
-    const touched = [...this.watch.touched].sort(byNumber);
-    // Who was on the positions tried, as the request saw them (the group itself not there yet).
+    const touched = this.watch.touched;
+    sortNumbers(touched);
+    const last = touched.length ? touched[touched.length - 1]! : -1;
     const reads = this.reads(inst, rep.group);
-    // Who was on the positions tried (after a scan of every device) or asked about, and which
-    // instances, as the request saw them (the group itself not there yet).
-    const occPos = new Set(reads.occAt);
-    if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) occPos.add(i);
-    const occ: Array<[number, string]> = [];
-    for (const i of [...occPos].sort(byNumber)) occ.push([i, this.occSets[i]!.key()]);
-    const on: Array<[number, string]> = [];
-    for (const i of [...new Set(reads.onAt)].sort(byNumber)) on.push([i, this.instOn[i]!.key()]);
-    this.refreshConsumer(this.watch.touched);
+    // What a new memo keeps (none is made when one fits already): the rolling keys where its
+    // search may have stopped, who was on the positions tried (after a scan of every device)
+    // or asked about, and which instances, as the request saw them (the group itself not there yet).
+    let descLast = "";
+    let descEnd = "";
+    let occ: Array<[number, string]> | undefined;
+    let on: Array<[number, string]> | undefined;
+    if (!memo) {
+      if (last >= 0 && last < lenBefore) descLast = this.cumDesc[last]!;
+      if (lenBefore) descEnd = this.cumDesc[lenBefore - 1]!;
+      const occPos = this.positions;
+      empty(occPos);
+      if (reads.occAt) for (const i of reads.occAt) addOnce(occPos, i);
+      if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) addOnce(occPos, i);
+      sortNumbers(occPos);
+      for (const i of occPos) (occ ??= []).push([i, this.occSets[i]!.key()]);
+      empty(occPos);
+      if (reads.onAt) for (const i of reads.onAt) addOnce(occPos, i);
+      sortNumbers(occPos);
+      for (const i of occPos) (on ??= []).push([i, this.instOn[i]!.key()]);
+    }
+    this.refreshConsumer(touched);
     this.updatePools(rep.group);
     this.retuple(rep);
     this.spend();
     if (this.verify) this.checkOthers(rep);
-    const after = this.sharedState();
-    this.changed(before, after);
-    if (after === before) {
+    const same = this.sharedSame();
+    this.changed(same);
+    if (same && !memo) {
       // Both searches stop at the first domain that takes the group: nothing after it was read.
-      const last = touched.length ? touched[touched.length - 1]! : -1;
       const stopped = this.ctx!.kind !== "direct" && reqs.every(attachedExisting) && last >= 0;
       const untouched = reqs.every(unavailable);
       const p = stopped ? last : untouched ? -1 : lenBefore - 1;
@@ -1386,27 +1423,25 @@ class Engine implements DomainTokens {
         p,
         full: !stopped && !untouched,
         len: lenBefore,
-        desc: p >= 0 ? descBefore[p]! : "",
-        occ: occ.length ? occ : undefined,
-        on: on.length ? on : undefined,
+        desc: p < 0 ? "" : stopped ? descLast : descEnd,
+        occ,
+        on,
         reqs,
         id: this.requestById.length,
       };
-      if (!memo) {
-        const bySlot = (this.requestMemo[slot] ??= new Map());
-        let list = bySlot.get(ctxFixed);
-        if (!list) bySlot.set(ctxFixed, (list = []));
-        list.push(m);
-        this.requestById.push(m);
-        this.requestHits.push(0);
-        this.slotCache.forget(slot);
-      } else if (this.verify && JSON.stringify(memo.reqs) !== JSON.stringify(reqs)) {
-        throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
-      }
+      const bySlot = (this.requestMemo[slot] ??= new Map());
+      let list = bySlot.get(ctxFixed);
+      if (!list) bySlot.set(ctxFixed, (list = []));
+      list.push(m);
+      this.requestById.push(m);
+      this.requestHits.push(0);
+      this.slotCache.forget(slot);
+    } else if (same && this.verify && JSON.stringify(memo!.reqs) !== JSON.stringify(reqs)) {
+      throw new Error(`sweep: compression assumption violated: request of ${rep.group.id} differs from its remembered twin`);
     }
     for (const r of reqs) this.tally.add("attach", r);
     checkLimit(this.ctx!, this.domainsPerContext);
-    this.k.log.length = 0;
+    empty(this.k.log);
   }
 
   /** Count the remembered transitions into the tally. */
