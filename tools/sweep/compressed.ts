@@ -389,6 +389,10 @@ interface RequestMemo extends Reads {
   /** When driver code asked which instances are on a position: their set, per position. */
   on: Array<[number, string]> | undefined;
   reqs: Req[];
+  /** Where its group landed: tuple, list positions named, positions on hardware (Rep). */
+  to: number;
+  toHeld: number[];
+  toHw: number[];
   /** Index in Engine.requestById (its count of twins is Engine.requestHits[id]). */
   id: number;
 }
@@ -727,13 +731,27 @@ class Engine implements DomainTokens {
 
   /** Recompute a representative's tuple from its objects. */
   private retuple(r: Rep): void {
-    this.unplace(r);
     const { tuple, held, hw } = this.tupleOf(r.group, r.cls);
+    this.move(r, tuple, held, hw);
+    if (this.verify) this.checked.confirmed(r, this.tupleStr.string(tuple));
+  }
+
+  /** Verify mode: r's tuple (and the positions it names) is what its objects give. */
+  private landed(r: Rep): void {
+    const { tuple, held, hw } = this.tupleOf(r.group, r.cls);
+    if (tuple !== r.tuple || held.join() !== r.held.join() || hw.join() !== r.hw.join()) {
+      throw new Error(`sweep: compression assumption violated: request of ${r.group.id} landed elsewhere than its remembered twin: ${this.tupleStr.string(r.tuple)} -> ${this.tupleStr.string(tuple)}`);
+    }
+    this.checked.confirmed(r, this.tupleStr.string(tuple));
+  }
+
+  /** Put a representative in another tuple. */
+  private move(r: Rep, tuple: number, held: number[], hw: number[]): void {
+    this.unplace(r);
     r.tuple = tuple;
     r.held = held;
     r.hw = hw;
     this.place(r);
-    if (this.verify) this.checked.confirmed(r, this.tupleStr.string(tuple));
   }
 
   // ---- Pools and the consumer's list ---------------------------------------------------------
@@ -1398,7 +1416,12 @@ class Engine implements DomainTokens {
     }
     this.refreshConsumer(touched);
     this.updatePools(rep.group);
-    this.retuple(rep);
+    // A request that fits a memo lands where the memo's did (as every twin counted with it
+    // does): its tuple is the memo's, not walked again. Verify mode walks it and compares.
+    if (memo && this.sharedSame()) {
+      this.move(rep, memo.to, memo.toHeld, memo.toHw);
+      if (this.verify) this.landed(rep);
+    } else this.retuple(rep);
     this.spend();
     if (this.verify) this.checkOthers(rep);
     const same = this.sharedSame();
@@ -1420,6 +1443,9 @@ class Engine implements DomainTokens {
         occ,
         on,
         reqs,
+        to: rep.tuple,
+        toHeld: rep.held,
+        toHw: rep.hw,
         id: this.requestById.length,
       };
       const bySlot = (this.requestMemo[slot] ??= new Map());
