@@ -538,8 +538,21 @@ class Engine implements DomainTokens {
    */
   private readonly probeFast: Int32Array;
   private readonly probeTab: Int32Array;
-  /** Each group's slot, as the probe phase left it. */
-  private readonly slotOfGroup: Int32Array;
+  /**
+   * Each group's slot, as the probe phase left it, by class: a class's groups keep the slot the
+   * probe table gave them until its next slow path, which starts a segment (group, slot; the
+   * next segment of the same class). A few thousand segments instead of a slot per group: the
+   * request phase reads the class of each group, as the probe phase did, and writes nothing
+   * per group.
+   */
+  private readonly segAt: number[] = [];
+  private readonly segSlot: number[] = [];
+  private readonly segNext: number[] = [];
+  private readonly firstSeg: Int32Array;
+  private readonly lastSeg: Int32Array;
+  /** Request phase: per class, its segment now (requestTab holds where it ends and its slot). */
+  private readonly curSeg: Int32Array;
+  private readonly requestTab: Int32Array;
   /** The tables are views of the module's (FAST_GROUPS): the loops are given those, V8 knows them as constants. */
   private readonly fast: boolean;
   private fastRequest = false;
@@ -623,7 +636,10 @@ class Engine implements DomainTokens {
     if (this.fast) CLASS_OF.set(fleet.classOf);
     this.probeTab = this.fast ? PROBE_TAB.subarray(0, 2 * fleet.classes.length).fill(0) : new Int32Array(2 * fleet.classes.length);
     for (let c = 0; c < fleet.classes.length; c++) this.probeTab[2 * c] = -1;
-    this.slotOfGroup = this.fast ? SLOT_OF.subarray(0, groups) : slotsFor(groups);
+    this.firstSeg = new Int32Array(fleet.classes.length).fill(-1);
+    this.lastSeg = new Int32Array(fleet.classes.length).fill(-1);
+    this.curSeg = new Int32Array(fleet.classes.length);
+    this.requestTab = this.fast ? REQUEST_TAB.subarray(0, 2 * fleet.classes.length).fill(0) : new Int32Array(2 * fleet.classes.length);
     this.instClasses = listOf(fleet.instances.length, (): number[] => []);
     for (let c = 0; c < this.classInst.length; c++) this.instClasses[this.classInst[c]!]!.push(c);
     this.instSeen = new Int32Array(fleet.instances.length);
@@ -1080,26 +1096,25 @@ class Engine implements DomainTokens {
 
   probeAll(): void {
     const n = this.classOf.length;
-    const slotOfGroup = this.slotOfGroup;
-    for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0), slotOfGroup));
+    for (let j = 0; j < n; j = this.probeRun(j, this.nextStop(j, n, 0)));
     this.probeSettle();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
 
   /** Probes of groups from..to-1 (no event between them); returns `to`. */
-  private probeRun(from: number, to: number, slotOfGroup: Int32Array): number {
+  private probeRun(from: number, to: number): number {
     for (let j = from; ; ) {
-      const k = this.fast ? countProbes(CLASS_OF, PROBE_TAB, SLOT_OF, j, to) : countProbes(this.classOf, this.probeTab, slotOfGroup, j, to);
+      const k = this.fast ? countProbes(CLASS_OF, PROBE_TAB, j, to) : countProbes(this.classOf, this.probeTab, j, to);
       this.memoised += k - j;
       if (k === to) return to;
-      this.probeSlow(k, slotOfGroup);
+      this.probeSlow(k);
       j = k + 1;
     }
   }
 
   /** Group j's class has nothing in the table: look its memos up (and fill the table), or probe it. */
-  private probeSlow(j: number, slotOfGroup: Int32Array): void {
+  private probeSlow(j: number): void {
     const cls = this.classOf[j]!;
     const memo = this.probeLookup(cls, this.classInst[cls]!);
     // Representatives only ever come in during phase 1: once a slot has its reserve, it keeps it.
@@ -1108,14 +1123,35 @@ class Engine implements DomainTokens {
       this.probeTab[2 * cls] = memo.slot;
       this.probeTab[2 * cls + 1]!++;
       this.memoised++;
-      slotOfGroup[j] = memo.slot;
+      this.segment(cls, j, memo.slot);
       return;
     }
     const shared = this.verShared;
-    slotOfGroup[j] = this.probeMiss(j, cls, memo);
+    this.segment(cls, j, this.probeMiss(j, cls, memo));
     if (this.verShared !== shared) {
       for (let c = 0; c < this.probeFast.length; c++) if (this.probeFast[c]! >= 0) this.probeDrop(c);
     } else this.probeKeep();
+  }
+
+  /** From group j on, class c's groups go to `slot` (until its next segment). */
+  private segment(c: number, j: number, slot: number): void {
+    const k = this.segAt.length;
+    this.segAt.push(j);
+    this.segSlot.push(slot);
+    this.segNext.push(-1);
+    const last = this.lastSeg[c]!;
+    if (last >= 0) this.segNext[last] = k;
+    else this.firstSeg[c] = k;
+    this.lastSeg[c] = k;
+  }
+
+  /** Request phase: class c's groups from requestTab[2c] on are in its next segment. */
+  private nextSegment(c: number): void {
+    const k = this.segNext[this.curSeg[c]!]!;
+    this.curSeg[c] = k;
+    this.requestTab[2 * c + 1] = this.segSlot[k]!;
+    const next = this.segNext[k]!;
+    this.requestTab[2 * c] = next >= 0 ? this.segAt[next]! : this.classOf.length;
   }
 
   /**
@@ -1257,7 +1293,6 @@ class Engine implements DomainTokens {
   private inCtx = 0;
 
   requestAll(): void {
-    const slotOfGroup = this.slotOfGroup;
     const probes = this.changers;
     // Groups per slot: its representatives and the twins counted with its probe memos.
     const remaining = Int32Array.from(this.matCount);
@@ -1271,15 +1306,24 @@ class Engine implements DomainTokens {
     this.requestIn = new Uint8Array(slots);
     this.newContext();
     this.inCtx = 0;
-    const n = slotOfGroup.length;
-    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes), slotOfGroup));
+    const n = this.classOf.length;
+    for (let c = 0; c < this.firstSeg.length; c++) {
+      // A class no group has stays at "look" from group 0 on (never read).
+      const first = this.firstSeg[c]!;
+      if (first < 0) continue;
+      this.curSeg[c] = first;
+      this.requestTab[2 * c + 1] = this.segSlot[first]!;
+      const next = this.segNext[first]!;
+      this.requestTab[2 * c] = next >= 0 ? this.segAt[next]! : n;
+    }
+    for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes)));
     this.requestClear();
     this.tick(n % TICK);
     if (this.verify) this.checkAll();
   }
 
   /** Requests of groups from..to-1 (no event between them); returns `to`. */
-  private requestRun(from: number, to: number, slotOfGroup: Int32Array): number {
+  private requestRun(from: number, to: number): number {
     const contextSize = this.contextSize;
     for (let j = from; ; ) {
       if (contextSize && this.inCtx === contextSize) {
@@ -1287,13 +1331,20 @@ class Engine implements DomainTokens {
         this.inCtx = 0;
       }
       const end = contextSize ? Math.min(to, j + contextSize - this.inCtx) : to;
-      const k = this.fastRequest ? countRequests(SLOT_OF, ROOM, j, end) : countRequests(slotOfGroup, this.requestRoom, j, end);
+      const k = this.fastRequest ? countRequests(CLASS_OF, REQUEST_TAB, ROOM, j, end) : countRequests(this.classOf, this.requestTab, this.requestRoom, j, end);
       this.memoised += k - j;
       this.inCtx += k - j;
       if (k === to) return to;
       if (k < end) {
+        const c = this.classOf[k]!;
+        if (k >= this.requestTab[2 * c]!) {
+          // Group k starts its class's next segment: look again.
+          this.nextSegment(c);
+          j = k;
+          continue;
+        }
         this.inCtx++;
-        this.requestSlow(k, slotOfGroup[k]!);
+        this.requestSlow(k, this.requestTab[2 * c + 1]!);
         j = k + 1;
       } else j = k;
     }
@@ -1474,11 +1525,11 @@ class Engine implements DomainTokens {
 /**
  * The counting loops' tables for fleets of up to FAST_GROUPS groups and FAST_CLASSES classes,
  * with up to FAST_SLOTS slots: module constants, reused by every engine of the thread (one cell
- * at a time: probeAll writes every group's slot before requestAll reads it). V8 compiles a loop
- * over typed arrays it knows as constants (their length and storage) about three times faster
- * than one over arrays it is handed (800,143 groups: the probe loop 1.0 against 3.4 ms, the
- * request loop 0.8 against 2.4). Larger fleets get tables of their own, counted by the same
- * loops. About 8.5 MB per thread, of which the pages a fleet does not reach are never touched.
+ * at a time), the fleet's classes copied in. V8 compiles a loop over typed arrays it knows as
+ * constants (their length and storage) about three times faster than one over arrays it is
+ * handed (800,143 groups: the probe loop 1.0 against 3.4 ms, the request loop 0.8 against 2.4).
+ * Larger fleets get tables of their own, counted by the same loops. About 4.5 MB per thread, of
+ * which the pages a fleet does not reach are never touched.
  */
 const FAST_GROUPS = 1 << 20;
 const FAST_CLASSES = 1 << 15;
@@ -1486,22 +1537,20 @@ const FAST_SLOTS = 1 << 16;
 /** Fleets of more groups than this use tables of their own (FAST_GROUPS; tests lower it: countOwnAbove). */
 let fastGroups = FAST_GROUPS;
 const CLASS_OF = new Int32Array(FAST_GROUPS);
-const SLOT_OF = new Int32Array(FAST_GROUPS);
 const PROBE_TAB = new Int32Array(2 * FAST_CLASSES);
+const REQUEST_TAB = new Int32Array(2 * FAST_CLASSES);
 const ROOM = new Int32Array(FAST_SLOTS);
 
 /**
  * The probe loop: count groups from..to-1 while their class has a slot in `tab` (tab[2c]; its
- * counter tab[2c + 1]), noting each group's slot; returns the first group whose class has none.
+ * counter tab[2c + 1]); returns the first group whose class has none.
  */
-function countProbes(classOf: Int32Array, tab: Int32Array, slotOf: Int32Array, from: number, to: number): number {
+function countProbes(classOf: Int32Array, tab: Int32Array, from: number, to: number): number {
   let j = from;
   for (; j < to; j++) {
     const c2 = classOf[j]! << 1;
-    const s = tab[c2]!;
-    if (s < 0) break;
+    if (tab[c2]! < 0) break;
     tab[c2 + 1]!++;
-    slotOf[j] = s;
   }
   return j;
 }
@@ -1514,21 +1563,15 @@ export function countOwnAbove(groups: number): number {
 }
 
 /**
- * Each group's slot for fleets larger than that, kept from cell to cell as well: a new array of
- * megabytes per cell counts for V8 as fresh external memory and brings collections forward.
+ * The request loop: count groups from..to-1 while they are in their class's segment (before
+ * tab[2c]) and its slot (tab[2c + 1]) has room; returns the first group that is not.
  */
-let slotScratch = new Int32Array(0);
-
-function slotsFor(n: number): Int32Array {
-  if (slotScratch.length < n) slotScratch = new Int32Array(n);
-  return slotScratch.subarray(0, n);
-}
-
-/** The request loop: count groups from..to-1 while their slot has room; returns the first group whose slot has none. */
-function countRequests(slotOf: Int32Array, room: Int32Array, from: number, to: number): number {
+function countRequests(classOf: Int32Array, tab: Int32Array, room: Int32Array, from: number, to: number): number {
   let j = from;
   for (; j < to; j++) {
-    const s = slotOf[j]!;
+    const c2 = classOf[j]! << 1;
+    if (j >= tab[c2]!) break;
+    const s = tab[c2 + 1]!;
     const r = room[s]!;
     if (r === 0) break;
     room[s] = r - 1;
