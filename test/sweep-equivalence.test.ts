@@ -16,6 +16,7 @@ import { ERA_IDS, type EraId } from "../lib/eras.ts";
 import { Kernel } from "../lib/model.ts";
 import { buildPlatform } from "../lib/platform.ts";
 import { FleetCache } from "../tools/sweep/cells.ts";
+import { countOwnAbove } from "../tools/sweep/compressed.ts";
 import { fleetPlatform, groupDevices, makeFleet, resolveExperiment, runCompressed, runReference, sweepCells, SweepLimitError, type Experiment } from "../tools/sweep/index.ts";
 
 function outcome(f: () => unknown): string {
@@ -108,6 +109,26 @@ test("a mid-sized fleet converges: far fewer groups materialised than in the fle
     assert.ok(r.stats.materialised * 5 < r.stats.groups, JSON.stringify(r.stats));
     // Each group makes two transitions (probe, request); a class's first ones are remembered too.
     assert.ok(r.stats.simulated * 30 < 2 * r.stats.groups, JSON.stringify(r.stats));
+  }
+});
+
+test("a fleet too large for the module's counting tables counts over tables of its own: same rows and stats", () => {
+  const exp = resolveExperiment({
+    name: "own tables",
+    platform: { generate: { instances: 6, drivers: { "intel-vtd": 2, "arm-smmu": 1, "rockchip-iommu": 1 } } },
+    devices: 3000,
+    consumer: ["vfio-type1", "iommufd", "direct"],
+    contextSize: 40,
+    eras: ["mainline-2025"],
+    seeds: [7],
+  });
+  const fleets = new FleetCache(exp);
+  const shared = sweepCells(exp).map((cell) => runCompressed(exp, fleets.get(cell.seed), cell));
+  const was = countOwnAbove(100);
+  try {
+    sweepCells(exp).forEach((cell, i) => assert.equal(runCompressed(exp, fleets.get(cell.seed), cell, { verify: true }), shared[i]));
+  } finally {
+    countOwnAbove(was);
   }
 });
 
