@@ -10,8 +10,10 @@
  *                      per-device run of the same cells) + groups x a bare counting loop's µs per
  *                      group (a loop that adds each group to a count by its class)
  * Warm-up: each engine first runs a small copy of the experiment (its JIT) until it has run at
- * least WARM_TRANSITIONS transitions through the library; then the experiment is run once per
- * engine, measured, the sweep engine first. Until Dec 2026 each engine ran the copy once and the
+ * least WARM_TRANSITIONS transitions through the library; then the experiment is measured per
+ * engine, the sweep engine first, as the mean of as many runs as fill MEASURE_MS of CPU (one for
+ * notebook 07's 1-2 s; about eight for the 10^6 cell's ~30 ms, whose single run swung 1.5-2.8x
+ * the floor with where a GC landed). Until Dec 2026 each engine ran the copy once and the
  * per-device engine was measured first, which made the sides unequal on the 10^6 cell:
  * - one run of the copy is 160,000 transitions per device but about 1,300 for the sweep engine,
  *   so the sweep engine's measured run was the one in which V8 optimised its code (0.13-0.16 s
@@ -54,6 +56,29 @@ function run(exp: Experiment, fleets: Map<number, Fleet>, engine: EngineName, ce
   const t = cpuMs();
   const results = cells.map((c) => runCell(exp, fleets.get(c.seed)!, c, engine, {}));
   return { ms: cpuMs() - t, results };
+}
+
+/** CPU a measured figure must fill at least (see measured()). */
+export const MEASURE_MS = 250;
+
+/**
+ * The engine's measured run: repeated until the runs fill MEASURE_MS of CPU (once when one run
+ * does), its time the mean per run. One run of a 10^6 cell is ~30 ms, in which one young-
+ * generation GC (3-16 ms) lands or not: the mean counts it as often as it comes, where a single
+ * run counted it wholly or not at all. Every repeat must give the same rows.
+ */
+function measured(exp: Experiment, fleets: Map<number, Fleet>, engine: EngineName, cells: ReturnType<typeof sweepCells>): Run {
+  const first = run(exp, fleets, engine, cells);
+  const rows = JSON.stringify(first.results.map((r) => r.rows));
+  let ms = first.ms;
+  let n = 1;
+  while (ms < MEASURE_MS) {
+    const again = run(exp, fleets, engine, cells);
+    if (JSON.stringify(again.results.map((r) => r.rows)) !== rows) throw new Error(`${engine}: a repeated run of ${exp.name} gave other rows`);
+    ms += again.ms;
+    n++;
+  }
+  return { ms: ms / n, results: first.results };
 }
 
 function fleetsOf(exp: Experiment): Map<number, Fleet> {
@@ -99,8 +124,8 @@ function compare(exp: Experiment, cells = sweepCells(exp), warmDevices = 2_000):
   warmUp(warm, warmFleets, "compressed", cells);
   const fleets = fleetsOf(exp);
   // The sweep engine first, before the per-device run leaves its garbage (see the top).
-  const engine = run(exp, fleets, "compressed", cells);
-  const perDevice = run(exp, fleets, "reference", cells);
+  const engine = measured(exp, fleets, "compressed", cells);
+  const perDevice = measured(exp, fleets, "reference", cells);
   const transitions = perDevice.results.reduce((a, r) => a + r.stats.simulated, 0);
   const libUsPerTransition = (perDevice.ms * 1000) / transitions;
   let floorUs = 0;
