@@ -40,8 +40,9 @@ import { countPaths, type PathHits } from "./paths.ts";
 /**
  * Random property bags of a shape: one arbitrary per shape, made once. Arbitraries hold no state
  * (each value comes from the random source it is given), so the campaign draws the same values as
- * with a fresh one per draw; the machines' .chain() would otherwise rebuild it, and read the zod
- * shape's docs through zod again, for every instance and device drawn (~5% of a fixed-seed campaign).
+ * with a fresh one per draw; the machines' .chain() would otherwise rebuild it, and the shape's
+ * docs, for every instance and device drawn (~5% of a fixed-seed campaign when the docs were read
+ * through zod; driver properties are plain data since).
  */
 const PROP_ARBS = new WeakMap<PropShape, fc.Arbitrary<Props>>();
 function propArb(shape: PropShape): fc.Arbitrary<Props> {

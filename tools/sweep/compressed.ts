@@ -252,6 +252,13 @@ function sortNumbers(a: number[]): void {
   }
 }
 
+/** The keys of `sets` at the positions `at` (sorted in place), or undefined when there are none. */
+function keysAt(at: number[], sets: readonly TupleSet[]): Array<[number, string]> | undefined {
+  if (!at.length) return undefined;
+  sortNumbers(at);
+  return at.map((i): [number, string] => [i, sets[i]!.key()]);
+}
+
 /**
  * n values made by `make`, pushed one by one: a packed array whatever the fleet's arrays are
  * (Array.map copies their elements kind, and code optimised for one kind is thrown away when
@@ -1145,9 +1152,8 @@ class Engine implements DomainTokens {
     this.lastSeg[c] = k;
   }
 
-  /** Request phase: class c's groups from requestTab[2c] on are in its next segment. */
-  private nextSegment(c: number): void {
-    const k = this.segNext[this.curSeg[c]!]!;
+  /** Request phase: class c's groups are in segment k until requestTab[2c], in its slot requestTab[2c + 1]. */
+  private enterSegment(c: number, k: number): void {
     this.curSeg[c] = k;
     this.requestTab[2 * c + 1] = this.segSlot[k]!;
     const next = this.segNext[k]!;
@@ -1307,15 +1313,8 @@ class Engine implements DomainTokens {
     this.newContext();
     this.inCtx = 0;
     const n = this.classOf.length;
-    for (let c = 0; c < this.firstSeg.length; c++) {
-      // A class no group has stays at "look" from group 0 on (never read).
-      const first = this.firstSeg[c]!;
-      if (first < 0) continue;
-      this.curSeg[c] = first;
-      this.requestTab[2 * c + 1] = this.segSlot[first]!;
-      const next = this.segNext[first]!;
-      this.requestTab[2 * c] = next >= 0 ? this.segAt[next]! : n;
-    }
+    // A class no group has stays at "look" from group 0 on (never read).
+    for (let c = 0; c < this.firstSeg.length; c++) if (this.firstSeg[c]! >= 0) this.enterSegment(c, this.firstSeg[c]!);
     for (let j = 0; j < n; j = this.requestRun(j, this.nextStop(j, n, probes)));
     this.requestClear();
     this.tick(n % TICK);
@@ -1339,7 +1338,7 @@ class Engine implements DomainTokens {
         const c = this.classOf[k]!;
         if (k >= this.requestTab[2 * c]!) {
           // Group k starts its class's next segment: look again.
-          this.nextSegment(c);
+          this.enterSegment(c, this.segNext[this.curSeg[c]!]!);
           j = k;
           continue;
         }
@@ -1455,16 +1454,14 @@ class Engine implements DomainTokens {
     if (!memo) {
       if (last >= 0 && last < lenBefore) descLast = this.cumDesc[last]!;
       if (lenBefore) descEnd = this.cumDesc[lenBefore - 1]!;
-      const occPos = this.positions;
-      empty(occPos);
-      if (reads.occAt) for (const i of reads.occAt) addOnce(occPos, i);
-      if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) addOnce(occPos, i);
-      sortNumbers(occPos);
-      for (const i of occPos) (occ ??= []).push([i, this.occSets[i]!.key()]);
-      empty(occPos);
-      if (reads.onAt) for (const i of reads.onAt) addOnce(occPos, i);
-      sortNumbers(occPos);
-      for (const i of occPos) (on ??= []).push([i, this.instOn[i]!.key()]);
+      const at = this.positions;
+      empty(at);
+      if (reads.occAt) for (const i of reads.occAt) addOnce(at, i);
+      if (reads.inst !== undefined) for (const i of touched) if (i < lenBefore) addOnce(at, i);
+      occ = keysAt(at, this.occSets);
+      empty(at);
+      if (reads.onAt) for (const i of reads.onAt) addOnce(at, i);
+      on = keysAt(at, this.instOn);
     }
     this.refreshConsumer(touched);
     this.updatePools(rep.group);
